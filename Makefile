@@ -1,0 +1,24 @@
+# ngx_llm: nginx module + controld + llmctl.
+#
+#   make deps    install every build/test/run dependency (Debian, as root)
+#   make         build/ngx_llm_module.so, build/controld, build/llmctl
+#   make run     run the gateway on conf/config.yaml (127.0.0.1:4000)
+#   make test    unit + integration tests
+#   make bench   gateway vs plain nginx proxy_pass
+#   make fuzz    libFuzzer targets for the parsers
+
+SHELL     := /bin/bash
+BUILD     ?= build
+CC        ?= cc
+CFLAGS    ?= -g -O2
+WARN      := -Wall -Wextra -Wno-unused-parameter
+CORE_DIR  := ngx_llm_module/src/core
+
+all: module controld
+
+.PHONY: all deps run test bench fuzz clean
+
+include mk/*.mk
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,27 @@
+# The nginx module, built the way Debian's libnginx-mod-* packages are: against
+# nginx-dev's headers and configure flags, so the stock /usr/sbin/nginx loads
+# it.  NGINX_SRC may point at another nginx source tree instead.
+
+NGINX_SRC   ?= /usr/share/nginx/src
+NGX_BUILD   := $(CURDIR)/$(BUILD)/nginx
+MODULE_SO   := $(BUILD)/ngx_llm_module.so
+MODULE_SRCS := $(wildcard ngx_llm_module/src/*.[ch] ngx_llm_module/src/core/*.[ch])
+MODULE_CC_OPT ?= -g -O2 -fPIC
+MODULE_LD_OPT ?= -fPIC
+
+module: $(MODULE_SO)
+
+$(NGX_BUILD)/Makefile: ngx_llm_module/config $(wildcard ngx_llm_module/src/core/*.c)
+	@mkdir -p $(NGX_BUILD)
+	cd $(NGINX_SRC) && \
+	if [ -f conf_flags ]; then . ./conf_flags; \
+	else NGX_CONF_FLAGS=(--with-compat --with-http_ssl_module --with-threads); fi; \
+	./configure --with-cc-opt="$(MODULE_CC_OPT)" --with-ld-opt="$(MODULE_LD_OPT)" \
+	    "$${NGX_CONF_FLAGS[@]}" \
+	    --add-dynamic-module=$(CURDIR)/ngx_llm_module \
+	    --builddir=$(NGX_BUILD) > $(NGX_BUILD)/configure.log 2>&1 \
+	    || { tail -20 $(NGX_BUILD)/configure.log; exit 1; }
+
+$(MODULE_SO): $(NGX_BUILD)/Makefile $(MODULE_SRCS)
+	$(MAKE) -f $(NGX_BUILD)/Makefile -C $(NGINX_SRC) modules
+	cp $(NGX_BUILD)/ngx_http_llm_module.so $@

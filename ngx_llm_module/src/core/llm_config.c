@@ -1,0 +1,531 @@
+/*
+ * Canonical config JSON -> routing tables.  controld has validated the
+ * document already; this re-checks only what would make the data plane
+ * misbehave (types, required fields), so a bad publish is refused whole.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "llm_config.h"
+#include "llm_xlate.h"
+
+
+static const struct {
+    const char      *name;
+    llm_provider_t   provider;
+    llm_api_t        api;
+} llm_providers[] = {
+    { "openai", LLM_PROVIDER_OPENAI, LLM_API_OPENAI },
+    { "azure", LLM_PROVIDER_AZURE, LLM_API_OPENAI },
+    { "openrouter", LLM_PROVIDER_OPENROUTER, LLM_API_OPENAI },
+    { "ollama", LLM_PROVIDER_OLLAMA, LLM_API_OPENAI },
+    { "ollama_chat", LLM_PROVIDER_OLLAMA, LLM_API_OPENAI },
+    { "hosted_vllm", LLM_PROVIDER_HOSTED_VLLM, LLM_API_OPENAI },
+    { "anthropic", LLM_PROVIDER_ANTHROPIC, LLM_API_ANTHROPIC },
+    { "gemini", LLM_PROVIDER_GEMINI, LLM_API_GEMINI },
+    { "mock", LLM_PROVIDER_MOCK, LLM_API_OPENAI },
+};
+
+
+static const char *
+llm_str(json_t *obj, const char *key)
+{
+    json_t  *v;
+
+    v = json_object_get(obj, key);
+
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+
+static int
+llm_int(json_t *obj, const char *key, long long *out, char *err,
+    size_t errlen, const char *where)
+{
+    json_t  *v;
+
+    v = json_object_get(obj, key);
+
+    if (v == NULL || json_is_null(v)) {
+        return 0;
+    }
+
+    if (json_is_integer(v)) {
+        *out = json_integer_value(v);
+
+    } else if (json_is_real(v)) {
+        *out = (long long) json_real_value(v);
+
+    } else {
+        snprintf(err, errlen, "%s.%s: expected a number", where, key);
+        return -1;
+    }
+
+    if (*out < 0) {
+        snprintf(err, errlen, "%s.%s: must not be negative", where, key);
+        return -1;
+    }
+
+    return 0;
+}
+
+
+static int
+llm_hex_to_bytes(const char *hex, unsigned char *out, size_t n)
+{
+    size_t    i;
+    unsigned  hi, lo;
+
+    if (strlen(hex) != n * 2) {
+        return -1;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (sscanf(hex + 2 * i, "%1x%1x", &hi, &lo) != 2) {
+            return -1;
+        }
+        out[i] = (unsigned char) (hi << 4 | lo);
+    }
+
+    return 0;
+}
+
+
+static int
+llm_parse_settings(llm_config_t *cf, json_t *s, char *err, size_t errlen)
+{
+    json_t          *v;
+    llm_settings_t  *st;
+
+    st = &cf->settings;
+
+    st->routing_strategy = "simple-shuffle";
+    st->num_retries = 2;
+    st->allowed_fails = 3;
+    st->cooldown_time_ms = 5000;
+    st->max_fallbacks = 5;
+    st->drop_params = 1;
+
+    if (s == NULL) {
+        return 0;
+    }
+
+    if (!json_is_object(s)) {
+        snprintf(err, errlen, "settings: expected an object");
+        return -1;
+    }
+
+    if (llm_str(s, "routing_strategy") != NULL) {
+        st->routing_strategy = llm_str(s, "routing_strategy");
+    }
+
+    v = json_object_get(s, "drop_params");
+    if (json_is_boolean(v)) {
+        st->drop_params = json_is_true(v);
+    }
+
+    if (llm_int(s, "num_retries", &st->num_retries, err, errlen, "settings")
+        || llm_int(s, "timeout_ms", &st->timeout_ms, err, errlen, "settings")
+        || llm_int(s, "stream_timeout_ms", &st->stream_timeout_ms, err, errlen,
+                   "settings")
+        || llm_int(s, "allowed_fails", &st->allowed_fails, err, errlen,
+                   "settings")
+        || llm_int(s, "cooldown_time_ms", &st->cooldown_time_ms, err, errlen,
+                   "settings")
+        || llm_int(s, "max_fallbacks", &st->max_fallbacks, err, errlen,
+                   "settings"))
+    {
+        return -1;
+    }
+
+    return 0;
+}
+
+
+static int
+llm_parse_deployment(llm_deployment_t *d, json_t *o, size_t i, char *err,
+    size_t errlen)
+{
+    char     where[64];
+    size_t   k, n;
+    json_t  *addrs;
+
+    snprintf(where, sizeof(where), "deployments[%zu]", i);
+
+    if (!json_is_object(o)) {
+        snprintf(err, errlen, "%s: expected an object", where);
+        return -1;
+    }
+
+    d->index = i;
+    d->id = llm_str(o, "id");
+    d->model_name = llm_str(o, "model_name");
+    d->provider_name = llm_str(o, "provider");
+    d->model = llm_str(o, "model");
+
+    if (d->id == NULL || d->model_name == NULL || d->provider_name == NULL
+        || d->model == NULL)
+    {
+        snprintf(err, errlen, "%s: id, model_name, provider and model are "
+                 "required strings", where);
+        return -1;
+    }
+
+    for (k = 0; k < sizeof(llm_providers) / sizeof(llm_providers[0]); k++) {
+        if (strcmp(llm_providers[k].name, d->provider_name) == 0) {
+            d->provider = llm_providers[k].provider;
+            d->api = llm_providers[k].api;
+            break;
+        }
+    }
+
+    if (k == sizeof(llm_providers) / sizeof(llm_providers[0])) {
+        snprintf(err, errlen, "%s.provider: unknown provider \"%s\"", where,
+                 d->provider_name);
+        return -1;
+    }
+
+    d->model_passthrough = (strcmp(d->model, "*") == 0);
+    d->scheme = llm_str(o, "scheme");
+    d->host = llm_str(o, "host");
+    d->base_path = llm_str(o, "base_path");
+    d->api_key = llm_str(o, "api_key");
+    d->api_version = llm_str(o, "api_version");
+    d->mock_response = llm_str(o, "mock_response");
+
+    if (d->base_path == NULL) {
+        d->base_path = "";
+    }
+
+    if (d->provider == LLM_PROVIDER_MOCK) {
+        if (d->mock_response == NULL) {
+            d->mock_response = "This is a mock response.";
+        }
+
+    } else {
+        if (d->scheme == NULL || d->host == NULL
+            || (strcmp(d->scheme, "http") != 0
+                && strcmp(d->scheme, "https") != 0))
+        {
+            snprintf(err, errlen, "%s: scheme (http or https) and host are "
+                     "required", where);
+            return -1;
+        }
+    }
+
+    {
+        long long  port = 0;
+
+        if (llm_int(o, "port", &port, err, errlen, where) != 0) {
+            return -1;
+        }
+
+        if (port == 0 && d->scheme != NULL) {
+            port = strcmp(d->scheme, "https") == 0 ? 443 : 80;
+        }
+
+        if (port > 65535) {
+            snprintf(err, errlen, "%s.port: out of range", where);
+            return -1;
+        }
+
+        d->port = (int) port;
+    }
+
+    if (llm_int(o, "timeout_ms", &d->timeout_ms, err, errlen, where)
+        || llm_int(o, "stream_timeout_ms", &d->stream_timeout_ms, err, errlen,
+                   where)
+        || llm_int(o, "rpm", &d->rpm, err, errlen, where)
+        || llm_int(o, "tpm", &d->tpm, err, errlen, where)
+        || llm_int(o, "weight", &d->weight, err, errlen, where)
+        || llm_int(o, "order", &d->order, err, errlen, where)
+        || llm_int(o, "max_tokens", &d->max_tokens, err, errlen, where))
+    {
+        return -1;
+    }
+
+    addrs = json_object_get(o, "addrs");
+    n = json_is_array(addrs) ? json_array_size(addrs) : 0;
+
+    if (n) {
+        d->addrs = calloc(n, sizeof(char *));
+        if (d->addrs == NULL) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+
+        for (k = 0; k < n; k++) {
+            if (!json_is_string(json_array_get(addrs, k))) {
+                snprintf(err, errlen, "%s.addrs[%zu]: expected a string",
+                         where, k);
+                return -1;
+            }
+            d->addrs[d->naddrs++] = json_string_value(json_array_get(addrs, k));
+        }
+    }
+
+    return 0;
+}
+
+
+static size_t
+llm_literal_chars(const char *s)
+{
+    size_t  n;
+
+    for (n = 0; *s; s++) {
+        n += (*s != '*');
+    }
+
+    return n;
+}
+
+
+static int
+llm_group_cmp(const void *a, const void *b)
+{
+    const llm_group_t  *ga = a, *gb = b;
+
+    /* exact names first, then patterns from the most specific */
+    if (ga->pattern != gb->pattern) {
+        return ga->pattern - gb->pattern;
+    }
+
+    if (ga->literal_chars != gb->literal_chars) {
+        return ga->literal_chars < gb->literal_chars ? 1 : -1;
+    }
+
+    /* stable by first appearance */
+    return ga->deployments[0]->index < gb->deployments[0]->index ? -1 : 1;
+}
+
+
+static int
+llm_build_groups(llm_config_t *cf, char *err, size_t errlen)
+{
+    size_t              i, g;
+    llm_group_t        *grp;
+    llm_deployment_t   *d;
+
+    cf->groups = calloc(cf->ndeployments ? cf->ndeployments : 1,
+                        sizeof(llm_group_t));
+    if (cf->groups == NULL) {
+        goto nomem;
+    }
+
+    for (i = 0; i < cf->ndeployments; i++) {
+        d = &cf->deployments[i];
+
+        for (g = 0; g < cf->ngroups; g++) {
+            if (strcmp(cf->groups[g].name, d->model_name) == 0) {
+                break;
+            }
+        }
+
+        grp = &cf->groups[g];
+
+        if (g == cf->ngroups) {
+            cf->ngroups++;
+            grp->name = d->model_name;
+            grp->pattern = (strchr(d->model_name, '*') != NULL);
+            grp->literal_chars = llm_literal_chars(d->model_name);
+            grp->deployments = calloc(cf->ndeployments,
+                                      sizeof(llm_deployment_t *));
+            if (grp->deployments == NULL) {
+                goto nomem;
+            }
+        }
+
+        grp->deployments[grp->ndeployments++] = d;
+    }
+
+    qsort(cf->groups, cf->ngroups, sizeof(llm_group_t), llm_group_cmp);
+
+    for (g = 0; g < cf->ngroups && !cf->groups[g].pattern; g++) {
+        /* void */
+    }
+
+    cf->nexact = g;
+
+    return 0;
+
+nomem:
+
+    snprintf(err, errlen, "out of memory");
+
+    return -1;
+}
+
+
+llm_config_t *
+llm_config_parse(const char *json, size_t len, char *err, size_t errlen)
+{
+    size_t         i;
+    json_t        *deps, *v;
+    json_error_t   jerr;
+    llm_config_t  *cf;
+
+    cf = calloc(1, sizeof(llm_config_t));
+    if (cf == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+
+    cf->root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (cf->root == NULL) {
+        snprintf(err, errlen, "invalid JSON at line %d column %d: %s",
+                 jerr.line, jerr.column, jerr.text);
+        goto failed;
+    }
+
+    if (!json_is_object(cf->root)) {
+        snprintf(err, errlen, "config: expected an object");
+        goto failed;
+    }
+
+    v = json_object_get(cf->root, "version");
+    if (!json_is_integer(v) || json_integer_value(v) != 1) {
+        snprintf(err, errlen, "version: expected 1");
+        goto failed;
+    }
+
+    v = json_object_get(cf->root, "master_key_sha256");
+    if (json_is_string(v)) {
+        if (llm_hex_to_bytes(json_string_value(v), cf->master_key_sha256, 32)
+            != 0)
+        {
+            snprintf(err, errlen, "master_key_sha256: expected 64 hex digits");
+            goto failed;
+        }
+        cf->has_master_key = 1;
+
+    } else if (v != NULL && !json_is_null(v)) {
+        snprintf(err, errlen, "master_key_sha256: expected a string");
+        goto failed;
+    }
+
+    if (llm_parse_settings(cf, json_object_get(cf->root, "settings"), err,
+                           errlen) != 0)
+    {
+        goto failed;
+    }
+
+    deps = json_object_get(cf->root, "deployments");
+    if (deps != NULL && !json_is_array(deps)) {
+        snprintf(err, errlen, "deployments: expected an array");
+        goto failed;
+    }
+
+    cf->ndeployments = deps ? json_array_size(deps) : 0;
+    cf->deployments = calloc(cf->ndeployments ? cf->ndeployments : 1,
+                             sizeof(llm_deployment_t));
+    if (cf->deployments == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto failed;
+    }
+
+    for (i = 0; i < cf->ndeployments; i++) {
+        if (llm_parse_deployment(&cf->deployments[i], json_array_get(deps, i),
+                                 i, err, errlen) != 0)
+        {
+            goto failed;
+        }
+    }
+
+    if (llm_build_groups(cf, err, errlen) != 0) {
+        goto failed;
+    }
+
+    return cf;
+
+failed:
+
+    llm_config_free(cf);
+
+    return NULL;
+}
+
+
+void
+llm_config_free(llm_config_t *cf)
+{
+    size_t  i;
+
+    if (cf == NULL) {
+        return;
+    }
+
+    for (i = 0; cf->deployments && i < cf->ndeployments; i++) {
+        free(cf->deployments[i].addrs);
+    }
+
+    for (i = 0; cf->groups && i < cf->ngroups; i++) {
+        free(cf->groups[i].deployments);
+    }
+
+    free(cf->groups);
+    free(cf->deployments);
+    json_decref(cf->root);
+    free(cf);
+}
+
+
+int
+llm_pattern_match(const char *pattern, const char *s, size_t len)
+{
+    size_t       i, star_i;
+    const char  *star;
+
+    i = 0;
+    star = NULL;
+    star_i = 0;
+
+    while (i < len) {
+        if (*pattern == '*') {
+            star = pattern++;
+            star_i = i;
+
+        } else if (*pattern != '\0' && *pattern == s[i]) {
+            pattern++;
+            i++;
+
+        } else if (star != NULL) {
+            pattern = star + 1;
+            i = ++star_i;
+
+        } else {
+            return 0;
+        }
+    }
+
+    while (*pattern == '*') {
+        pattern++;
+    }
+
+    return *pattern == '\0';
+}
+
+
+llm_group_t *
+llm_config_find_group(const llm_config_t *cf, const char *model, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < cf->nexact; i++) {
+        if (strlen(cf->groups[i].name) == len
+            && memcmp(cf->groups[i].name, model, len) == 0)
+        {
+            return &cf->groups[i];
+        }
+    }
+
+    for (i = cf->nexact; i < cf->ngroups; i++) {
+        if (llm_pattern_match(cf->groups[i].name, model, len)) {
+            return &cf->groups[i];
+        }
+    }
+
+    return NULL;
+}

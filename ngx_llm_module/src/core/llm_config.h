@@ -1,0 +1,106 @@
+/*
+ * The routing tables a worker builds from the canonical config JSON that
+ * controld publishes (docs/architecture.md).  Strings point into the parsed
+ * JSON tree, which lives as long as the tables do.
+ */
+
+#ifndef LLM_CONFIG_H
+#define LLM_CONFIG_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "llm_xlate.h"
+
+
+typedef enum {
+    LLM_PROVIDER_OPENAI = 0,
+    LLM_PROVIDER_AZURE,
+    LLM_PROVIDER_OPENROUTER,
+    LLM_PROVIDER_OLLAMA,
+    LLM_PROVIDER_HOSTED_VLLM,
+    LLM_PROVIDER_ANTHROPIC,
+    LLM_PROVIDER_GEMINI,
+    LLM_PROVIDER_MOCK
+} llm_provider_t;
+
+
+typedef struct {
+    size_t          index;
+    const char     *id;
+    const char     *model_name;     /* group name or pattern */
+    const char     *provider_name;
+    llm_provider_t  provider;
+    llm_api_t       api;            /* wire format it speaks */
+    const char     *model;          /* provider-side name */
+    int             model_passthrough;   /* model is "*" */
+    const char     *scheme;
+    const char     *host;
+    int             port;
+    const char     *base_path;
+    const char     *api_key;
+    const char     *api_version;
+    const char     *mock_response;
+    const char    **addrs;
+    size_t          naddrs;
+    long long       timeout_ms;
+    long long       stream_timeout_ms;
+    long long       rpm;
+    long long       tpm;
+    long long       weight;
+    long long       order;
+    long long       max_tokens;
+} llm_deployment_t;
+
+
+typedef struct {
+    const char         *name;
+    int                 pattern;         /* name contains '*' */
+    size_t              literal_chars;   /* specificity of a pattern */
+    llm_deployment_t  **deployments;
+    size_t              ndeployments;
+} llm_group_t;
+
+
+typedef struct {
+    const char  *routing_strategy;
+    long long    num_retries;
+    long long    timeout_ms;
+    long long    stream_timeout_ms;
+    long long    allowed_fails;
+    long long    cooldown_time_ms;
+    long long    max_fallbacks;
+    int          drop_params;
+} llm_settings_t;
+
+
+typedef struct {
+    json_t             *root;
+    int                 has_master_key;
+    unsigned char       master_key_sha256[32];
+    llm_settings_t      settings;
+    llm_deployment_t   *deployments;
+    size_t              ndeployments;
+    llm_group_t        *groups;          /* exact names first, then patterns */
+    size_t              ngroups;
+    size_t              nexact;
+} llm_config_t;
+
+
+/* Parses the canonical JSON; on error returns NULL with a message in err. */
+llm_config_t *llm_config_parse(const char *json, size_t len, char *err,
+    size_t errlen);
+
+void llm_config_free(llm_config_t *cf);
+
+/*
+ * The group serving a requested model: the exact name if there is one, else
+ * the most specific matching pattern ("claude-*" before "*").
+ */
+llm_group_t *llm_config_find_group(const llm_config_t *cf, const char *model,
+    size_t len);
+
+/* Shell-style match supporting only '*'. */
+int llm_pattern_match(const char *pattern, const char *s, size_t len);
+
+#endif /* LLM_CONFIG_H */

@@ -1,0 +1,54 @@
+/*
+ * One validating pass over a JSON document that records where the top-level
+ * members of interest are, without building a tree.  The request path uses
+ * it to find `model`, `stream` and `max_tokens` and to splice a new model
+ * name into a body it otherwise forwards untouched.
+ */
+
+#ifndef LLM_JSON_SCAN_H
+#define LLM_JSON_SCAN_H
+
+#include <stddef.h>
+
+
+typedef struct {
+    size_t       key_start;      /* offset of the key's opening quote */
+    size_t       value_start;    /* offset of the value's first byte */
+    size_t       value_end;      /* offset just past the value */
+    int          present;
+} llm_json_member_t;
+
+
+typedef struct {
+    llm_json_member_t  model;
+    llm_json_member_t  stream;
+    llm_json_member_t  stream_options;
+    llm_json_member_t  max_tokens;
+    size_t             object_start;   /* offset of the top-level '{' */
+    size_t             object_end;     /* offset of the closing '}' */
+    size_t             members;        /* number of top-level members */
+    size_t             error_offset;   /* where a syntax error was found */
+} llm_json_scan_t;
+
+
+/* 0: a valid JSON object; -1: not valid JSON or not an object. */
+int llm_json_scan(const char *p, size_t len, llm_json_scan_t *out);
+
+/*
+ * Decodes a JSON string value (with its quotes) at [start, end) into buf
+ * (NUL-terminated).  Returns the decoded length or -1 when it is not a
+ * string or does not fit.
+ */
+long llm_json_string_value(const char *p, size_t start, size_t end,
+    char *buf, size_t size);
+
+/* 1 for true, 0 for false, -1 for anything else. */
+int llm_json_bool_value(const char *p, size_t start, size_t end);
+
+/* Writes s as a JSON string literal (with quotes) into buf; returns length. */
+size_t llm_json_quote(const char *s, size_t len, char *buf);
+
+/* Upper bound of llm_json_quote's output for len input bytes. */
+#define LLM_JSON_QUOTED_MAX(len)  ((len) * 6 + 2)
+
+#endif /* LLM_JSON_SCAN_H */

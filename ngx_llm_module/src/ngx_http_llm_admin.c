@@ -1,0 +1,216 @@
+
+/*
+ * llm_admin: the control plane's door into the zone, meant for a unix
+ * socket that only controld can open.
+ *
+ *   POST /_llm/config   publish a canonical config (validated first)
+ *   GET  /_llm/status   generation and model names; never a secret
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_llm_module.h"
+
+
+static ngx_int_t ngx_http_llm_admin_handler(ngx_http_request_t *r);
+static void ngx_http_llm_admin_body(ngx_http_request_t *r);
+static ngx_int_t ngx_http_llm_admin_status(ngx_http_request_t *r);
+static ngx_int_t ngx_http_llm_admin_send(ngx_http_request_t *r,
+    ngx_uint_t status, u_char *data, size_t len);
+
+
+char *
+ngx_http_llm_admin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+    ngx_http_llm_main_conf_t  *lmcf;
+
+    lmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_llm_module);
+
+    if (lmcf->shm_zone == NULL) {
+        return "requires \"llm_zone\" at the http level before it";
+    }
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_llm_admin_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_llm_admin_handler(ngx_http_request_t *r)
+{
+    ngx_int_t  rc;
+
+    if (r->uri.len == sizeof("/_llm/status") - 1
+        && ngx_strncmp(r->uri.data, "/_llm/status", r->uri.len) == 0)
+    {
+        if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+            return NGX_HTTP_NOT_ALLOWED;
+        }
+
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_llm_admin_status(r);
+    }
+
+    if (r->uri.len == sizeof("/_llm/config") - 1
+        && ngx_strncmp(r->uri.data, "/_llm/config", r->uri.len) == 0)
+    {
+        if (r->method != NGX_HTTP_POST) {
+            return NGX_HTTP_NOT_ALLOWED;
+        }
+
+        rc = ngx_http_read_client_request_body(r, ngx_http_llm_admin_body);
+
+        if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+            return rc;
+        }
+
+        return NGX_DONE;
+    }
+
+    return NGX_HTTP_NOT_FOUND;
+}
+
+
+static void
+ngx_http_llm_admin_body(ngx_http_request_t *r)
+{
+    u_char                    *json, *p;
+    size_t                     len;
+    ngx_int_t                  rc;
+    ngx_chain_t               *cl;
+    ngx_http_llm_zone_t       *zone;
+    ngx_http_llm_main_conf_t  *lmcf;
+    u_char                     err[512], out[600];
+
+    if (r->request_body == NULL || r->request_body->bufs == NULL
+        || r->request_body->temp_file)
+    {
+        p = ngx_sprintf(out, "{\"error\":\"empty body, or larger than "
+                        "client_body_buffer_size\"}");
+        ngx_http_finalize_request(r,
+                                  ngx_http_llm_admin_send(r,
+                                                NGX_HTTP_BAD_REQUEST, out,
+                                                p - out));
+        return;
+    }
+
+    len = 0;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        len += ngx_buf_size(cl->buf);
+    }
+
+    json = ngx_pnalloc(r->pool, len + 1);
+    if (json == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    p = json;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        p = ngx_cpymem(p, cl->buf->pos, cl->buf->last - cl->buf->pos);
+    }
+
+    lmcf = ngx_http_get_module_main_conf(r, ngx_http_llm_module);
+    zone = lmcf->shm_zone->data;
+
+    rc = ngx_http_llm_publish(zone, json, len, r->connection->log, err,
+                              sizeof(err));
+
+    if (rc != NGX_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "llm: config rejected: %s", err);
+
+        p = ngx_cpymem(out, "{\"error\":", 9);
+        p += llm_json_quote((char *) err, ngx_strlen(err), (char *) p);
+        *p++ = '}';
+
+        ngx_http_finalize_request(r,
+                                  ngx_http_llm_admin_send(r,
+                                                NGX_HTTP_BAD_REQUEST, out,
+                                                p - out));
+        return;
+    }
+
+    p = ngx_sprintf(out, "{\"generation\":%uA}", zone->sh->generation);
+
+    ngx_http_finalize_request(r, ngx_http_llm_admin_send(r, NGX_HTTP_OK, out,
+                                                         p - out));
+}
+
+
+static ngx_int_t
+ngx_http_llm_admin_status(ngx_http_request_t *r)
+{
+    u_char                    *p, *start;
+    size_t                     i, len;
+    llm_config_t              *cf;
+    ngx_http_llm_zone_t       *zone;
+    ngx_http_llm_tables_t     *t;
+    ngx_http_llm_main_conf_t  *lmcf;
+
+    lmcf = ngx_http_get_module_main_conf(r, ngx_http_llm_module);
+    zone = lmcf->shm_zone->data;
+
+    t = ngx_http_llm_tables_acquire(r);
+    cf = t ? t->cf : NULL;
+
+    len = sizeof("{\"generation\":,\"deployments\":,\"loaded_at\":,"
+                 "\"models\":[]}") + 3 * NGX_INT64_LEN;
+
+    for (i = 0; cf && i < cf->ngroups; i++) {
+        len += LLM_JSON_QUOTED_MAX(ngx_strlen(cf->groups[i].name)) + 1;
+    }
+
+    start = ngx_pnalloc(r->pool, len);
+    if (start == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_sprintf(start, "{\"generation\":%uA,\"deployments\":%uz,"
+                    "\"loaded_at\":%T,\"models\":[",
+                    t ? t->generation : 0,
+                    cf ? cf->ndeployments : 0, zone->sh->loaded_at);
+
+    for (i = 0; cf && i < cf->ngroups; i++) {
+        if (i) {
+            *p++ = ',';
+        }
+
+        p += llm_json_quote(cf->groups[i].name, ngx_strlen(cf->groups[i].name),
+                            (char *) p);
+    }
+
+    p = ngx_cpymem(p, "]}", 2);
+
+    return ngx_http_llm_admin_send(r, NGX_HTTP_OK, start, p - start);
+}
+
+
+static ngx_int_t
+ngx_http_llm_admin_send(ngx_http_request_t *r, ngx_uint_t status,
+    u_char *data, size_t len)
+{
+    u_char  *p;
+
+    /* callers may pass stack memory: the response must own its bytes */
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(p, data, len);
+
+    return ngx_http_llm_send_body(r, status, "application/json", p, len);
+}

@@ -1,0 +1,157 @@
+
+/*
+ * llm_balancer: the peer of `upstream llm_upstream` is whichever deployment
+ * the request handler chose.  nginx's keepalive module wraps this balancer,
+ * so connections to providers are reused.  Addresses come resolved from
+ * controld: nothing here touches DNS.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_llm_module.h"
+
+
+static ngx_int_t ngx_http_llm_init_upstream(ngx_conf_t *cf,
+    ngx_http_upstream_srv_conf_t *us);
+static ngx_int_t ngx_http_llm_init_peer(ngx_http_request_t *r,
+    ngx_http_upstream_srv_conf_t *us);
+static ngx_int_t ngx_http_llm_get_peer(ngx_peer_connection_t *pc,
+    void *data);
+static void ngx_http_llm_free_peer(ngx_peer_connection_t *pc, void *data,
+    ngx_uint_t state);
+
+
+char *
+ngx_http_llm_balancer(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_upstream_server_t    *us;
+    ngx_http_upstream_srv_conf_t  *uscf;
+
+    uscf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_upstream_module);
+
+    /*
+     * The servers are the deployments, published at run time.  An empty
+     * placeholder satisfies the upstream block's "no servers" check; this
+     * balancer never reads it.
+     */
+
+    if (uscf->servers->nelts == 0) {
+        us = ngx_array_push(uscf->servers);
+        if (us == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memzero(us, sizeof(ngx_http_upstream_server_t));
+    }
+
+    if (uscf->peer.init_upstream) {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "load balancing method redefined");
+    }
+
+    uscf->peer.init_upstream = ngx_http_llm_init_upstream;
+
+    uscf->flags = NGX_HTTP_UPSTREAM_CREATE;
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_llm_init_upstream(ngx_conf_t *cf, ngx_http_upstream_srv_conf_t *us)
+{
+    us->peer.init = ngx_http_llm_init_peer;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_llm_init_peer(ngx_http_request_t *r,
+    ngx_http_upstream_srv_conf_t *us)
+{
+    ngx_msec_t                 timeout;
+    ngx_http_upstream_t       *u;
+    ngx_http_llm_ctx_t        *ctx;
+    ngx_http_upstream_conf_t  *conf;
+
+    ctx = ngx_http_llm_get_ctx(r);
+
+    if (ctx == NULL || ctx->dep == NULL) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "llm: upstream llm_upstream used outside llm_gateway");
+        return NGX_ERROR;
+    }
+
+    u = r->upstream;
+
+    u->peer.get = ngx_http_llm_get_peer;
+    u->peer.free = ngx_http_llm_free_peer;
+    u->peer.data = ctx;
+    u->peer.tries = 1;        /* retries go through @llm_retry instead */
+
+    /*
+     * A deployment's timeout replaces proxy_read_timeout for this request;
+     * the location's conf is shared, so the request gets its own copy.
+     */
+
+    timeout = (ngx_msec_t) (ctx->stream && ctx->dep->dep->stream_timeout_ms
+                            ? ctx->dep->dep->stream_timeout_ms
+                            : ctx->dep->dep->timeout_ms);
+
+    if (timeout == 0) {
+        timeout = (ngx_msec_t) ctx->tables->cf->settings.timeout_ms;
+    }
+
+    if (timeout && timeout != u->conf->read_timeout) {
+        conf = ngx_palloc(r->pool, sizeof(ngx_http_upstream_conf_t));
+        if (conf == NULL) {
+            return NGX_ERROR;
+        }
+
+        *conf = *u->conf;
+        conf->read_timeout = timeout;
+        u->conf = conf;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_llm_get_peer(ngx_peer_connection_t *pc, void *data)
+{
+    ngx_http_llm_ctx_t  *ctx = data;
+
+    ngx_addr_t          *addr;
+    ngx_http_llm_dep_t  *nd;
+
+    nd = ctx->dep;
+
+    if (nd->naddrs == 0) {
+        ngx_log_error(NGX_LOG_ERR, pc->log, 0,
+                      "llm: deployment \"%s\" has no resolved address",
+                      nd->dep->id);
+        return NGX_BUSY;
+    }
+
+    /* spread over the provider's addresses */
+    addr = &nd->addrs[nd->next_addr++ % nd->naddrs];
+
+    pc->sockaddr = addr->sockaddr;
+    pc->socklen = addr->socklen;
+    pc->name = &addr->name;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_llm_free_peer(ngx_peer_connection_t *pc, void *data,
+    ngx_uint_t state)
+{
+    pc->tries = 0;
+}

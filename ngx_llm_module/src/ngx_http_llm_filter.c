@@ -1,0 +1,487 @@
+
+/*
+ * Response side of a proxied attempt.  The header filter decides how the
+ * body is handled; the body filter then either
+ *   - passes it through, watching SSE events or the JSON tail for usage,
+ *   - translates a stream event by event into the client's format, or
+ *   - collects a whole non-streamed body and translates it at the end.
+ * A stream the provider breaks off ends with the client's error event.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_llm_module.h"
+
+
+/* usage sits at the end of a JSON response; this much tail finds it */
+#define NGX_HTTP_LLM_TAIL        8192
+#define NGX_HTTP_LLM_MAX_WHOLE   (16 * 1024 * 1024)
+#define NGX_HTTP_LLM_MAX_EVENT   (4 * 1024 * 1024)
+
+
+static ngx_int_t ngx_http_llm_header_filter(ngx_http_request_t *r);
+static ngx_int_t ngx_http_llm_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+
+
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
+static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
+
+
+ngx_int_t
+ngx_http_llm_filter_init(ngx_conf_t *cf)
+{
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_llm_header_filter;
+
+    ngx_http_next_body_filter = ngx_http_top_body_filter;
+    ngx_http_top_body_filter = ngx_http_llm_body_filter;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_llm_add_header(ngx_http_request_t *r, const char *name,
+    ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key.data = (u_char *) name;
+    h->key.len = ngx_strlen(name);
+    h->value = *value;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_llm_info_headers(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    u_char     *p;
+    ngx_str_t   v;
+
+    v.data = (u_char *) ctx->dep->dep->id;
+    v.len = ngx_strlen(ctx->dep->dep->id);
+
+    if (ngx_http_llm_add_header(r, "x-litellm-model-id", &v) != NGX_OK
+        || ngx_http_llm_add_header(r, "x-litellm-model-api-base",
+                                   &ctx->dep->api_base) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v.data = p;
+    v.len = ngx_sprintf(p, "%ui", ctx->attempts - 1) - p;
+
+    return ngx_http_llm_add_header(r, "x-litellm-attempted-retries", &v);
+}
+
+
+static ngx_int_t
+ngx_http_llm_header_filter(ngx_http_request_t *r)
+{
+    llm_xlate_opts_t     o;
+    ngx_http_llm_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_llm_module);
+
+    if (ctx == NULL || !ctx->proxied || ctx->self_response || r != r->main) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    ctx->resp_status = r->headers_out.status;
+    ctx->first_byte = ngx_current_msec;
+
+    if (ngx_http_llm_info_headers(r, ctx) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (ctx->translate) {
+        ngx_http_clear_content_length(r);
+        ngx_http_clear_accept_ranges(r);
+        ngx_http_clear_etag(r);
+
+        if (ctx->resp_status == NGX_HTTP_OK && ctx->stream) {
+            ngx_memzero(&o, sizeof(o));
+            o.model = ctx->dep->dep->model;
+            o.client_model = (char *) ctx->model.data;   /* NUL-terminated */
+            o.stream = 1;
+            o.include_usage = ctx->include_usage;
+
+            ctx->xlate = llm_stream_xlate_new(ctx->dep->dep->api, ctx->api,
+                                              &o);
+            if (ctx->xlate == NULL) {
+                return NGX_ERROR;
+            }
+
+            ngx_str_set(&r->headers_out.content_type, "text/event-stream");
+
+        } else {
+            ctx->buffer_whole = 1;
+            ngx_str_set(&r->headers_out.content_type, "application/json");
+        }
+
+        r->headers_out.content_type_len = r->headers_out.content_type.len;
+        r->headers_out.content_type_lowcase = NULL;
+        r->headers_out.charset.len = 0;
+
+    } else if (ctx->resp_status == NGX_HTTP_OK && ctx->stream) {
+        ctx->sse_passthrough = 1;
+        llm_sse_init(&ctx->sse, NGX_HTTP_LLM_MAX_EVENT);
+    }
+
+    return ngx_http_next_header_filter(r);
+}
+
+
+static int
+ngx_http_llm_sse_event(void *arg, const char *event, size_t event_len,
+    const char *data, size_t data_len)
+{
+    ngx_http_llm_ctx_t  *ctx = arg;
+
+    if (data_len == 6 && ngx_strncmp(data, "[DONE]", 6) == 0) {
+        ctx->stream_done = 1;
+        return 0;
+    }
+
+    if (event != NULL && event_len == 12
+        && ngx_strncmp(event, "message_stop", 12) == 0)
+    {
+        ctx->stream_done = 1;
+    }
+
+    if (ngx_strlcasestrn((u_char *) data, (u_char *) data + data_len,
+                         (u_char *) "usage", 5 - 1) != NULL)
+    {
+        (void) llm_usage_from_json(ctx->dep->dep->api, data, data_len,
+                                   &ctx->usage);
+    }
+
+    return 0;
+}
+
+
+/* The usage object near the end of a JSON response, from the kept tail. */
+
+static void
+ngx_http_llm_tail_usage(ngx_http_llm_ctx_t *ctx)
+{
+    u_char      *p, *last, *found;
+    llm_buf_t    doc = LLM_BUF_INIT;
+    const char  *key;
+
+    if (ctx->resp.len == 0) {
+        return;
+    }
+
+    key = ctx->dep->dep->api == LLM_API_GEMINI ? "\"usageMetadata\""
+                                                : "\"usage\"";
+
+    p = (u_char *) ctx->resp.data;
+    last = p + ctx->resp.len;
+    found = NULL;
+
+    while ((p = ngx_strlcasestrn(p, last, (u_char *) key,
+                                 ngx_strlen(key) - 1))
+           != NULL)
+    {
+        found = p++;
+    }
+
+    if (found == NULL) {
+        return;
+    }
+
+    /* "{" + the rest of the top-level object from the key is a document */
+    if (llm_buf_append(&doc, "{", 1) == 0
+        && llm_buf_append(&doc, found, last - found) == 0)
+    {
+        (void) llm_usage_from_json(ctx->dep->dep->api, doc.data, doc.len,
+                                   &ctx->usage);
+    }
+
+    llm_buf_free(&doc);
+}
+
+
+static ngx_int_t
+ngx_http_llm_keep_tail(ngx_http_llm_ctx_t *ctx, u_char *p, size_t len)
+{
+    if (len >= NGX_HTTP_LLM_TAIL) {
+        llm_buf_reset(&ctx->resp);
+        p += len - NGX_HTTP_LLM_TAIL;
+        len = NGX_HTTP_LLM_TAIL;
+
+    } else if (ctx->resp.len + len > 2 * NGX_HTTP_LLM_TAIL) {
+        ngx_memmove(ctx->resp.data,
+                    ctx->resp.data + ctx->resp.len - NGX_HTTP_LLM_TAIL,
+                    NGX_HTTP_LLM_TAIL);
+        ctx->resp.len = NGX_HTTP_LLM_TAIL;
+    }
+
+    return llm_buf_append(&ctx->resp, p, len) == 0 ? NGX_OK : NGX_ERROR;
+}
+
+
+/* The client's error event after a provider broke off a stream. */
+
+static void
+ngx_http_llm_stream_error(ngx_http_llm_ctx_t *ctx, llm_buf_t *out)
+{
+    llm_buf_t    body = LLM_BUF_INIT;
+    const char  *msg;
+
+    msg = "the provider's stream broke off before it completed";
+
+    if (ctx->xlate) {
+        llm_stream_xlate_fail(ctx->xlate, msg, out);
+        return;
+    }
+
+    llm_error_body(ctx->api, NGX_HTTP_BAD_GATEWAY, "api_error", msg, NULL,
+                   &body);
+
+    if (body.data) {
+        (void) llm_sse_write(out, ctx->api == LLM_API_ANTHROPIC ? "error"
+                                                                 : NULL,
+                             body.data, body.len);
+    }
+
+    llm_buf_free(&body);
+}
+
+
+static ngx_int_t
+ngx_http_llm_send_out(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
+    llm_buf_t *out, ngx_uint_t last, ngx_uint_t flush)
+{
+    u_char       *p;
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    if (out->len == 0 && !last && !flush) {
+        return NGX_OK;
+    }
+
+    cl = ngx_chain_get_free_buf(r->pool, &ctx->free);
+    if (cl == NULL) {
+        return NGX_ERROR;
+    }
+
+    b = cl->buf;
+
+    ngx_memzero(b, sizeof(ngx_buf_t));
+
+    if (out->len) {
+        p = ngx_pnalloc(r->pool, out->len);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(p, out->data, out->len);
+
+        b->start = p;
+        b->pos = p;
+        b->last = p + out->len;
+        b->end = b->last;
+        b->memory = 1;
+    }
+
+    b->tag = (ngx_buf_tag_t) &ngx_http_llm_module;
+    b->flush = flush || !last;
+    b->last_buf = last;
+    b->last_in_chain = 1;
+
+    if (out->len == 0 && !last) {
+        b->sync = 1;
+    }
+
+    rc = ngx_http_next_body_filter(r, cl);
+
+    ngx_chain_update_chains(r->pool, &ctx->free, &ctx->busy, &cl,
+                            (ngx_buf_tag_t) &ngx_http_llm_module);
+
+    return rc;
+}
+
+
+static ngx_int_t
+ngx_http_llm_translate_whole(ngx_http_llm_ctx_t *ctx, llm_buf_t *out)
+{
+    llm_xlate_opts_t  o;
+
+    if (ctx->resp_status != NGX_HTTP_OK) {
+        llm_xlate_error(ctx->dep->dep->api, ctx->api, (int) ctx->resp_status,
+                        ctx->resp.data, ctx->resp.len, out);
+        return NGX_OK;
+    }
+
+    ngx_memzero(&o, sizeof(o));
+    o.model = ctx->dep->dep->model;
+    o.client_model = (char *) ctx->model.data;
+    o.client_request = (char *) ctx->body.data;
+    o.client_request_len = ctx->body.len;
+
+    if (llm_xlate_response(ctx->dep->dep->api, ctx->api, ctx->resp.data,
+                           ctx->resp.len, &o, out, &ctx->usage)
+        != 0)
+    {
+        llm_buf_reset(out);
+        llm_error_body(ctx->api, NGX_HTTP_BAD_GATEWAY, "api_error",
+                       "the provider's response could not be translated",
+                       NULL, out);
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_llm_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    size_t               len;
+    ngx_int_t            rc;
+    ngx_uint_t           last, flush, broken;
+    llm_buf_t            out = LLM_BUF_INIT;
+    ngx_chain_t         *cl;
+    ngx_http_llm_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_llm_module);
+
+    if (ctx == NULL || !ctx->proxied || ctx->self_response || r != r->main
+        || ctx->resp_status == 0)
+    {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    last = 0;
+    flush = 0;
+
+    for (cl = in; cl; cl = cl->next) {
+        last |= cl->buf->last_buf;
+        flush |= cl->buf->flush;
+    }
+
+    /*
+     * The upstream module ends a failed non-buffered response with a bare
+     * flush after it closed the provider connection; a finished one ends
+     * with last_buf.
+     */
+    broken = (!last && flush && r->upstream != NULL
+              && r->upstream->peer.connection == NULL
+              && (ctx->xlate || ctx->sse_passthrough || ctx->buffer_whole)
+              && !ctx->stream_done && !ctx->failed_mid_stream);
+
+    if (ctx->xlate || ctx->buffer_whole) {
+
+        for (cl = in; cl; cl = cl->next) {
+            len = ngx_buf_size(cl->buf);
+
+            if (len && ngx_buf_in_memory(cl->buf)) {
+                if (ctx->xlate) {
+                    if (llm_stream_xlate_feed(ctx->xlate,
+                                              (char *) cl->buf->pos, len,
+                                              &out)
+                        != 0)
+                    {
+                        broken = 1;
+                    }
+
+                } else if (ctx->resp.len + len > NGX_HTTP_LLM_MAX_WHOLE
+                           || llm_buf_append(&ctx->resp, cl->buf->pos, len)
+                              != 0)
+                {
+                    llm_buf_free(&out);
+                    return NGX_ERROR;
+                }
+            }
+
+            /* consumed: lets the upstream module reuse its buffer */
+            cl->buf->pos = cl->buf->last;
+        }
+
+        if (broken) {
+            ctx->failed_mid_stream = 1;
+            ngx_http_llm_stream_error(ctx, &out);
+
+        } else if (last) {
+            if (ctx->xlate) {
+                (void) llm_stream_xlate_finish(ctx->xlate, &out);
+                llm_stream_xlate_usage(ctx->xlate, &ctx->usage);
+
+            } else {
+                ngx_http_llm_translate_whole(ctx, &out);
+            }
+
+            ctx->stream_done = 1;
+        }
+
+        if (ctx->buffer_whole && !last && !broken) {
+            llm_buf_free(&out);
+            return NGX_OK;
+        }
+
+        rc = ngx_http_llm_send_out(r, ctx, &out, last, flush || broken);
+
+        llm_buf_free(&out);
+
+        return rc;
+    }
+
+    /* passthrough: watch, never change */
+
+    for (cl = in; cl; cl = cl->next) {
+        len = ngx_buf_size(cl->buf);
+
+        if (len == 0 || !ngx_buf_in_memory(cl->buf)) {
+            continue;
+        }
+
+        if (ctx->sse_passthrough) {
+            (void) llm_sse_feed(&ctx->sse, (char *) cl->buf->pos, len,
+                                ngx_http_llm_sse_event, ctx);
+
+        } else if (ctx->resp_status == NGX_HTTP_OK) {
+            (void) ngx_http_llm_keep_tail(ctx, cl->buf->pos, len);
+        }
+    }
+
+    if (last && !ctx->sse_passthrough) {
+        ngx_http_llm_tail_usage(ctx);
+    }
+
+    if (!broken) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    ctx->failed_mid_stream = 1;
+
+    ngx_http_llm_stream_error(ctx, &out);
+
+    rc = ngx_http_next_body_filter(r, in);
+
+    if (rc != NGX_ERROR) {
+        rc = ngx_http_llm_send_out(r, ctx, &out, 0, 1);
+    }
+
+    llm_buf_free(&out);
+
+    return rc;
+}

@@ -1,0 +1,1224 @@
+
+/*
+ * The request path: an access-phase handler that recognises the API by URI,
+ * authenticates, reads the body, routes to a deployment and prepares the
+ * attempt that the location's proxy_pass then sends.  Failed attempts come
+ * back through error_page into the same handler (in @llm_retry), which picks
+ * the next deployment or answers the error in the client's API format.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <openssl/sha.h>
+#include <openssl/crypto.h>
+
+#include "ngx_http_llm_module.h"
+#include "llm_mock.h"
+#include "llm_route.h"
+
+
+/*
+ * A step answered the request itself (an error, a mock, a list); the
+ * output's return code waits in ctx->answer_rc for the finalization.
+ */
+#define NGX_HTTP_LLM_ANSWERED  -100
+
+
+typedef struct {
+    ngx_str_t                  path;
+    ngx_uint_t                 method;
+    ngx_http_llm_endpoint_e    endpoint;
+    llm_api_t                  api;
+} ngx_http_llm_route_t;
+
+
+static ngx_http_llm_route_t  ngx_http_llm_routes[] = {
+    { ngx_string("/v1/chat/completions"), NGX_HTTP_POST,
+      NGX_HTTP_LLM_EP_CHAT, LLM_API_OPENAI },
+    { ngx_string("/chat/completions"), NGX_HTTP_POST,
+      NGX_HTTP_LLM_EP_CHAT, LLM_API_OPENAI },
+    { ngx_string("/v1/completions"), NGX_HTTP_POST,
+      NGX_HTTP_LLM_EP_COMPLETIONS, LLM_API_OPENAI },
+    { ngx_string("/completions"), NGX_HTTP_POST,
+      NGX_HTTP_LLM_EP_COMPLETIONS, LLM_API_OPENAI },
+    { ngx_string("/v1/embeddings"), NGX_HTTP_POST,
+      NGX_HTTP_LLM_EP_EMBEDDINGS, LLM_API_OPENAI },
+    { ngx_string("/embeddings"), NGX_HTTP_POST,
+      NGX_HTTP_LLM_EP_EMBEDDINGS, LLM_API_OPENAI },
+    { ngx_string("/v1/messages"), NGX_HTTP_POST,
+      NGX_HTTP_LLM_EP_MESSAGES, LLM_API_ANTHROPIC },
+    { ngx_string("/messages"), NGX_HTTP_POST,
+      NGX_HTTP_LLM_EP_MESSAGES, LLM_API_ANTHROPIC },
+    { ngx_string("/v1/messages/count_tokens"), NGX_HTTP_POST,
+      NGX_HTTP_LLM_EP_COUNT_TOKENS, LLM_API_ANTHROPIC },
+    { ngx_string("/messages/count_tokens"), NGX_HTTP_POST,
+      NGX_HTTP_LLM_EP_COUNT_TOKENS, LLM_API_ANTHROPIC },
+    { ngx_string("/v1/models"), NGX_HTTP_GET|NGX_HTTP_HEAD,
+      NGX_HTTP_LLM_EP_MODELS, LLM_API_OPENAI },
+    { ngx_string("/models"), NGX_HTTP_GET|NGX_HTTP_HEAD,
+      NGX_HTTP_LLM_EP_MODELS, LLM_API_OPENAI },
+    { ngx_string("/health/liveliness"), NGX_HTTP_GET|NGX_HTTP_HEAD,
+      NGX_HTTP_LLM_EP_LIVELINESS, LLM_API_OPENAI },
+    { ngx_string("/health/liveness"), NGX_HTTP_GET|NGX_HTTP_HEAD,
+      NGX_HTTP_LLM_EP_LIVELINESS, LLM_API_OPENAI },
+    { ngx_string("/health/readiness"), NGX_HTTP_GET|NGX_HTTP_HEAD,
+      NGX_HTTP_LLM_EP_READINESS, LLM_API_OPENAI },
+    { ngx_null_string, 0, NGX_HTTP_LLM_EP_NONE, LLM_API_OPENAI }
+};
+
+
+static ngx_int_t ngx_http_llm_match_route(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
+static ngx_int_t ngx_http_llm_authenticate(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
+static void ngx_http_llm_body_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_llm_process_body(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
+static ngx_int_t ngx_http_llm_parse_body(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
+static ngx_int_t ngx_http_llm_next_attempt(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
+static ngx_int_t ngx_http_llm_prepare_attempt(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
+static ngx_int_t ngx_http_llm_retry(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
+static ngx_int_t ngx_http_llm_send_error(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx, ngx_uint_t status, const char *type,
+    const char *message);
+static ngx_int_t ngx_http_llm_send_mock(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
+static ngx_int_t ngx_http_llm_send_models(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
+static ngx_int_t ngx_http_llm_finish(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx, ngx_int_t rc);
+static void ngx_http_llm_ctx_cleanup(void *data);
+
+
+ngx_int_t
+ngx_http_llm_access_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                 rc;
+    ngx_pool_cleanup_t       *cln;
+    ngx_http_llm_ctx_t       *ctx;
+    ngx_http_llm_loc_conf_t  *llcf;
+
+    llcf = ngx_http_get_module_loc_conf(r, ngx_http_llm_module);
+
+    if (!llcf->gateway || r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_http_llm_get_ctx(r);
+
+    if (ctx != NULL) {
+
+        if (ctx->reading_body) {
+            return NGX_DONE;
+        }
+
+        if (ctx->proxied && r->err_status) {
+            /* back from error_page: the attempt failed before a byte */
+            return ngx_http_llm_retry(r, ctx);
+        }
+
+        return ctx->status;
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_llm_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* internal redirects wipe r->ctx; the cleanup lets us find ctx again */
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cln->handler = ngx_http_llm_ctx_cleanup;
+    cln->data = ctx;
+
+    ngx_http_set_ctx(r, ctx, ngx_http_llm_module);
+
+    ctx->start = ngx_current_msec;
+    ctx->status = NGX_DECLINED;
+
+    rc = ngx_http_llm_match_route(r, ctx);
+
+    if (rc != NGX_OK) {
+        return ngx_http_llm_finish(r, ctx, rc);
+    }
+
+    switch (ctx->endpoint) {
+
+    case NGX_HTTP_LLM_EP_LIVELINESS:
+        return ngx_http_llm_finish(r, ctx,
+                   ngx_http_llm_send_body(r, NGX_HTTP_OK, "application/json",
+                                          (u_char *) "\"I'm alive!\"", 12));
+
+    case NGX_HTTP_LLM_EP_READINESS:
+        ctx->tables = ngx_http_llm_tables_acquire(r);
+
+        if (ctx->tables == NULL) {
+            return ngx_http_llm_finish(r, ctx,
+                       ngx_http_llm_send_error(r, ctx,
+                                        NGX_HTTP_SERVICE_UNAVAILABLE, NULL,
+                                        "no configuration published yet"));
+        }
+
+        return ngx_http_llm_finish(r, ctx,
+                   ngx_http_llm_send_body(r, NGX_HTTP_OK, "application/json",
+                                  (u_char *) "{\"status\":\"healthy\","
+                                  "\"db\":\"Not connected\"}", 41));
+
+    default:
+        break;
+    }
+
+    ctx->tables = ngx_http_llm_tables_acquire(r);
+
+    if (ctx->tables == NULL) {
+        return ngx_http_llm_finish(r, ctx,
+                   ngx_http_llm_send_error(r, ctx,
+                                           NGX_HTTP_SERVICE_UNAVAILABLE, NULL,
+                                           "the gateway has no configuration "
+                                           "yet; is controld running?"));
+    }
+
+    rc = ngx_http_llm_authenticate(r, ctx);
+
+    if (rc != NGX_OK) {
+        return ngx_http_llm_finish(r, ctx, rc);
+    }
+
+    if (ctx->endpoint == NGX_HTTP_LLM_EP_MODELS) {
+        return ngx_http_llm_finish(r, ctx, ngx_http_llm_send_models(r, ctx));
+    }
+
+    if (r->headers_in.content_length_n > (off_t) llcf->max_body_size) {
+        r->keepalive = 0;
+        return ngx_http_llm_finish(r, ctx,
+                   ngx_http_llm_send_error(r, ctx,
+                                 NGX_HTTP_REQUEST_ENTITY_TOO_LARGE, NULL,
+                                 "request body is larger than the gateway's "
+                                 "limit (llm_max_body_size)"));
+    }
+
+    ctx->reading_body = 1;
+
+    rc = ngx_http_read_client_request_body(r, ngx_http_llm_body_handler);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    ngx_http_finalize_request(r, NGX_DONE);
+
+    return NGX_DONE;
+}
+
+
+/* A response we produced ourselves ends the request in the access phase. */
+
+static ngx_int_t
+ngx_http_llm_finish(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
+    ngx_int_t rc)
+{
+    ngx_http_finalize_request(r, rc == NGX_HTTP_LLM_ANSWERED ? ctx->answer_rc
+                                                             : rc);
+
+    return NGX_DONE;
+}
+
+
+ngx_http_llm_ctx_t *
+ngx_http_llm_get_ctx(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t  *cln;
+    ngx_http_llm_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_llm_module);
+
+    if (ctx != NULL || !r->internal) {
+        return ctx;
+    }
+
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_llm_ctx_cleanup) {
+            ctx = cln->data;
+            ngx_http_set_ctx(r, ctx, ngx_http_llm_module);
+            return ctx;
+        }
+    }
+
+    return NULL;
+}
+
+
+static void
+ngx_http_llm_ctx_cleanup(void *data)
+{
+    ngx_http_llm_ctx_t  *ctx = data;
+
+    llm_sse_free(&ctx->sse);
+    llm_buf_free(&ctx->resp);
+
+    if (ctx->xlate) {
+        llm_stream_xlate_free(ctx->xlate);
+        ctx->xlate = NULL;
+    }
+}
+
+
+static ngx_int_t
+ngx_http_llm_match_route(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    u_char                *p, *last, *colon;
+    ngx_http_llm_route_t  *rt;
+
+    for (rt = ngx_http_llm_routes; rt->path.len; rt++) {
+        if (r->uri.len == rt->path.len
+            && ngx_strncmp(r->uri.data, rt->path.data, rt->path.len) == 0)
+        {
+            ctx->endpoint = rt->endpoint;
+            ctx->api = rt->api;
+
+            if (!(r->method & rt->method)) {
+                return ngx_http_llm_send_error(r, ctx,
+                                               NGX_HTTP_NOT_ALLOWED, NULL,
+                                               "method not allowed here");
+            }
+
+            return NGX_OK;
+        }
+    }
+
+    /* Gemini: /v1beta/models/{model}:generateContent */
+    if (r->uri.len > sizeof("/v1beta/models/") - 1
+        && ngx_strncmp(r->uri.data, "/v1beta/models/",
+                       sizeof("/v1beta/models/") - 1) == 0)
+    {
+        ctx->api = LLM_API_GEMINI;
+
+        p = r->uri.data + sizeof("/v1beta/models/") - 1;
+        last = r->uri.data + r->uri.len;
+        colon = ngx_strlchr(p, last, ':');
+
+        if (colon != NULL && colon > p && r->method == NGX_HTTP_POST) {
+            ctx->model.data = p;
+            ctx->model.len = colon - p;
+
+            if ((size_t) (last - colon) == sizeof(":generateContent") - 1
+                && ngx_strncmp(colon, ":generateContent",
+                               sizeof(":generateContent") - 1) == 0)
+            {
+                ctx->endpoint = NGX_HTTP_LLM_EP_GENERATE;
+                return NGX_OK;
+            }
+
+            if ((size_t) (last - colon)
+                == sizeof(":streamGenerateContent") - 1
+                && ngx_strncmp(colon, ":streamGenerateContent",
+                               sizeof(":streamGenerateContent") - 1) == 0)
+            {
+                ctx->endpoint = NGX_HTTP_LLM_EP_GENERATE;
+                ctx->stream = 1;
+                return NGX_OK;
+            }
+        }
+    }
+
+    if (r->uri.len >= sizeof("/v1/messages") - 1
+        && ngx_strncmp(r->uri.data, "/v1/messages",
+                       sizeof("/v1/messages") - 1) == 0)
+    {
+        ctx->api = LLM_API_ANTHROPIC;
+    }
+
+    return ngx_http_llm_send_error(r, ctx, NGX_HTTP_NOT_FOUND, "not_found",
+                                   "no such route on this gateway");
+}
+
+
+/* The client's key, from whichever header its SDK uses. */
+
+static ngx_int_t
+ngx_http_llm_client_key(ngx_http_request_t *r, ngx_str_t *key)
+{
+    ngx_str_t         *auth, value;
+    ngx_uint_t         i;
+    ngx_list_part_t   *part;
+    ngx_table_elt_t   *h;
+
+    if (r->headers_in.authorization) {
+        auth = &r->headers_in.authorization->value;
+
+        if (auth->len > 7 && ngx_strncasecmp(auth->data, (u_char *) "Bearer ",
+                                             7) == 0)
+        {
+            key->data = auth->data + 7;
+            key->len = auth->len - 7;
+
+            while (key->len && key->data[0] == ' ') {
+                key->data++;
+                key->len--;
+            }
+
+            return NGX_OK;
+        }
+    }
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if ((h[i].key.len == sizeof("x-api-key") - 1
+             && ngx_strncasecmp(h[i].key.data, (u_char *) "x-api-key",
+                                h[i].key.len) == 0)
+            || (h[i].key.len == sizeof("api-key") - 1
+                && ngx_strncasecmp(h[i].key.data, (u_char *) "api-key",
+                                   h[i].key.len) == 0)
+            || (h[i].key.len == sizeof("x-goog-api-key") - 1
+                && ngx_strncasecmp(h[i].key.data, (u_char *) "x-goog-api-key",
+                                   h[i].key.len) == 0))
+        {
+            *key = h[i].value;
+            return NGX_OK;
+        }
+    }
+
+    if (ngx_http_arg(r, (u_char *) "key", 3, &value) == NGX_OK) {
+        *key = value;
+        return NGX_OK;
+    }
+
+    return NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_http_llm_authenticate(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    ngx_str_t      key;
+    llm_config_t  *cf;
+    unsigned char  digest[SHA256_DIGEST_LENGTH];
+
+    cf = ctx->tables->cf;
+
+    if (!cf->has_master_key) {
+        /* no master_key configured: an open gateway, as in LiteLLM */
+        return NGX_OK;
+    }
+
+    if (ngx_http_llm_client_key(r, &key) != NGX_OK || key.len == 0) {
+        return ngx_http_llm_send_error(r, ctx, NGX_HTTP_UNAUTHORIZED,
+                                       "auth_error",
+                                       "missing API key: pass it in "
+                                       "\"Authorization: Bearer\", "
+                                       "\"x-api-key\" or \"api-key\"");
+    }
+
+    /* compare digests, in constant time: no timing oracle on the key */
+    SHA256(key.data, key.len, digest);
+
+    if (CRYPTO_memcmp(digest, cf->master_key_sha256, sizeof(digest)) == 0) {
+        return NGX_OK;
+    }
+
+    return ngx_http_llm_send_error(r, ctx, NGX_HTTP_UNAUTHORIZED, "auth_error",
+                                   "invalid API key");
+}
+
+
+static void
+ngx_http_llm_body_handler(ngx_http_request_t *r)
+{
+    ngx_int_t            rc;
+    ngx_http_llm_ctx_t  *ctx;
+
+    ctx = ngx_http_llm_get_ctx(r);
+
+    ctx->reading_body = 0;
+
+    rc = ngx_http_llm_process_body(r, ctx);
+
+    if (rc != NGX_DECLINED) {
+        ngx_http_finalize_request(r, rc == NGX_HTTP_LLM_ANSWERED
+                                     ? ctx->answer_rc : rc);
+        return;
+    }
+
+    ctx->status = NGX_DECLINED;
+
+    r->preserve_body = 1;
+    r->write_event_handler = ngx_http_core_run_phases;
+
+    ngx_http_core_run_phases(r);
+}
+
+
+static ngx_int_t
+ngx_http_llm_collect_body(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    u_char                   *p;
+    size_t                    len;
+    ngx_buf_t                *b;
+    ngx_chain_t              *cl;
+    ngx_http_llm_loc_conf_t  *llcf;
+
+    llcf = ngx_http_get_module_loc_conf(r, ngx_http_llm_module);
+
+    if (r->request_body == NULL || r->request_body->bufs == NULL) {
+        ngx_str_null(&ctx->body);
+        return NGX_OK;
+    }
+
+    if (r->request_body->temp_file) {
+        /* only bodies over client_body_buffer_size go to disk */
+        goto too_large;
+    }
+
+    len = 0;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        len += ngx_buf_size(cl->buf);
+    }
+
+    if (len > llcf->max_body_size) {
+        goto too_large;
+    }
+
+    cl = r->request_body->bufs;
+
+    if (cl->next == NULL) {
+        ctx->body.data = cl->buf->pos;
+        ctx->body.len = len;
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->body.data = p;
+    ctx->body.len = len;
+
+    for ( /* void */ ; cl; cl = cl->next) {
+        b = cl->buf;
+        p = ngx_cpymem(p, b->pos, b->last - b->pos);
+    }
+
+    return NGX_OK;
+
+too_large:
+
+    r->keepalive = 0;
+
+    return ngx_http_llm_send_error(r, ctx, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                   NULL, "request body is larger than the "
+                                   "gateway's limit (llm_max_body_size)");
+}
+
+
+static ngx_int_t
+ngx_http_llm_process_body(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    ngx_int_t  rc;
+    u_char     msg[512];
+
+    rc = ngx_http_llm_collect_body(r, ctx);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    rc = ngx_http_llm_parse_body(r, ctx);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    ctx->group = llm_config_find_group(ctx->tables->cf,
+                                       (char *) ctx->model.data,
+                                       ctx->model.len);
+
+    if (ctx->group == NULL) {
+        ngx_snprintf(msg, sizeof(msg),
+                     "Invalid model name passed in model=%V. Call "
+                     "`/v1/models` to view available models for your "
+                     "key.%Z", &ctx->model);
+
+        return ngx_http_llm_send_error(r, ctx,
+                                       ctx->api == LLM_API_OPENAI
+                                       ? NGX_HTTP_BAD_REQUEST
+                                       : NGX_HTTP_NOT_FOUND,
+                                       ctx->api == LLM_API_OPENAI
+                                       ? "invalid_request_error" : NULL,
+                                       (char *) msg);
+    }
+
+    rc = ngx_http_llm_next_attempt(r, ctx);
+
+    if (rc == NGX_DONE) {
+        ngx_snprintf(msg, sizeof(msg), "no deployment of model group \"%s\" "
+                     "is available%Z", ctx->group->name);
+
+        return ngx_http_llm_send_error(r, ctx, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                       "api_error", (char *) msg);
+    }
+
+    return rc;
+}
+
+
+static ngx_int_t
+ngx_http_llm_parse_body(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    int                 b;
+    long                n;
+    u_char              msg[128];
+    char                model[512];
+    llm_json_member_t  *m;
+
+    if (ctx->body.len == 0) {
+        return ngx_http_llm_send_error(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                       "invalid_request_error",
+                                       "request body is empty: expected a "
+                                       "JSON object");
+    }
+
+    if (llm_json_scan((char *) ctx->body.data, ctx->body.len, &ctx->scan)
+        != 0)
+    {
+        ngx_snprintf(msg, sizeof(msg), "malformed JSON in request body "
+                     "(at byte %uz)%Z", ctx->scan.error_offset);
+
+        return ngx_http_llm_send_error(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                       "invalid_request_error", (char *) msg);
+    }
+
+    m = &ctx->scan.model;
+
+    if (ctx->api == LLM_API_GEMINI) {
+        /* the model and the stream flag came from the URI */
+        n = ngx_min(ctx->model.len, sizeof(model) - 1);
+        ngx_memcpy(model, ctx->model.data, n);
+
+    } else {
+        n = m->present ? llm_json_string_value((char *) ctx->body.data,
+                                               m->value_start, m->value_end,
+                                               model, sizeof(model))
+                       : -1;
+    }
+
+    if (n <= 0) {
+        return ngx_http_llm_send_error(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                       "invalid_request_error",
+                                       m->present
+                                       ? "\"model\" must be a non-empty "
+                                         "string"
+                                       : "missing required field \"model\"");
+    }
+
+    /* NUL-terminated: the core takes it as a C string */
+    ctx->model.data = ngx_pnalloc(r->pool, n + 1);
+    if (ctx->model.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(ctx->model.data, model, n);
+    ctx->model.data[n] = '\0';
+    ctx->model.len = n;
+
+    if (ctx->api == LLM_API_GEMINI) {
+        return NGX_OK;
+    }
+
+    m = &ctx->scan.stream;
+
+    if (m->present) {
+        b = llm_json_bool_value((char *) ctx->body.data, m->value_start,
+                                m->value_end);
+        ctx->stream = (b == 1);
+    }
+
+    m = &ctx->scan.stream_options;
+
+    if (m->present
+        && ngx_strlcasestrn(ctx->body.data + m->value_start,
+                            ctx->body.data + m->value_end,
+                            (u_char *) "\"include_usage\"", 15 - 1) != NULL
+        && ngx_strlcasestrn(ctx->body.data + m->value_start,
+                            ctx->body.data + m->value_end,
+                            (u_char *) "true", 4 - 1) != NULL)
+    {
+        ctx->include_usage = 1;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * Picks the next deployment of the group that was not tried yet and sets up
+ * the attempt.  NGX_DECLINED: proxy it; anything else: answered already.
+ */
+
+static ngx_int_t
+ngx_http_llm_next_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    ngx_int_t           i;
+    llm_group_t        *g;
+    llm_deployment_t   *d;
+
+    g = ctx->group;
+
+    if (ctx->tried == NULL) {
+        ctx->tried = ngx_pcalloc(r->pool,
+                                 ctx->tables->cf->ndeployments + 1);
+        if (ctx->tried == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    i = llm_route_pick(g->deployments, g->ndeployments, ctx->tried,
+                       (unsigned long) ngx_random());
+
+    if (i < 0) {
+        return NGX_DONE;
+    }
+
+    d = g->deployments[i];
+
+    ctx->tried[d->index] = 1;
+
+    ctx->dep = &ctx->tables->deps[d->index];
+    ctx->attempts++;
+
+    if (d->provider == LLM_PROVIDER_MOCK) {
+        ctx->self_response = 1;
+        ctx->answer_rc = ngx_http_llm_send_mock(r, ctx);
+        return NGX_HTTP_LLM_ANSWERED;
+    }
+
+    return ngx_http_llm_prepare_attempt(r, ctx);
+}
+
+
+static ngx_int_t
+ngx_http_llm_set_model(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
+    const char *model)
+{
+    u_char             *p, *body;
+    size_t              mlen, len;
+    llm_json_member_t  *m;
+    ngx_flag_t          add_usage;
+    static const char   usage[] = "\"stream_options\":{\"include_usage\":true},";
+
+    body = ctx->body.data;
+    m = &ctx->scan.model;
+    mlen = ngx_strlen(model);
+
+    /* ask streams for usage, unless the client set stream_options itself */
+    add_usage = (ctx->stream && ctx->endpoint != NGX_HTTP_LLM_EP_MESSAGES
+                 && !ctx->scan.stream_options.present);
+
+    len = ctx->body.len - (m->value_end - m->value_start)
+          + LLM_JSON_QUOTED_MAX(mlen)
+          + (add_usage ? sizeof(usage) - 1 : 0);
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->upstream_body.data = p;
+
+    if (add_usage) {
+        p = ngx_cpymem(p, body, ctx->scan.object_start + 1);
+        p = ngx_cpymem(p, usage, sizeof(usage) - 1);
+        p = ngx_cpymem(p, body + ctx->scan.object_start + 1,
+                       m->value_start - ctx->scan.object_start - 1);
+
+    } else {
+        p = ngx_cpymem(p, body, m->value_start);
+    }
+
+    p += llm_json_quote(model, mlen, (char *) p);
+    p = ngx_cpymem(p, body + m->value_end, ctx->body.len - m->value_end);
+
+    ctx->upstream_body.len = p - ctx->upstream_body.data;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_llm_translate_request(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
+    const char *model)
+{
+    char               err[256], cmodel[512];
+    llm_buf_t          out = LLM_BUF_INIT;
+    llm_deployment_t  *d;
+    llm_xlate_opts_t   o;
+
+    d = ctx->dep->dep;
+
+    ngx_memzero(&o, sizeof(o));
+    ngx_cpystrn((u_char *) cmodel, ctx->model.data,
+                ngx_min(ctx->model.len + 1, sizeof(cmodel)));
+
+    o.model = model;
+    o.client_model = cmodel;
+    o.stream = ctx->stream;
+    o.drop_params = ctx->tables->cf->settings.drop_params;
+    o.default_max_tokens = d->max_tokens;
+    o.include_usage = ctx->include_usage;
+
+    if (llm_xlate_request(ctx->api, d->api, (char *) ctx->body.data,
+                          ctx->body.len, &o, &out, err, sizeof(err))
+        != 0)
+    {
+        llm_buf_free(&out);
+        return ngx_http_llm_send_error(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                       "invalid_request_error", err);
+    }
+
+    ctx->upstream_body.data = ngx_pnalloc(r->pool, out.len);
+    if (ctx->upstream_body.data == NULL) {
+        llm_buf_free(&out);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(ctx->upstream_body.data, out.data, out.len);
+    ctx->upstream_body.len = out.len;
+
+    llm_buf_free(&out);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    u_char            *p;
+    size_t             len;
+    ngx_int_t          rc;
+    const char        *model, *endpoint, *suffix;
+    llm_deployment_t  *d;
+    u_char             name[512];
+
+    d = ctx->dep->dep;
+
+    if (d->model_passthrough) {
+        ngx_cpystrn(name, ctx->model.data,
+                    ngx_min(ctx->model.len + 1, sizeof(name)));
+        model = (char *) name;
+
+    } else {
+        model = d->model;
+    }
+
+    if ((ctx->endpoint == NGX_HTTP_LLM_EP_COMPLETIONS
+         || ctx->endpoint == NGX_HTTP_LLM_EP_EMBEDDINGS)
+        && d->api != LLM_API_OPENAI)
+    {
+        return ngx_http_llm_send_error(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                       "invalid_request_error",
+                                       "this model's provider does not "
+                                       "support this endpoint");
+    }
+
+    ctx->translate = (ctx->api != d->api);
+
+    if (!ctx->translate) {
+        if (ctx->api == LLM_API_GEMINI) {
+            ctx->upstream_body = ctx->body;
+            rc = NGX_OK;
+
+        } else {
+            rc = ngx_http_llm_set_model(r, ctx, model);
+        }
+
+    } else {
+        rc = ngx_http_llm_translate_request(r, ctx, model);
+    }
+
+    if (rc != NGX_OK) {
+        return rc == NGX_ERROR ? NGX_HTTP_INTERNAL_SERVER_ERROR : rc;
+    }
+
+    /* the provider's endpoint for what the client asked */
+    suffix = "";
+
+    switch (d->api) {
+
+    case LLM_API_ANTHROPIC:
+        endpoint = ctx->endpoint == NGX_HTTP_LLM_EP_COUNT_TOKENS
+                   ? "/messages/count_tokens" : "/messages";
+        break;
+
+    case LLM_API_GEMINI:
+        endpoint = "/models/";
+        suffix = ctx->stream ? ":streamGenerateContent?alt=sse"
+                             : ":generateContent";
+        break;
+
+    default:
+        endpoint = ctx->endpoint == NGX_HTTP_LLM_EP_COMPLETIONS
+                   ? "/completions"
+                   : ctx->endpoint == NGX_HTTP_LLM_EP_EMBEDDINGS
+                   ? "/embeddings" : "/chat/completions";
+        break;
+    }
+
+    len = sizeof("https://llm_upstream") + ngx_strlen(d->base_path)
+          + sizeof("/openai/deployments/") + ngx_strlen(model)
+          + ngx_strlen(endpoint) + ngx_strlen(suffix)
+          + sizeof("?api-version=")
+          + (d->api_version ? ngx_strlen(d->api_version) : 0);
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->upstream_url.data = p;
+
+    p = ngx_sprintf(p, "%s://llm_upstream%s", d->scheme, d->base_path);
+
+    if (d->provider == LLM_PROVIDER_AZURE) {
+        p = ngx_sprintf(p, "/openai/deployments/%s%s?api-version=%s",
+                        model, endpoint,
+                        d->api_version ? d->api_version : "");
+
+    } else if (d->api == LLM_API_GEMINI) {
+        p = ngx_sprintf(p, "%s%s%s", endpoint, model, suffix);
+
+    } else {
+        p = ngx_sprintf(p, "%s", endpoint);
+    }
+
+    ctx->upstream_url.len = p - ctx->upstream_url.data;
+
+    if (ctx->stream && ctx->translate) {
+        ctx->xlate = NULL;      /* created by the header filter on success */
+    }
+
+    ctx->proxied = 1;
+    ctx->resp_status = 0;
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "llm: attempt %ui to deployment \"%s\" (%s)",
+                   ctx->attempts, d->id, d->provider_name);
+
+    return NGX_DECLINED;
+}
+
+
+/*
+ * An attempt failed before the client saw a byte: error_page sent us to
+ * @llm_retry with r->err_status set to the failure.
+ */
+
+static ngx_int_t
+ngx_http_llm_retry(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    ngx_int_t     rc;
+    ngx_uint_t    status;
+    const char   *type, *msg;
+    u_char        text[256];
+
+    status = r->err_status;
+    r->err_status = 0;
+
+    ctx->last_error = status;
+    ctx->proxied = 0;
+
+    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                  "llm: deployment \"%s\" of \"%s\" failed with %ui",
+                  ctx->dep->dep->id, ctx->group->name, status);
+
+    if (ctx->attempts <= (ngx_uint_t) ctx->tables->cf->settings.num_retries) {
+        rc = ngx_http_llm_next_attempt(r, ctx);
+
+        if (rc == NGX_DECLINED) {
+            ctx->status = NGX_DECLINED;
+            return NGX_DECLINED;
+        }
+
+        if (rc != NGX_DONE) {
+            return ngx_http_llm_finish(r, ctx, rc);
+        }
+    }
+
+    switch (status) {
+
+    case NGX_HTTP_TOO_MANY_REQUESTS:
+        type = "rate_limit_error";
+        msg = "the provider is rate limiting requests";
+        break;
+
+    case NGX_HTTP_GATEWAY_TIME_OUT:
+    case NGX_HTTP_REQUEST_TIME_OUT:
+        status = NGX_HTTP_GATEWAY_TIME_OUT;
+        type = "timeout";
+        msg = "the provider did not answer in time";
+        break;
+
+    case NGX_HTTP_BAD_GATEWAY:
+        type = "api_connection_error";
+        msg = "could not get a response from the provider";
+        break;
+
+    default:
+        type = "api_error";
+        msg = "the provider failed";
+        break;
+    }
+
+    ngx_snprintf(text, sizeof(text), "%s (model group \"%s\", %ui "
+                 "attempt%s, last HTTP %ui)%Z", msg, ctx->group->name,
+                 ctx->attempts, ctx->attempts == 1 ? "" : "s",
+                 ctx->last_error);
+
+    return ngx_http_llm_finish(r, ctx,
+                               ngx_http_llm_send_error(r, ctx, status, type,
+                                                       (char *) text));
+}
+
+
+ngx_int_t
+ngx_http_llm_send_body(ngx_http_request_t *r, ngx_uint_t status,
+    const char *content_type, u_char *data, size_t len)
+{
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+
+    r->headers_out.status = status;
+    r->headers_out.content_length_n = len;
+    r->headers_out.content_type.data = (u_char *) content_type;
+    r->headers_out.content_type.len = ngx_strlen(content_type);
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_type_lowcase = NULL;
+
+    if (len == 0 || r->method == NGX_HTTP_HEAD) {
+        r->header_only = 1;
+    }
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = data;
+    b->last = data + len;
+    b->memory = 1;
+    b->last_buf = 1;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+static ngx_int_t
+ngx_http_llm_send_error(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
+    ngx_uint_t status, const char *type, const char *message)
+{
+    u_char     *p;
+    llm_buf_t   out = LLM_BUF_INIT;
+
+    ctx->self_response = 1;
+
+    /* the types given here are OpenAI's; other APIs derive theirs */
+    llm_error_body(ctx->api, (int) status,
+                   ctx->api == LLM_API_OPENAI ? type : NULL, message, NULL,
+                   &out);
+
+    if (out.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_pnalloc(r->pool, out.len);
+    if (p == NULL) {
+        llm_buf_free(&out);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(p, out.data, out.len);
+
+    ctx->answer_rc = ngx_http_llm_send_body(r, status, "application/json", p,
+                                            out.len);
+
+    llm_buf_free(&out);
+
+    return NGX_HTTP_LLM_ANSWERED;
+}
+
+
+static ngx_int_t
+ngx_http_llm_send_mock(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    u_char                 *p;
+    ngx_int_t               rc;
+    llm_buf_t               out = LLM_BUF_INIT, client = LLM_BUF_INIT;
+    llm_mock_t              m;
+    llm_xlate_opts_t        o;
+    llm_stream_xlate_t     *x;
+    char                    model[512];
+    static unsigned long    seq;
+
+    if (ctx->endpoint == NGX_HTTP_LLM_EP_COUNT_TOKENS) {
+        p = ngx_pnalloc(r->pool, NGX_INT64_LEN + sizeof("{\"input_tokens\":}"));
+        if (p == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        rc = ngx_sprintf(p, "{\"input_tokens\":%L}",
+                         llm_estimate_tokens(ctx->api, (char *) ctx->body.data,
+                                             ctx->body.len))
+             - p;
+
+        return ngx_http_llm_send_body(r, NGX_HTTP_OK, "application/json", p,
+                                      rc);
+    }
+
+    ngx_cpystrn((u_char *) model, ctx->model.data,
+                ngx_min(ctx->model.len + 1, sizeof(model)));
+
+    ngx_memzero(&m, sizeof(m));
+    m.kind = ctx->endpoint == NGX_HTTP_LLM_EP_EMBEDDINGS ? LLM_MOCK_EMBEDDING
+             : ctx->endpoint == NGX_HTTP_LLM_EP_COMPLETIONS
+             ? LLM_MOCK_COMPLETION : LLM_MOCK_CHAT;
+    m.model = model;
+    m.text = ctx->dep->dep->mock_response;
+    m.request = (char *) ctx->body.data;
+    m.request_len = ctx->body.len;
+    m.stream = ctx->stream;
+    m.include_usage = ctx->include_usage || ctx->api != LLM_API_OPENAI;
+    m.created = ngx_time();
+    m.seq = ++seq;
+
+    if (llm_mock_response(&m, &out, &ctx->usage.prompt_tokens,
+                          &ctx->usage.completion_tokens) != 0)
+    {
+        llm_buf_free(&out);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->usage.total_tokens = ctx->usage.prompt_tokens
+                              + ctx->usage.completion_tokens;
+    ctx->usage.present = 1;
+
+    /* a mock speaks OpenAI; other clients get it translated */
+    if (ctx->api != LLM_API_OPENAI) {
+        ngx_memzero(&o, sizeof(o));
+        o.model = model;
+        o.client_model = model;
+        o.stream = ctx->stream;
+
+        if (ctx->stream) {
+            x = llm_stream_xlate_new(LLM_API_OPENAI, ctx->api, &o);
+            rc = (x == NULL
+                  || llm_stream_xlate_feed(x, out.data, out.len, &client) != 0
+                  || llm_stream_xlate_finish(x, &client) != 0);
+            if (x) {
+                llm_stream_xlate_free(x);
+            }
+
+        } else {
+            rc = llm_xlate_response(LLM_API_OPENAI, ctx->api, out.data,
+                                    out.len, &o, &client, NULL);
+        }
+
+        llm_buf_free(&out);
+        out = client;
+
+        if (rc != 0) {
+            llm_buf_free(&out);
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    p = ngx_pnalloc(r->pool, out.len);
+    if (p == NULL) {
+        llm_buf_free(&out);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(p, out.data, out.len);
+
+    rc = ngx_http_llm_send_body(r, NGX_HTTP_OK,
+                                ctx->stream ? "text/event-stream"
+                                            : "application/json",
+                                p, out.len);
+
+    llm_buf_free(&out);
+
+    return rc;
+}
+
+
+static ngx_int_t
+ngx_http_llm_send_models(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    u_char        *p;
+    size_t         i, len;
+    llm_config_t  *cf;
+
+    cf = ctx->tables->cf;
+
+    len = sizeof("{\"object\":\"list\",\"data\":[]}");
+
+    for (i = 0; i < cf->ngroups; i++) {
+        len += LLM_JSON_QUOTED_MAX(ngx_strlen(cf->groups[i].name))
+               + sizeof("{\"id\":,\"object\":\"model\",\"created\":,"
+                        "\"owned_by\":\"ngx_llm\"},") + NGX_TIME_T_LEN;
+    }
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    len = ngx_sprintf(p, "{\"object\":\"list\",\"data\":[") - p;
+
+    for (i = 0; i < cf->ngroups; i++) {
+        len += ngx_sprintf(p + len, "%s{\"id\":", i ? "," : "") - (p + len);
+        len += llm_json_quote(cf->groups[i].name,
+                              ngx_strlen(cf->groups[i].name),
+                              (char *) p + len);
+        len += ngx_sprintf(p + len, ",\"object\":\"model\",\"created\":%T,"
+                           "\"owned_by\":\"ngx_llm\"}",
+                           (time_t) 1677610602)
+               - (p + len);
+    }
+
+    len += ngx_sprintf(p + len, "]}") - (p + len);
+
+    return ngx_http_llm_send_body(r, NGX_HTTP_OK, "application/json", p, len);
+}

@@ -1,0 +1,162 @@
+
+/*
+ * ngx_llm: an LLM gateway inside nginx.  Types shared by the module's files;
+ * the nginx-independent logic lives in core/.
+ */
+
+
+#ifndef _NGX_HTTP_LLM_MODULE_H_INCLUDED_
+#define _NGX_HTTP_LLM_MODULE_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "llm_buf.h"
+#include "llm_sse.h"
+#include "llm_config.h"
+#include "llm_json_scan.h"
+#include "llm_xlate.h"
+
+
+/* what the client asked for, by URI */
+typedef enum {
+    NGX_HTTP_LLM_EP_NONE = 0,
+    NGX_HTTP_LLM_EP_CHAT,
+    NGX_HTTP_LLM_EP_COMPLETIONS,
+    NGX_HTTP_LLM_EP_EMBEDDINGS,
+    NGX_HTTP_LLM_EP_MESSAGES,
+    NGX_HTTP_LLM_EP_COUNT_TOKENS,
+    NGX_HTTP_LLM_EP_GENERATE,
+    NGX_HTTP_LLM_EP_MODELS,
+    NGX_HTTP_LLM_EP_LIVELINESS,
+    NGX_HTTP_LLM_EP_READINESS
+} ngx_http_llm_endpoint_e;
+
+
+typedef struct {
+    ngx_shm_zone_t               *shm_zone;
+    ngx_str_t                     snapshot;
+} ngx_http_llm_main_conf_t;
+
+
+typedef struct {
+    ngx_flag_t                    gateway;
+    size_t                        max_body_size;
+} ngx_http_llm_loc_conf_t;
+
+
+/* lives in the shared zone */
+typedef struct {
+    ngx_atomic_t                  generation;
+    u_char                       *config;
+    size_t                        config_len;
+    time_t                        loaded_at;
+    ngx_atomic_t                  requests;
+} ngx_http_llm_shctx_t;
+
+
+typedef struct {
+    ngx_http_llm_shctx_t         *sh;
+    ngx_slab_pool_t              *shpool;
+    ngx_str_t                     snapshot;
+} ngx_http_llm_zone_t;
+
+
+/* the nginx side of one deployment, built with the worker tables */
+typedef struct {
+    llm_deployment_t             *dep;
+    ngx_addr_t                   *addrs;
+    ngx_uint_t                    naddrs;
+    ngx_uint_t                    next_addr;
+    ngx_str_t                     host;            /* Host header */
+    ngx_str_t                     authorization;   /* "Bearer key" */
+    ngx_str_t                     api_base;        /* for response headers */
+} ngx_http_llm_dep_t;
+
+
+/* worker-local routing tables, rebuilt when the zone's generation moves */
+typedef struct {
+    ngx_atomic_uint_t             generation;
+    ngx_uint_t                    refs;
+    llm_config_t                 *cf;
+    ngx_http_llm_dep_t           *deps;
+    ngx_pool_t                   *pool;
+} ngx_http_llm_tables_t;
+
+
+typedef struct {
+    ngx_http_llm_tables_t        *tables;
+    ngx_http_llm_endpoint_e       endpoint;
+    llm_api_t                     api;             /* the client's API */
+    ngx_str_t                     model;           /* as the client named it */
+    ngx_str_t                     body;            /* the client's body */
+    llm_json_scan_t               scan;
+    ngx_flag_t                    stream;
+    ngx_flag_t                    include_usage;   /* client asked for it */
+
+    llm_group_t                  *group;
+    ngx_http_llm_dep_t           *dep;
+    u_char                       *tried;           /* by deployment index */
+    ngx_uint_t                    attempts;
+    ngx_int_t                     status;          /* for re-entry */
+    ngx_int_t                     answer_rc;
+    ngx_uint_t                    last_error;      /* upstream status */
+
+    /* the current attempt, read through variables by proxy */
+    ngx_str_t                     upstream_url;
+    ngx_str_t                     upstream_body;
+    ngx_str_t                     anthropic_beta;
+
+    /* the response */
+    ngx_uint_t                    resp_status;
+    llm_sse_parser_t              sse;
+    llm_stream_xlate_t           *xlate;
+    llm_buf_t                     resp;            /* whole or tail */
+    llm_usage_t                   usage;
+    ngx_chain_t                  *free;
+    ngx_chain_t                  *busy;
+    ngx_msec_t                    start;
+    ngx_msec_t                    first_byte;
+
+    unsigned                      reading_body:1;
+    unsigned                      proxied:1;       /* an attempt was sent */
+    unsigned                      self_response:1; /* answered by us */
+    unsigned                      translate:1;     /* formats differ */
+    unsigned                      buffer_whole:1;  /* translate at the end */
+    unsigned                      sse_passthrough:1;
+    unsigned                      stream_done:1;   /* saw the stream's end */
+    unsigned                      failed_mid_stream:1;
+} ngx_http_llm_ctx_t;
+
+
+extern ngx_module_t  ngx_http_llm_module;
+
+
+/* zone.c */
+ngx_int_t ngx_http_llm_zone_init(ngx_shm_zone_t *shm_zone, void *data);
+ngx_int_t ngx_http_llm_publish(ngx_http_llm_zone_t *zone, u_char *json,
+    size_t len, ngx_log_t *log, u_char *err, size_t errlen);
+ngx_http_llm_tables_t *ngx_http_llm_tables_acquire(ngx_http_request_t *r);
+
+/* handler.c */
+ngx_int_t ngx_http_llm_access_handler(ngx_http_request_t *r);
+ngx_http_llm_ctx_t *ngx_http_llm_get_ctx(ngx_http_request_t *r);
+ngx_int_t ngx_http_llm_send_body(ngx_http_request_t *r, ngx_uint_t status,
+    const char *content_type, u_char *data, size_t len);
+
+/* balancer.c */
+char *ngx_http_llm_balancer(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+
+/* filter.c */
+ngx_int_t ngx_http_llm_filter_init(ngx_conf_t *cf);
+
+/* variables.c */
+ngx_int_t ngx_http_llm_add_variables(ngx_conf_t *cf);
+
+/* admin.c */
+char *ngx_http_llm_admin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+
+
+#endif /* _NGX_HTTP_LLM_MODULE_H_INCLUDED_ */

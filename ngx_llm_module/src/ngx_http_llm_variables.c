@@ -1,0 +1,252 @@
+
+/*
+ * $llm_* variables: the per-attempt values proxy_pass and proxy_set_header
+ * read (never cached: each attempt has its own), and request facts for
+ * log_format.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_llm_module.h"
+
+
+typedef enum {
+    NGX_HTTP_LLM_VAR_UPSTREAM_URL = 0,
+    NGX_HTTP_LLM_VAR_UPSTREAM_BODY,
+    NGX_HTTP_LLM_VAR_UPSTREAM_HOST,
+    NGX_HTTP_LLM_VAR_AUTHORIZATION,
+    NGX_HTTP_LLM_VAR_API_KEY,
+    NGX_HTTP_LLM_VAR_X_API_KEY,
+    NGX_HTTP_LLM_VAR_GOOG_API_KEY,
+    NGX_HTTP_LLM_VAR_ANTHROPIC_VERSION,
+    NGX_HTTP_LLM_VAR_ANTHROPIC_BETA,
+    NGX_HTTP_LLM_VAR_MODEL,
+    NGX_HTTP_LLM_VAR_DEPLOYMENT,
+    NGX_HTTP_LLM_VAR_PROVIDER,
+    NGX_HTTP_LLM_VAR_PROMPT_TOKENS,
+    NGX_HTTP_LLM_VAR_COMPLETION_TOKENS,
+    NGX_HTTP_LLM_VAR_TOTAL_TOKENS,
+    NGX_HTTP_LLM_VAR_ATTEMPTS,
+    NGX_HTTP_LLM_VAR_TTFB
+} ngx_http_llm_var_e;
+
+
+static ngx_int_t ngx_http_llm_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
+
+static ngx_http_variable_t  ngx_http_llm_vars[] = {
+
+    { ngx_string("llm_upstream_url"), NULL, ngx_http_llm_variable,
+      NGX_HTTP_LLM_VAR_UPSTREAM_URL, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("llm_upstream_body"), NULL, ngx_http_llm_variable,
+      NGX_HTTP_LLM_VAR_UPSTREAM_BODY, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("llm_upstream_host"), NULL, ngx_http_llm_variable,
+      NGX_HTTP_LLM_VAR_UPSTREAM_HOST, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("llm_upstream_authorization"), NULL, ngx_http_llm_variable,
+      NGX_HTTP_LLM_VAR_AUTHORIZATION, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("llm_upstream_api_key"), NULL, ngx_http_llm_variable,
+      NGX_HTTP_LLM_VAR_API_KEY, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("llm_upstream_x_api_key"), NULL, ngx_http_llm_variable,
+      NGX_HTTP_LLM_VAR_X_API_KEY, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("llm_upstream_goog_api_key"), NULL, ngx_http_llm_variable,
+      NGX_HTTP_LLM_VAR_GOOG_API_KEY, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("llm_anthropic_version"), NULL, ngx_http_llm_variable,
+      NGX_HTTP_LLM_VAR_ANTHROPIC_VERSION, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("llm_anthropic_beta"), NULL, ngx_http_llm_variable,
+      NGX_HTTP_LLM_VAR_ANTHROPIC_BETA, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("llm_model"), NULL, ngx_http_llm_variable,
+      NGX_HTTP_LLM_VAR_MODEL, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("llm_deployment"), NULL, ngx_http_llm_variable,
+      NGX_HTTP_LLM_VAR_DEPLOYMENT, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("llm_provider"), NULL, ngx_http_llm_variable,
+      NGX_HTTP_LLM_VAR_PROVIDER, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("llm_prompt_tokens"), NULL, ngx_http_llm_variable,
+      NGX_HTTP_LLM_VAR_PROMPT_TOKENS, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("llm_completion_tokens"), NULL, ngx_http_llm_variable,
+      NGX_HTTP_LLM_VAR_COMPLETION_TOKENS, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("llm_total_tokens"), NULL, ngx_http_llm_variable,
+      NGX_HTTP_LLM_VAR_TOTAL_TOKENS, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("llm_attempts"), NULL, ngx_http_llm_variable,
+      NGX_HTTP_LLM_VAR_ATTEMPTS, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("llm_ttfb"), NULL, ngx_http_llm_variable,
+      NGX_HTTP_LLM_VAR_TTFB, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
+};
+
+
+ngx_int_t
+ngx_http_llm_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_llm_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_llm_variable_str(ngx_http_variable_value_t *v, u_char *data,
+    size_t len)
+{
+    if (data == NULL || len == 0) {
+        /* an empty value makes proxy_set_header drop the header */
+        v->len = 0;
+        v->data = (u_char *) "";
+
+    } else {
+        v->len = len;
+        v->data = data;
+    }
+
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_llm_variable_num(ngx_http_request_t *r, ngx_http_variable_value_t *v,
+    long long n)
+{
+    u_char  *p;
+
+    p = ngx_pnalloc(r->pool, NGX_INT64_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_llm_variable_str(v, p, ngx_sprintf(p, "%L", n) - p);
+}
+
+
+static ngx_int_t
+ngx_http_llm_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
+    uintptr_t data)
+{
+    const char          *s;
+    llm_deployment_t    *d;
+    ngx_http_llm_ctx_t  *ctx;
+
+    ctx = ngx_http_llm_get_ctx(r);
+
+    if (ctx == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    d = ctx->dep ? ctx->dep->dep : NULL;
+    s = NULL;
+
+    switch (data) {
+
+    case NGX_HTTP_LLM_VAR_UPSTREAM_URL:
+        return ngx_http_llm_variable_str(v, ctx->upstream_url.data,
+                                         ctx->upstream_url.len);
+
+    case NGX_HTTP_LLM_VAR_UPSTREAM_BODY:
+        return ngx_http_llm_variable_str(v, ctx->upstream_body.data,
+                                         ctx->upstream_body.len);
+
+    case NGX_HTTP_LLM_VAR_UPSTREAM_HOST:
+        return ctx->dep
+               ? ngx_http_llm_variable_str(v, ctx->dep->host.data,
+                                           ctx->dep->host.len)
+               : ngx_http_llm_variable_str(v, NULL, 0);
+
+    case NGX_HTTP_LLM_VAR_AUTHORIZATION:
+        if (d && d->api == LLM_API_OPENAI
+            && d->provider != LLM_PROVIDER_AZURE)
+        {
+            return ngx_http_llm_variable_str(v, ctx->dep->authorization.data,
+                                             ctx->dep->authorization.len);
+        }
+        break;
+
+    case NGX_HTTP_LLM_VAR_API_KEY:
+        s = (d && d->provider == LLM_PROVIDER_AZURE) ? d->api_key : NULL;
+        break;
+
+    case NGX_HTTP_LLM_VAR_X_API_KEY:
+        s = (d && d->api == LLM_API_ANTHROPIC) ? d->api_key : NULL;
+        break;
+
+    case NGX_HTTP_LLM_VAR_GOOG_API_KEY:
+        s = (d && d->api == LLM_API_GEMINI) ? d->api_key : NULL;
+        break;
+
+    case NGX_HTTP_LLM_VAR_ANTHROPIC_VERSION:
+        s = (d && d->api == LLM_API_ANTHROPIC) ? "2023-06-01" : NULL;
+        break;
+
+    case NGX_HTTP_LLM_VAR_ANTHROPIC_BETA:
+        if (d && d->api == LLM_API_ANTHROPIC) {
+            return ngx_http_llm_variable_str(v, ctx->anthropic_beta.data,
+                                             ctx->anthropic_beta.len);
+        }
+        break;
+
+    case NGX_HTTP_LLM_VAR_MODEL:
+        return ngx_http_llm_variable_str(v, ctx->model.data, ctx->model.len);
+
+    case NGX_HTTP_LLM_VAR_DEPLOYMENT:
+        s = d ? d->id : NULL;
+        break;
+
+    case NGX_HTTP_LLM_VAR_PROVIDER:
+        s = d ? d->provider_name : NULL;
+        break;
+
+    case NGX_HTTP_LLM_VAR_PROMPT_TOKENS:
+        return ngx_http_llm_variable_num(r, v, ctx->usage.prompt_tokens);
+
+    case NGX_HTTP_LLM_VAR_COMPLETION_TOKENS:
+        return ngx_http_llm_variable_num(r, v, ctx->usage.completion_tokens);
+
+    case NGX_HTTP_LLM_VAR_TOTAL_TOKENS:
+        return ngx_http_llm_variable_num(r, v, ctx->usage.prompt_tokens
+                                               + ctx->usage.completion_tokens);
+
+    case NGX_HTTP_LLM_VAR_ATTEMPTS:
+        return ngx_http_llm_variable_num(r, v, (long long) ctx->attempts);
+
+    case NGX_HTTP_LLM_VAR_TTFB:
+        return ngx_http_llm_variable_num(r, v, ctx->first_byte
+                                         ? (long long) (ctx->first_byte
+                                                        - ctx->start)
+                                         : -1);
+    }
+
+    return ngx_http_llm_variable_str(v, (u_char *) s, s ? ngx_strlen(s) : 0);
+}

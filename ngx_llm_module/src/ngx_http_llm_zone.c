@@ -1,0 +1,464 @@
+
+/*
+ * The shared zone: the published config blob and its generation, plus the
+ * worker-local routing tables built from it.
+ *
+ * Publishing replaces the blob whole under the zone mutex.  A worker notices
+ * a new generation with one atomic read, copies the blob under the mutex and
+ * parses it outside, so the lock is held only for a memcpy.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_llm_module.h"
+
+
+#define NGX_HTTP_LLM_MAX_SNAPSHOT  (32 * 1024 * 1024)
+
+
+static ngx_int_t ngx_http_llm_store(ngx_http_llm_zone_t *zone, u_char *json,
+    size_t len, ngx_uint_t locked);
+static void ngx_http_llm_load_snapshot(ngx_http_llm_zone_t *zone,
+    ngx_log_t *log);
+static ngx_http_llm_tables_t *ngx_http_llm_tables_build(u_char *json,
+    size_t len, ngx_atomic_uint_t generation, ngx_log_t *log);
+static void ngx_http_llm_tables_release(void *data);
+
+
+static ngx_http_llm_tables_t  *ngx_http_llm_current;
+
+
+ngx_int_t
+ngx_http_llm_zone_init(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_http_llm_zone_t  *ozone = data;
+
+    size_t                len;
+    ngx_http_llm_zone_t  *zone;
+
+    zone = shm_zone->data;
+
+    if (ozone) {
+        /* nginx -s reload: keep the published config and counters */
+        zone->sh = ozone->sh;
+        zone->shpool = ozone->shpool;
+        return NGX_OK;
+    }
+
+    zone->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        zone->sh = zone->shpool->data;
+        return NGX_OK;
+    }
+
+    zone->sh = ngx_slab_calloc(zone->shpool, sizeof(ngx_http_llm_shctx_t));
+    if (zone->sh == NULL) {
+        return NGX_ERROR;
+    }
+
+    zone->shpool->data = zone->sh;
+
+    len = sizeof(" in llm zone \"\"") + shm_zone->shm.name.len;
+
+    zone->shpool->log_ctx = ngx_slab_alloc(zone->shpool, len);
+    if (zone->shpool->log_ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(zone->shpool->log_ctx, " in llm zone \"%V\"%Z",
+                &shm_zone->shm.name);
+
+    zone->shpool->log_nomem = 0;
+
+    /* a cold start: serve the last config controld wrote until it runs */
+    if (zone->snapshot.len) {
+        ngx_http_llm_load_snapshot(zone, shm_zone->shm.log);
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_llm_load_snapshot(ngx_http_llm_zone_t *zone, ngx_log_t *log)
+{
+    u_char           *buf;
+    size_t            size;
+    ssize_t           n;
+    ngx_fd_t          fd;
+    ngx_file_info_t   fi;
+    llm_config_t     *cf;
+    u_char           *path;
+    char              err[256];
+
+    path = ngx_alloc(zone->snapshot.len + 1, log);
+    if (path == NULL) {
+        return;
+    }
+
+    ngx_cpystrn(path, zone->snapshot.data, zone->snapshot.len + 1);
+
+    buf = NULL;
+
+    fd = ngx_open_file(path, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+
+    if (fd == NGX_INVALID_FILE) {
+        ngx_log_error(NGX_LOG_NOTICE, log, ngx_errno,
+                      "llm: no snapshot \"%s\" yet, waiting for controld",
+                      path);
+        goto done;
+    }
+
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR
+        || ngx_file_size(&fi) > NGX_HTTP_LLM_MAX_SNAPSHOT)
+    {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "llm: snapshot \"%s\" unreadable or too large", path);
+        goto done;
+    }
+
+    size = (size_t) ngx_file_size(&fi);
+
+    buf = ngx_alloc(size + 1, log);
+    if (buf == NULL) {
+        goto done;
+    }
+
+    n = ngx_read_fd(fd, buf, size);
+
+    if (n != (ssize_t) size) {
+        ngx_log_error(NGX_LOG_ERR, log, ngx_errno,
+                      "llm: short read of snapshot \"%s\"", path);
+        goto done;
+    }
+
+    cf = llm_config_parse((char *) buf, size, err, sizeof(err));
+
+    if (cf == NULL) {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "llm: snapshot \"%s\" rejected: %s", path, err);
+        goto done;
+    }
+
+    llm_config_free(cf);
+
+    if (ngx_http_llm_store(zone, buf, size, 0) == NGX_OK) {
+        ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                      "llm: loaded snapshot \"%s\"", path);
+    }
+
+done:
+
+    if (fd != NGX_INVALID_FILE) {
+        (void) ngx_close_file(fd);
+    }
+
+    ngx_free(buf);
+    ngx_free(path);
+}
+
+
+static ngx_int_t
+ngx_http_llm_store(ngx_http_llm_zone_t *zone, u_char *json, size_t len,
+    ngx_uint_t locked)
+{
+    u_char  *blob, *old;
+
+    if (!locked) {
+        ngx_shmtx_lock(&zone->shpool->mutex);
+    }
+
+    blob = ngx_slab_alloc_locked(zone->shpool, len);
+
+    if (blob == NULL) {
+        if (!locked) {
+            ngx_shmtx_unlock(&zone->shpool->mutex);
+        }
+        return NGX_DECLINED;
+    }
+
+    ngx_memcpy(blob, json, len);
+
+    old = zone->sh->config;
+
+    zone->sh->config = blob;
+    zone->sh->config_len = len;
+    zone->sh->loaded_at = ngx_time();
+
+    /* readers copy under the same mutex, so freeing the old blob is safe */
+    if (old) {
+        ngx_slab_free_locked(zone->shpool, old);
+    }
+
+    ngx_atomic_fetch_add(&zone->sh->generation, 1);
+
+    if (!locked) {
+        ngx_shmtx_unlock(&zone->shpool->mutex);
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_llm_publish(ngx_http_llm_zone_t *zone, u_char *json, size_t len,
+    ngx_log_t *log, u_char *err, size_t errlen)
+{
+    char           msg[256];
+    llm_config_t  *cf;
+
+    cf = llm_config_parse((char *) json, len, msg, sizeof(msg));
+
+    if (cf == NULL) {
+        ngx_snprintf(err, errlen, "%s%Z", msg);
+        return NGX_DECLINED;
+    }
+
+    llm_config_free(cf);
+
+    if (ngx_http_llm_store(zone, json, len, 0) != NGX_OK) {
+        ngx_snprintf(err, errlen, "llm_zone is too small for the config%Z");
+        return NGX_DECLINED;
+    }
+
+    ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                  "llm: published config generation %uA",
+                  zone->sh->generation);
+
+    return NGX_OK;
+}
+
+
+/*
+ * The tables for this request, rebuilt first if controld published since.
+ * The request holds a reference until its pool goes away, so in-flight
+ * requests finish on the tables they started with.
+ */
+
+ngx_http_llm_tables_t *
+ngx_http_llm_tables_acquire(ngx_http_request_t *r)
+{
+    u_char                    *copy;
+    size_t                     len;
+    ngx_atomic_uint_t          gen;
+    ngx_pool_cleanup_t        *cln;
+    ngx_http_llm_zone_t       *zone;
+    ngx_http_llm_tables_t     *t;
+    ngx_http_llm_main_conf_t  *lmcf;
+
+    lmcf = ngx_http_get_module_main_conf(r, ngx_http_llm_module);
+    zone = lmcf->shm_zone->data;
+
+    gen = zone->sh->generation;
+
+    if (ngx_http_llm_current == NULL
+        || ngx_http_llm_current->generation != gen)
+    {
+        ngx_shmtx_lock(&zone->shpool->mutex);
+
+        gen = zone->sh->generation;
+        len = zone->sh->config_len;
+        copy = len ? ngx_alloc(len, r->connection->log) : NULL;
+
+        if (copy) {
+            ngx_memcpy(copy, zone->sh->config, len);
+        }
+
+        ngx_shmtx_unlock(&zone->shpool->mutex);
+
+        if (copy) {
+            t = ngx_http_llm_tables_build(copy, len, gen, r->connection->log);
+            ngx_free(copy);
+
+            if (t != NULL) {
+                if (ngx_http_llm_current) {
+                    ngx_http_llm_tables_release(ngx_http_llm_current);
+                }
+
+                ngx_http_llm_current = t;
+            }
+        }
+    }
+
+    t = ngx_http_llm_current;
+
+    if (t == NULL) {
+        return NULL;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    t->refs++;
+    cln->handler = ngx_http_llm_tables_release;
+    cln->data = t;
+
+    return t;
+}
+
+
+static ngx_int_t
+ngx_http_llm_dep_init(ngx_pool_t *pool, ngx_http_llm_dep_t *nd,
+    llm_deployment_t *d, ngx_log_t *log)
+{
+    size_t       i, len;
+    ngx_int_t    rc;
+    ngx_addr_t   addr;
+    const char  *a;
+
+    nd->dep = d;
+
+    if (d->provider == LLM_PROVIDER_MOCK) {
+        return NGX_OK;
+    }
+
+    nd->addrs = ngx_pcalloc(pool, sizeof(ngx_addr_t) * (d->naddrs + 1));
+    if (nd->addrs == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < d->naddrs; i++) {
+        a = d->addrs[i];
+        len = ngx_strlen(a);
+
+        rc = ngx_parse_addr_port(pool, &addr, (u_char *) a, len);
+
+        if (rc != NGX_OK) {
+            ngx_log_error(NGX_LOG_ERR, log, 0,
+                          "llm: deployment \"%s\": bad address \"%s\"",
+                          d->id, a);
+            continue;
+        }
+
+        addr.name.len = len;
+        addr.name.data = (u_char *) a;
+        nd->addrs[nd->naddrs++] = addr;
+    }
+
+    /* Host carries the port only when it is not the scheme's default */
+    if ((d->port == 443 && ngx_strcmp(d->scheme, "https") == 0)
+        || (d->port == 80 && ngx_strcmp(d->scheme, "http") == 0))
+    {
+        nd->host.data = (u_char *) d->host;
+        nd->host.len = ngx_strlen(d->host);
+
+    } else {
+        nd->host.data = ngx_pnalloc(pool, ngx_strlen(d->host) + 8);
+        if (nd->host.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        nd->host.len = ngx_sprintf(nd->host.data, "%s:%d", d->host, d->port)
+                       - nd->host.data;
+    }
+
+    nd->api_base.data = ngx_pnalloc(pool, ngx_strlen(d->scheme) + 3
+                                          + nd->host.len
+                                          + ngx_strlen(d->base_path));
+    if (nd->api_base.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    nd->api_base.len = ngx_sprintf(nd->api_base.data, "%s://%V%s", d->scheme,
+                                   &nd->host, d->base_path)
+                       - nd->api_base.data;
+
+    if (d->api_key && d->api_key[0]) {
+        len = sizeof("Bearer ") - 1 + ngx_strlen(d->api_key);
+
+        nd->authorization.data = ngx_pnalloc(pool, len);
+        if (nd->authorization.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        nd->authorization.len = ngx_sprintf(nd->authorization.data,
+                                            "Bearer %s", d->api_key)
+                                - nd->authorization.data;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_http_llm_tables_t *
+ngx_http_llm_tables_build(u_char *json, size_t len,
+    ngx_atomic_uint_t generation, ngx_log_t *log)
+{
+    char                    err[256];
+    size_t                  i;
+    ngx_pool_t             *pool;
+    llm_config_t           *cf;
+    ngx_http_llm_tables_t  *t;
+
+    cf = llm_config_parse((char *) json, len, err, sizeof(err));
+
+    if (cf == NULL) {
+        /* published configs were validated; this is a zone corruption */
+        ngx_log_error(NGX_LOG_ALERT, log, 0,
+                      "llm: published config unusable: %s", err);
+        return NULL;
+    }
+
+    pool = ngx_create_pool(4096, log);
+    if (pool == NULL) {
+        llm_config_free(cf);
+        return NULL;
+    }
+
+    t = ngx_pcalloc(pool, sizeof(ngx_http_llm_tables_t));
+    if (t == NULL) {
+        goto failed;
+    }
+
+    t->pool = pool;
+    t->cf = cf;
+    t->generation = generation;
+    t->refs = 1;                       /* held as the current tables */
+
+    t->deps = ngx_pcalloc(pool, sizeof(ngx_http_llm_dep_t)
+                                * (cf->ndeployments + 1));
+    if (t->deps == NULL) {
+        goto failed;
+    }
+
+    for (i = 0; i < cf->ndeployments; i++) {
+        if (ngx_http_llm_dep_init(pool, &t->deps[i], &cf->deployments[i], log)
+            != NGX_OK)
+        {
+            goto failed;
+        }
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, log, 0,
+                   "llm: tables generation %uA, %uz deployments",
+                   generation, cf->ndeployments);
+
+    return t;
+
+failed:
+
+    llm_config_free(cf);
+    ngx_destroy_pool(pool);
+
+    return NULL;
+}
+
+
+static void
+ngx_http_llm_tables_release(void *data)
+{
+    ngx_http_llm_tables_t  *t = data;
+
+    if (--t->refs) {
+        return;
+    }
+
+    llm_config_free(t->cf);
+    ngx_destroy_pool(t->pool);
+}

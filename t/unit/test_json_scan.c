@@ -1,0 +1,115 @@
+/* The request-body scanner: validation, member spans, string decoding. */
+
+#include <stdlib.h>
+
+#include "unit.h"
+#include "llm_json_scan.h"
+
+
+static int
+scan(const char *s, llm_json_scan_t *out)
+{
+    return llm_json_scan(s, strlen(s), out);
+}
+
+
+UNIT_TEST(test_valid_documents)
+{
+    llm_json_scan_t  sc;
+
+    CHECK(scan("{}", &sc) == 0);
+    CHECK(scan("  {\"a\" : [1, 2.5e-3, -0, true, false, null, {}, []]}\n",
+               &sc) == 0);
+    CHECK(scan("{\"s\":\"\\u00e9\\n\\\"q\\\"\"}", &sc) == 0);
+    CHECK(sc.members == 1);
+}
+
+
+UNIT_TEST(test_invalid_documents)
+{
+    static const char  *bad[] = {
+        "", "[]", "\"x\"", "{", "}", "{\"a\"}", "{\"a\":}", "{\"a\":1,}",
+        "{\"a\":01}", "{\"a\":1.}", "{\"a\":tru}", "{\"a\":\"\\x\"}",
+        "{\"a\":\"\x01\"}", "{\"a\":1} x", "{'a':1}", "{\"a\":[1,]}",
+        "{\"a\":\"\\u12\"}", "{\"a\":-}", "{\"a\":1e}", "{\"a\" 1}",
+    };
+    llm_json_scan_t  sc;
+    size_t           i;
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CHECK(scan(bad[i], &sc) == -1);
+    }
+}
+
+
+UNIT_TEST(test_deep_nesting_is_bounded)
+{
+    char             *s;
+    size_t            i, n = 100000;
+    llm_json_scan_t   sc;
+
+    s = malloc(2 * n + 16);
+    strcpy(s, "{\"a\":");
+    for (i = 0; i < n; i++) {
+        s[5 + i] = '[';
+    }
+    for (i = 0; i < n; i++) {
+        s[5 + n + i] = ']';
+    }
+    strcpy(s + 5 + 2 * n, "}");
+
+    CHECK(llm_json_scan(s, strlen(s), &sc) == -1);
+    free(s);
+}
+
+
+UNIT_TEST(test_member_spans)
+{
+    const char       *s = "{\"messages\":[{\"model\":\"inner\"}],"
+                          " \"model\" : \"gpt-4o\", \"stream\":true,"
+                          "\"max_tokens\":10}";
+    char              buf[64];
+    llm_json_scan_t   sc;
+
+    CHECK(scan(s, &sc) == 0);
+    CHECK(sc.model.present);
+    CHECK(llm_json_string_value(s, sc.model.value_start, sc.model.value_end,
+                                buf, sizeof(buf)) == 6);
+    CHECK_STR(buf, "gpt-4o");
+    CHECK(llm_json_bool_value(s, sc.stream.value_start, sc.stream.value_end)
+          == 1);
+    CHECK(sc.max_tokens.present);
+    CHECK(!sc.stream_options.present);
+    CHECK(s[sc.object_end] == '}');
+}
+
+
+UNIT_TEST(test_string_decoding)
+{
+    const char       *s = "{\"model\":\"a\\u00e9\\ud83d\\ude00\\\\\"}";
+    char              buf[64], small[4];
+    llm_json_scan_t   sc;
+
+    CHECK(scan(s, &sc) == 0);
+    CHECK(llm_json_string_value(s, sc.model.value_start, sc.model.value_end,
+                                buf, sizeof(buf)) == 8);
+    CHECK_STR(buf, "a\xc3\xa9\xf0\x9f\x98\x80\\");
+    CHECK(llm_json_string_value(s, sc.model.value_start, sc.model.value_end,
+                                small, sizeof(small)) == -1);
+}
+
+
+UNIT_TEST(test_quote)
+{
+    char    buf[LLM_JSON_QUOTED_MAX(8)];
+    size_t  n;
+
+    n = llm_json_quote("a\"b\\\n", 5, buf);
+    buf[n] = '\0';
+    CHECK_STR(buf, "\"a\\\"b\\\\\\u000a\"");
+}
+
+
+UNIT_MAIN(test_valid_documents, test_invalid_documents,
+          test_deep_nesting_is_bounded, test_member_spans,
+          test_string_decoding, test_quote)

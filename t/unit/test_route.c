@@ -1,0 +1,189 @@
+/* Canonical config parsing, group lookup and the simple-shuffle pick. */
+
+#include <stdlib.h>
+
+#include "unit.h"
+#include "llm_config.h"
+#include "llm_route.h"
+
+
+static const char  *config =
+    "{\"version\":1,"
+    " \"master_key_sha256\":"
+    "  \"03ac674216f3e15c761ee1a5e255f067953623c8b388b4459e13f978d7c846f4\","
+    " \"settings\":{\"num_retries\":3,\"timeout_ms\":1500},"
+    " \"deployments\":["
+    "  {\"id\":\"a\",\"model_name\":\"gpt-4o\",\"provider\":\"openai\","
+    "   \"model\":\"gpt-4o\",\"scheme\":\"https\",\"host\":\"api.openai.com\","
+    "   \"port\":443,\"addrs\":[\"127.0.0.1:443\"],\"weight\":3},"
+    "  {\"id\":\"b\",\"model_name\":\"gpt-4o\",\"provider\":\"azure\","
+    "   \"model\":\"dep\",\"scheme\":\"https\",\"host\":\"x.azure.com\","
+    "   \"addrs\":[\"127.0.0.2:443\"],\"weight\":1},"
+    "  {\"id\":\"c\",\"model_name\":\"claude-*\",\"provider\":\"anthropic\","
+    "   \"model\":\"*\",\"scheme\":\"https\",\"host\":\"api.anthropic.com\","
+    "   \"addrs\":[\"127.0.0.3:443\"]},"
+    "  {\"id\":\"d\",\"model_name\":\"*\",\"provider\":\"openrouter\","
+    "   \"model\":\"*\",\"scheme\":\"https\",\"host\":\"openrouter.ai\","
+    "   \"addrs\":[]},"
+    "  {\"id\":\"e\",\"model_name\":\"demo\",\"provider\":\"mock\","
+    "   \"model\":\"demo\",\"mock_response\":\"hi\"}"
+    " ]}";
+
+
+static llm_config_t *
+load(const char *s)
+{
+    char  err[256];
+
+    return llm_config_parse(s, strlen(s), err, sizeof(err));
+}
+
+
+UNIT_TEST(test_parse)
+{
+    llm_config_t  *cf = load(config);
+
+    CHECK(cf != NULL);
+    if (cf == NULL) {
+        return;
+    }
+
+    CHECK(cf->has_master_key);
+    CHECK(cf->master_key_sha256[0] == 0x03 && cf->master_key_sha256[31] == 0xf4);
+    CHECK(cf->settings.num_retries == 3);
+    CHECK(cf->settings.timeout_ms == 1500);
+    CHECK_STR(cf->settings.routing_strategy, "simple-shuffle");
+    CHECK(cf->ndeployments == 5);
+    CHECK(cf->deployments[0].port == 443);
+    CHECK(cf->deployments[1].provider == LLM_PROVIDER_AZURE);
+    CHECK(cf->deployments[1].api == LLM_API_OPENAI);
+    CHECK(cf->deployments[2].api == LLM_API_ANTHROPIC);
+    CHECK(cf->deployments[2].model_passthrough);
+    CHECK(cf->deployments[4].provider == LLM_PROVIDER_MOCK);
+    CHECK(cf->ngroups == 4);
+    CHECK(cf->nexact == 2);
+    llm_config_free(cf);
+}
+
+
+UNIT_TEST(test_rejects)
+{
+    static const char  *bad[] = {
+        "[]",
+        "{\"version\":2}",
+        "{\"version\":1,\"master_key_sha256\":\"zz\"}",
+        "{\"version\":1,\"deployments\":[{\"id\":\"a\"}]}",
+        "{\"version\":1,\"deployments\":[{\"id\":\"a\",\"model_name\":\"m\","
+        "\"provider\":\"nope\",\"model\":\"m\"}]}",
+        "{\"version\":1,\"deployments\":[{\"id\":\"a\",\"model_name\":\"m\","
+        "\"provider\":\"openai\",\"model\":\"m\",\"scheme\":\"ftp\","
+        "\"host\":\"h\"}]}",
+        "{\"version\":1,\"deployments\":[{\"id\":\"a\",\"model_name\":\"m\","
+        "\"provider\":\"openai\",\"model\":\"m\",\"scheme\":\"http\","
+        "\"host\":\"h\",\"rpm\":-1}]}",
+    };
+    size_t  i;
+    char    err[256];
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err[0] = '\0';
+        CHECK(llm_config_parse(bad[i], strlen(bad[i]), err, sizeof(err))
+              == NULL);
+        CHECK(err[0] != '\0');
+    }
+}
+
+
+UNIT_TEST(test_find_group)
+{
+    llm_config_t  *cf = load(config);
+    llm_group_t   *g;
+
+    g = llm_config_find_group(cf, "gpt-4o", 6);
+    CHECK(g != NULL && g->ndeployments == 2);
+    g = llm_config_find_group(cf, "claude-opus-4-8", 15);
+    CHECK(g != NULL && strcmp(g->name, "claude-*") == 0);
+    g = llm_config_find_group(cf, "mistral-large", 13);
+    CHECK(g != NULL && strcmp(g->name, "*") == 0);
+    g = llm_config_find_group(cf, "demo", 4);
+    CHECK(g != NULL && g->deployments[0]->provider == LLM_PROVIDER_MOCK);
+    /* the length is honoured, not a NUL */
+    g = llm_config_find_group(cf, "gpt-4o-mini", 6);
+    CHECK(g != NULL && strcmp(g->name, "gpt-4o") == 0);
+    llm_config_free(cf);
+}
+
+
+UNIT_TEST(test_pattern_match)
+{
+    CHECK(llm_pattern_match("*", "", 0));
+    CHECK(llm_pattern_match("claude-*", "claude-x", 8));
+    CHECK(!llm_pattern_match("claude-*", "claud", 5));
+    CHECK(llm_pattern_match("*-mini", "gpt-4o-mini", 11));
+    CHECK(llm_pattern_match("a*b*c", "axxbyyc", 7));
+    CHECK(!llm_pattern_match("a*b*c", "axxbyy", 6));
+    CHECK(llm_pattern_match("openai/*", "openai/gpt", 10));
+}
+
+
+UNIT_TEST(test_weighted_shuffle)
+{
+    llm_config_t  *cf = load(config);
+    llm_group_t   *g;
+    long           pick;
+    unsigned long  r;
+    int            counts[2] = { 0, 0 };
+    unsigned char  tried[8];
+
+    g = llm_config_find_group(cf, "gpt-4o", 6);
+
+    /* weights 3:1 over every residue class of the random number */
+    for (r = 0; r < 4000; r++) {
+        pick = llm_route_pick(g->deployments, g->ndeployments, NULL, r);
+        if (pick == 0 || pick == 1) {
+            counts[pick]++;
+        }
+    }
+
+    CHECK(counts[0] == 3000 && counts[1] == 1000);
+
+    memset(tried, 0, sizeof(tried));
+    tried[0] = 1;
+    CHECK(llm_route_pick(g->deployments, g->ndeployments, tried, 0) == 1);
+    tried[1] = 1;
+    CHECK(llm_route_pick(g->deployments, g->ndeployments, tried, 0) == -1);
+
+    /* no address and not a mock: never picked */
+    g = llm_config_find_group(cf, "x", 1);
+    CHECK(llm_route_pick(g->deployments, g->ndeployments, NULL, 7) == -1);
+
+    llm_config_free(cf);
+}
+
+
+UNIT_TEST(test_order_first)
+{
+    const char  *s =
+        "{\"version\":1,\"deployments\":["
+        "{\"id\":\"a\",\"model_name\":\"m\",\"provider\":\"openai\","
+        "\"model\":\"m\",\"scheme\":\"http\",\"host\":\"h\",\"order\":2,"
+        "\"addrs\":[\"127.0.0.1:80\"]},"
+        "{\"id\":\"b\",\"model_name\":\"m\",\"provider\":\"openai\","
+        "\"model\":\"m\",\"scheme\":\"http\",\"host\":\"h\",\"order\":1,"
+        "\"addrs\":[\"127.0.0.1:80\"]}]}";
+    llm_config_t   *cf = load(s);
+    unsigned char   tried[2] = { 0, 0 };
+    unsigned long   r;
+
+    CHECK(cf != NULL);
+    for (r = 0; r < 10; r++) {
+        CHECK(llm_route_pick(cf->groups[0].deployments, 2, tried, r) == 1);
+    }
+    tried[1] = 1;
+    CHECK(llm_route_pick(cf->groups[0].deployments, 2, tried, 3) == 0);
+    llm_config_free(cf);
+}
+
+
+UNIT_MAIN(test_parse, test_rejects, test_find_group, test_pattern_match,
+          test_weighted_shuffle, test_order_first)

@@ -1,0 +1,60 @@
+/*
+ * A minimal unit-test harness: each t/unit/test_*.c defines tests with
+ * UNIT_TEST(name) and ends with UNIT_MAIN(test1, test2, ...).  The binary
+ * prints one line per failed check and a closing "N passed, N failed".
+ */
+
+#ifndef LLM_UNIT_H
+#define LLM_UNIT_H
+
+#include <stdio.h>
+#include <string.h>
+
+static int  unit_passed, unit_failed;
+static const char  *unit_current;
+
+#define CHECK(cond)                                                           \
+    do {                                                                      \
+        if (cond) {                                                           \
+            unit_passed++;                                                    \
+        } else {                                                              \
+            unit_failed++;                                                    \
+            fprintf(stderr, "FAIL %s: %s:%d: %s\n", unit_current, __FILE__,   \
+                    __LINE__, #cond);                                         \
+        }                                                                     \
+    } while (0)
+
+#define CHECK_STR(a, b)                                                       \
+    do {                                                                      \
+        const char *a_ = (a), *b_ = (b);                                      \
+        if (a_ != NULL && b_ != NULL && strcmp(a_, b_) == 0) {                \
+            unit_passed++;                                                    \
+        } else {                                                              \
+            unit_failed++;                                                    \
+            fprintf(stderr, "FAIL %s: %s:%d: %s == %s\n  got:  %s\n  want: %s\n",\
+                    unit_current, __FILE__, __LINE__, #a, #b,                 \
+                    a_ ? a_ : "(null)", b_ ? b_ : "(null)");                  \
+        }                                                                     \
+    } while (0)
+
+#define UNIT_TEST(name)  static void name(void)
+
+typedef void (*unit_fn)(void);
+
+#define UNIT_MAIN(...)                                                        \
+    int main(void)                                                            \
+    {                                                                         \
+        unit_fn     fns[] = { __VA_ARGS__ };                                  \
+        const char *names = #__VA_ARGS__;                                     \
+        size_t      i;                                                        \
+        (void) names;                                                         \
+        for (i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {                  \
+            unit_current = __FILE__;                                          \
+            fns[i]();                                                         \
+        }                                                                     \
+        printf("%s: %d passed, %d failed\n", __FILE__, unit_passed,           \
+               unit_failed);                                                  \
+        return unit_failed ? 1 : 0;                                           \
+    }
+
+#endif
