@@ -24,4 +24,5 @@ $(NGX_BUILD)/Makefile: ngx_llm_module/config $(wildcard ngx_llm_module/src/core/
 
 $(MODULE_SO): $(NGX_BUILD)/Makefile $(MODULE_SRCS)
 	$(MAKE) -f $(NGX_BUILD)/Makefile -C $(NGINX_SRC) modules
-	cp $(NGX_BUILD)/ngx_http_llm_module.so $@
+	@# a new inode: a running nginx keeps mapping the old file safely
+	cp $(NGX_BUILD)/ngx_http_llm_module.so $@.tmp && mv -f $@.tmp $@

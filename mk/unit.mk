@@ -5,14 +5,16 @@
 CORE_SRCS  := $(wildcard $(CORE_DIR)/llm_*.c)
 UNIT_CORE  := $(filter-out t/unit/test_cfg%.c,$(wildcard t/unit/test_*.c))
 UNIT_CFG   := $(wildcard t/unit/test_cfg*.c)
-UNIT_BINS  := $(patsubst t/unit/%.c,$(BUILD)/t/%,$(UNIT_CORE) $(UNIT_CFG))
+UNIT_CORE_BINS := $(patsubst t/unit/%.c,$(BUILD)/t/%,$(UNIT_CORE))
+UNIT_CFG_BINS  := $(patsubst t/unit/%.c,$(BUILD)/t/%,$(UNIT_CFG))
+UNIT_BINS  := $(UNIT_CORE_BINS) $(UNIT_CFG_BINS)
 UNIT_FLAGS := -g -O1 $(WARN) -fsanitize=address,undefined -fno-omit-frame-pointer
 
-$(BUILD)/t/test_cfg%: t/unit/test_cfg%.c $(CONTROLD_LIB_SRCS) $(wildcard controld/*.h) t/unit/unit.h
+$(UNIT_CFG_BINS): $(BUILD)/t/%: t/unit/%.c $(CONTROLD_LIB_SRCS) $(wildcard controld/*.h) t/unit/unit.h
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_FLAGS) -Icontrold -It/unit -o $@ $< $(CONTROLD_LIB_SRCS) $(CONTROLD_LIBS)
 
-$(BUILD)/t/test_%: t/unit/test_%.c $(CORE_SRCS) $(wildcard $(CORE_DIR)/*.h) t/unit/unit.h
+$(UNIT_CORE_BINS): $(BUILD)/t/%: t/unit/%.c $(CORE_SRCS) $(wildcard $(CORE_DIR)/*.h) t/unit/unit.h
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_FLAGS) -I$(CORE_DIR) -It/unit -o $@ $< $(CORE_SRCS) -ljansson -lcrypto
 

@@ -72,6 +72,8 @@ static ngx_http_llm_route_t  ngx_http_llm_routes[] = {
 
 static ngx_int_t ngx_http_llm_match_route(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
+static ngx_table_elt_t *ngx_http_llm_find_header(ngx_http_request_t *r,
+    const char *name);
 static ngx_int_t ngx_http_llm_authenticate(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
 static void ngx_http_llm_body_handler(ngx_http_request_t *r);
@@ -101,6 +103,7 @@ ngx_int_t
 ngx_http_llm_access_handler(ngx_http_request_t *r)
 {
     ngx_int_t                 rc;
+    ngx_table_elt_t          *h;
     ngx_pool_cleanup_t       *cln;
     ngx_http_llm_ctx_t       *ctx;
     ngx_http_llm_loc_conf_t  *llcf;
@@ -192,6 +195,13 @@ ngx_http_llm_access_handler(ngx_http_request_t *r)
 
     if (rc != NGX_OK) {
         return ngx_http_llm_finish(r, ctx, rc);
+    }
+
+    /* Anthropic betas travel with the request to Anthropic deployments */
+    h = ngx_http_llm_find_header(r, "anthropic-beta");
+
+    if (h != NULL) {
+        ctx->anthropic_beta = h->value;
     }
 
     if (ctx->endpoint == NGX_HTTP_LLM_EP_MODELS) {
@@ -343,15 +353,50 @@ ngx_http_llm_match_route(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 }
 
 
+static ngx_table_elt_t *
+ngx_http_llm_find_header(ngx_http_request_t *r, const char *name)
+{
+    size_t            len;
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    len = ngx_strlen(name);
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == len
+            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
+        {
+            return &h[i];
+        }
+    }
+}
+
+
 /* The client's key, from whichever header its SDK uses. */
 
 static ngx_int_t
 ngx_http_llm_client_key(ngx_http_request_t *r, ngx_str_t *key)
 {
-    ngx_str_t         *auth, value;
+    ngx_str_t         *auth;
     ngx_uint_t         i;
-    ngx_list_part_t   *part;
     ngx_table_elt_t   *h;
+
+    static const char  *headers[] = { "x-api-key", "api-key",
+                                      "x-goog-api-key" };
 
     if (r->headers_in.authorization) {
         auth = &r->headers_in.authorization->value;
@@ -371,38 +416,17 @@ ngx_http_llm_client_key(ngx_http_request_t *r, ngx_str_t *key)
         }
     }
 
-    part = &r->headers_in.headers.part;
-    h = part->elts;
+    for (i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {
+        h = ngx_http_llm_find_header(r, headers[i]);
 
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if ((h[i].key.len == sizeof("x-api-key") - 1
-             && ngx_strncasecmp(h[i].key.data, (u_char *) "x-api-key",
-                                h[i].key.len) == 0)
-            || (h[i].key.len == sizeof("api-key") - 1
-                && ngx_strncasecmp(h[i].key.data, (u_char *) "api-key",
-                                   h[i].key.len) == 0)
-            || (h[i].key.len == sizeof("x-goog-api-key") - 1
-                && ngx_strncasecmp(h[i].key.data, (u_char *) "x-goog-api-key",
-                                   h[i].key.len) == 0))
-        {
-            *key = h[i].value;
+        if (h != NULL) {
+            *key = h->value;
             return NGX_OK;
         }
     }
 
-    if (ngx_http_arg(r, (u_char *) "key", 3, &value) == NGX_OK) {
-        *key = value;
+    /* Gemini SDKs may put the key in the query string */
+    if (ngx_http_arg(r, (u_char *) "key", 3, key) == NGX_OK) {
         return NGX_OK;
     }
 

@@ -1,0 +1,443 @@
+/*
+ * router_settings, litellm_settings and general_settings -> "settings".
+ * LiteLLM reads the routing keys from both sections; the compiler applies
+ * litellm_settings first and router_settings second, so the router wins.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg_compile_int.h"
+
+static const char *const  routing_strategies[] = {
+    "simple-shuffle", "least-busy", "usage-based-routing",
+    "usage-based-routing-v2", "latency-based-routing", "cost-based-routing",
+};
+
+static const char *const  retry_policy_names[] = {
+    "BadRequestErrorRetries", "AuthenticationErrorRetries",
+    "TimeoutErrorRetries", "RateLimitErrorRetries",
+    "ContentPolicyViolationErrorRetries", "InternalServerErrorRetries",
+};
+
+json_t *
+cfg_default_settings(void)
+{
+    return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:b, s:i, s:{}, s:{},"
+                     " s:{}, s:[]}",
+                     "routing_strategy", "simple-shuffle",
+                     "num_retries", 2,
+                     "timeout_ms", 0,
+                     "stream_timeout_ms", 0,
+                     "allowed_fails", 3,
+                     "cooldown_time_ms", 5000,
+                     "drop_params", 0,
+                     "max_fallbacks", 5,
+                     "fallbacks",
+                     "context_window_fallbacks",
+                     "content_policy_fallbacks",
+                     "default_fallbacks");
+}
+
+/* A model group name or a list of them -> JSON array of strings. */
+static json_t *
+group_list(cfg_ctx_t *ctx, yaml_node_t *node, const char *path)
+{
+    char               sub[CFG_PATH_MAX];
+    char              *name = NULL;
+    json_t            *out = json_array();
+    size_t             index = 0;
+    yaml_node_item_t  *item;
+    int                rc;
+
+    if (node->type == YAML_SCALAR_NODE) {
+        rc = cfg_get_string(ctx, node, path, &name);
+        if (rc < 0) {
+            json_decref(out);
+            return NULL;
+        }
+        if (rc > 0) {
+            json_array_append_new(out, json_string(name));
+        }
+        free(name);
+        return out;
+    }
+
+    if (node->type != YAML_SEQUENCE_NODE) {
+        cfg_error(ctx, node, path, "expected a list of model names, got %s",
+                  cfg_kind(node));
+        json_decref(out);
+        return NULL;
+    }
+
+    cfg_for_each_item(node, item) {
+        cfg_path_index(sub, path, index++);
+        rc = cfg_get_string(ctx, cfg_node(ctx, *item), sub, &name);
+        if (rc < 0) {
+            json_decref(out);
+            free(name);
+            return NULL;
+        }
+        if (rc > 0) {
+            json_array_append_new(out, json_string(name));
+        }
+        free(name);
+        name = NULL;
+    }
+    return out;
+}
+
+/* Adds one {group: [fallbacks]} mapping into out. */
+static int
+merge_fallback_map(cfg_ctx_t *ctx, yaml_node_t *map, const char *path,
+    json_t *out)
+{
+    char               sub[CFG_PATH_MAX];
+    const char        *group;
+    json_t            *targets;
+    yaml_node_pair_t  *pair;
+
+    cfg_for_each_pair(map, pair) {
+        group = cfg_key(ctx, cfg_node(ctx, pair->key), path);
+        if (group == NULL) {
+            return -1;
+        }
+        cfg_path(sub, path, group);
+        targets = group_list(ctx, cfg_node(ctx, pair->value), sub);
+        if (targets == NULL) {
+            return -1;
+        }
+        json_object_set_new(out, group, targets);
+    }
+    return 0;
+}
+
+/*
+ * LiteLLM writes fallbacks as a list of one-key maps,
+ * [{"gpt-4o": ["claude"]}]; a plain map is accepted too.  Both become
+ * {"gpt-4o": ["claude"]}.
+ */
+static json_t *
+fallbacks(cfg_ctx_t *ctx, yaml_node_t *node, const char *path)
+{
+    char               sub[CFG_PATH_MAX];
+    json_t            *out = json_object();
+    size_t             index = 0;
+    yaml_node_t       *entry;
+    yaml_node_item_t  *item;
+
+    if (node->type == YAML_MAPPING_NODE) {
+        if (merge_fallback_map(ctx, node, path, out) != 0) {
+            json_decref(out);
+            return NULL;
+        }
+        return out;
+    }
+
+    if (node->type != YAML_SEQUENCE_NODE) {
+        cfg_error(ctx, node, path, "expected a list like [{\"model\": "
+                  "[\"fallback\"]}], got %s", cfg_kind(node));
+        json_decref(out);
+        return NULL;
+    }
+
+    cfg_for_each_item(node, item) {
+        cfg_path_index(sub, path, index++);
+        entry = cfg_node(ctx, *item);
+        if (entry->type != YAML_MAPPING_NODE) {
+            cfg_error(ctx, entry, sub, "expected a mapping like {\"model\": "
+                      "[\"fallback\"]}, got %s", cfg_kind(entry));
+            json_decref(out);
+            return NULL;
+        }
+        if (merge_fallback_map(ctx, entry, sub, out) != 0) {
+            json_decref(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+static json_t *
+retry_policy(cfg_ctx_t *ctx, yaml_node_t *node, const char *path)
+{
+    char               sub[CFG_PATH_MAX];
+    const char        *name;
+    long long          n;
+    size_t             i;
+    json_t            *out;
+    yaml_node_pair_t  *pair;
+
+    if (cfg_expect_mapping(ctx, node, path) < 0) {
+        return NULL;
+    }
+    out = json_object();
+    if (node->type != YAML_MAPPING_NODE) {
+        return out;
+    }
+
+    cfg_for_each_pair(node, pair) {
+        name = cfg_key(ctx, cfg_node(ctx, pair->key), path);
+        if (name == NULL) {
+            json_decref(out);
+            return NULL;
+        }
+        for (i = 0; i < sizeof(retry_policy_names) / sizeof(char *); i++) {
+            if (strcmp(name, retry_policy_names[i]) == 0) {
+                break;
+            }
+        }
+        if (i == sizeof(retry_policy_names) / sizeof(char *)) {
+            cfg_warn_unknown_key(ctx, cfg_node(ctx, pair->key), path);
+            continue;
+        }
+        cfg_path(sub, path, name);
+        switch (cfg_get_uint(ctx, cfg_node(ctx, pair->value), sub, &n)) {
+        case -1:
+            json_decref(out);
+            return NULL;
+        case 1:
+            json_object_set_new(out, name, json_integer(n));
+            break;
+        }
+    }
+    return out;
+}
+
+static int
+routing_strategy(cfg_ctx_t *ctx, yaml_node_t *node, const char *path,
+    json_t *settings)
+{
+    char    *name = NULL;
+    size_t   i;
+    int      rc;
+
+    rc = cfg_get_string(ctx, node, path, &name);
+    if (rc <= 0) {
+        return rc;
+    }
+    for (i = 0; i < sizeof(routing_strategies) / sizeof(char *); i++) {
+        if (strcmp(name, routing_strategies[i]) == 0) {
+            json_object_set_new(settings, "routing_strategy",
+                                json_string(name));
+            free(name);
+            return 1;
+        }
+    }
+    cfg_error(ctx, node, path, "unknown routing strategy \"%.40s\" (one of: "
+              "simple-shuffle, least-busy, usage-based-routing, "
+              "usage-based-routing-v2, latency-based-routing, "
+              "cost-based-routing)", name);
+    free(name);
+    return -1;
+}
+
+/* Sets settings[json_name] from one YAML value; 0 or -1. */
+static int
+setting_uint(cfg_ctx_t *ctx, yaml_node_t *v, const char *path,
+    json_t *settings, const char *json_name)
+{
+    long long  n;
+    int        rc = cfg_get_uint(ctx, v, path, &n);
+
+    if (rc > 0) {
+        json_object_set_new(settings, json_name, json_integer(n));
+    }
+    return rc < 0 ? -1 : 0;
+}
+
+static int
+setting_duration(cfg_ctx_t *ctx, yaml_node_t *v, const char *path,
+    json_t *settings, const char *json_name)
+{
+    long long  ms;
+    int        rc = cfg_get_duration_ms(ctx, v, path, &ms);
+
+    if (rc > 0) {
+        json_object_set_new(settings, json_name, json_integer(ms));
+    }
+    return rc < 0 ? -1 : 0;
+}
+
+static int
+setting_bool(cfg_ctx_t *ctx, yaml_node_t *v, const char *path,
+    json_t *settings, const char *json_name)
+{
+    int  b, rc = cfg_get_bool(ctx, v, path, &b);
+
+    if (rc > 0) {
+        json_object_set_new(settings, json_name, json_boolean(b));
+    }
+    return rc < 0 ? -1 : 0;
+}
+
+static int
+setting_string(cfg_ctx_t *ctx, yaml_node_t *v, const char *path,
+    json_t *settings, const char *json_name)
+{
+    char  *s = NULL;
+    int    rc = cfg_get_string(ctx, v, path, &s);
+
+    if (rc > 0) {
+        json_object_set_new(settings, json_name, json_string(s));
+    }
+    free(s);
+    return rc < 0 ? -1 : 0;
+}
+
+static int
+setting_json(json_t *value, json_t *settings, const char *json_name)
+{
+    if (value == NULL) {
+        return -1;
+    }
+    json_object_set_new(settings, json_name, value);
+    return 0;
+}
+
+/* One key of router_settings/litellm_settings; 1 = unknown key. */
+static int
+compile_setting(cfg_ctx_t *ctx, const char *key, yaml_node_t *v,
+    const char *path, json_t *settings)
+{
+    long long  port;
+    int        rc;
+
+    if (strcmp(key, "routing_strategy") == 0) {
+        return routing_strategy(ctx, v, path, settings) < 0 ? -1 : 0;
+    }
+    if (strcmp(key, "num_retries") == 0 || strcmp(key, "allowed_fails") == 0
+        || strcmp(key, "max_fallbacks") == 0 || strcmp(key, "redis_db") == 0)
+    {
+        return setting_uint(ctx, v, path, settings, key);
+    }
+    if (strcmp(key, "timeout") == 0) {
+        /* An explicit timeout beats litellm_settings.request_timeout. */
+        json_object_set_new(settings, "\001timeout_explicit", json_true());
+        return setting_duration(ctx, v, path, settings, "timeout_ms");
+    }
+    if (strcmp(key, "request_timeout") == 0) {
+        if (json_object_get(settings, "\001timeout_explicit") != NULL) {
+            long long  ignored;
+            return cfg_get_duration_ms(ctx, v, path, &ignored) < 0 ? -1 : 0;
+        }
+        return setting_duration(ctx, v, path, settings, "timeout_ms");
+    }
+    if (strcmp(key, "stream_timeout") == 0) {
+        return setting_duration(ctx, v, path, settings, "stream_timeout_ms");
+    }
+    if (strcmp(key, "cooldown_time") == 0) {
+        return setting_duration(ctx, v, path, settings, "cooldown_time_ms");
+    }
+    if (strcmp(key, "drop_params") == 0
+        || strcmp(key, "enable_pre_call_checks") == 0
+        || strcmp(key, "disable_cooldowns") == 0)
+    {
+        return setting_bool(ctx, v, path, settings, key);
+    }
+    if (strcmp(key, "fallbacks") == 0
+        || strcmp(key, "context_window_fallbacks") == 0
+        || strcmp(key, "content_policy_fallbacks") == 0)
+    {
+        if (cfg_is_null(v)) {
+            return 0;
+        }
+        return setting_json(fallbacks(ctx, v, path), settings, key);
+    }
+    if (strcmp(key, "default_fallbacks") == 0) {
+        if (cfg_is_null(v)) {
+            return 0;
+        }
+        return setting_json(group_list(ctx, v, path), settings, key);
+    }
+    if (strcmp(key, "retry_policy") == 0) {
+        return setting_json(retry_policy(ctx, v, path), settings, key);
+    }
+    if (strcmp(key, "routing_strategy_args") == 0) {
+        rc = cfg_expect_mapping(ctx, v, path);
+        if (rc <= 0) {
+            return rc;
+        }
+        return setting_json(cfg_to_json(ctx, v, path), settings, key);
+    }
+    if (strcmp(key, "redis_host") == 0 || strcmp(key, "redis_password") == 0) {
+        return setting_string(ctx, v, path, settings, key);
+    }
+    if (strcmp(key, "redis_port") == 0) {
+        rc = cfg_get_uint(ctx, v, path, &port);
+        if (rc > 0 && (port < 1 || port > 65535)) {
+            cfg_error(ctx, v, path, "expected a port number (1-65535), got "
+                      "%lld", port);
+            return -1;
+        }
+        if (rc > 0) {
+            json_object_set_new(settings, key, json_integer(port));
+        }
+        return rc < 0 ? -1 : 0;
+    }
+    return 1;
+}
+
+int
+cfg_compile_settings(cfg_ctx_t *ctx, yaml_node_t *node, const char *section,
+    json_t *settings)
+{
+    char               path[CFG_PATH_MAX];
+    const char        *key;
+    int                ok = 0, rc;
+    yaml_node_pair_t  *pair;
+
+    rc = cfg_expect_mapping(ctx, node, section);
+    if (rc <= 0) {
+        return rc;
+    }
+
+    cfg_for_each_pair(node, pair) {
+        key = cfg_key(ctx, cfg_node(ctx, pair->key), section);
+        if (key == NULL) {
+            ok = -1;
+            continue;
+        }
+        cfg_path(path, section, key);
+        rc = compile_setting(ctx, key, cfg_node(ctx, pair->value), path,
+                             settings);
+        if (rc == 1) {
+            cfg_warn_unknown_key(ctx, cfg_node(ctx, pair->key), section);
+        } else if (rc < 0) {
+            ok = -1;
+        }
+    }
+    return ok;
+}
+
+int
+cfg_compile_general(cfg_ctx_t *ctx, yaml_node_t *node, char **master_key,
+    yaml_node_t **master_key_node)
+{
+    const char        *key;
+    int                ok = 0, rc;
+    yaml_node_pair_t  *pair;
+
+    rc = cfg_expect_mapping(ctx, node, "general_settings");
+    if (rc <= 0) {
+        return rc;
+    }
+
+    cfg_for_each_pair(node, pair) {
+        key = cfg_key(ctx, cfg_node(ctx, pair->key), "general_settings");
+        if (key == NULL) {
+            ok = -1;
+        } else if (strcmp(key, "master_key") == 0) {
+            *master_key_node = cfg_node(ctx, pair->value);
+            if (cfg_get_string(ctx, *master_key_node,
+                               "general_settings.master_key", master_key) < 0)
+            {
+                ok = -1;
+            }
+        } else {
+            cfg_warn_unknown_key(ctx, cfg_node(ctx, pair->key),
+                                 "general_settings");
+        }
+    }
+    return ok;
+}

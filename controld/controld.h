@@ -1,0 +1,19 @@
+/* controld: compiles config.yaml and publishes it to nginx (see main). */
+
+#ifndef CONTROLD_H
+#define CONTROLD_H
+
+typedef struct {
+    const char  *config;
+    const char  *env;               /* NULL: .env next to the config */
+    const char  *admin_socket;
+    const char  *snapshot;
+    const char  *pid_file;
+    const char  *log_file;
+    int          resolve_interval;  /* seconds */
+} controld_options_t;
+
+/* The daemon's main loop; returns the process exit code. */
+int controld_run(const controld_options_t *opts);
+
+#endif

@@ -1,0 +1,62 @@
+/* llmctl: the operator CLI (run/start/stop/status/reload/models/test-model). */
+
+#ifndef LLMCTL_H
+#define LLMCTL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+typedef struct {
+    char  *config;          /* absolute paths once resolved */
+    char  *env;             /* NULL: .env next to the config */
+    char  *listen;          /* HOST:PORT as nginx's `listen` takes it */
+    char  *prefix;
+    char  *workers;
+    char  *ca_file;
+    char  *key;             /* test-model: the key to call with */
+    char  *model;           /* test-model: the model group */
+} llmctl_options_t;
+
+/* llmctl_paths.c: where things are. */
+char *llmctl_self_dir(void);
+char *llmctl_absolute(const char *path);
+char *llmctl_prefix_path(const llmctl_options_t *o, const char *rel);
+char *llmctl_module_path(void);
+char *llmctl_controld_path(void);
+char *llmctl_conf_dir(void);
+/* "http://127.0.0.1:4000" for a listen value (wildcards -> loopback). */
+char *llmctl_listen_url(const char *listen);
+/* A pid from a pid file if that process is alive, else 0. */
+pid_t llmctl_read_live_pid(const char *path);
+/* Last `lines` lines of a file to stderr (for "see the log" messages). */
+void llmctl_print_tail(const char *path, int lines);
+
+/* llmctl_args.c: the running instance's arguments, in PREFIX/run. */
+int llmctl_args_save(const llmctl_options_t *o);
+int llmctl_args_load(llmctl_options_t *o);
+
+/* llmctl_render.c: PREFIX layout and generated nginx.conf. */
+int llmctl_prepare_prefix(const llmctl_options_t *o);
+
+/* Compile the config and print messages; 0 if valid.  master_key (may be
+ * NULL) receives the key in clear for test-model. */
+int llmctl_validate(const llmctl_options_t *o, char **master_key);
+
+/* llmctl_supervise.c */
+int llmctl_cmd_run(llmctl_options_t *o);
+int llmctl_cmd_start(llmctl_options_t *o);
+
+/* llmctl_admin.c */
+int llmctl_cmd_stop(llmctl_options_t *o);
+int llmctl_cmd_status(llmctl_options_t *o);
+int llmctl_cmd_reload(llmctl_options_t *o);
+int llmctl_cmd_models(llmctl_options_t *o);
+int llmctl_cmd_test_model(llmctl_options_t *o);
+/* GET /_llm/status over the admin socket; NULL (with a message in
+ * `error`) when unreachable. */
+json_t *llmctl_admin_status(const llmctl_options_t *o, char *error,
+    size_t size);
+
+#endif

@@ -1,0 +1,253 @@
+/* llmctl command line: parse flags, fill defaults, dispatch. */
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl_http.h"
+#include "llmctl.h"
+
+typedef struct {
+    const char  *name;
+    int        (*run)(llmctl_options_t *o);
+    const char  *usage;
+    const char  *help;
+} command_t;
+
+static const command_t  commands[] = {
+    { "run", llmctl_cmd_run,
+      "run --config FILE [--env FILE] [--listen HOST:PORT] [--prefix DIR]\n"
+      "           [--workers N] [--ca-file PATH]",
+      "Run nginx + controld in the foreground until Ctrl-C (SIGINT/SIGTERM).\n"
+      "  --config FILE      LiteLLM-style config.yaml (validated first)\n"
+      "  --env FILE         .env file (default: .env next to the config)\n"
+      "  --listen HOST:PORT public address (default 127.0.0.1:4000)\n"
+      "  --prefix DIR       state, logs and generated nginx.conf\n"
+      "                     (default ./.ngx_llm)\n"
+      "  --workers N        nginx worker processes (default auto)\n"
+      "  --ca-file PATH     CA bundle for provider TLS (default $LLM_CA_FILE\n"
+      "                     or /etc/ssl/certs/ca-certificates.crt)\n" },
+    { "start", llmctl_cmd_start,
+      "start (same flags as run)",
+      "Like run, but in the background (log: PREFIX/logs/llmctl.log);\n"
+      "returns once GET /health/readiness answers 200 (waits up to 30 s).\n" },
+    { "stop", llmctl_cmd_stop,
+      "stop [--prefix DIR]",
+      "Stop the instance of that prefix gracefully (waits up to 30 s).\n" },
+    { "status", llmctl_cmd_status,
+      "status [--prefix DIR]",
+      "Show pids, listen address, config generation and counts.\n"
+      "Exit 0 when running, 3 when not.\n" },
+    { "reload", llmctl_cmd_reload,
+      "reload [--prefix DIR] [--config FILE] [--env FILE]",
+      "Validate the config (default: the one the instance runs with), then\n"
+      "publish it and wait for the new generation.  On errors nothing\n"
+      "changes and the exit status is 1.\n" },
+    { "models", llmctl_cmd_models,
+      "models [--prefix DIR]",
+      "List the model names the running gateway serves.\n" },
+    { "test-model", llmctl_cmd_test_model,
+      "test-model [--prefix DIR] [--key KEY] MODEL",
+      "Send a one-message chat completion for MODEL through the gateway and\n"
+      "print the answer.  Key: --key, $LITELLM_MASTER_KEY, or the master\n"
+      "key of the running config.\n" },
+};
+
+#define NCOMMANDS  (sizeof(commands) / sizeof(commands[0]))
+
+static void
+usage(FILE *out)
+{
+    size_t  i;
+
+    fprintf(out, "usage: llmctl COMMAND [flags]   (llmctl help COMMAND)\n\n"
+                 "ngx_llm operator CLI.  Commands:\n");
+    for (i = 0; i < NCOMMANDS; i++) {
+        fprintf(out, "  llmctl %s\n", commands[i].usage);
+    }
+}
+
+static void
+command_help(FILE *out, const command_t *c)
+{
+    fprintf(out, "usage: llmctl %s\n\n%s", c->usage, c->help);
+}
+
+static const command_t *
+find_command(const char *name)
+{
+    size_t  i;
+
+    for (i = 0; i < NCOMMANDS; i++) {
+        if (strcmp(commands[i].name, name) == 0) {
+            return &commands[i];
+        }
+    }
+    return NULL;
+}
+
+static void
+set(char **field, const char *value)
+{
+    free(*field);
+    *field = strdup(value);
+}
+
+static int
+parse_flags(const command_t *c, int argc, char **argv, llmctl_options_t *o)
+{
+    enum { OPT_CONFIG = 256, OPT_ENV, OPT_LISTEN, OPT_PREFIX, OPT_WORKERS,
+           OPT_CA, OPT_KEY, OPT_HELP };
+    static const struct option  longopts[] = {
+        { "config",  required_argument, NULL, OPT_CONFIG },
+        { "env",     required_argument, NULL, OPT_ENV },
+        { "listen",  required_argument, NULL, OPT_LISTEN },
+        { "prefix",  required_argument, NULL, OPT_PREFIX },
+        { "workers", required_argument, NULL, OPT_WORKERS },
+        { "ca-file", required_argument, NULL, OPT_CA },
+        { "key",     required_argument, NULL, OPT_KEY },
+        { "help",    no_argument,       NULL, OPT_HELP },
+        { NULL, 0, NULL, 0 }
+    };
+    int  ch;
+
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case OPT_CONFIG:  set(&o->config, optarg); break;
+        case OPT_ENV:     set(&o->env, optarg); break;
+        case OPT_LISTEN:  set(&o->listen, optarg); break;
+        case OPT_PREFIX:  set(&o->prefix, optarg); break;
+        case OPT_WORKERS: set(&o->workers, optarg); break;
+        case OPT_CA:      set(&o->ca_file, optarg); break;
+        case OPT_KEY:     set(&o->key, optarg); break;
+        case 'h':
+        case OPT_HELP:
+            command_help(stdout, c);
+            exit(0);
+        default:
+            command_help(stderr, c);
+            return -1;
+        }
+    }
+
+    if (strcmp(c->name, "test-model") == 0) {
+        if (optind != argc - 1) {
+            command_help(stderr, c);
+            return -1;
+        }
+        o->model = strdup(argv[optind]);
+    } else if (optind != argc) {
+        fprintf(stderr, "llmctl: unexpected argument '%s'\n", argv[optind]);
+        command_help(stderr, c);
+        return -1;
+    }
+    return 0;
+}
+
+/* Absolute paths: the supervisor and controld may run from another cwd. */
+static int
+fill_defaults(const command_t *c, llmctl_options_t *o)
+{
+    const char  *ca = getenv("LLM_CA_FILE");
+    char        *abs;
+    int          starting = c->run == llmctl_cmd_run
+                            || c->run == llmctl_cmd_start;
+
+    if (starting && o->config == NULL) {
+        fprintf(stderr, "llmctl %s: --config FILE is required\n", c->name);
+        return -1;
+    }
+    if (starting && o->listen == NULL) {
+        o->listen = strdup("127.0.0.1:4000");
+    }
+    if (o->listen != NULL && strchr(o->listen, ':') == NULL) {
+        abs = malloc(strlen(o->listen) + sizeof("127.0.0.1:"));
+        sprintf(abs, "127.0.0.1:%s", o->listen);
+        free(o->listen);
+        o->listen = abs;
+    }
+    if (o->workers == NULL) {
+        o->workers = strdup("auto");
+    }
+    if (o->ca_file == NULL) {
+        o->ca_file = strdup(ca && ca[0] ? ca
+                                        : "/etc/ssl/certs/ca-certificates.crt");
+    }
+
+    abs = llmctl_absolute(o->prefix ? o->prefix : "./.ngx_llm");
+    free(o->prefix);
+    o->prefix = abs;
+    if (o->config != NULL) {
+        abs = llmctl_absolute(o->config);
+        free(o->config);
+        o->config = abs;
+    }
+    if (o->env != NULL) {
+        abs = llmctl_absolute(o->env);
+        free(o->env);
+        o->env = abs;
+    }
+    return 0;
+}
+
+static void
+free_options(llmctl_options_t *o)
+{
+    free(o->config);
+    free(o->env);
+    free(o->listen);
+    free(o->prefix);
+    free(o->workers);
+    free(o->ca_file);
+    if (o->key != NULL) {
+        memset(o->key, 0, strlen(o->key));
+    }
+    free(o->key);
+    free(o->model);
+}
+
+int
+main(int argc, char **argv)
+{
+    const command_t   *c;
+    llmctl_options_t   o;
+    int                rc;
+
+    if (argc < 2 || strcmp(argv[1], "--help") == 0
+        || strcmp(argv[1], "-h") == 0)
+    {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "help") == 0) {
+        c = argc > 2 ? find_command(argv[2]) : NULL;
+        if (c == NULL) {
+            usage(stdout);
+        } else {
+            command_help(stdout, c);
+        }
+        return 0;
+    }
+
+    c = find_command(argv[1]);
+    if (c == NULL) {
+        fprintf(stderr, "llmctl: unknown command '%s'\n", argv[1]);
+        usage(stderr);
+        return 2;
+    }
+
+    memset(&o, 0, sizeof(o));
+    if (parse_flags(c, argc - 1, argv + 1, &o) != 0
+        || fill_defaults(c, &o) != 0)
+    {
+        free_options(&o);
+        return 2;
+    }
+
+    ctl_http_global_init();
+    rc = c->run(&o);
+    free_options(&o);
+    return rc;
+}

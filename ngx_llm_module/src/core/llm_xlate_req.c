@@ -1,0 +1,81 @@
+/*
+ * llm_xlate_request(): parse, read into the IR, write the target format.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "llm_xlate_int.h"
+
+typedef json_t *(*llm_req_fn)(llm_xl_ctx_t *c, json_t *j);
+
+static const llm_req_fn  llm_req_readers[LLM_API_COUNT] = {
+    llm_req_read_openai, llm_req_read_anthropic, llm_req_read_gemini
+};
+static const llm_req_fn  llm_req_writers[LLM_API_COUNT] = {
+    llm_req_write_openai, llm_req_write_anthropic, llm_req_write_gemini
+};
+
+int
+llm_xlate_request(llm_api_t from, llm_api_t to, const char *in, size_t len,
+                  const llm_xlate_opts_t *o, llm_buf_t *out, char *err,
+                  size_t errlen)
+{
+    llm_xlate_opts_t  none;
+    llm_xl_ctx_t      c;
+    json_error_t      je;
+    json_t           *body, *ir = NULL, *res = NULL;
+    int               rc = -1;
+
+    if (o == NULL) {
+        memset(&none, 0, sizeof(none));
+        o = &none;
+    }
+    c.o = o;
+    c.from = from;
+    c.to = to;
+    c.err = err;
+    c.errlen = errlen;
+    if (err && errlen) {
+        err[0] = '\0';
+    }
+    if ((unsigned) from >= LLM_API_COUNT || (unsigned) to >= LLM_API_COUNT) {
+        return llm_xl_error(&c, "unknown API format");
+    }
+
+    body = json_loadb(in, len, LLM_XL_LOAD_FLAGS, &je);
+    if (body == NULL) {
+        return llm_xl_error(&c, "request body is not valid JSON: %s "
+                            "(at byte %d)", je.text, je.position);
+    }
+    if (!json_is_object(body)) {
+        json_decref(body);
+        return llm_xl_error(&c, "request body must be a JSON object");
+    }
+
+    if (from == to) {
+        /* nothing to translate: only the model name changes */
+        if (to != LLM_API_GEMINI && o->model) {
+            json_object_set_new(body, "model", json_string(o->model));
+        }
+        rc = llm_xl_dump(body, out) == 0 ? 0
+             : llm_xl_error(&c, "out of memory");
+        json_decref(body);
+        return rc;
+    }
+
+    ir = llm_req_readers[from](&c, body);
+    if (ir != NULL) {
+        res = llm_req_writers[to](&c, ir);
+    }
+    if (res != NULL) {
+        rc = llm_xl_dump(res, out) == 0 ? 0
+             : llm_xl_error(&c, "out of memory");
+    } else if (err && errlen && err[0] == '\0') {
+        llm_xl_error(&c, "request could not be translated");
+    }
+    json_decref(res);
+    json_decref(ir);
+    json_decref(body);
+    return rc;
+}

@@ -1,0 +1,73 @@
+/*
+ * llm_xlate_response(): provider response body -> IR -> client format.
+ */
+
+#include <string.h>
+
+#include "llm_xlate_int.h"
+
+typedef json_t *(*llm_resp_read_fn)(json_t *body, llm_usage_t *u);
+typedef json_t *(*llm_resp_write_fn)(const llm_xlate_opts_t *o, json_t *ir,
+    const llm_usage_t *u, const json_t *client_tools);
+
+static const llm_resp_read_fn  llm_resp_readers[LLM_API_COUNT] = {
+    llm_resp_read_openai, llm_resp_read_anthropic, llm_resp_read_gemini
+};
+static const llm_resp_write_fn  llm_resp_writers[LLM_API_COUNT] = {
+    llm_resp_write_openai, llm_resp_write_anthropic, llm_resp_write_gemini
+};
+
+int
+llm_xlate_response(llm_api_t from, llm_api_t to, const char *in, size_t len,
+                   const llm_xlate_opts_t *o, llm_buf_t *out, llm_usage_t *usage)
+{
+    llm_usage_t       u;
+    llm_xlate_opts_t  none;
+    json_t           *body, *ir, *res, *tools = NULL;
+    int               rc = -1;
+
+    if ((unsigned) from >= LLM_API_COUNT || (unsigned) to >= LLM_API_COUNT) {
+        return -1;
+    }
+    if (o == NULL) {
+        memset(&none, 0, sizeof(none));
+        o = &none;
+    }
+    memset(&u, 0, sizeof(u));
+    body = json_loadb(in, len, LLM_XL_LOAD_FLAGS, NULL);
+    if (!json_is_object(body)) {
+        json_decref(body);
+        return -1;
+    }
+    if (from == to) {
+        /* same format: forwarded as is, only usage is wanted */
+        llm_usage_read(from, body, &u);
+        if (usage) {
+            *usage = u;
+        }
+        rc = llm_buf_append(out, in, len);
+        json_decref(body);
+        return rc;
+    }
+    ir = llm_resp_readers[from](body, &u);
+    if (ir == NULL) {
+        json_decref(body);
+        return -1;
+    }
+    if (usage) {
+        *usage = u;
+    }
+    if (from == LLM_API_OPENAI && to != LLM_API_OPENAI) {
+        tools = llm_xl_client_tools(to, o->client_request,
+                                    o->client_request_len);
+    }
+    res = llm_resp_writers[to](o, ir, &u, tools);
+    if (res && llm_xl_dump(res, out) == 0) {
+        rc = 0;
+    }
+    json_decref(res);
+    json_decref(tools);
+    json_decref(ir);
+    json_decref(body);
+    return rc;
+}

@@ -1,0 +1,143 @@
+// Self-test of the mock providers, without the gateway: the official SDKs
+// must accept what the mocks send, so a failure in later suites points at
+// the gateway and not at the mocks.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import OpenAI from 'openai';
+import Anthropic from '@anthropic-ai/sdk';
+import { startMockProvider, chunkText } from '../lib/mocks/index.mjs';
+import { makeTestPki } from '../lib/certs.mjs';
+import { request } from '../lib/http.mjs';
+import { parseSse } from '../lib/sse.mjs';
+
+const KEY = 'sk-mock-provider-key-1234';
+let mock;
+
+before(async () => { mock = await startMockProvider({ apiKey: KEY }); });
+after(async () => { await mock.close(); });
+
+test('openai SDK: chat, stream with usage, completions, embeddings, models', async () => {
+    const client = new OpenAI({ baseURL: `${mock.url}/v1`, apiKey: KEY, maxRetries: 0 });
+    const chat = await client.chat.completions.create({ model: 'm1', messages: [{ role: 'user', content: 'hi there' }] });
+    assert.equal(chat.choices[0].message.content, 'Mock reply from m1: you said hi there');
+    assert.equal(chat.usage.total_tokens, chat.usage.prompt_tokens + chat.usage.completion_tokens);
+
+    const stream = await client.chat.completions.create({
+        model: 'm1', stream: true, stream_options: { include_usage: true },
+        messages: [{ role: 'user', content: 'stream me' }],
+    });
+    const deltas = [];
+    let usage = null;
+    for await (const chunk of stream) {
+        if (chunk.choices[0]?.delta?.content) deltas.push(chunk.choices[0].delta.content);
+        if (chunk.usage) usage = chunk.usage;
+    }
+    assert.deepEqual(deltas, mock.last().response.chunks);
+    assert.deepEqual(deltas, chunkText('Mock reply from m1: you said stream me'));
+    assert.deepEqual(usage, mock.last().response.usage);
+
+    const cmpl = await client.completions.create({ model: 'm2', prompt: 'legacy' });
+    assert.equal(cmpl.choices[0].text, 'Mock reply from m2: you said legacy');
+
+    const emb = await client.embeddings.create({ model: 'e1', input: ['a', 'b'] });
+    assert.equal(emb.data.length, 2);
+    assert.equal(emb.data[0].embedding.length, 8);
+    assert.equal(mock.last().body.encoding_format, 'base64');
+    assert.ok(emb.data[0].embedding.every((x) => x >= -1 && x < 1));
+
+    const models = await client.models.list();
+    assert.deepEqual(models.data.map((m) => m.id), ['mock-model']);
+});
+
+test('wrong provider key -> 401 in OpenAI shape', async () => {
+    const client = new OpenAI({ baseURL: `${mock.url}/v1`, apiKey: 'sk-wrong', maxRetries: 0 });
+    await assert.rejects(client.models.list(), (e) => e.status === 401 && e.error?.code === 'invalid_api_key');
+});
+
+test('azure path needs api-version and api-key', async () => {
+    const path = '/openai/deployments/my-dep/chat/completions';
+    const body = { messages: [{ role: 'user', content: 'x' }] };
+    const ok = await request(`${mock.url}${path}?api-version=2024-06-01`, { headers: { 'api-key': KEY }, body });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.json.model, 'my-dep');
+    const noVersion = await request(`${mock.url}${path}`, { headers: { 'api-key': KEY }, body });
+    assert.equal(noVersion.status, 400);
+    const bearer = await request(`${mock.url}${path}?api-version=1`, { headers: { authorization: `Bearer ${KEY}` }, body });
+    assert.equal(bearer.status, 401);
+});
+
+test('faults: 429 with retry-after, 500, reset, stream-break, slow-headers, flaky', async () => {
+    const client = new OpenAI({ baseURL: `${mock.url}/v1`, apiKey: KEY, maxRetries: 0 });
+    const msgs = [{ role: 'user', content: 'x' }];
+    const r429 = await request(`${mock.url}/v1/chat/completions`, { headers: { authorization: `Bearer ${KEY}` }, body: { model: 'fault-429', messages: msgs } });
+    assert.equal(r429.status, 429);
+    assert.equal(r429.headers['retry-after'], '1');
+    assert.equal(r429.json.error.code, 'rate_limit_exceeded');
+    await assert.rejects(client.chat.completions.create({ model: 'fault-500', messages: msgs }), (e) => e.status === 500);
+    await assert.rejects(request(`${mock.url}/v1/chat/completions`, { headers: { authorization: `Bearer ${KEY}` }, body: { model: 'fault-reset', messages: msgs } }));
+
+    const stream = await client.chat.completions.create({ model: 'fault-stream-break-3', stream: true, messages: msgs });
+    const got = [];
+    await assert.rejects((async () => { for await (const c of stream) if (c.choices[0]?.delta?.content) got.push(c.choices[0].delta.content); })());
+    assert.equal(got.length, 3);
+    assert.equal(mock.last().response.broken, true);
+
+    const t0 = Date.now();
+    await client.chat.completions.create({ model: 'fault-slow-headers-300', messages: msgs });
+    assert.ok(Date.now() - t0 >= 290);
+
+    await assert.rejects(client.chat.completions.create({ model: 'fault-flaky-1', messages: msgs }), (e) => e.status === 500);
+    const ok = await client.chat.completions.create({ model: 'fault-flaky-1', messages: msgs });
+    assert.ok(ok.choices[0].message.content.startsWith('Mock reply from fault-flaky-1'));
+});
+
+test('anthropic SDK: messages, stream event sequence, count_tokens', async () => {
+    const client = new Anthropic({ baseURL: mock.url, apiKey: KEY, maxRetries: 0 });
+    const msg = await client.messages.create({ model: 'claude-x', max_tokens: 50, messages: [{ role: 'user', content: 'hello' }] });
+    assert.equal(msg.content[0].text, 'Mock reply from claude-x: you said hello');
+    assert.ok(mock.last().headers['anthropic-version']);
+    const stream = client.messages.stream({ model: 'claude-x', max_tokens: 50, messages: [{ role: 'user', content: 'streamed' }] });
+    const final = await stream.finalMessage();
+    assert.equal(final.content[0].text, 'Mock reply from claude-x: you said streamed');
+    assert.equal(final.stop_reason, 'end_turn');
+    const events = parseSse(mock.last().response.frames.join('')).map((e) => e.event);
+    assert.deepEqual([events[0], events[1], events.at(-2), events.at(-1)],
+        ['message_start', 'content_block_start', 'message_delta', 'message_stop']);
+    const count = await client.messages.countTokens({ model: 'claude-x', messages: [{ role: 'user', content: 'abcdefgh' }] });
+    assert.ok(count.input_tokens >= 2);
+    const bad = await request(`${mock.url}/v1/messages`, { headers: { 'x-api-key': KEY }, body: { model: 'c', max_tokens: 1, messages: [] } });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.json.type, 'error');
+});
+
+test('gemini: generateContent and streamGenerateContent?alt=sse', async () => {
+    const body = { contents: [{ role: 'user', parts: [{ text: 'gem' }] }] };
+    const r = await request(`${mock.url}/v1beta/models/gemini-x:generateContent`, { headers: { 'x-goog-api-key': KEY }, body });
+    assert.equal(r.status, 200);
+    assert.equal(r.json.candidates[0].content.parts[0].text, 'Mock reply from gemini-x: you said gem');
+    const s = await request(`${mock.url}/v1beta/models/gemini-x:streamGenerateContent?alt=sse`, { headers: { 'x-goog-api-key': KEY }, body });
+    const text = parseSse(s.text).map((e) => e.json.candidates[0].content.parts[0].text).join('');
+    assert.equal(text, 'Mock reply from gemini-x: you said gem');
+    const unauth = await request(`${mock.url}/v1beta/models/gemini-x:generateContent`, { body });
+    assert.equal(unauth.status, 401);
+    assert.equal(unauth.json.error.status, 'UNAUTHENTICATED');
+});
+
+test('tls mock verifies against the test CA only', async () => {
+    const pki = makeTestPki();
+    const tlsMock = await startMockProvider({ apiKey: KEY, tls: { cert: pki.cert, key: pki.key } });
+    try {
+        const https = await import('node:https');
+        const get = (ca) => new Promise((resolve, reject) => {
+            https.get(`${tlsMock.url}/v1/models`, { ca, headers: { authorization: `Bearer ${KEY}` } }, (res) => {
+                res.resume(); res.on('end', () => resolve(res.statusCode));
+            }).on('error', reject);
+        });
+        assert.equal(await get(pki.ca), 200);
+        assert.equal(tlsMock.last().tls.servername, 'localhost');
+        const fs = await import('node:fs');
+        await assert.rejects(get(fs.readFileSync(pki.otherCaFile)), /certificate/);
+    } finally {
+        await tlsMock.close();
+    }
+});

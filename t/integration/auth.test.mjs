@@ -1,0 +1,73 @@
+// Authentication with the master key: the three header spellings clients
+// use, and 401s in OpenAI's error shape that never echo a wrong key.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+    startGateway, startMockProvider, makeSecret, openaiDeployment, request, assertOpenAIError, responseText,
+} from '../lib/index.mjs';
+
+const PROVIDER_KEY = makeSecret('sk-prov-');
+const WRONG_KEY = makeSecret('sk-wrong-');
+const chat = { model: 'gpt-4o', messages: [{ role: 'user', content: 'auth check' }] };
+let mock, gw;
+const responses = [];
+
+before(async () => {
+    mock = await startMockProvider({ apiKey: PROVIDER_KEY });
+    gw = await startGateway({
+        config: { model_list: [openaiDeployment('gpt-4o', mock, 'upstream-4o')] },
+        env: { OPENAI_API_KEY: PROVIDER_KEY },
+    });
+});
+
+after(async () => {
+    await gw?.stop();
+    await mock?.close();
+});
+
+async function post(headers, body = chat, path = '/v1/chat/completions') {
+    const res = await request(`${gw.url}${path}`, { headers, body });
+    responses.push(res);
+    return res;
+}
+
+for (const [name, header] of [
+    ['Authorization: Bearer', (k) => ({ authorization: `Bearer ${k}` })],
+    ['x-api-key', (k) => ({ 'x-api-key': k })],
+    ['api-key', (k) => ({ 'api-key': k })],
+]) {
+    test(`master key accepted via ${name}`, async () => {
+        mock.reset();
+        const res = await post(header(gw.masterKey));
+        assert.equal(res.status, 200, res.text);
+        assert.equal(res.json.choices[0].message.content, mock.last().response.text);
+    });
+
+    test(`wrong key via ${name} -> 401, provider not called`, async () => {
+        mock.reset();
+        const res = await post(header(WRONG_KEY));
+        assertOpenAIError(res, 401, name);
+        assert.equal(mock.requests.length, 0);
+    });
+}
+
+test('missing key -> 401 in OpenAI shape (chat and models)', async () => {
+    mock.reset();
+    assertOpenAIError(await post({}), 401, 'chat without key');
+    const models = await request(`${gw.url}/v1/models`);
+    responses.push(models);
+    assertOpenAIError(models, 401, 'models without key');
+    assert.equal(mock.requests.length, 0);
+});
+
+test('Bearer with an empty or malformed value -> 401', async () => {
+    assertOpenAIError(await post({ authorization: 'Bearer ' }), 401, 'empty bearer');
+    assertOpenAIError(await post({ authorization: `Basic ${gw.masterKey}` }), 401, 'basic scheme');
+});
+
+test('the wrong key never appears in responses or logs', async () => {
+    for (const res of responses) assert.ok(!responseText(res).includes(WRONG_KEY), 'wrong key echoed in a response');
+    assert.deepEqual(gw.leakedSecrets([WRONG_KEY, gw.masterKey, PROVIDER_KEY]), []);
+    // Sanity: the requests above did reach nginx's access log.
+    assert.ok(gw.accessLog().split('\n').filter((l) => / 401 /.test(l)).length >= 5, 'access.log lacks the 401 lines');
+});

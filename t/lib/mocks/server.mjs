@@ -1,0 +1,253 @@
+// The mock provider server: one node http/https server on 127.0.0.1 that
+// speaks the OpenAI (incl. Azure, OpenRouter, Ollama, vLLM paths), Anthropic
+// and Gemini wire formats, records every request, and injects faults chosen
+// by model name (faults.mjs).
+//
+//   const mock = await startMockProvider({apiKey, tls, reply, chunkDelayMs});
+//   mock.url                 'http://127.0.0.1:PORT' (or https://localhost:PORT with tls)
+//   mock.requests            [{method, path, query, headers, rawBody, body, tls, format,
+//                              model, response: {status, stream, chunks, text, usage}}]
+//   mock.last(), mock.reset(), mock.close()
+//   mock.onRequest = async (ctx) => handled?   ad-hoc behaviour for one test
+import http from 'node:http';
+import https from 'node:https';
+import { freePort } from '../ports.mjs';
+import { onExit } from '../tmp.mjs';
+import { parseFault, faultHandler } from './faults.mjs';
+import { sleep } from './common.mjs';
+import { openaiFormat } from './openai.mjs';
+import { anthropicFormat } from './anthropic.mjs';
+import { geminiFormat } from './gemini.mjs';
+
+// Anthropic and Gemini first: OpenAI matches generic suffixes.
+const FORMATS = [anthropicFormat, geminiFormat, openaiFormat];
+
+class RequestContext {
+    constructor(mock, req, res, record) {
+        this.mock = mock;
+        this.req = req;
+        this.res = res;
+        this.record = record;
+        this.opts = {
+            delayHeadersMs: 0,
+            chunkDelayMs: mock.options.chunkDelayMs || 0,
+            breakAfterChunks: null,
+        };
+        this.format = null;
+        this.route = null;
+        this.model = null;
+        this.body = null;
+    }
+
+    get gone() {
+        return this.res.destroyed || this.res.writableEnded || this.req.socket.destroyed;
+    }
+
+    /** Error answer in this request's API format. */
+    fail(status, kind, message, headers = {}) {
+        const body = (this.format || openaiFormat).errorBody(status, kind, message);
+        this.record.response = { status, error: body, kind };
+        this.writeJson(status, body, headers, false);
+    }
+
+    writeJson(status, obj, headers = {}, allowBreak = true) {
+        if (this.gone) return;
+        const text = JSON.stringify(obj);
+        const buf = Buffer.from(text);
+        this.res.writeHead(status, {
+            'content-type': 'application/json',
+            'content-length': buf.length,
+            ...this.mock.options.responseHeaders,
+            ...headers,
+        });
+        if (allowBreak && this.opts.breakAfterChunks !== null) {
+            // Announce the whole body, deliver half, then cut the connection.
+            this.res.write(buf.subarray(0, Math.floor(buf.length / 2)));
+            this.record.response.broken = true;
+            setTimeout(() => this.req.socket.destroy(), 20);
+            return;
+        }
+        this.res.end(buf);
+    }
+
+    /** Successful JSON answer; records what was sent. */
+    sendJson(obj, extra = {}, headers = {}) {
+        this.record.response = { status: 200, stream: false, body: obj, ...extra };
+        this.writeJson(200, obj, headers);
+    }
+
+    /**
+     * Stream frames (already SSE-encoded strings).  frames: [{frame, content}]
+     * where content (string or undefined) marks a content chunk; honours
+     * chunkDelayMs and breakAfterChunks (counted in content chunks).
+     */
+    async sendStream(frames, extra = {}, headers = {}) {
+        const response = { status: 200, stream: true, chunks: [], frames: [], ...extra };
+        this.record.response = response;
+        if (this.gone) return;
+        this.res.writeHead(200, {
+            'content-type': 'text/event-stream; charset=utf-8',
+            'cache-control': 'no-cache',
+            ...this.mock.options.responseHeaders,
+            ...headers,
+        });
+        this.res.flushHeaders();
+        let contentSent = 0;
+        for (const { frame, content } of frames) {
+            if (this.gone) { response.aborted = true; return; }
+            if (content !== undefined && this.opts.breakAfterChunks !== null &&
+                contentSent >= this.opts.breakAfterChunks) {
+                response.broken = true;
+                // Let the already written chunks leave before the cut.
+                await sleep(20);
+                this.req.socket.destroy();
+                return;
+            }
+            this.res.write(frame);
+            response.frames.push(frame);
+            if (content !== undefined) {
+                response.chunks.push(content);
+                contentSent++;
+                if (this.opts.chunkDelayMs) await sleep(this.opts.chunkDelayMs);
+            }
+        }
+        this.res.end();
+    }
+}
+
+export class MockProvider {
+    constructor(options = {}) {
+        this.options = { responseHeaders: {}, ...options };
+        this.requests = [];
+        this.counters = new Map();
+        this.sockets = new Set();
+        this.onRequest = null;
+        this.server = null;
+        this.port = 0;
+        this.url = '';
+    }
+
+    get apiKey() { return this.options.apiKey; }
+
+    async start() {
+        this.port = this.options.port || await freePort();
+        const handler = (req, res) => this.handle(req, res).catch((err) => {
+            console.error('[mock] handler error', err);
+            if (!res.headersSent) { res.writeHead(500); res.end(String(err)); } else res.destroy();
+        });
+        if (this.options.tls) {
+            const { cert, key } = this.options.tls;
+            this.server = https.createServer({ cert, key }, handler);
+        } else {
+            this.server = http.createServer(handler);
+        }
+        // Outlive nginx's upstream keepalive_timeout (60s), or nginx may reuse
+        // a connection the mock is closing and see a spurious error.
+        this.server.keepAliveTimeout = 120000;
+        this.server.headersTimeout = 125000;
+        this.server.requestTimeout = 0;
+        const track = (sock) => {
+            this.sockets.add(sock);
+            sock.on('close', () => this.sockets.delete(sock));
+        };
+        this.server.on(this.options.tls ? 'secureConnection' : 'connection', track);
+        if (this.options.tls) this.server.on('connection', track);
+        await new Promise((resolve, reject) => {
+            this.server.once('error', reject);
+            this.server.listen(this.port, '127.0.0.1', resolve);
+        });
+        const host = this.options.tls ? 'localhost' : '127.0.0.1';
+        this.url = `${this.options.tls ? 'https' : 'http'}://${host}:${this.port}`;
+        onExit(() => { for (const s of this.sockets) s.destroy(); });
+        return this;
+    }
+
+    bumpCounter(name) {
+        const n = (this.counters.get(name) || 0) + 1;
+        this.counters.set(name, n);
+        return n;
+    }
+
+    last() { return this.requests[this.requests.length - 1]; }
+
+    reset() { this.requests.length = 0; this.counters.clear(); }
+
+    async close() {
+        if (!this.server) return;
+        for (const s of this.sockets) s.destroy();
+        await new Promise((resolve) => this.server.close(() => resolve()));
+        this.server = null;
+    }
+
+    async handle(req, res) {
+        const parts = [];
+        for await (const c of req) parts.push(c);
+        const raw = Buffer.concat(parts);
+        const u = new URL(req.url, 'http://mock');
+        const record = {
+            seq: this.requests.length + 1,
+            at: Date.now(),
+            method: req.method,
+            url: req.url,
+            path: u.pathname,
+            query: Object.fromEntries(u.searchParams),
+            headers: { ...req.headers },
+            rawHeaders: req.rawHeaders.slice(),
+            rawBody: raw.toString('utf8'),
+            bodyBytes: raw.length,
+            body: null,
+            tls: req.socket.encrypted ? { servername: req.socket.servername || null } : null,
+            format: null,
+            model: null,
+            response: {},
+        };
+        this.requests.push(record);
+        const ctx = new RequestContext(this, req, res, record);
+
+        let route = null;
+        for (const format of FORMATS) {
+            route = format.match(req.method, u.pathname, u.searchParams);
+            if (route) { ctx.format = format; break; }
+        }
+        record.format = ctx.format?.name ?? null;
+        ctx.route = route;
+
+        if (this.onRequest && await this.onRequest(ctx)) return;
+
+        if (!route) {
+            ctx.fail(404, 'not_found', `mock: no route for ${req.method} ${u.pathname}`);
+            return;
+        }
+        if (this.apiKey && !ctx.format.authOk(ctx, this.apiKey)) {
+            ctx.fail(401, 'auth', 'mock: missing or wrong provider credentials');
+            return;
+        }
+        const problem = ctx.format.checkRequest?.(ctx);
+        if (problem) { ctx.fail(400, 'bad_request', problem); return; }
+        if (raw.length) {
+            try { ctx.body = JSON.parse(record.rawBody); } catch {
+                ctx.fail(400, 'bad_request', 'mock: request body is not valid JSON');
+                return;
+            }
+        }
+        record.body = ctx.body;
+        ctx.model = route.model ?? ctx.body?.model ?? null;
+        record.model = ctx.model;
+
+        const fault = parseFault(ctx.model);
+        if (fault) {
+            record.fault = fault;
+            const fh = faultHandler(fault.name);
+            if (!fh) { ctx.fail(400, 'bad_request', `mock: unknown fault ${fault.name}`); return; }
+            if (await fh(ctx, fault.arg)) return;
+        }
+        if (ctx.opts.delayHeadersMs) await sleep(ctx.opts.delayHeadersMs);
+        if (ctx.gone) { record.response = { aborted: true }; return; }
+        await route.handler(ctx);
+    }
+}
+
+/** Start a mock provider.  options: {apiKey, tls: {cert, key}, reply, chunkDelayMs, port}. */
+export async function startMockProvider(options = {}) {
+    return new MockProvider(options).start();
+}

@@ -1,0 +1,150 @@
+/*
+ * Helpers for the translation tests: load samples, translate, and look
+ * into the JSON output by path ("messages.2.content.0.text").
+ */
+
+#ifndef TEST_XLATE_UTIL_H
+#define TEST_XLATE_UTIL_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "llm_xlate.h"
+#include "unit.h"
+
+#define TX_UNUSED  __attribute__((unused))
+
+TX_UNUSED static char *
+read_sample(const char *name, size_t *len)
+{
+    char   path[256];
+    FILE  *f;
+    char  *buf;
+    long   n;
+
+    snprintf(path, sizeof(path), "samples/%s", name);
+    f = fopen(path, "rb");
+    if (f == NULL) {
+        fprintf(stderr, "cannot open %s\n", path);
+        exit(2);
+    }
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = malloc((size_t) n + 1);
+    if (fread(buf, 1, (size_t) n, f) != (size_t) n) {
+        n = 0;
+    }
+    buf[n] = '\0';
+    fclose(f);
+    *len = (size_t) n;
+    return buf;
+}
+
+/* a value by dotted path; numeric segments index arrays */
+TX_UNUSED static json_t *
+jget(json_t *j, const char *path)
+{
+    char   seg[128];
+    size_t n;
+
+    while (j && *path) {
+        n = strcspn(path, ".");
+        if (n >= sizeof(seg)) {
+            return NULL;
+        }
+        memcpy(seg, path, n);
+        seg[n] = '\0';
+        if (json_is_array(j)) {
+            j = json_array_get(j, (size_t) strtoul(seg, NULL, 10));
+        } else {
+            j = json_object_get(j, seg);
+        }
+        path += n;
+        if (*path == '.') {
+            path++;
+        }
+    }
+    return j;
+}
+
+TX_UNUSED static const char *
+jstr(json_t *j, const char *path)
+{
+    return json_string_value(jget(j, path));
+}
+
+TX_UNUSED static long long
+jint(json_t *j, const char *path)
+{
+    json_t  *v = jget(j, path);
+
+    return json_is_integer(v) ? (long long) json_integer_value(v) : -999999;
+}
+
+TX_UNUSED static size_t
+jlen(json_t *j, const char *path)
+{
+    json_t  *v = jget(j, path);
+
+    return json_is_array(v) ? json_array_size(v)
+           : json_is_object(v) ? json_object_size(v) : 0;
+}
+
+TX_UNUSED static llm_xlate_opts_t
+opts(int stream, int drop)
+{
+    llm_xlate_opts_t  o;
+
+    memset(&o, 0, sizeof(o));
+    o.model = "provider-model";
+    o.client_model = "client-model";
+    o.stream = stream;
+    o.drop_params = drop;
+    o.include_usage = 1;
+    return o;
+}
+
+/* translate a request; returns the parsed output (NULL on error) */
+TX_UNUSED static json_t *
+xreq(llm_api_t from, llm_api_t to, const char *in, size_t len,
+     const llm_xlate_opts_t *o, char *err, size_t errlen)
+{
+    llm_buf_t  out = LLM_BUF_INIT;
+    json_t    *j = NULL;
+
+    if (llm_xlate_request(from, to, in, len, o, &out, err, errlen) == 0) {
+        j = json_loadb(out.data, out.len, 0, NULL);
+        CHECK(j != NULL);
+    }
+    llm_buf_free(&out);
+    return j;
+}
+
+TX_UNUSED static json_t *
+xreq_str(llm_api_t from, llm_api_t to, const char *in,
+         const llm_xlate_opts_t *o, char *err, size_t errlen)
+{
+    return xreq(from, to, in, strlen(in), o, err, errlen);
+}
+
+TX_UNUSED static json_t *
+xreq_sample(llm_api_t from, llm_api_t to, const char *name,
+            const llm_xlate_opts_t *o)
+{
+    size_t   len;
+    char    *in = read_sample(name, &len);
+    char     err[256] = "";
+    json_t  *j = xreq(from, to, in, len, o, err, sizeof(err));
+
+    if (j == NULL) {
+        fprintf(stderr, "%s: %s\n", name, err);
+    }
+    free(in);
+    return j;
+}
+
+#endif
