@@ -20,5 +20,10 @@ all: module controld
 
 include mk/*.mk
 
+RUN_ARGS ?= --config conf/config.yaml
+
+run: deps all
+	$(BUILD)/llmctl run $(RUN_ARGS)
+
 clean:
 	rm -rf $(BUILD)

@@ -11,7 +11,12 @@ MODULE_LD_OPT ?= -fPIC
 
 module: $(MODULE_SO)
 
-$(NGX_BUILD)/Makefile: ngx_llm_module/config $(wildcard ngx_llm_module/src/core/*.c)
+# configure again whenever the set of source files changes
+MODULE_LIST := $(NGX_BUILD)/sources.list
+$(shell mkdir -p $(NGX_BUILD); echo $(sort $(wildcard ngx_llm_module/src/*.c ngx_llm_module/src/core/*.c)) \
+    | cmp -s - $(MODULE_LIST) || echo $(sort $(wildcard ngx_llm_module/src/*.c ngx_llm_module/src/core/*.c)) > $(MODULE_LIST))
+
+$(NGX_BUILD)/Makefile: ngx_llm_module/config $(MODULE_LIST)
 	@mkdir -p $(NGX_BUILD)
 	cd $(NGINX_SRC) && \
 	if [ -f conf_flags ]; then . ./conf_flags; \

@@ -4,7 +4,9 @@
 #   make test-integration SUITE=openai_sdk      one suite (t/integration/SUITE.test.mjs)
 # Knobs (TEST_KEEP=1, TEST_VERBOSE=1, ...) are documented in t/lib/index.mjs.
 
-NODE_TEST := node --test --test-concurrency=1
+# --test-timeout: no single test may hang a CI run; --test-force-exit: a
+# leaked handle must not keep a finished suite alive.
+NODE_TEST := node --test --test-concurrency=1 --test-timeout=180000 --test-force-exit
 
 .PHONY: npm-deps test-integration
 

@@ -47,8 +47,14 @@ perf_finish() {
     [ -n "$PERF_PID" ] || return 0
     wait "$PERF_PID" || true
     PERF_PID=
-    perf report -i "$PERF_DATA" --stdio --no-children --sort dso,symbol -g none \
-        --percent-limit 0.5 2>/dev/null | grep -v '^#' | grep -v '^$' >"$PERF_OUT" || true
+    {
+        echo "== by object"
+        perf report -i "$PERF_DATA" --stdio --no-children --sort dso -g none \
+            --percent-limit 0.5 2>/dev/null | grep -v '^#' | grep -v '^$'
+        echo "== by symbol"
+        perf report -i "$PERF_DATA" --stdio --no-children --sort dso,symbol -g none \
+            --percent-limit 0.5 2>/dev/null | grep -v '^#' | grep -v '^$'
+    } >"$PERF_OUT" || true
     log "perf profile: ${PERF_OUT#"$ROOT"/}"
 }
 
@@ -107,9 +113,13 @@ measure() {
         'BEGIN { o = (busy - ours - wrk_ms * hz / 1000 + steal) * 100 / hz / s;
                  printf "%.0f", o < 0 ? 0 : o }')
     if [ "$t" = a ]; then
-        R[$k/proxy_cpu]=-
+        R[$k/proxy_cpu]=- R[$k/us_req]=-
     else
         R[$k/proxy_cpu]=$(cpu_percent "$p0" "$p1" "$secs")
+        # CPU cost per request: comparable even when the proxy did not get a
+        # whole core (other load), unlike requests/s.
+        R[$k/us_req]=$(awk -v d="$(( p1 - p0 ))" -v hz="$(getconf CLK_TCK)" -v n="$n" \
+            'BEGIN { printf "%.1f", d * 1e6 / hz / n }')
     fi
     # A run where more than 1% of requests failed measured errors, not the
     # path it was meant to measure.
@@ -139,7 +149,7 @@ pick_median() {
     mapfile -t sorted < <(printf '%s\n' "${sorted[@]}" | sort -n)
     line=${sorted[$(( (${#sorted[@]} - 1) / 2 ))]}
     k=$sc/$t/${line#* }
-    for f in status requests rps p50 p99 errors proxy_cpu mock_cpu wrk_cpu other_cpu; do
+    for f in status requests rps p50 p99 errors proxy_cpu us_req mock_cpu wrk_cpu other_cpu; do
         R[$sc/$t/$f]=${R[$k/$f]}
     done
     R[$sc/$t/all_rps]=$(printf '%s\n' "${sorted[@]}" | cut -d' ' -f1 | paste -sd/)

@@ -24,11 +24,11 @@ report_rows() {
                 # shellcheck disable=SC2059
                 printf "$fmt" "$sc" "$t $(target_name "$t")" "${R[$k/rps]}" \
                     "${R[$k/p50]}" "${R[$k/p99]}" "${R[$k/errors]}" \
-                    "${R[$k/proxy_cpu]}" "${R[$k/mock_cpu]}" "${R[$k/wrk_cpu]}" "${R[$k/other_cpu]}" "$ratio"
+                    "${R[$k/proxy_cpu]}" "${R[$k/us_req]}" "${R[$k/mock_cpu]}" "${R[$k/wrk_cpu]}" "${R[$k/other_cpu]}" "$ratio"
             else
                 # shellcheck disable=SC2059
                 printf "$fmt" "$sc" "$t $(target_name "$t")" "${R[$k/status]}" \
-                    - - - - - - - "$ratio"
+                    - - - - - - - - "$ratio"
             fi
         done
     done
@@ -62,14 +62,15 @@ report_failures() {
 }
 
 report_terminal() {
-    local fmt='%-12s %-20s %9s %8s %8s %7s %6s %6s %6s %6s %6s\n'
+    local fmt='%-12s %-20s %9s %8s %8s %7s %6s %6s %6s %6s %6s %6s\n'
     echo
     # shellcheck disable=SC2059
-    printf "$fmt" scenario target req/s p50_ms p99_ms errors cpu% mock% wrk% other% c/b
+    printf "$fmt" scenario target req/s p50_ms p99_ms errors cpu% us/req mock% wrk% other% c/b
     report_rows "$fmt"
     echo
     echo "cpu%, mock%, wrk%, other%: CPU used by the target's processes, the mock, wrk and"
-    echo "everything else on the machine (other processes, hypervisor steal), in % of one core"
+    echo "everything else on the machine (other processes, hypervisor steal), in % of one core;"
+    echo "us/req: the target's CPU microseconds per request"
     report_disturbance
     report_failures | sed 's/^/FAILED /'
 }
@@ -86,9 +87,9 @@ report_markdown() {
         echo "- CPU pinning: proxy under test on CPU $PROXY_CPUS, mock on CPU $MOCK_CPUS, wrk on CPU $WRK_CPUS"
         echo
         report_disturbance | sed 's/^/**/; s/$/**\n/'
-        echo "| scenario | target | req/s | p50 ms | p99 ms | errors | target CPU % | mock CPU % | wrk CPU % | other CPU % | c/b |"
-        echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-        report_rows '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n'
+        echo "| scenario | target | req/s | p50 ms | p99 ms | errors | target CPU % | CPU µs/req | mock CPU % | wrk CPU % | other CPU % | c/b |"
+        echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        report_rows '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n'
         echo
         echo "Scenarios:"
         for sc in "${SCENARIOS[@]}"; do

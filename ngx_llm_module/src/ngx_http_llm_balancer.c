@@ -22,6 +22,11 @@ static ngx_int_t ngx_http_llm_get_peer(ngx_peer_connection_t *pc,
     void *data);
 static void ngx_http_llm_free_peer(ngx_peer_connection_t *pc, void *data,
     ngx_uint_t state);
+#if (NGX_HTTP_SSL)
+static ngx_int_t ngx_http_llm_set_session(ngx_peer_connection_t *pc,
+    void *data);
+static void ngx_http_llm_save_session(ngx_peer_connection_t *pc, void *data);
+#endif
 
 
 char *
@@ -93,6 +98,12 @@ ngx_http_llm_init_peer(ngx_http_request_t *r,
     u->peer.data = ctx;
     u->peer.tries = 1;        /* retries go through @llm_retry instead */
 
+#if (NGX_HTTP_SSL)
+    /* proxy_ssl_session_reuse calls these unconditionally */
+    u->peer.set_session = ngx_http_llm_set_session;
+    u->peer.save_session = ngx_http_llm_save_session;
+#endif
+
     /*
      * A deployment's timeout replaces proxy_read_timeout for this request;
      * the location's conf is shared, so the request gets its own copy.
@@ -155,3 +166,25 @@ ngx_http_llm_free_peer(ngx_peer_connection_t *pc, void *data,
 {
     pc->tries = 0;
 }
+
+
+#if (NGX_HTTP_SSL)
+
+/*
+ * No TLS session cache: keep-alive connections already spare most
+ * handshakes, and a session must never be offered to another provider.
+ */
+
+static ngx_int_t
+ngx_http_llm_set_session(ngx_peer_connection_t *pc, void *data)
+{
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_llm_save_session(ngx_peer_connection_t *pc, void *data)
+{
+}
+
+#endif

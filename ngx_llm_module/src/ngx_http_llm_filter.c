@@ -86,9 +86,24 @@ ngx_http_llm_info_headers(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     }
 
     v.data = p;
-    v.len = ngx_sprintf(p, "%ui", ctx->attempts - 1) - p;
+    v.len = ngx_sprintf(p, "%ui", ctx->attempts - 1 - ctx->fallbacks_used)
+            - p;
 
-    return ngx_http_llm_add_header(r, "x-litellm-attempted-retries", &v);
+    if (ngx_http_llm_add_header(r, "x-litellm-attempted-retries", &v)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v.data = p;
+    v.len = ngx_sprintf(p, "%ui", ctx->fallbacks_used) - p;
+
+    return ngx_http_llm_add_header(r, "x-litellm-attempted-fallbacks", &v);
 }
 
 

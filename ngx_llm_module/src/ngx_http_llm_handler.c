@@ -17,7 +17,6 @@
 
 #include "ngx_http_llm_module.h"
 #include "llm_mock.h"
-#include "llm_route.h"
 
 
 /*
@@ -82,7 +81,12 @@ static ngx_int_t ngx_http_llm_process_body(ngx_http_request_t *r,
 static ngx_int_t ngx_http_llm_parse_body(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
 static ngx_int_t ngx_http_llm_next_attempt(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx, ngx_uint_t again);
+static ngx_int_t ngx_http_llm_unavailable(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
+static ngx_int_t ngx_http_llm_backoff(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx, uint64_t ms);
+static void ngx_http_llm_backoff_done(ngx_http_request_t *r);
 static ngx_int_t ngx_http_llm_prepare_attempt(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
 static ngx_int_t ngx_http_llm_retry(ngx_http_request_t *r,
@@ -594,14 +598,10 @@ ngx_http_llm_process_body(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
                                        (char *) msg);
     }
 
-    rc = ngx_http_llm_next_attempt(r, ctx);
+    rc = ngx_http_llm_next_attempt(r, ctx, 0);
 
     if (rc == NGX_DONE) {
-        ngx_snprintf(msg, sizeof(msg), "no deployment of model group \"%s\" "
-                     "is available%Z", ctx->group->name);
-
-        return ngx_http_llm_send_error(r, ctx, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                       "api_error", (char *) msg);
+        return ngx_http_llm_unavailable(r, ctx);
     }
 
     return rc;
@@ -697,18 +697,24 @@ ngx_http_llm_parse_body(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 
 
 /*
- * Picks the next deployment of the group that was not tried yet and sets up
- * the attempt.  NGX_DECLINED: proxy it; anything else: answered already.
+ * Asks the router for a deployment of ctx->group and sets up the attempt.
+ * NGX_DECLINED: proxy it; NGX_DONE: nothing can serve now (ctx->pick says
+ * why); anything else: answered already.  With `again`, deployments tried
+ * before may be picked again (retries within a small group).
  */
 
 static ngx_int_t
-ngx_http_llm_next_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+ngx_http_llm_next_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
+    ngx_uint_t again)
 {
-    ngx_int_t           i;
+    size_t              i, n;
     llm_group_t        *g;
+    llm_dep_state_t    *st;
     llm_deployment_t   *d;
+    llm_router_req_t    req;
 
     g = ctx->group;
+    n = g->ndeployments;
 
     if (ctx->tried == NULL) {
         ctx->tried = ngx_pcalloc(r->pool,
@@ -718,27 +724,105 @@ ngx_http_llm_next_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         }
     }
 
-    i = llm_route_pick(g->deployments, g->ndeployments, ctx->tried,
-                       (unsigned long) ngx_random());
+    st = ngx_palloc(r->pool, n * sizeof(llm_dep_state_t));
+    if (st == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
-    if (i < 0) {
+    for (i = 0; i < n; i++) {
+        ngx_http_llm_state_read(ctx->tables->deps[g->deployments[i]->index]
+                                .slot, &st[i]);
+    }
+
+    ngx_memzero(&req, sizeof(req));
+    req.strategy = ctx->tables->router->strategy;
+    req.now_ms = ngx_http_llm_now_ms();
+    req.input_tokens = ctx->body.len / 4;
+    req.stream = ctx->stream;
+    req.latency_buffer_permille =
+                             ctx->tables->router->latency_buffer_permille;
+    req.random = (unsigned long) ngx_random();
+    req.prices = ctx->tables->router->prices;
+
+    if (llm_router_pick(&req, g->deployments, st, n,
+                        again ? NULL : ctx->tried, &ctx->pick)
+        != LLM_ROUTER_PICKED)
+    {
         return NGX_DONE;
     }
 
-    d = g->deployments[i];
+    d = g->deployments[ctx->pick.index];
 
     ctx->tried[d->index] = 1;
 
     ctx->dep = &ctx->tables->deps[d->index];
     ctx->attempts++;
+    ctx->attempts_in_group++;
 
-    if (d->provider == LLM_PROVIDER_MOCK) {
+    /*
+     * Mocks answer here; so does count_tokens for providers without a
+     * counting endpoint (a documented local estimate).
+     */
+    if (d->provider == LLM_PROVIDER_MOCK
+        || (ctx->endpoint == NGX_HTTP_LLM_EP_COUNT_TOKENS
+            && d->api != LLM_API_ANTHROPIC))
+    {
         ctx->self_response = 1;
         ctx->answer_rc = ngx_http_llm_send_mock(r, ctx);
         return NGX_HTTP_LLM_ANSWERED;
     }
 
+    ngx_http_llm_state_start(ctx->dep->slot);
+    ctx->in_flight = ctx->dep->slot;
+    ctx->attempt_start = ngx_current_msec;
+
     return ngx_http_llm_prepare_attempt(r, ctx);
+}
+
+
+/* Nothing in the group can serve now: say why, in the client's format. */
+
+static ngx_int_t
+ngx_http_llm_unavailable(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    u_char            *p;
+    ngx_table_elt_t   *h;
+    u_char             msg[512];
+
+    switch (ctx->pick.outcome) {
+
+    case LLM_ROUTER_ALL_COOLING:
+    case LLM_ROUTER_ALL_SATURATED:
+        h = ngx_list_push(&r->headers_out.headers);
+        p = ngx_pnalloc(r->pool, NGX_INT64_LEN);
+
+        if (h != NULL && p != NULL) {
+            h->hash = 1;
+            ngx_str_set(&h->key, "Retry-After");
+            h->value.data = p;
+            h->value.len = ngx_sprintf(p, "%uL",
+                                       (uint64_t) ctx->pick.retry_after_s)
+                           - p;
+        }
+
+        ngx_snprintf(msg, sizeof(msg), "No deployments available for "
+                     "model group \"%s\": %s. Try again in %uL "
+                     "seconds.%Z", ctx->group->name,
+                     ctx->pick.outcome == LLM_ROUTER_ALL_COOLING
+                     ? "every deployment is cooling down after failures"
+                     : "every deployment is at its rpm/tpm limit",
+                     (uint64_t) ctx->pick.retry_after_s);
+
+        return ngx_http_llm_send_error(r, ctx, NGX_HTTP_TOO_MANY_REQUESTS,
+                                       "rate_limit_error", (char *) msg);
+
+    default:
+        ngx_snprintf(msg, sizeof(msg), "no deployment of model group \"%s\" "
+                     "is available%Z", ctx->group->name);
+
+        return ngx_http_llm_send_error(r, ctx, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                       "api_error", (char *) msg);
+    }
 }
 
 
@@ -954,40 +1038,194 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 }
 
 
+/* The provider's Retry-After in seconds, or -1. */
+
+static long
+ngx_http_llm_retry_after(ngx_http_request_t *r)
+{
+    ngx_int_t         n;
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    if (r->upstream == NULL) {
+        return -1;
+    }
+
+    part = &r->upstream->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return -1;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == sizeof("Retry-After") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "Retry-After",
+                               h[i].key.len) == 0)
+        {
+            n = ngx_atoi(h[i].value.data, h[i].value.len);
+            return n == NGX_ERROR ? -1 : (long) n;
+        }
+    }
+}
+
+
+/* The next fallback group that exists, or NULL. */
+
+static llm_group_t *
+ngx_http_llm_next_fallback(ngx_http_llm_ctx_t *ctx)
+{
+    llm_group_t  *g;
+    const char   *name;
+
+    while (ctx->next_fallback < ctx->nfallbacks) {
+        name = ctx->fallbacks[ctx->next_fallback++];
+        g = llm_config_find_group(ctx->tables->cf, name, ngx_strlen(name));
+
+        if (g != NULL && g != ctx->group) {
+            return g;
+        }
+    }
+
+    return NULL;
+}
+
+
 /*
  * An attempt failed before the client saw a byte: error_page sent us to
- * @llm_retry with r->err_status set to the failure.
+ * @llm_retry with r->err_status set to the failure.  The router decides:
+ * another deployment of the group (after a backoff when it is the same
+ * one), a fallback group, or the error for the client.
  */
 
 static ngx_int_t
 ngx_http_llm_retry(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 {
-    ngx_int_t     rc;
-    ngx_uint_t    status;
-    const char   *type, *msg;
-    u_char        text[256];
+    long                 retry_after;
+    size_t               i, n, healthy;
+    uint64_t             backoff;
+    ngx_int_t            rc;
+    ngx_uint_t           status;
+    const char          *type, *msg;
+    llm_group_t         *g;
+    llm_err_class_t      cls;
+    llm_dep_state_t     *st;
+    llm_router_req_t     req;
+    llm_retry_action_t   action;
+    llm_router_conf_t   *router;
+    u_char               text[256];
 
     status = r->err_status;
     r->err_status = 0;
 
     ctx->last_error = status;
     ctx->proxied = 0;
+    router = ctx->tables->router;
+    g = ctx->group;
+
+    /* intercepted errors come without their body; 502 is a connect error */
+    cls = llm_router_classify((int) status, NULL, 0);
+    retry_after = ngx_http_llm_retry_after(r);
+
+    ngx_http_llm_state_fail(ctx->in_flight, cls, g->ndeployments, router);
+    ctx->in_flight = NULL;
 
     ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                  "llm: deployment \"%s\" of \"%s\" failed with %ui",
-                  ctx->dep->dep->id, ctx->group->name, status);
+                  "llm: deployment \"%s\" of \"%s\" failed: %ui (%s)",
+                  ctx->dep->dep->id, g->name, status,
+                  llm_err_class_name(cls));
 
-    if (ctx->attempts <= (ngx_uint_t) ctx->tables->cf->settings.num_retries) {
-        rc = ngx_http_llm_next_attempt(r, ctx);
+    if (!ctx->fallbacks_known) {
+        ctx->nfallbacks = llm_router_fallbacks(router,
+                                               (char *) ctx->model.data,
+                                               ctx->model.len, g->name, cls,
+                                               ctx->fallbacks, 8);
+        ctx->fallbacks_known = 1;
+    }
 
-        if (rc == NGX_DECLINED) {
-            ctx->status = NGX_DECLINED;
-            return NGX_DECLINED;
+    n = g->ndeployments;
+
+    st = ngx_palloc(r->pool, n * sizeof(llm_dep_state_t));
+    if (st == NULL) {
+        return ngx_http_llm_finish(r, ctx, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    }
+
+    for (i = 0; i < n; i++) {
+        ngx_http_llm_state_read(ctx->tables->deps[g->deployments[i]->index]
+                                .slot, &st[i]);
+    }
+
+    ngx_memzero(&req, sizeof(req));
+    req.strategy = router->strategy;
+    req.now_ms = ngx_http_llm_now_ms();
+    req.input_tokens = ctx->body.len / 4;
+
+    healthy = llm_router_healthy(&req, g->deployments, st, n);
+
+    /* each attempt costs an internal redirect; nginx allows ten */
+    action = r->uri_changes > 2
+             ? llm_router_should_retry(&router->retry, cls,
+                                       ctx->attempts_in_group, n, healthy,
+                                       ctx->next_fallback < ctx->nfallbacks)
+             : LLM_RETRY_GIVE_UP;
+
+    rc = NGX_DONE;
+
+    if (action == LLM_RETRY_SAME_GROUP) {
+        backoff = llm_router_backoff_ms(ctx->attempts_in_group - 1,
+                                        retry_after, healthy,
+                                        (unsigned long) ngx_random(),
+                                        router->retry_after_ms);
+
+        rc = ngx_http_llm_next_attempt(r, ctx, 0);
+
+        if (rc == NGX_DONE && ctx->pick.outcome == LLM_ROUTER_ALL_TRIED) {
+            /* a small group: the same deployment again, after a backoff */
+            rc = ngx_http_llm_next_attempt(r, ctx, 1);
+
+        } else {
+            backoff = 0;
         }
 
-        if (rc != NGX_DONE) {
-            return ngx_http_llm_finish(r, ctx, rc);
+        if (rc == NGX_DECLINED && backoff) {
+            return ngx_http_llm_backoff(r, ctx, backoff);
         }
+
+        if (rc == NGX_DONE && ctx->next_fallback < ctx->nfallbacks) {
+            action = LLM_RETRY_FALLBACK;
+        }
+    }
+
+    if (action == LLM_RETRY_FALLBACK) {
+        while (rc == NGX_DONE && (g = ngx_http_llm_next_fallback(ctx))) {
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "llm: falling back from \"%s\" to \"%s\"",
+                          ctx->group->name, g->name);
+
+            ctx->group = g;
+            ctx->attempts_in_group = 0;
+            ctx->fallbacks_used++;
+            ngx_memzero(ctx->tried, ctx->tables->cf->ndeployments + 1);
+
+            rc = ngx_http_llm_next_attempt(r, ctx, 0);
+        }
+    }
+
+    if (rc == NGX_DECLINED) {
+        ctx->status = NGX_DECLINED;
+        return NGX_DECLINED;
+    }
+
+    if (rc != NGX_DONE) {
+        return ngx_http_llm_finish(r, ctx, rc);
     }
 
     switch (status) {
@@ -1023,6 +1261,58 @@ ngx_http_llm_retry(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     return ngx_http_llm_finish(r, ctx,
                                ngx_http_llm_send_error(r, ctx, status, type,
                                                        (char *) text));
+}
+
+
+/*
+ * Waits before resending to a deployment that just failed, on a timer of
+ * the client connection, as limit_req delays; the phases resume when it
+ * fires, and proxy_pass sends the prepared attempt.
+ */
+
+static ngx_int_t
+ngx_http_llm_backoff(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
+    uint64_t ms)
+{
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "llm: backoff %uLms", ms);
+
+    ctx->status = NGX_DECLINED;
+
+    r->read_event_handler = ngx_http_test_reading;
+    r->write_event_handler = ngx_http_llm_backoff_done;
+    r->connection->write->delayed = 1;
+    ngx_add_timer(r->connection->write, (ngx_msec_t) ms);
+
+    return NGX_AGAIN;
+}
+
+
+static void
+ngx_http_llm_backoff_done(ngx_http_request_t *r)
+{
+    ngx_event_t  *wev;
+
+    wev = r->connection->write;
+
+    if (wev->delayed) {
+        /* woken by something else: keep waiting for the timer */
+        if (ngx_handle_write_event(wev, 0) != NGX_OK) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        }
+
+        return;
+    }
+
+    if (ngx_handle_read_event(r->connection->read, 0) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    r->read_event_handler = ngx_http_block_reading;
+    r->write_event_handler = ngx_http_core_run_phases;
+
+    ngx_http_core_run_phases(r);
 }
 
 

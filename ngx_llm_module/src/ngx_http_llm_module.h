@@ -18,6 +18,11 @@
 #include "llm_config.h"
 #include "llm_json_scan.h"
 #include "llm_xlate.h"
+#include "llm_router.h"
+
+
+/* deployments whose router state the zone can hold */
+#define NGX_HTTP_LLM_SLOTS  1024
 
 
 /* what the client asked for, by URI */
@@ -47,13 +52,28 @@ typedef struct {
 } ngx_http_llm_loc_conf_t;
 
 
+/*
+ * One deployment's router state in the zone, found by the deployment id, so
+ * counters and cooldowns outlive reloads and config generations.  The
+ * spinlock guards a few arithmetic instructions only.
+ */
+typedef struct {
+    ngx_atomic_t                  lock;
+    ngx_uint_t                    used;
+    uint32_t                      hash;
+    u_char                        id[64];
+    size_t                        id_len;
+    llm_dep_state_t               st;
+} ngx_http_llm_slot_t;
+
+
 /* lives in the shared zone */
 typedef struct {
     ngx_atomic_t                  generation;
     u_char                       *config;
     size_t                        config_len;
     time_t                        loaded_at;
-    ngx_atomic_t                  requests;
+    ngx_http_llm_slot_t           slots[NGX_HTTP_LLM_SLOTS];
 } ngx_http_llm_shctx_t;
 
 
@@ -67,6 +87,7 @@ typedef struct {
 /* the nginx side of one deployment, built with the worker tables */
 typedef struct {
     llm_deployment_t             *dep;
+    ngx_http_llm_slot_t          *slot;            /* NULL: zone is full */
     ngx_addr_t                   *addrs;
     ngx_uint_t                    naddrs;
     ngx_uint_t                    next_addr;
@@ -81,6 +102,7 @@ typedef struct {
     ngx_atomic_uint_t             generation;
     ngx_uint_t                    refs;
     llm_config_t                 *cf;
+    llm_router_conf_t            *router;
     ngx_http_llm_dep_t           *deps;
     ngx_pool_t                   *pool;
 } ngx_http_llm_tables_t;
@@ -100,6 +122,14 @@ typedef struct {
     ngx_http_llm_dep_t           *dep;
     u_char                       *tried;           /* by deployment index */
     ngx_uint_t                    attempts;
+    ngx_uint_t                    attempts_in_group;
+    ngx_uint_t                    fallbacks_used;
+    const char                   *fallbacks[8];
+    ngx_uint_t                    nfallbacks;
+    ngx_uint_t                    next_fallback;
+    ngx_http_llm_slot_t          *in_flight;       /* counted, not ended */
+    ngx_msec_t                    attempt_start;
+    llm_router_result_t           pick;
     ngx_int_t                     status;          /* for re-entry */
     ngx_int_t                     answer_rc;
     ngx_uint_t                    last_error;      /* upstream status */
@@ -128,6 +158,7 @@ typedef struct {
     unsigned                      sse_passthrough:1;
     unsigned                      stream_done:1;   /* saw the stream's end */
     unsigned                      failed_mid_stream:1;
+    unsigned                      fallbacks_known:1;
 } ngx_http_llm_ctx_t;
 
 
@@ -139,6 +170,19 @@ ngx_int_t ngx_http_llm_zone_init(ngx_shm_zone_t *shm_zone, void *data);
 ngx_int_t ngx_http_llm_publish(ngx_http_llm_zone_t *zone, u_char *json,
     size_t len, ngx_log_t *log, u_char *err, size_t errlen);
 ngx_http_llm_tables_t *ngx_http_llm_tables_acquire(ngx_http_request_t *r);
+
+/* state.c */
+ngx_http_llm_slot_t *ngx_http_llm_slot(ngx_http_llm_zone_t *zone,
+    const char *id);
+void ngx_http_llm_state_read(ngx_http_llm_slot_t *slot,
+    llm_dep_state_t *st);
+void ngx_http_llm_state_start(ngx_http_llm_slot_t *slot);
+void ngx_http_llm_state_fail(ngx_http_llm_slot_t *slot, llm_err_class_t cls,
+    size_t group_size, llm_router_conf_t *rc);
+void ngx_http_llm_state_succeed(ngx_http_llm_slot_t *slot,
+    uint64_t latency_us, uint64_t ttft_us, uint64_t tokens);
+uint64_t ngx_http_llm_now_ms(void);
+ngx_int_t ngx_http_llm_log_handler(ngx_http_request_t *r);
 
 /* handler.c */
 ngx_int_t ngx_http_llm_access_handler(ngx_http_request_t *r);

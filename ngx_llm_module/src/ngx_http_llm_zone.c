@@ -23,8 +23,9 @@ static ngx_int_t ngx_http_llm_store(ngx_http_llm_zone_t *zone, u_char *json,
     size_t len, ngx_uint_t locked);
 static void ngx_http_llm_load_snapshot(ngx_http_llm_zone_t *zone,
     ngx_log_t *log);
-static ngx_http_llm_tables_t *ngx_http_llm_tables_build(u_char *json,
-    size_t len, ngx_atomic_uint_t generation, ngx_log_t *log);
+static ngx_http_llm_tables_t *ngx_http_llm_tables_build(
+    ngx_http_llm_zone_t *zone, u_char *json, size_t len,
+    ngx_atomic_uint_t generation, ngx_log_t *log);
 static void ngx_http_llm_tables_release(void *data);
 
 
@@ -271,7 +272,8 @@ ngx_http_llm_tables_acquire(ngx_http_request_t *r)
         ngx_shmtx_unlock(&zone->shpool->mutex);
 
         if (copy) {
-            t = ngx_http_llm_tables_build(copy, len, gen, r->connection->log);
+            t = ngx_http_llm_tables_build(zone, copy, len, gen,
+                                          r->connection->log);
             ngx_free(copy);
 
             if (t != NULL) {
@@ -387,8 +389,8 @@ ngx_http_llm_dep_init(ngx_pool_t *pool, ngx_http_llm_dep_t *nd,
 
 
 static ngx_http_llm_tables_t *
-ngx_http_llm_tables_build(u_char *json, size_t len,
-    ngx_atomic_uint_t generation, ngx_log_t *log)
+ngx_http_llm_tables_build(ngx_http_llm_zone_t *zone, u_char *json,
+    size_t len, ngx_atomic_uint_t generation, ngx_log_t *log)
 {
     char                    err[256];
     size_t                  i;
@@ -405,7 +407,11 @@ ngx_http_llm_tables_build(u_char *json, size_t len,
         return NULL;
     }
 
-    pool = ngx_create_pool(4096, log);
+    /*
+     * The tables outlive the request that builds them: their pool must not
+     * log through that request's connection.
+     */
+    pool = ngx_create_pool(4096, ngx_cycle->log);
     if (pool == NULL) {
         llm_config_free(cf);
         return NULL;
@@ -433,6 +439,20 @@ ngx_http_llm_tables_build(u_char *json, size_t len,
         {
             goto failed;
         }
+
+        t->deps[i].slot = ngx_http_llm_slot(zone, cf->deployments[i].id);
+
+        if (t->deps[i].slot == NULL) {
+            ngx_log_error(NGX_LOG_WARN, log, 0,
+                          "llm: no zone slot for deployment \"%s\": its "
+                          "router state is not shared", cf->deployments[i].id);
+        }
+    }
+
+    t->router = llm_router_conf_build(cf, err, sizeof(err));
+    if (t->router == NULL) {
+        ngx_log_error(NGX_LOG_ALERT, log, 0, "llm: router: %s", err);
+        goto failed;
     }
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, log, 0,
@@ -459,6 +479,7 @@ ngx_http_llm_tables_release(void *data)
         return;
     }
 
+    llm_router_conf_free(t->router);
     llm_config_free(t->cf);
     ngx_destroy_pool(t->pool);
 }

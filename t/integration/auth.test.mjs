@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-    startGateway, startMockProvider, makeSecret, openaiDeployment, request, assertOpenAIError, responseText,
+    closeAll, startGateway, startMockProvider, makeSecret, openaiDeployment, request, assertOpenAIError, responseText,
 } from '../lib/index.mjs';
 
 const PROVIDER_KEY = makeSecret('sk-prov-');
@@ -20,10 +20,7 @@ before(async () => {
     });
 });
 
-after(async () => {
-    await gw?.stop();
-    await mock?.close();
-});
+after(() => closeAll(gw, mock));
 
 async function post(headers, body = chat, path = '/v1/chat/completions') {
     const res = await request(`${gw.url}${path}`, { headers, body });

@@ -2,7 +2,7 @@
 // in order, and belongs to the request that asked for it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGateway, startMockProvider, makeSecret, openaiDeployment, collectChatStream } from '../lib/index.mjs';
+import { closeAll, startGateway, startMockProvider, makeSecret, openaiDeployment, collectChatStream } from '../lib/index.mjs';
 
 const PROVIDER_KEY = makeSecret('sk-prov-conc-');
 let mock, gw;
@@ -17,10 +17,7 @@ before(async () => {
     });
 });
 
-after(async () => {
-    await gw?.stop();
-    await mock?.close();
-});
+after(() => closeAll(gw, mock));
 
 test('50 concurrent streaming requests all complete intact', async () => {
     mock.reset();

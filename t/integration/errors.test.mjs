@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import {
-    startGateway, startMockProvider, makeSecret, openaiDeployment, freePort, request,
+    closeAll, startGateway, startMockProvider, makeSecret, openaiDeployment, freePort, request,
     assertOpenAIError, collectChatStream, responseText,
 } from '../lib/index.mjs';
 
@@ -32,10 +32,7 @@ before(async () => {
     client = gw.client();
 });
 
-after(async () => {
-    await gw?.stop();
-    await mock?.close();
-});
+after(() => closeAll(gw, mock));
 
 async function post(body, headers = {}) {
     const res = await request(`${gw.url}/v1/chat/completions`, {

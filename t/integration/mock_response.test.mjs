@@ -1,7 +1,7 @@
 // A deployment with mock_response answers by itself: no provider involved.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGateway, deployment, collectChatStream, request, parseSse } from '../lib/index.mjs';
+import { closeAll, startGateway, deployment, collectChatStream, request, parseSse } from '../lib/index.mjs';
 
 const TEXT = 'This is a canned answer from the gateway mock deployment.';
 let gw, client;
@@ -13,7 +13,7 @@ before(async () => {
     client = gw.client();
 });
 
-after(async () => { await gw?.stop(); });
+after(() => closeAll(gw));
 
 test('non-streaming: the configured text, with consistent usage', async () => {
     const res = await client.chat.completions.create({

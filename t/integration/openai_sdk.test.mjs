@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-    startGateway, startMockProvider, makeSecret, openaiDeployment, collectChatStream,
+    closeAll, startGateway, startMockProvider, makeSecret, openaiDeployment, collectChatStream,
 } from '../lib/index.mjs';
 
 const PROVIDER_KEY = makeSecret('sk-prov-openai-');
@@ -25,10 +25,7 @@ before(async () => {
     client = gw.client();
 });
 
-after(async () => {
-    await gw?.stop();
-    await mock?.close();
-});
+after(() => closeAll(gw, mock));
 
 test('chat completion (non-streaming) returns the provider answer', async () => {
     mock.reset();

@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { startGateway, startMockProvider, makeSecret, openaiDeployment, request } from '../lib/index.mjs';
+import { closeAll, startGateway, startMockProvider, makeSecret, openaiDeployment, request } from '../lib/index.mjs';
 
 const PROVIDER_KEY = makeSecret('sk-prov-');
 let mock, gw, bare;
@@ -21,10 +21,7 @@ before(async () => {
     bare = new OpenAI({ baseURL: gw.url, apiKey: gw.masterKey, maxRetries: 0 });
 });
 
-after(async () => {
-    await gw?.stop();
-    await mock?.close();
-});
+after(() => closeAll(gw, mock));
 
 test('/chat/completions without /v1', async () => {
     mock.reset();

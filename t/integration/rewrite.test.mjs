@@ -3,7 +3,7 @@
 // client credentials or cookies.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGateway, startMockProvider, makeSecret, deployment, openaiDeployment } from '../lib/index.mjs';
+import { closeAll, startGateway, startMockProvider, makeSecret, deployment, openaiDeployment } from '../lib/index.mjs';
 
 const KEYS = {
     OPENAI_API_KEY: makeSecret('sk-prov-openai-'),
@@ -45,10 +45,7 @@ before(async () => {
     });
 });
 
-after(async () => {
-    await gw?.stop();
-    for (const m of Object.values(mocks)) await m.close();
-});
+after(() => closeAll(gw, Object.values(mocks)));
 
 function assertNoClientCredentials(seen) {
     const values = Object.values(seen.headers).join('\n');

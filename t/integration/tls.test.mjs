@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-    startGateway, startMockProvider, makeSecret, makeTestPki, deployment, request, assertOpenAIError,
+    withGateway, startMockProvider, makeSecret, makeTestPki, deployment, request, assertOpenAIError,
 } from '../lib/index.mjs';
 
 const PROVIDER_KEY = makeSecret('sk-prov-tls-');
@@ -27,8 +27,7 @@ before(async () => {
 after(async () => { await mock?.close(); });
 
 test('https provider verified by the test CA -> 200, with SNI', async () => {
-    const gw = await startGateway({ config: config(), env: { OPENAI_API_KEY: PROVIDER_KEY }, caFile: pki.caFile });
-    try {
+    await withGateway({ config: config(), env: { OPENAI_API_KEY: PROVIDER_KEY }, caFile: pki.caFile }, async (gw) => {
         mock.reset();
         const res = await gw.client().chat.completions.create({
             model: 'secure', messages: [{ role: 'user', content: 'over tls' }],
@@ -37,14 +36,11 @@ test('https provider verified by the test CA -> 200, with SNI', async () => {
         assert.equal(res.choices[0].message.content, seen.response.text);
         assert.equal(seen.tls?.servername, 'localhost', 'SNI must name the provider host');
         assert.equal(seen.headers.authorization, `Bearer ${PROVIDER_KEY}`);
-    } finally {
-        await gw.stop();
-    }
+    });
 });
 
 test('https provider with an unrelated CA -> 502 and a verify failure in error.log', async () => {
-    const gw = await startGateway({ config: config(), env: { OPENAI_API_KEY: PROVIDER_KEY }, caFile: pki.otherCaFile });
-    try {
+    await withGateway({ config: config(), env: { OPENAI_API_KEY: PROVIDER_KEY }, caFile: pki.otherCaFile }, async (gw) => {
         mock.reset();
         const res = await request(`${gw.url}/v1/chat/completions`, {
             headers: { authorization: `Bearer ${gw.masterKey}` },
@@ -54,7 +50,5 @@ test('https provider with an unrelated CA -> 502 and a verify failure in error.l
         assert.equal(mock.requests.length, 0, 'no HTTP request may cross an unverified TLS session');
         assert.match(gw.errorLog(), /certificate verify (error|failed)|unable to get local issuer certificate/i);
         assert.ok(!res.text.includes(PROVIDER_KEY));
-    } finally {
-        await gw.stop();
-    }
+    });
 });

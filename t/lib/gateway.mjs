@@ -11,6 +11,7 @@
 //   gw.errorLog(), gw.accessLog(), gw.allLogs()
 //   gw.stop()        `llmctl stop`; then fails if error.log has [alert]/[emerg]
 //                    lines or any log mentions a Sanitizer report
+//   withGateway(opts, async (gw) => ...)   start, run, always stop
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -224,5 +225,28 @@ export async function startGateway(opts) {
         gw.killLeftovers();
         gw.stopped = true;
         throw e;
+    }
+}
+
+/**
+ * withGateway(opts, async (gw) => ...): start, run, always stop.  A failure
+ * of the body is reported even if stop() fails too (a bare try/finally
+ * would let the stop error hide it); both messages are kept.
+ */
+export async function withGateway(opts, body) {
+    const gw = await startGateway(opts);
+    let failure = null;
+    try {
+        return await body(gw);
+    } catch (e) {
+        failure = e;
+        throw e;
+    } finally {
+        try {
+            await gw.stop();
+        } catch (stopError) {
+            if (!failure) throw stopError;
+            failure.message += `\n(and stopping the gateway failed too: ${stopError.message})`;
+        }
     }
 }

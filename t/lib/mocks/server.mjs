@@ -156,6 +156,9 @@ export class MockProvider {
             this.server.once('error', reject);
             this.server.listen(this.port, '127.0.0.1', resolve);
         });
+        // A mock must never keep a test process alive on its own (node 20's
+        // runner waits for the event loop to drain after the last test).
+        this.server.unref();
         const host = this.options.tls ? 'localhost' : '127.0.0.1';
         this.url = `${this.options.tls ? 'https' : 'http'}://${host}:${this.port}`;
         onExit(() => { for (const s of this.sockets) s.destroy(); });

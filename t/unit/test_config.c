@@ -1,10 +1,9 @@
-/* Canonical config parsing, group lookup and the simple-shuffle pick. */
+/* Canonical config parsing and model-group lookup. */
 
 #include <stdlib.h>
 
 #include "unit.h"
 #include "llm_config.h"
-#include "llm_route.h"
 
 
 static const char  *config =
@@ -126,64 +125,4 @@ UNIT_TEST(test_pattern_match)
 }
 
 
-UNIT_TEST(test_weighted_shuffle)
-{
-    llm_config_t  *cf = load(config);
-    llm_group_t   *g;
-    long           pick;
-    unsigned long  r;
-    int            counts[2] = { 0, 0 };
-    unsigned char  tried[8];
-
-    g = llm_config_find_group(cf, "gpt-4o", 6);
-
-    /* weights 3:1 over every residue class of the random number */
-    for (r = 0; r < 4000; r++) {
-        pick = llm_route_pick(g->deployments, g->ndeployments, NULL, r);
-        if (pick == 0 || pick == 1) {
-            counts[pick]++;
-        }
-    }
-
-    CHECK(counts[0] == 3000 && counts[1] == 1000);
-
-    memset(tried, 0, sizeof(tried));
-    tried[0] = 1;
-    CHECK(llm_route_pick(g->deployments, g->ndeployments, tried, 0) == 1);
-    tried[1] = 1;
-    CHECK(llm_route_pick(g->deployments, g->ndeployments, tried, 0) == -1);
-
-    /* no address and not a mock: never picked */
-    g = llm_config_find_group(cf, "x", 1);
-    CHECK(llm_route_pick(g->deployments, g->ndeployments, NULL, 7) == -1);
-
-    llm_config_free(cf);
-}
-
-
-UNIT_TEST(test_order_first)
-{
-    const char  *s =
-        "{\"version\":1,\"deployments\":["
-        "{\"id\":\"a\",\"model_name\":\"m\",\"provider\":\"openai\","
-        "\"model\":\"m\",\"scheme\":\"http\",\"host\":\"h\",\"order\":2,"
-        "\"addrs\":[\"127.0.0.1:80\"]},"
-        "{\"id\":\"b\",\"model_name\":\"m\",\"provider\":\"openai\","
-        "\"model\":\"m\",\"scheme\":\"http\",\"host\":\"h\",\"order\":1,"
-        "\"addrs\":[\"127.0.0.1:80\"]}]}";
-    llm_config_t   *cf = load(s);
-    unsigned char   tried[2] = { 0, 0 };
-    unsigned long   r;
-
-    CHECK(cf != NULL);
-    for (r = 0; r < 10; r++) {
-        CHECK(llm_route_pick(cf->groups[0].deployments, 2, tried, r) == 1);
-    }
-    tried[1] = 1;
-    CHECK(llm_route_pick(cf->groups[0].deployments, 2, tried, 3) == 0);
-    llm_config_free(cf);
-}
-
-
-UNIT_MAIN(test_parse, test_rejects, test_find_group, test_pattern_match,
-          test_weighted_shuffle, test_order_first)
+UNIT_MAIN(test_parse, test_rejects, test_find_group, test_pattern_match)
