@@ -18,6 +18,7 @@
 static ngx_int_t ngx_http_llm_admin_handler(ngx_http_request_t *r);
 static void ngx_http_llm_admin_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_llm_admin_status(ngx_http_request_t *r);
+static ngx_int_t ngx_http_llm_admin_usage(ngx_http_request_t *r);
 static ngx_int_t ngx_http_llm_admin_send(ngx_http_request_t *r,
     ngx_uint_t status, u_char *data, size_t len);
 
@@ -61,8 +62,25 @@ ngx_http_llm_admin_handler(ngx_http_request_t *r)
         return ngx_http_llm_admin_status(r);
     }
 
-    if (r->uri.len == sizeof("/_llm/config") - 1
-        && ngx_strncmp(r->uri.data, "/_llm/config", r->uri.len) == 0)
+    if (r->uri.len == sizeof("/_llm/usage") - 1
+        && ngx_strncmp(r->uri.data, "/_llm/usage", r->uri.len) == 0)
+    {
+        if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+            return NGX_HTTP_NOT_ALLOWED;
+        }
+
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_llm_admin_usage(r);
+    }
+
+    if ((r->uri.len == sizeof("/_llm/config") - 1
+         && ngx_strncmp(r->uri.data, "/_llm/config", r->uri.len) == 0)
+        || (r->uri.len == sizeof("/_llm/keys") - 1
+            && ngx_strncmp(r->uri.data, "/_llm/keys", r->uri.len) == 0))
     {
         if (r->method != NGX_HTTP_POST) {
             return NGX_HTTP_NOT_ALLOWED;
@@ -125,8 +143,15 @@ ngx_http_llm_admin_body(ngx_http_request_t *r)
     lmcf = ngx_http_get_module_main_conf(r, ngx_http_llm_module);
     zone = lmcf->shm_zone->data;
 
-    rc = ngx_http_llm_publish(zone, json, len, r->connection->log, err,
-                              sizeof(err));
+    /* /_llm/config or /_llm/keys */
+    if (r->uri.data[sizeof("/_llm/") - 1] == 'k') {
+        rc = ngx_http_llm_publish_keys(zone, json, len, r->connection->log,
+                                       err, sizeof(err));
+
+    } else {
+        rc = ngx_http_llm_publish(zone, json, len, r->connection->log, err,
+                                  sizeof(err));
+    }
 
     if (rc != NGX_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -143,7 +168,8 @@ ngx_http_llm_admin_body(ngx_http_request_t *r)
         return;
     }
 
-    p = ngx_sprintf(out, "{\"generation\":%uA}", zone->sh->generation);
+    p = ngx_sprintf(out, "{\"generation\":%uA,\"keys_generation\":%uA}",
+                    zone->sh->config.generation, zone->sh->keys.generation);
 
     ngx_http_finalize_request(r, ngx_http_llm_admin_send(r, NGX_HTTP_OK, out,
                                                          p - out));
@@ -167,7 +193,8 @@ ngx_http_llm_admin_status(ngx_http_request_t *r)
     cf = t ? t->cf : NULL;
 
     len = sizeof("{\"generation\":,\"deployments\":,\"loaded_at\":,"
-                 "\"models\":[]}") + 3 * NGX_INT64_LEN;
+                 "\"keys\":{\"generation\":},\"models\":[]}")
+          + 4 * NGX_INT64_LEN;
 
     for (i = 0; cf && i < cf->ngroups; i++) {
         len += LLM_JSON_QUOTED_MAX(ngx_strlen(cf->groups[i].name)) + 1;
@@ -179,9 +206,11 @@ ngx_http_llm_admin_status(ngx_http_request_t *r)
     }
 
     p = ngx_sprintf(start, "{\"generation\":%uA,\"deployments\":%uz,"
-                    "\"loaded_at\":%T,\"models\":[",
+                    "\"loaded_at\":%T,\"keys\":{\"generation\":%uA},"
+                    "\"models\":[",
                     t ? t->generation : 0,
-                    cf ? cf->ndeployments : 0, zone->sh->loaded_at);
+                    cf ? cf->ndeployments : 0, zone->sh->config.loaded_at,
+                    zone->sh->keys.generation);
 
     for (i = 0; cf && i < cf->ngroups; i++) {
         if (i) {
@@ -213,4 +242,19 @@ ngx_http_llm_admin_send(ngx_http_request_t *r, ngx_uint_t status,
     ngx_memcpy(p, data, len);
 
     return ngx_http_llm_send_body(r, status, "application/json", p, len);
+}
+
+
+static ngx_int_t
+ngx_http_llm_admin_usage(ngx_http_request_t *r)
+{
+    u_char  *p;
+    size_t   len;
+
+    p = ngx_http_llm_usage_json(r, &len);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_llm_send_body(r, NGX_HTTP_OK, "application/json", p, len);
 }

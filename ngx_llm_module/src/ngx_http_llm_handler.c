@@ -74,7 +74,9 @@ static ngx_int_t ngx_http_llm_match_route(ngx_http_request_t *r,
 static ngx_table_elt_t *ngx_http_llm_find_header(ngx_http_request_t *r,
     const char *name);
 static ngx_int_t ngx_http_llm_authenticate(ngx_http_request_t *r,
-    ngx_http_llm_ctx_t *ctx);
+    ngx_http_llm_ctx_t *ctx, ngx_uint_t master_only);
+static ngx_int_t ngx_http_llm_refuse(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx, ngx_int_t status);
 static void ngx_http_llm_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_llm_process_body(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
@@ -114,7 +116,7 @@ ngx_http_llm_access_handler(ngx_http_request_t *r)
 
     llcf = ngx_http_get_module_loc_conf(r, ngx_http_llm_module);
 
-    if (!llcf->gateway || r != r->main) {
+    if (!(llcf->gateway || llcf->management) || r != r->main) {
         return NGX_DECLINED;
     }
 
@@ -152,6 +154,22 @@ ngx_http_llm_access_handler(ngx_http_request_t *r)
 
     ctx->start = ngx_current_msec;
     ctx->status = NGX_DECLINED;
+
+    if (llcf->management) {
+        /* controld's management API: the master key, then proxy_pass */
+        ctx->tables = ngx_http_llm_tables_acquire(r);
+
+        if (ctx->tables == NULL) {
+            return ngx_http_llm_finish(r, ctx,
+                       ngx_http_llm_send_error(r, ctx,
+                                        NGX_HTTP_SERVICE_UNAVAILABLE, NULL,
+                                        "no configuration published yet"));
+        }
+
+        rc = ngx_http_llm_authenticate(r, ctx, 1);
+
+        return rc == NGX_OK ? NGX_DECLINED : ngx_http_llm_finish(r, ctx, rc);
+    }
 
     rc = ngx_http_llm_match_route(r, ctx);
 
@@ -195,7 +213,7 @@ ngx_http_llm_access_handler(ngx_http_request_t *r)
                                            "yet; is controld running?"));
     }
 
-    rc = ngx_http_llm_authenticate(r, ctx);
+    rc = ngx_http_llm_authenticate(r, ctx, 0);
 
     if (rc != NGX_OK) {
         return ngx_http_llm_finish(r, ctx, rc);
@@ -438,21 +456,27 @@ ngx_http_llm_client_key(ngx_http_request_t *r, ngx_str_t *key)
 }
 
 
+/*
+ * The master key, or a virtual key from the published table.  Only
+ * digests are compared, the master key's in constant time: no timing
+ * oracle on it, and no key in clear anywhere in memory we keep.
+ */
+
 static ngx_int_t
-ngx_http_llm_authenticate(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+ngx_http_llm_authenticate(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
+    ngx_uint_t master_only)
 {
     ngx_str_t      key;
     llm_config_t  *cf;
-    unsigned char  digest[SHA256_DIGEST_LENGTH];
 
     cf = ctx->tables->cf;
 
-    if (!cf->has_master_key) {
-        /* no master_key configured: an open gateway, as in LiteLLM */
-        return NGX_OK;
-    }
-
     if (ngx_http_llm_client_key(r, &key) != NGX_OK || key.len == 0) {
+        if (!cf->has_master_key) {
+            /* no master_key configured: an open gateway, as in LiteLLM */
+            return NGX_OK;
+        }
+
         return ngx_http_llm_send_error(r, ctx, NGX_HTTP_UNAUTHORIZED,
                                        "auth_error",
                                        "missing API key: pass it in "
@@ -460,15 +484,99 @@ ngx_http_llm_authenticate(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
                                        "\"x-api-key\" or \"api-key\"");
     }
 
-    /* compare digests, in constant time: no timing oracle on the key */
-    SHA256(key.data, key.len, digest);
+    SHA256(key.data, key.len, ctx->digest);
 
-    if (CRYPTO_memcmp(digest, cf->master_key_sha256, sizeof(digest)) == 0) {
+    if (cf->has_master_key
+        && CRYPTO_memcmp(ctx->digest, cf->master_key_sha256,
+                         sizeof(ctx->digest)) == 0)
+    {
+        return NGX_OK;
+    }
+
+    if (!master_only && ngx_http_llm_key_lookup(r, ctx) == NGX_OK) {
+        return NGX_OK;
+    }
+
+    if (!cf->has_master_key && !master_only) {
         return NGX_OK;
     }
 
     return ngx_http_llm_send_error(r, ctx, NGX_HTTP_UNAUTHORIZED, "auth_error",
-                                   "invalid API key");
+                                   master_only
+                                   ? "this route needs the master key"
+                                   : "invalid API key");
+}
+
+
+/* A virtual key refused by admission: the reason, in the client's format. */
+
+static ngx_int_t
+ngx_http_llm_refuse(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
+    ngx_int_t status)
+{
+    u_char           *p;
+    const char       *what, *type;
+    llm_admit_t      *a;
+    ngx_table_elt_t  *h;
+    u_char            msg[512];
+
+    a = &ctx->admit;
+    what = a->team ? "team" : "key";
+    type = "auth_error";
+
+    switch (a->verdict) {
+
+    case LLM_ADMIT_BUDGET:
+        type = "budget_exceeded";
+        ngx_snprintf(msg, sizeof(msg), "ExceededBudget: %s %s over budget. "
+                     "Spend=%.6f, Budget=%.6f%Z", what,
+                     ctx->key->alias ? ctx->key->alias : "(no alias)",
+                     (double) a->spend_micros / 1e6,
+                     (double) a->budget_micros / 1e6);
+        break;
+
+    case LLM_ADMIT_RPM:
+    case LLM_ADMIT_TPM:
+    case LLM_ADMIT_PARALLEL:
+        type = "rate_limit_error";
+
+        h = ngx_list_push(&r->headers_out.headers);
+        p = ngx_pnalloc(r->pool, NGX_INT64_LEN);
+
+        if (h != NULL && p != NULL) {
+            h->hash = 1;
+            ngx_str_set(&h->key, "Retry-After");
+            h->value.data = p;
+            h->value.len = ngx_sprintf(p, "%uL",
+                                       a->verdict == LLM_ADMIT_PARALLEL
+                                       ? (uint64_t) 1 : a->retry_after_s)
+                           - p;
+        }
+
+        ngx_snprintf(msg, sizeof(msg), "Rate limit exceeded for %s %s. "
+                     "Limit type: %s. Current limit: %uL, Remaining: 0.%Z",
+                     what, ctx->key->alias ? ctx->key->alias : "(no alias)",
+                     a->verdict == LLM_ADMIT_RPM ? "requests"
+                     : a->verdict == LLM_ADMIT_TPM ? "tokens"
+                     : "max_parallel_requests", a->limit);
+        break;
+
+    case LLM_ADMIT_MODEL:
+        ngx_snprintf(msg, sizeof(msg), "%s not allowed to access model=%V%Z",
+                     a->team ? "team" : "key", &ctx->model);
+        status = NGX_HTTP_UNAUTHORIZED;
+        break;
+
+    case LLM_ADMIT_EXPIRED:
+        ngx_snprintf(msg, sizeof(msg), "key expired%Z");
+        break;
+
+    default:
+        ngx_snprintf(msg, sizeof(msg), "%s is blocked%Z", what);
+        break;
+    }
+
+    return ngx_http_llm_send_error(r, ctx, status, type, (char *) msg);
 }
 
 
@@ -598,6 +706,12 @@ ngx_http_llm_process_body(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
                                        (char *) msg);
     }
 
+    rc = ngx_http_llm_admit(r, ctx);
+
+    if (rc != NGX_OK) {
+        return ngx_http_llm_refuse(r, ctx, rc);
+    }
+
     rc = ngx_http_llm_next_attempt(r, ctx, 0);
 
     if (rc == NGX_DONE) {
@@ -677,6 +791,14 @@ ngx_http_llm_parse_body(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         b = llm_json_bool_value((char *) ctx->body.data, m->value_start,
                                 m->value_end);
         ctx->stream = (b == 1);
+    }
+
+    m = &ctx->scan.max_tokens;
+
+    if (m->present) {
+        n = ngx_atoi(ctx->body.data + m->value_start,
+                     m->value_end - m->value_start);
+        ctx->max_tokens = n > 0 ? (uint64_t) n : 0;
     }
 
     m = &ctx->scan.stream_options;

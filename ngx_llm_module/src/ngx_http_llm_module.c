@@ -25,6 +25,8 @@ static char *ngx_http_llm_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_llm_gateway(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_llm_management(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 
 
 static ngx_command_t  ngx_http_llm_commands[] = {
@@ -53,6 +55,13 @@ static ngx_command_t  ngx_http_llm_commands[] = {
     { ngx_string("llm_gateway"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_llm_gateway,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("llm_management"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_llm_management,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -180,6 +189,7 @@ ngx_http_llm_create_loc_conf(ngx_conf_t *cf)
     }
 
     conf->gateway = NGX_CONF_UNSET;
+    conf->management = NGX_CONF_UNSET;
     conf->max_body_size = NGX_CONF_UNSET_SIZE;
 
     return conf;
@@ -194,6 +204,7 @@ ngx_http_llm_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     /* llm_gateway is not inherited: it marks the locations that serve */
     ngx_conf_init_value(conf->gateway, 0);
+    ngx_conf_init_value(conf->management, 0);
 
     ngx_conf_merge_size_value(conf->max_body_size, prev->max_body_size,
                               16 * 1024 * 1024);
@@ -271,3 +282,28 @@ ngx_http_llm_gateway(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     return NGX_CONF_OK;
 }
 
+
+
+/* llm_management: only the master key passes (controld's key API). */
+
+static char *
+ngx_http_llm_management(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_llm_loc_conf_t *llcf = conf;
+
+    ngx_http_llm_main_conf_t  *lmcf;
+
+    if (llcf->management != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    lmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_llm_module);
+
+    if (lmcf->shm_zone == NULL) {
+        return "requires \"llm_zone\" at the http level before it";
+    }
+
+    llcf->management = 1;
+
+    return NGX_CONF_OK;
+}

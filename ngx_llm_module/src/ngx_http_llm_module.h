@@ -19,10 +19,12 @@
 #include "llm_json_scan.h"
 #include "llm_xlate.h"
 #include "llm_router.h"
+#include "llm_keys.h"
 
 
-/* deployments whose router state the zone can hold */
-#define NGX_HTTP_LLM_SLOTS  1024
+/* deployments, and keys plus teams, whose state the zone can hold */
+#define NGX_HTTP_LLM_SLOTS      1024
+#define NGX_HTTP_LLM_KEY_SLOTS  8192
 
 
 /* what the client asked for, by URI */
@@ -48,6 +50,7 @@ typedef struct {
 
 typedef struct {
     ngx_flag_t                    gateway;
+    ngx_flag_t                    management;
     size_t                        max_body_size;
 } ngx_http_llm_loc_conf_t;
 
@@ -64,16 +67,37 @@ typedef struct {
     u_char                        id[64];
     size_t                        id_len;
     llm_dep_state_t               st;
+    llm_usage_state_t             usage;           /* spend and tokens */
 } ngx_http_llm_slot_t;
+
+
+/* a document controld published, replaced whole */
+typedef struct {
+    ngx_atomic_t                  generation;
+    u_char                       *data;
+    size_t                        len;
+    time_t                        loaded_at;
+} ngx_http_llm_blob_t;
+
+
+/* usage of a virtual key or team, found by a 32-byte digest */
+typedef struct {
+    ngx_atomic_t                  lock;
+    ngx_uint_t                    used;
+    u_char                        token[32];
+    u_char                        team[64];        /* a team's id */
+    size_t                        team_len;        /* 0: a key */
+    llm_usage_state_t             st;
+} ngx_http_llm_key_slot_t;
 
 
 /* lives in the shared zone */
 typedef struct {
-    ngx_atomic_t                  generation;
-    u_char                       *config;
-    size_t                        config_len;
-    time_t                        loaded_at;
+    ngx_http_llm_blob_t           config;
+    ngx_http_llm_blob_t           keys;
+    uint64_t                      epoch;           /* when the zone began */
     ngx_http_llm_slot_t           slots[NGX_HTTP_LLM_SLOTS];
+    ngx_http_llm_key_slot_t       key_slots[NGX_HTTP_LLM_KEY_SLOTS];
 } ngx_http_llm_shctx_t;
 
 
@@ -108,8 +132,24 @@ typedef struct {
 } ngx_http_llm_tables_t;
 
 
+/* the worker's copy of the published key table */
+typedef struct {
+    ngx_atomic_uint_t             generation;
+    ngx_uint_t                    refs;
+    llm_keys_t                   *keys;
+} ngx_http_llm_keyset_t;
+
+
 typedef struct {
     ngx_http_llm_tables_t        *tables;
+    ngx_http_llm_keyset_t        *keyset;
+    llm_key_t                    *key;             /* NULL: master key */
+    ngx_http_llm_key_slot_t      *key_slot;
+    ngx_http_llm_key_slot_t      *team_slot;
+    unsigned char                 digest[32];      /* of the client's key */
+    uint64_t                      reserved;        /* micro-dollars */
+    uint64_t                      cost;            /* settled */
+    llm_admit_t                   admit;
     ngx_http_llm_endpoint_e       endpoint;
     llm_api_t                     api;             /* the client's API */
     ngx_str_t                     model;           /* as the client named it */
@@ -117,6 +157,7 @@ typedef struct {
     llm_json_scan_t               scan;
     ngx_flag_t                    stream;
     ngx_flag_t                    include_usage;   /* client asked for it */
+    uint64_t                      max_tokens;      /* 0: not given */
 
     llm_group_t                  *group;
     ngx_http_llm_dep_t           *dep;
@@ -159,6 +200,7 @@ typedef struct {
     unsigned                      stream_done:1;   /* saw the stream's end */
     unsigned                      failed_mid_stream:1;
     unsigned                      fallbacks_known:1;
+    unsigned                      admitted:1;      /* reserved on a key */
 } ngx_http_llm_ctx_t;
 
 
@@ -169,7 +211,21 @@ extern ngx_module_t  ngx_http_llm_module;
 ngx_int_t ngx_http_llm_zone_init(ngx_shm_zone_t *shm_zone, void *data);
 ngx_int_t ngx_http_llm_publish(ngx_http_llm_zone_t *zone, u_char *json,
     size_t len, ngx_log_t *log, u_char *err, size_t errlen);
+ngx_int_t ngx_http_llm_store(ngx_http_llm_zone_t *zone,
+    ngx_http_llm_blob_t *blob, u_char *json, size_t len);
+u_char *ngx_http_llm_blob_copy(ngx_http_llm_zone_t *zone,
+    ngx_http_llm_blob_t *blob, ngx_atomic_uint_t *generation, size_t *len,
+    ngx_log_t *log);
 ngx_http_llm_tables_t *ngx_http_llm_tables_acquire(ngx_http_request_t *r);
+
+/* keys.c */
+ngx_int_t ngx_http_llm_publish_keys(ngx_http_llm_zone_t *zone, u_char *json,
+    size_t len, ngx_log_t *log, u_char *err, size_t errlen);
+ngx_int_t ngx_http_llm_key_lookup(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
+ngx_int_t ngx_http_llm_admit(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx);
+void ngx_http_llm_settle(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx);
+u_char *ngx_http_llm_usage_json(ngx_http_request_t *r, size_t *len);
 
 /* state.c */
 ngx_http_llm_slot_t *ngx_http_llm_slot(ngx_http_llm_zone_t *zone,

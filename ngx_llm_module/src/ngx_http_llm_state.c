@@ -154,7 +154,15 @@ ngx_http_llm_log_handler(ngx_http_request_t *r)
 
     ctx = ngx_http_llm_get_ctx(r);
 
-    if (ctx == NULL || ctx->in_flight == NULL) {
+    if (ctx == NULL) {
+        return NGX_OK;
+    }
+
+    if (ctx->tables) {
+        ngx_http_llm_settle(r, ctx);
+    }
+
+    if (ctx->in_flight == NULL) {
         return NGX_OK;
     }
 

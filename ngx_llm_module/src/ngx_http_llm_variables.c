@@ -30,7 +30,10 @@ typedef enum {
     NGX_HTTP_LLM_VAR_COMPLETION_TOKENS,
     NGX_HTTP_LLM_VAR_TOTAL_TOKENS,
     NGX_HTTP_LLM_VAR_ATTEMPTS,
-    NGX_HTTP_LLM_VAR_TTFB
+    NGX_HTTP_LLM_VAR_TTFB,
+    NGX_HTTP_LLM_VAR_COST,
+    NGX_HTTP_LLM_VAR_FALLBACKS,
+    NGX_HTTP_LLM_VAR_KEY_ALIAS
 } ngx_http_llm_var_e;
 
 
@@ -91,6 +94,15 @@ static ngx_http_variable_t  ngx_http_llm_vars[] = {
     { ngx_string("llm_ttfb"), NULL, ngx_http_llm_variable,
       NGX_HTTP_LLM_VAR_TTFB, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
+    { ngx_string("llm_cost"), NULL, ngx_http_llm_variable,
+      NGX_HTTP_LLM_VAR_COST, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("llm_fallbacks"), NULL, ngx_http_llm_variable,
+      NGX_HTTP_LLM_VAR_FALLBACKS, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("llm_key_alias"), NULL, ngx_http_llm_variable,
+      NGX_HTTP_LLM_VAR_KEY_ALIAS, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
       ngx_http_null_variable
 };
 
@@ -148,6 +160,39 @@ ngx_http_llm_variable_num(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     }
 
     return ngx_http_llm_variable_str(v, p, ngx_sprintf(p, "%L", n) - p);
+}
+
+
+/* USD, from the serving deployment's prices and the reported usage */
+
+static ngx_int_t
+ngx_http_llm_variable_cost(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, ngx_http_llm_ctx_t *ctx)
+{
+    u_char              *p;
+    uint64_t             cost;
+    llm_router_conf_t   *rc;
+    llm_router_price_t  *pr;
+
+    cost = 0;
+    rc = ctx->tables ? ctx->tables->router : NULL;
+
+    if (ctx->dep && rc && ctx->dep->dep->index < rc->nprices) {
+        pr = &rc->prices[ctx->dep->dep->index];
+        cost = llm_cost_micros((uint64_t) ctx->usage.prompt_tokens,
+                               (uint64_t) ctx->usage.completion_tokens,
+                               pr->input, pr->output);
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_INT64_LEN + 8);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_llm_variable_str(v, p,
+                                     ngx_sprintf(p, "%uL.%06uL",
+                                                 cost / 1000000,
+                                                 cost % 1000000) - p);
 }
 
 
@@ -240,6 +285,17 @@ ngx_http_llm_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
 
     case NGX_HTTP_LLM_VAR_ATTEMPTS:
         return ngx_http_llm_variable_num(r, v, (long long) ctx->attempts);
+
+    case NGX_HTTP_LLM_VAR_COST:
+        return ngx_http_llm_variable_cost(r, v, ctx);
+
+    case NGX_HTTP_LLM_VAR_FALLBACKS:
+        return ngx_http_llm_variable_num(r, v,
+                                         (long long) ctx->fallbacks_used);
+
+    case NGX_HTTP_LLM_VAR_KEY_ALIAS:
+        s = ctx->key ? (ctx->key->alias ? ctx->key->alias : "-") : NULL;
+        break;
 
     case NGX_HTTP_LLM_VAR_TTFB:
         return ngx_http_llm_variable_num(r, v, ctx->first_byte

@@ -19,8 +19,6 @@
 #define NGX_HTTP_LLM_MAX_SNAPSHOT  (32 * 1024 * 1024)
 
 
-static ngx_int_t ngx_http_llm_store(ngx_http_llm_zone_t *zone, u_char *json,
-    size_t len, ngx_uint_t locked);
 static void ngx_http_llm_load_snapshot(ngx_http_llm_zone_t *zone,
     ngx_log_t *log);
 static ngx_http_llm_tables_t *ngx_http_llm_tables_build(
@@ -62,6 +60,7 @@ ngx_http_llm_zone_init(ngx_shm_zone_t *shm_zone, void *data)
     }
 
     zone->shpool->data = zone->sh;
+    zone->sh->epoch = (uint64_t) ngx_time() * 1000000 + ngx_pid % 1000000;
 
     len = sizeof(" in llm zone \"\"") + shm_zone->shm.name.len;
 
@@ -147,7 +146,7 @@ ngx_http_llm_load_snapshot(ngx_http_llm_zone_t *zone, ngx_log_t *log)
 
     llm_config_free(cf);
 
-    if (ngx_http_llm_store(zone, buf, size, 0) == NGX_OK) {
+    if (ngx_http_llm_store(zone, &zone->sh->config, buf, size) == NGX_OK) {
         ngx_log_error(NGX_LOG_NOTICE, log, 0,
                       "llm: loaded snapshot \"%s\"", path);
     }
@@ -163,45 +162,63 @@ done:
 }
 
 
-static ngx_int_t
-ngx_http_llm_store(ngx_http_llm_zone_t *zone, u_char *json, size_t len,
-    ngx_uint_t locked)
+ngx_int_t
+ngx_http_llm_store(ngx_http_llm_zone_t *zone, ngx_http_llm_blob_t *blob,
+    u_char *json, size_t len)
 {
-    u_char  *blob, *old;
+    u_char  *data, *old;
 
-    if (!locked) {
-        ngx_shmtx_lock(&zone->shpool->mutex);
-    }
+    ngx_shmtx_lock(&zone->shpool->mutex);
 
-    blob = ngx_slab_alloc_locked(zone->shpool, len);
+    data = ngx_slab_alloc_locked(zone->shpool, len);
 
-    if (blob == NULL) {
-        if (!locked) {
-            ngx_shmtx_unlock(&zone->shpool->mutex);
-        }
+    if (data == NULL) {
+        ngx_shmtx_unlock(&zone->shpool->mutex);
         return NGX_DECLINED;
     }
 
-    ngx_memcpy(blob, json, len);
+    ngx_memcpy(data, json, len);
 
-    old = zone->sh->config;
+    old = blob->data;
 
-    zone->sh->config = blob;
-    zone->sh->config_len = len;
-    zone->sh->loaded_at = ngx_time();
+    blob->data = data;
+    blob->len = len;
+    blob->loaded_at = ngx_time();
 
-    /* readers copy under the same mutex, so freeing the old blob is safe */
+    /* readers copy under the same mutex, so freeing the old one is safe */
     if (old) {
         ngx_slab_free_locked(zone->shpool, old);
     }
 
-    ngx_atomic_fetch_add(&zone->sh->generation, 1);
+    ngx_atomic_fetch_add(&blob->generation, 1);
 
-    if (!locked) {
-        ngx_shmtx_unlock(&zone->shpool->mutex);
-    }
+    ngx_shmtx_unlock(&zone->shpool->mutex);
 
     return NGX_OK;
+}
+
+
+/* A private copy of a published document (malloc'ed), or NULL. */
+
+u_char *
+ngx_http_llm_blob_copy(ngx_http_llm_zone_t *zone, ngx_http_llm_blob_t *blob,
+    ngx_atomic_uint_t *generation, size_t *len, ngx_log_t *log)
+{
+    u_char  *copy;
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    *generation = blob->generation;
+    *len = blob->len;
+    copy = blob->len ? ngx_alloc(blob->len, log) : NULL;
+
+    if (copy) {
+        ngx_memcpy(copy, blob->data, blob->len);
+    }
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    return copy;
 }
 
 
@@ -221,14 +238,14 @@ ngx_http_llm_publish(ngx_http_llm_zone_t *zone, u_char *json, size_t len,
 
     llm_config_free(cf);
 
-    if (ngx_http_llm_store(zone, json, len, 0) != NGX_OK) {
+    if (ngx_http_llm_store(zone, &zone->sh->config, json, len) != NGX_OK) {
         ngx_snprintf(err, errlen, "llm_zone is too small for the config%Z");
         return NGX_DECLINED;
     }
 
     ngx_log_error(NGX_LOG_NOTICE, log, 0,
                   "llm: published config generation %uA",
-                  zone->sh->generation);
+                  zone->sh->config.generation);
 
     return NGX_OK;
 }
@@ -254,22 +271,13 @@ ngx_http_llm_tables_acquire(ngx_http_request_t *r)
     lmcf = ngx_http_get_module_main_conf(r, ngx_http_llm_module);
     zone = lmcf->shm_zone->data;
 
-    gen = zone->sh->generation;
+    gen = zone->sh->config.generation;
 
     if (ngx_http_llm_current == NULL
         || ngx_http_llm_current->generation != gen)
     {
-        ngx_shmtx_lock(&zone->shpool->mutex);
-
-        gen = zone->sh->generation;
-        len = zone->sh->config_len;
-        copy = len ? ngx_alloc(len, r->connection->log) : NULL;
-
-        if (copy) {
-            ngx_memcpy(copy, zone->sh->config, len);
-        }
-
-        ngx_shmtx_unlock(&zone->shpool->mutex);
+        copy = ngx_http_llm_blob_copy(zone, &zone->sh->config, &gen, &len,
+                                      r->connection->log);
 
         if (copy) {
             t = ngx_http_llm_tables_build(zone, copy, len, gen,

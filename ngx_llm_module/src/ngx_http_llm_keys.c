@@ -1,0 +1,560 @@
+
+/*
+ * Virtual keys in the data plane: the table controld publishes, admission
+ * (budget with reservations, rate limits, parallel requests) and settling
+ * the real cost, all from the shared zone.  controld drains the monotonic
+ * usage counters through GET /_llm/usage and makes them durable.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <openssl/sha.h>
+
+#include "ngx_http_llm_module.h"
+
+
+static ngx_http_llm_keyset_t  *ngx_http_llm_keys_current;
+
+
+static void ngx_http_llm_keyset_release(void *data);
+
+
+/* The usage slot of a key token, or of a team (by the digest of its id). */
+
+static ngx_http_llm_key_slot_t *
+ngx_http_llm_key_slot(ngx_http_llm_zone_t *zone, const u_char *token,
+    const char *team)
+{
+    uint32_t                  hash;
+    ngx_uint_t                i;
+    ngx_http_llm_key_slot_t  *slot, *found;
+
+    ngx_memcpy(&hash, token, sizeof(hash));
+    found = NULL;
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    for (i = 0; i < NGX_HTTP_LLM_KEY_SLOTS; i++) {
+        slot = &zone->sh->key_slots[(hash + i) % NGX_HTTP_LLM_KEY_SLOTS];
+
+        if (!slot->used) {
+            slot->used = 1;
+            ngx_memcpy(slot->token, token, 32);
+
+            if (team != NULL) {
+                slot->team_len = ngx_min(ngx_strlen(team), sizeof(slot->team));
+                ngx_memcpy(slot->team, team, slot->team_len);
+            }
+
+            found = slot;
+            break;
+        }
+
+        if (ngx_memcmp(slot->token, token, 32) == 0) {
+            found = slot;
+            break;
+        }
+    }
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    return found;
+}
+
+
+static void
+ngx_http_llm_team_digest(const char *id, u_char *digest)
+{
+    SHA256_CTX  c;
+
+    SHA256_Init(&c);
+    SHA256_Update(&c, "team:", 5);
+    SHA256_Update(&c, id, ngx_strlen(id));
+    SHA256_Final(digest, &c);
+}
+
+
+/*
+ * Publishing: the new durable totals already contain what this node spent
+ * so far, so each slot's base moves to its current spend.
+ */
+
+static void
+ngx_http_llm_rebase(ngx_http_llm_key_slot_t *slot)
+{
+    if (slot == NULL) {
+        return;
+    }
+
+    ngx_spinlock(&slot->lock, ngx_pid, 1024);
+    slot->st.base_micros = slot->st.spend_micros;
+    ngx_unlock(&slot->lock);
+}
+
+
+ngx_int_t
+ngx_http_llm_publish_keys(ngx_http_llm_zone_t *zone, u_char *json,
+    size_t len, ngx_log_t *log, u_char *err, size_t errlen)
+{
+    size_t       i;
+    char         msg[256];
+    u_char       digest[32];
+    llm_keys_t  *ks;
+
+    ks = llm_keys_parse((char *) json, len, msg, sizeof(msg));
+
+    if (ks == NULL) {
+        ngx_snprintf(err, errlen, "%s%Z", msg);
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_llm_store(zone, &zone->sh->keys, json, len) != NGX_OK) {
+        llm_keys_free(ks);
+        ngx_snprintf(err, errlen, "llm_zone is too small for the keys%Z");
+        return NGX_DECLINED;
+    }
+
+    for (i = 0; i < ks->nkeys; i++) {
+        ngx_http_llm_rebase(ngx_http_llm_key_slot(zone, ks->keys[i].token,
+                                                  NULL));
+    }
+
+    for (i = 0; i < ks->nteams; i++) {
+        ngx_http_llm_team_digest(ks->teams[i].id, digest);
+        ngx_http_llm_rebase(ngx_http_llm_key_slot(zone, digest,
+                                                  ks->teams[i].id));
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, log, 0,
+                   "llm: published %uz keys, %uz teams", ks->nkeys,
+                   ks->nteams);
+
+    llm_keys_free(ks);
+
+    return NGX_OK;
+}
+
+
+static ngx_http_llm_keyset_t *
+ngx_http_llm_keyset_acquire(ngx_http_request_t *r, ngx_http_llm_zone_t *zone)
+{
+    char                    err[256];
+    u_char                 *copy;
+    size_t                  len;
+    ngx_atomic_uint_t       gen;
+    llm_keys_t             *ks;
+    ngx_pool_cleanup_t     *cln;
+    ngx_http_llm_keyset_t  *set;
+
+    gen = zone->sh->keys.generation;
+
+    if (ngx_http_llm_keys_current == NULL
+        || ngx_http_llm_keys_current->generation != gen)
+    {
+        copy = ngx_http_llm_blob_copy(zone, &zone->sh->keys, &gen, &len,
+                                      r->connection->log);
+
+        if (copy == NULL) {
+            return NULL;
+        }
+
+        ks = llm_keys_parse((char *) copy, len, err, sizeof(err));
+        ngx_free(copy);
+
+        if (ks == NULL) {
+            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                          "llm: published keys unusable: %s", err);
+            return NULL;
+        }
+
+        set = ngx_alloc(sizeof(ngx_http_llm_keyset_t), r->connection->log);
+        if (set == NULL) {
+            llm_keys_free(ks);
+            return NULL;
+        }
+
+        set->generation = gen;
+        set->refs = 1;
+        set->keys = ks;
+
+        if (ngx_http_llm_keys_current) {
+            ngx_http_llm_keyset_release(ngx_http_llm_keys_current);
+        }
+
+        ngx_http_llm_keys_current = set;
+    }
+
+    set = ngx_http_llm_keys_current;
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    set->refs++;
+    cln->handler = ngx_http_llm_keyset_release;
+    cln->data = set;
+
+    return set;
+}
+
+
+static void
+ngx_http_llm_keyset_release(void *data)
+{
+    ngx_http_llm_keyset_t  *set = data;
+
+    if (--set->refs) {
+        return;
+    }
+
+    llm_keys_free(set->keys);
+    ngx_free(set);
+}
+
+
+/*
+ * A key that is not the master key: NGX_OK with ctx->key set, or
+ * NGX_DECLINED when no published key has this digest.
+ */
+
+ngx_int_t
+ngx_http_llm_key_lookup(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    u_char                     digest[32];
+    ngx_http_llm_zone_t       *zone;
+    ngx_http_llm_main_conf_t  *lmcf;
+
+    lmcf = ngx_http_get_module_main_conf(r, ngx_http_llm_module);
+    zone = lmcf->shm_zone->data;
+
+    ctx->keyset = ngx_http_llm_keyset_acquire(r, zone);
+
+    if (ctx->keyset == NULL) {
+        return NGX_DECLINED;
+    }
+
+    ctx->key = llm_keys_find(ctx->keyset->keys, ctx->digest);
+
+    if (ctx->key == NULL) {
+        return NGX_DECLINED;
+    }
+
+    ctx->key_slot = ngx_http_llm_key_slot(zone, ctx->key->token, NULL);
+
+    if (ctx->key->team) {
+        ngx_http_llm_team_digest(ctx->key->team->id, digest);
+        ctx->team_slot = ngx_http_llm_key_slot(zone, digest,
+                                               ctx->key->team->id);
+    }
+
+    return NGX_OK;
+}
+
+
+/* The group's highest prices: the reservation must cover any deployment. */
+
+static void
+ngx_http_llm_group_prices(ngx_http_llm_ctx_t *ctx, uint64_t *in,
+    uint64_t *out)
+{
+    size_t               i;
+    llm_router_conf_t   *rc;
+    llm_router_price_t  *p;
+
+    rc = ctx->tables->router;
+    *in = 0;
+    *out = 0;
+
+    for (i = 0; i < ctx->group->ndeployments; i++) {
+        if (ctx->group->deployments[i]->index >= rc->nprices) {
+            continue;
+        }
+
+        p = &rc->prices[ctx->group->deployments[i]->index];
+        *in = ngx_max(*in, p->input);
+        *out = ngx_max(*out, p->output);
+    }
+}
+
+
+/*
+ * Admission for a virtual key, atomic per key: check and reserve under the
+ * key's (then the team's) slot lock, so parallel requests cannot all pass
+ * on the same remaining budget.  NGX_OK, or an HTTP status with ctx->admit
+ * saying why.
+ */
+
+ngx_int_t
+ngx_http_llm_admit(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    uint64_t                  in, out, max_out, tokens, minute;
+    int64_t                   now;
+    llm_usage_state_t         team;
+    ngx_http_llm_key_slot_t  *ks, *ts;
+
+    if (ctx->key == NULL) {
+        return NGX_OK;
+    }
+
+    ks = ctx->key_slot;
+    ts = ctx->team_slot;
+
+    tokens = ctx->body.len / 4;
+    max_out = ctx->max_tokens ? ctx->max_tokens : 4096;
+
+    ngx_http_llm_group_prices(ctx, &in, &out);
+
+    ctx->reserved = llm_cost_micros(tokens, max_out, in, out);
+
+    now = (int64_t) ngx_time();
+    minute = (uint64_t) now / 60;
+
+    if (ks == NULL) {
+        /* the zone's key table is full: refuse rather than not count */
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "llm: no zone slot for key %*s...",
+                      (size_t) 8, ctx->key->token_hex);
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
+    }
+
+    ngx_spinlock(&ks->lock, ngx_pid, 1024);
+
+    if (ts) {
+        ngx_spinlock(&ts->lock, ngx_pid, 1024);
+        team = ts->st;
+    }
+
+    llm_usage_roll(&ks->st, minute);
+
+    if (ts) {
+        llm_usage_roll(&ts->st, minute);
+        team = ts->st;
+    }
+
+    llm_keys_admit(ctx->key, &ks->st, ts ? &team : NULL,
+                   (char *) ctx->model.data, ctx->model.len, now,
+                   ctx->reserved, tokens, &ctx->admit);
+
+    if (ctx->admit.verdict == LLM_ADMIT_OK) {
+        ks->st.reserved_micros += ctx->reserved;
+        ks->st.in_flight++;
+        ks->st.minute_requests++;
+        ks->st.requests++;
+
+        if (ts) {
+            ts->st.reserved_micros += ctx->reserved;
+            ts->st.in_flight++;
+            ts->st.minute_requests++;
+            ts->st.requests++;
+        }
+
+        ctx->admitted = 1;
+    }
+
+    if (ts) {
+        ngx_unlock(&ts->lock);
+    }
+
+    ngx_unlock(&ks->lock);
+
+    switch (ctx->admit.verdict) {
+    case LLM_ADMIT_OK:
+        return NGX_OK;
+    case LLM_ADMIT_BUDGET:
+        return NGX_HTTP_BAD_REQUEST;
+    case LLM_ADMIT_RPM:
+    case LLM_ADMIT_TPM:
+    case LLM_ADMIT_PARALLEL:
+        return NGX_HTTP_TOO_MANY_REQUESTS;
+    case LLM_ADMIT_MODEL:
+    default:
+        return NGX_HTTP_UNAUTHORIZED;
+    }
+}
+
+
+static void
+ngx_http_llm_settle_slot(ngx_http_llm_key_slot_t *slot, uint64_t reserved,
+    uint64_t cost, llm_usage_t *u)
+{
+    uint64_t  tokens;
+
+    tokens = (uint64_t) (u->prompt_tokens + u->completion_tokens);
+
+    ngx_spinlock(&slot->lock, ngx_pid, 1024);
+
+    llm_usage_roll(&slot->st, (uint64_t) ngx_time() / 60);
+
+    slot->st.reserved_micros -= ngx_min(reserved, slot->st.reserved_micros);
+    slot->st.in_flight -= (slot->st.in_flight > 0);
+    slot->st.spend_micros += cost;
+    slot->st.minute_tokens += tokens;
+    slot->st.prompt_tokens += (uint64_t) u->prompt_tokens;
+    slot->st.completion_tokens += (uint64_t) u->completion_tokens;
+
+    ngx_unlock(&slot->lock);
+}
+
+
+/*
+ * Log phase: the real cost from the deployment that served and the usage
+ * it reported replaces the reservation; deployments count spend too.
+ */
+
+void
+ngx_http_llm_settle(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    llm_router_conf_t    *rc;
+    llm_router_price_t   *p;
+    ngx_http_llm_slot_t  *ds;
+
+    if (ctx->dep == NULL && !ctx->admitted) {
+        return;
+    }
+
+    rc = ctx->tables->router;
+    ctx->cost = 0;
+
+    if (ctx->dep && ctx->dep->dep->index < rc->nprices) {
+        p = &rc->prices[ctx->dep->dep->index];
+        ctx->cost = llm_cost_micros((uint64_t) ctx->usage.prompt_tokens,
+                                    (uint64_t) ctx->usage.completion_tokens,
+                                    p->input, p->output);
+    }
+
+    if (ctx->admitted) {
+        ngx_http_llm_settle_slot(ctx->key_slot, ctx->reserved, ctx->cost,
+                                 &ctx->usage);
+
+        if (ctx->team_slot) {
+            ngx_http_llm_settle_slot(ctx->team_slot, ctx->reserved,
+                                     ctx->cost, &ctx->usage);
+        }
+
+        ctx->admitted = 0;
+    }
+
+    ds = ctx->dep ? ctx->dep->slot : NULL;
+
+    if (ds != NULL) {
+        ngx_spinlock(&ds->lock, ngx_pid, 1024);
+        ds->usage.requests++;
+        ds->usage.spend_micros += ctx->cost;
+        ds->usage.prompt_tokens += (uint64_t) ctx->usage.prompt_tokens;
+        ds->usage.completion_tokens += (uint64_t) ctx->usage.completion_tokens;
+        ngx_unlock(&ds->lock);
+    }
+}
+
+
+static u_char *
+ngx_http_llm_usage_entry(u_char *p, const char *name, size_t len,
+    llm_usage_state_t *st, ngx_uint_t first)
+{
+    if (!first) {
+        *p++ = ',';
+    }
+
+    p += llm_json_quote(name, len, (char *) p);
+
+    return ngx_sprintf(p, ":{\"spend_micros\":%uL,\"prompt_tokens\":%uL,"
+                       "\"completion_tokens\":%uL,\"requests\":%uL,"
+                       "\"in_flight\":%uL}",
+                       st->spend_micros, st->prompt_tokens,
+                       st->completion_tokens, st->requests, st->in_flight);
+}
+
+
+/*
+ * GET /_llm/usage: every key, team and deployment counter since the zone
+ * began (its epoch).  Keys and teams appear by digest only.
+ */
+
+u_char *
+ngx_http_llm_usage_json(ngx_http_request_t *r, size_t *len)
+{
+    u_char                    *start, *p;
+    char                       hex[65];
+    size_t                     size;
+    ngx_uint_t                 i, first, pass;
+    llm_usage_state_t          st;
+    ngx_http_llm_zone_t       *zone;
+    ngx_http_llm_slot_t       *ds;
+    ngx_http_llm_key_slot_t   *ks;
+    ngx_http_llm_main_conf_t  *lmcf;
+
+    static const size_t  entry = 64 + 200 + 5 * NGX_INT64_LEN;
+
+    lmcf = ngx_http_get_module_main_conf(r, ngx_http_llm_module);
+    zone = lmcf->shm_zone->data;
+
+    size = 128 + (NGX_HTTP_LLM_KEY_SLOTS + NGX_HTTP_LLM_SLOTS) * entry;
+
+    start = ngx_pnalloc(r->pool, size);
+    if (start == NULL) {
+        return NULL;
+    }
+
+    p = ngx_sprintf(start, "{\"epoch\":\"%uL\"", zone->sh->epoch);
+
+    for (pass = 0; pass < 2; pass++) {
+        p = ngx_cpymem(p, pass ? ",\"teams\":{" : ",\"keys\":{",
+                       pass ? 10 : 9);
+        first = 1;
+
+        for (i = 0; i < NGX_HTTP_LLM_KEY_SLOTS; i++) {
+            ks = &zone->sh->key_slots[i];
+
+            if (!ks->used || (ks->team_len != 0) != pass) {
+                continue;
+            }
+
+            ngx_spinlock(&ks->lock, ngx_pid, 1024);
+            st = ks->st;
+            ngx_unlock(&ks->lock);
+
+            if (pass) {
+                p = ngx_http_llm_usage_entry(p, (char *) ks->team,
+                                             ks->team_len, &st, first);
+
+            } else {
+                ngx_hex_dump((u_char *) hex, ks->token, 32);
+                p = ngx_http_llm_usage_entry(p, hex, 64, &st, first);
+            }
+
+            first = 0;
+        }
+
+        *p++ = '}';
+    }
+
+    p = ngx_cpymem(p, ",\"deployments\":{", 16);
+    first = 1;
+
+    for (i = 0; i < NGX_HTTP_LLM_SLOTS; i++) {
+        ds = &zone->sh->slots[i];
+
+        if (!ds->used) {
+            continue;
+        }
+
+        ngx_spinlock(&ds->lock, ngx_pid, 1024);
+        st = ds->usage;
+        st.in_flight = ds->st.in_flight;
+        ngx_unlock(&ds->lock);
+
+        p = ngx_http_llm_usage_entry(p, (char *) ds->id, ds->id_len, &st,
+                                     first);
+        first = 0;
+    }
+
+    p = ngx_cpymem(p, "}}", 2);
+
+    *len = p - start;
+
+    return start;
+}

@@ -1,0 +1,195 @@
+/* The published key table and admission: budgets with reservations,
+   rate limits, parallel requests, models, expiry, teams. */
+
+#include <stdlib.h>
+
+#include "unit.h"
+#include "llm_keys.h"
+
+
+#define TOKEN_A  "aa00000000000000000000000000000000000000000000000000000000000001"
+#define TOKEN_B  "bb00000000000000000000000000000000000000000000000000000000000002"
+
+static const char  *table =
+    "{\"version\":1,"
+    " \"keys\":["
+    "  {\"token\":\"" TOKEN_B "\",\"alias\":\"bob\",\"team_id\":\"t1\","
+    "   \"models\":[\"gpt-*\"],\"rpm_limit\":2,\"tpm_limit\":100,"
+    "   \"max_parallel_requests\":1,"
+    "   \"model_rpm_limit\":{\"gpt-4o\":1}},"
+    "  {\"token\":\"" TOKEN_A "\",\"alias\":\"alice\",\"max_budget_micros\":1000,"
+    "   \"spend_micros\":400,\"expires\":2000000000}],"
+    " \"teams\":[{\"team_id\":\"t1\",\"max_budget_micros\":50,"
+    "   \"spend_micros\":10}]}";
+
+
+static void
+token(const char *hex, unsigned char *out)
+{
+    size_t    i;
+    unsigned  b;
+
+    for (i = 0; i < 32; i++) {
+        sscanf(hex + 2 * i, "%2x", &b);
+        out[i] = (unsigned char) b;
+    }
+}
+
+
+UNIT_TEST(test_parse_and_find)
+{
+    char            err[128];
+    unsigned char   t[32];
+    llm_keys_t     *ks;
+    llm_key_t      *k;
+
+    ks = llm_keys_parse(table, strlen(table), err, sizeof(err));
+    CHECK(ks != NULL);
+    if (ks == NULL) {
+        return;
+    }
+
+    CHECK(ks->nkeys == 2 && ks->nteams == 1);
+
+    token(TOKEN_A, t);
+    k = llm_keys_find(ks, t);
+    CHECK(k != NULL && strcmp(k->alias, "alice") == 0);
+    CHECK(k->max_budget_micros == 1000 && k->team == NULL);
+
+    token(TOKEN_B, t);
+    k = llm_keys_find(ks, t);
+    CHECK(k != NULL && k->team != NULL && strcmp(k->team->id, "t1") == 0);
+    CHECK(k->max_budget_micros == LLM_UNLIMITED);
+
+    t[31] ^= 1;
+    CHECK(llm_keys_find(ks, t) == NULL);
+
+    llm_keys_free(ks);
+
+    CHECK(llm_keys_parse("{\"keys\":[{\"token\":\"xyz\"}]}", 27, err,
+                         sizeof(err)) == NULL);
+    CHECK(llm_keys_parse("[]", 2, err, sizeof(err)) == NULL);
+}
+
+
+UNIT_TEST(test_budget_with_reservations)
+{
+    char               err[128];
+    unsigned char      t[32];
+    llm_keys_t        *ks;
+    llm_key_t         *k;
+    llm_admit_t        res;
+    llm_usage_state_t  st;
+
+    ks = llm_keys_parse(table, strlen(table), err, sizeof(err));
+    token(TOKEN_A, t);
+    k = llm_keys_find(ks, t);
+
+    memset(&st, 0, sizeof(st));
+
+    /* durable 400 + reserve 600 = 1000: exactly the budget */
+    llm_keys_admit(k, &st, NULL, "m", 1, 1000, 600, 10, &res);
+    CHECK(res.verdict == LLM_ADMIT_OK);
+
+    llm_keys_admit(k, &st, NULL, "m", 1, 1000, 601, 10, &res);
+    CHECK(res.verdict == LLM_ADMIT_BUDGET);
+    CHECK(res.spend_micros == 400 && res.budget_micros == 1000);
+
+    /* reservations in flight count */
+    st.reserved_micros = 300;
+    llm_keys_admit(k, &st, NULL, "m", 1, 1000, 301, 10, &res);
+    CHECK(res.verdict == LLM_ADMIT_BUDGET);
+
+    /* local spend since the durable total was published counts once */
+    st.reserved_micros = 0;
+    st.spend_micros = 700;
+    st.base_micros = 500;
+    llm_keys_admit(k, &st, NULL, "m", 1, 1000, 400, 10, &res);
+    CHECK(res.verdict == LLM_ADMIT_OK);
+    llm_keys_admit(k, &st, NULL, "m", 1, 1000, 401, 10, &res);
+    CHECK(res.verdict == LLM_ADMIT_BUDGET);
+
+    /* expiry */
+    llm_keys_admit(k, &st, NULL, "m", 1, 2000000000, 0, 10, &res);
+    CHECK(res.verdict == LLM_ADMIT_EXPIRED);
+
+    llm_keys_free(ks);
+}
+
+
+UNIT_TEST(test_limits_models_team)
+{
+    char               err[128];
+    unsigned char      t[32];
+    llm_keys_t        *ks;
+    llm_key_t         *k;
+    llm_admit_t        res;
+    llm_usage_state_t  st, team;
+
+    ks = llm_keys_parse(table, strlen(table), err, sizeof(err));
+    token(TOKEN_B, t);
+    k = llm_keys_find(ks, t);
+
+    memset(&st, 0, sizeof(st));
+    memset(&team, 0, sizeof(team));
+
+    llm_keys_admit(k, &st, &team, "claude-3", 8, 600, 0, 10, &res);
+    CHECK(res.verdict == LLM_ADMIT_MODEL);
+
+    llm_keys_admit(k, &st, &team, "gpt-4o-mini", 11, 600, 0, 10, &res);
+    CHECK(res.verdict == LLM_ADMIT_OK);
+    CHECK(res.remaining_requests == 1 && res.remaining_tokens == 90);
+
+    /* rpm in the current minute (600 s = minute 10) */
+    st.minute = 10;
+    st.minute_requests = 2;
+    llm_keys_admit(k, &st, &team, "gpt-4o-mini", 11, 600, 0, 10, &res);
+    CHECK(res.verdict == LLM_ADMIT_RPM && res.limit == 2);
+    CHECK(res.retry_after_s == 60);
+
+    /* an older minute does not count */
+    st.minute = 9;
+    llm_keys_admit(k, &st, &team, "gpt-4o-mini", 11, 659, 0, 10, &res);
+    CHECK(res.verdict == LLM_ADMIT_OK);
+    CHECK(res.retry_after_s == 1);
+
+    /* per-model rpm is tighter */
+    st.minute = 10;
+    st.minute_requests = 1;
+    llm_keys_admit(k, &st, &team, "gpt-4o", 6, 600, 0, 10, &res);
+    CHECK(res.verdict == LLM_ADMIT_RPM && res.limit == 1);
+
+    /* tpm */
+    st.minute_requests = 0;
+    st.minute_tokens = 95;
+    llm_keys_admit(k, &st, &team, "gpt-4o-mini", 11, 600, 0, 10, &res);
+    CHECK(res.verdict == LLM_ADMIT_TPM);
+
+    /* parallel */
+    st.minute_tokens = 0;
+    st.in_flight = 1;
+    llm_keys_admit(k, &st, &team, "gpt-4o-mini", 11, 600, 0, 10, &res);
+    CHECK(res.verdict == LLM_ADMIT_PARALLEL);
+
+    /* the team's budget applies to its keys */
+    st.in_flight = 0;
+    llm_keys_admit(k, &st, &team, "gpt-4o-mini", 11, 600, 41, 10, &res);
+    CHECK(res.verdict == LLM_ADMIT_BUDGET && res.team == 1);
+
+    llm_keys_free(ks);
+}
+
+
+UNIT_TEST(test_cost)
+{
+    /* $10 / $30 per million tokens, in micro-dollars per million */
+    CHECK(llm_cost_micros(1000000, 0, 10000000, 30000000) == 10000000);
+    CHECK(llm_cost_micros(9, 1, 10000000, 30000000) == 120);
+    /* rounds up: a request is never free by rounding */
+    CHECK(llm_cost_micros(1, 0, 1, 0) == 1);
+    CHECK(llm_cost_micros(0, 0, 5, 5) == 0);
+}
+
+
+UNIT_MAIN(test_parse_and_find, test_budget_with_reservations,
+          test_limits_models_team, test_cost)
