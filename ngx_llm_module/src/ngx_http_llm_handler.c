@@ -89,6 +89,9 @@ static ngx_int_t ngx_http_llm_unavailable(ngx_http_request_t *r,
 static ngx_int_t ngx_http_llm_backoff(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx, uint64_t ms);
 static void ngx_http_llm_backoff_done(ngx_http_request_t *r);
+static ngx_int_t ngx_http_llm_try_fallbacks(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx, llm_err_class_t cls);
+static llm_group_t *ngx_http_llm_next_fallback(ngx_http_llm_ctx_t *ctx);
 static ngx_int_t ngx_http_llm_prepare_attempt(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
 static ngx_int_t ngx_http_llm_retry(ngx_http_request_t *r,
@@ -328,14 +331,26 @@ ngx_http_llm_match_route(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         }
     }
 
-    /* Gemini: /v1beta/models/{model}:generateContent */
+    /* Gemini: /v1beta/models/{model}:generateContent (or /v1/models/...) */
     if (r->uri.len > sizeof("/v1beta/models/") - 1
         && ngx_strncmp(r->uri.data, "/v1beta/models/",
                        sizeof("/v1beta/models/") - 1) == 0)
     {
+        p = r->uri.data + sizeof("/v1beta/models/") - 1;
+
+    } else if (r->uri.len > sizeof("/v1/models/") - 1
+               && ngx_strncmp(r->uri.data, "/v1/models/",
+                              sizeof("/v1/models/") - 1) == 0)
+    {
+        p = r->uri.data + sizeof("/v1/models/") - 1;
+
+    } else {
+        p = NULL;
+    }
+
+    if (p != NULL) {
         ctx->api = LLM_API_GEMINI;
 
-        p = r->uri.data + sizeof("/v1beta/models/") - 1;
         last = r->uri.data + r->uri.len;
         colon = ngx_strlchr(p, last, ':');
 
@@ -408,6 +423,29 @@ ngx_http_llm_find_header(ngx_http_request_t *r, const char *name)
 }
 
 
+/*
+ * A key in the query string would reach the access log and every error
+ * log line through the request line.  Both point into the same request
+ * buffer as the arguments, so the key is overwritten there, once copied.
+ */
+
+static void
+ngx_http_llm_mask_query_key(ngx_http_request_t *r, ngx_str_t *key)
+{
+    u_char  *copy;
+
+    copy = ngx_pnalloc(r->pool, key->len);
+    if (copy == NULL) {
+        return;
+    }
+
+    ngx_memcpy(copy, key->data, key->len);
+    ngx_memset(key->data, '*', key->len);
+
+    key->data = copy;
+}
+
+
 /* The client's key, from whichever header its SDK uses. */
 
 static ngx_int_t
@@ -449,6 +487,7 @@ ngx_http_llm_client_key(ngx_http_request_t *r, ngx_str_t *key)
 
     /* Gemini SDKs may put the key in the query string */
     if (ngx_http_arg(r, (u_char *) "key", 3, key) == NGX_OK) {
+        ngx_http_llm_mask_query_key(r, key);
         return NGX_OK;
     }
 
@@ -713,6 +752,14 @@ ngx_http_llm_process_body(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     }
 
     rc = ngx_http_llm_next_attempt(r, ctx, 0);
+
+    if (rc == NGX_DONE
+        && (ctx->pick.outcome == LLM_ROUTER_ALL_COOLING
+            || ctx->pick.outcome == LLM_ROUTER_ALL_SATURATED))
+    {
+        /* LiteLLM: no healthy deployment and fallbacks -> fallbacks */
+        rc = ngx_http_llm_try_fallbacks(r, ctx, LLM_ERR_RATE_LIMIT);
+    }
 
     if (rc == NGX_DONE) {
         return ngx_http_llm_unavailable(r, ctx);
@@ -1200,6 +1247,56 @@ ngx_http_llm_retry_after(ngx_http_request_t *r)
 }
 
 
+/* The fallback groups for the first failure's class, once per request. */
+
+static void
+ngx_http_llm_find_fallbacks(ngx_http_llm_ctx_t *ctx, llm_err_class_t cls)
+{
+    if (ctx->fallbacks_known) {
+        return;
+    }
+
+    ctx->nfallbacks = llm_router_fallbacks(ctx->tables->router,
+                                           (char *) ctx->model.data,
+                                           ctx->model.len, ctx->group->name,
+                                           cls, ctx->fallbacks, 8);
+    ctx->fallbacks_known = 1;
+}
+
+
+/*
+ * Moves to the next fallback group that can serve: NGX_DONE when none is
+ * left, else as ngx_http_llm_next_attempt().
+ */
+
+static ngx_int_t
+ngx_http_llm_try_fallbacks(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
+    llm_err_class_t cls)
+{
+    ngx_int_t     rc;
+    llm_group_t  *g;
+
+    ngx_http_llm_find_fallbacks(ctx, cls);
+
+    rc = NGX_DONE;
+
+    while (rc == NGX_DONE && (g = ngx_http_llm_next_fallback(ctx))) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "llm: falling back from \"%s\" to \"%s\"",
+                      ctx->group->name, g->name);
+
+        ctx->group = g;
+        ctx->attempts_in_group = 0;
+        ctx->fallbacks_used++;
+        ngx_memzero(ctx->tried, ctx->tables->cf->ndeployments + 1);
+
+        rc = ngx_http_llm_next_attempt(r, ctx, 0);
+    }
+
+    return rc;
+}
+
+
 /* The next fallback group that exists, or NULL. */
 
 static llm_group_t *
@@ -1265,13 +1362,7 @@ ngx_http_llm_retry(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
                   ctx->dep->dep->id, g->name, status,
                   llm_err_class_name(cls));
 
-    if (!ctx->fallbacks_known) {
-        ctx->nfallbacks = llm_router_fallbacks(router,
-                                               (char *) ctx->model.data,
-                                               ctx->model.len, g->name, cls,
-                                               ctx->fallbacks, 8);
-        ctx->fallbacks_known = 1;
-    }
+    ngx_http_llm_find_fallbacks(ctx, cls);
 
     n = g->ndeployments;
 
@@ -1326,19 +1417,8 @@ ngx_http_llm_retry(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         }
     }
 
-    if (action == LLM_RETRY_FALLBACK) {
-        while (rc == NGX_DONE && (g = ngx_http_llm_next_fallback(ctx))) {
-            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                          "llm: falling back from \"%s\" to \"%s\"",
-                          ctx->group->name, g->name);
-
-            ctx->group = g;
-            ctx->attempts_in_group = 0;
-            ctx->fallbacks_used++;
-            ngx_memzero(ctx->tried, ctx->tables->cf->ndeployments + 1);
-
-            rc = ngx_http_llm_next_attempt(r, ctx, 0);
-        }
+    if (action == LLM_RETRY_FALLBACK && rc == NGX_DONE) {
+        rc = ngx_http_llm_try_fallbacks(r, ctx, cls);
     }
 
     if (rc == NGX_DECLINED) {

@@ -233,6 +233,33 @@ llm_req_read_anthropic(llm_xl_ctx_t *c, json_t *body)
         json_t  *content = json_object_get(m, "content");
 
         role = llm_xl_str(m, "role");
+
+        /*
+         * Claude Code sends system-role messages in the middle of the
+         * conversation; they join the system prompt, in order.
+         */
+        if (role != NULL && strcmp(role, "system") == 0) {
+            json_decref(parts);
+
+            if (json_is_string(content)) {
+                llm_xl_part_text(json_object_get(ir, "system"),
+                                 json_string_value(content),
+                                 json_string_length(content), NULL);
+
+            } else if (json_is_array(content)) {
+                json_array_foreach(content, k, b) {
+                    if (json_is_string(json_object_get(b, "text"))) {
+                        llm_xl_part_text(json_object_get(ir, "system"),
+                            llm_xl_str(b, "text"),
+                            json_string_length(json_object_get(b, "text")),
+                            json_object_get(b, "cache_control"));
+                    }
+                }
+            }
+
+            continue;
+        }
+
         if (role == NULL || (strcmp(role, "user") && strcmp(role, "assistant")))
         {
             json_decref(parts);

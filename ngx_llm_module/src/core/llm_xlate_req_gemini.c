@@ -201,10 +201,10 @@ llm_gm_read_part(llm_xl_ctx_t *c, const json_t *p, json_t *dst,
         if (!llm_xl_str(v, "data")) {
             return llm_xl_error(c, "inlineData without data");
         }
-        json_array_append_new(dst, json_pack("{s:s,s:O,s:O}", "type", "media",
-                              "media_type", json_object_get(v, "mimeType")
-                                            ? json_object_get(v, "mimeType")
-                                            : json_string("image/png"),
+        json_array_append_new(dst, json_pack("{s:s,s:s,s:O}", "type", "media",
+                              "media_type", llm_xl_str(v, "mimeType")
+                                            ? llm_xl_str(v, "mimeType")
+                                            : "image/png",
                               "data", json_object_get(v, "data")));
         return 0;
     }
