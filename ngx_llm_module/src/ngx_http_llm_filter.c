@@ -16,8 +16,6 @@
 #include "ngx_http_llm_module.h"
 
 
-/* usage sits at the end of a JSON response; this much tail finds it */
-#define NGX_HTTP_LLM_TAIL        8192
 #define NGX_HTTP_LLM_MAX_WHOLE   (16 * 1024 * 1024)
 #define NGX_HTTP_LLM_MAX_EVENT   (4 * 1024 * 1024)
 
@@ -158,6 +156,18 @@ ngx_http_llm_header_filter(ngx_http_request_t *r)
     } else if (ctx->resp_status == NGX_HTTP_OK && ctx->stream) {
         ctx->sse_passthrough = 1;
         llm_sse_init(&ctx->sse, NGX_HTTP_LLM_MAX_EVENT);
+
+    } else if (ctx->resp_status == NGX_HTTP_OK) {
+        ctx->buffer_whole = 1;
+    }
+
+    if (ctx->resp_status == NGX_HTTP_OK && !ctx->stream) {
+        /*
+         * A whole answer is collected first: its usage, and so its cost,
+         * then go into the headers (x-litellm-response-cost).
+         */
+        ctx->hold_header = 1;
+        return NGX_OK;
     }
 
     return ngx_http_next_header_filter(r);
@@ -189,68 +199,6 @@ ngx_http_llm_sse_event(void *arg, const char *event, size_t event_len,
     }
 
     return 0;
-}
-
-
-/* The usage object near the end of a JSON response, from the kept tail. */
-
-static void
-ngx_http_llm_tail_usage(ngx_http_llm_ctx_t *ctx)
-{
-    u_char      *p, *last, *found;
-    llm_buf_t    doc = LLM_BUF_INIT;
-    const char  *key;
-
-    if (ctx->resp.len == 0) {
-        return;
-    }
-
-    key = ctx->dep->dep->api == LLM_API_GEMINI ? "\"usageMetadata\""
-                                                : "\"usage\"";
-
-    p = (u_char *) ctx->resp.data;
-    last = p + ctx->resp.len;
-    found = NULL;
-
-    while ((p = ngx_strlcasestrn(p, last, (u_char *) key,
-                                 ngx_strlen(key) - 1))
-           != NULL)
-    {
-        found = p++;
-    }
-
-    if (found == NULL) {
-        return;
-    }
-
-    /* "{" + the rest of the top-level object from the key is a document */
-    if (llm_buf_append(&doc, "{", 1) == 0
-        && llm_buf_append(&doc, found, last - found) == 0)
-    {
-        (void) llm_usage_from_json(ctx->dep->dep->api, doc.data, doc.len,
-                                   &ctx->usage);
-    }
-
-    llm_buf_free(&doc);
-}
-
-
-static ngx_int_t
-ngx_http_llm_keep_tail(ngx_http_llm_ctx_t *ctx, u_char *p, size_t len)
-{
-    if (len >= NGX_HTTP_LLM_TAIL) {
-        llm_buf_reset(&ctx->resp);
-        p += len - NGX_HTTP_LLM_TAIL;
-        len = NGX_HTTP_LLM_TAIL;
-
-    } else if (ctx->resp.len + len > 2 * NGX_HTTP_LLM_TAIL) {
-        ngx_memmove(ctx->resp.data,
-                    ctx->resp.data + ctx->resp.len - NGX_HTTP_LLM_TAIL,
-                    NGX_HTTP_LLM_TAIL);
-        ctx->resp.len = NGX_HTTP_LLM_TAIL;
-    }
-
-    return llm_buf_append(&ctx->resp, p, len) == 0 ? NGX_OK : NGX_ERROR;
 }
 
 
@@ -337,10 +285,53 @@ ngx_http_llm_send_out(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
 }
 
 
+/* The held header of a collected answer, now with its length and cost. */
+
+static ngx_int_t
+ngx_http_llm_release_header(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
+    size_t len)
+{
+    u_char     *p;
+    uint64_t    cost;
+    ngx_str_t   v;
+
+    r->headers_out.content_length_n = len;
+
+    if (r->headers_out.content_length) {
+        r->headers_out.content_length->hash = 0;
+        r->headers_out.content_length = NULL;
+    }
+
+    cost = ngx_http_llm_cost(ctx);
+
+    p = ngx_pnalloc(r->pool, NGX_INT64_LEN + 8);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v.data = p;
+    v.len = ngx_sprintf(p, "%uL.%06uL", cost / 1000000, cost % 1000000) - p;
+
+    if (ngx_http_llm_add_header(r, "x-litellm-response-cost", &v) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_next_header_filter(r);
+}
+
+
 static ngx_int_t
 ngx_http_llm_translate_whole(ngx_http_llm_ctx_t *ctx, llm_buf_t *out)
 {
     llm_xlate_opts_t  o;
+
+    if (!ctx->translate) {
+        (void) llm_usage_from_json(ctx->dep->dep->api, ctx->resp.data,
+                                   ctx->resp.len, &ctx->usage);
+
+        return llm_buf_append(out, ctx->resp.data, ctx->resp.len) == 0
+               ? NGX_OK : NGX_ERROR;
+    }
 
     if (ctx->resp_status != NGX_HTTP_OK) {
         llm_xlate_error(ctx->dep->dep->api, ctx->api, (int) ctx->resp_status,
@@ -392,6 +383,7 @@ ngx_http_llm_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     for (cl = in; cl; cl = cl->next) {
         last |= cl->buf->last_buf;
         flush |= cl->buf->flush;
+        ctx->resp_bytes += ngx_buf_size(cl->buf);
     }
 
     /*
@@ -453,6 +445,17 @@ ngx_http_llm_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
             return NGX_OK;
         }
 
+        if (ctx->hold_header) {
+            ctx->hold_header = 0;
+
+            rc = ngx_http_llm_release_header(r, ctx, out.len);
+
+            if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+                llm_buf_free(&out);
+                return rc;
+            }
+        }
+
         rc = ngx_http_llm_send_out(r, ctx, &out, last, flush || broken);
 
         llm_buf_free(&out);
@@ -472,14 +475,7 @@ ngx_http_llm_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         if (ctx->sse_passthrough) {
             (void) llm_sse_feed(&ctx->sse, (char *) cl->buf->pos, len,
                                 ngx_http_llm_sse_event, ctx);
-
-        } else if (ctx->resp_status == NGX_HTTP_OK) {
-            (void) ngx_http_llm_keep_tail(ctx, cl->buf->pos, len);
         }
-    }
-
-    if (last && !ctx->sse_passthrough) {
-        ngx_http_llm_tail_usage(ctx);
     }
 
     if (!broken) {

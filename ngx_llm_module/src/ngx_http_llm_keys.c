@@ -400,6 +400,24 @@ ngx_http_llm_settle_slot(ngx_http_llm_key_slot_t *slot, uint64_t reserved,
 }
 
 
+/* The cost of what the serving deployment reported, in micro-dollars. */
+
+uint64_t
+ngx_http_llm_cost(ngx_http_llm_ctx_t *ctx)
+{
+    llm_router_conf_t  *rc;
+
+    rc = ctx->tables ? ctx->tables->router : NULL;
+
+    if (ctx->dep == NULL || rc == NULL || ctx->dep->dep->index >= rc->nprices)
+    {
+        return 0;
+    }
+
+    return llm_cost_usage(&ctx->usage, &rc->prices[ctx->dep->dep->index]);
+}
+
+
 /*
  * Log phase: the real cost from the deployment that served and the usage
  * it reported replaces the reservation; deployments count spend too.
@@ -408,23 +426,20 @@ ngx_http_llm_settle_slot(ngx_http_llm_key_slot_t *slot, uint64_t reserved,
 void
 ngx_http_llm_settle(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 {
-    llm_router_conf_t    *rc;
-    llm_router_price_t   *p;
     ngx_http_llm_slot_t  *ds;
 
     if (ctx->dep == NULL && !ctx->admitted) {
         return;
     }
 
-    rc = ctx->tables->router;
-    ctx->cost = 0;
-
-    if (ctx->dep && ctx->dep->dep->index < rc->nprices) {
-        p = &rc->prices[ctx->dep->dep->index];
-        ctx->cost = llm_cost_micros((uint64_t) ctx->usage.prompt_tokens,
-                                    (uint64_t) ctx->usage.completion_tokens,
-                                    p->input, p->output);
+    if (!ctx->usage.present && ctx->resp_status == NGX_HTTP_OK) {
+        /* the provider reported none: estimate, and say so */
+        ctx->usage.prompt_tokens = (long long) ctx->body.len / 4;
+        ctx->usage.completion_tokens = (long long) ctx->resp_bytes / 4;
+        ctx->usage_estimated = 1;
     }
+
+    ctx->cost = ngx_http_llm_cost(ctx);
 
     if (ctx->admitted) {
         ngx_http_llm_settle_slot(ctx->key_slot, ctx->reserved, ctx->cost,

@@ -182,6 +182,7 @@ typedef struct {
 
     /* the response */
     ngx_uint_t                    resp_status;
+    size_t                        resp_bytes;
     llm_sse_parser_t              sse;
     llm_stream_xlate_t           *xlate;
     llm_buf_t                     resp;            /* whole or tail */
@@ -201,6 +202,8 @@ typedef struct {
     unsigned                      failed_mid_stream:1;
     unsigned                      fallbacks_known:1;
     unsigned                      admitted:1;      /* reserved on a key */
+    unsigned                      hold_header:1;   /* until the body is in */
+    unsigned                      usage_estimated:1;
 } ngx_http_llm_ctx_t;
 
 
@@ -226,6 +229,7 @@ ngx_int_t ngx_http_llm_key_lookup(ngx_http_request_t *r,
 ngx_int_t ngx_http_llm_admit(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx);
 void ngx_http_llm_settle(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx);
 u_char *ngx_http_llm_usage_json(ngx_http_request_t *r, size_t *len);
+uint64_t ngx_http_llm_cost(ngx_http_llm_ctx_t *ctx);
 
 /* state.c */
 ngx_http_llm_slot_t *ngx_http_llm_slot(ngx_http_llm_zone_t *zone,

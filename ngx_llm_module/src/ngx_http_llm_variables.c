@@ -169,20 +169,10 @@ static ngx_int_t
 ngx_http_llm_variable_cost(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, ngx_http_llm_ctx_t *ctx)
 {
-    u_char              *p;
-    uint64_t             cost;
-    llm_router_conf_t   *rc;
-    llm_router_price_t  *pr;
+    u_char    *p;
+    uint64_t   cost;
 
-    cost = 0;
-    rc = ctx->tables ? ctx->tables->router : NULL;
-
-    if (ctx->dep && rc && ctx->dep->dep->index < rc->nprices) {
-        pr = &rc->prices[ctx->dep->dep->index];
-        cost = llm_cost_micros((uint64_t) ctx->usage.prompt_tokens,
-                               (uint64_t) ctx->usage.completion_tokens,
-                               pr->input, pr->output);
-    }
+    cost = ngx_http_llm_cost(ctx);
 
     p = ngx_pnalloc(r->pool, NGX_INT64_LEN + 8);
     if (p == NULL) {

@@ -191,5 +191,33 @@ UNIT_TEST(test_cost)
 }
 
 
+UNIT_TEST(test_cost_with_cache)
+{
+    llm_usage_t         u;
+    llm_router_price_t  p;
+
+    memset(&u, 0, sizeof(u));
+    memset(&p, 0, sizeof(p));
+
+    /* $3 in, $15 out, cache read $0.30, cache write $3.75 per million */
+    p.input = 3000000;
+    p.output = 15000000;
+    p.cache_read = 300000;
+    p.cache_write = 3750000;
+
+    u.prompt_tokens = 1000000;          /* includes the cached ones */
+    u.cache_read_tokens = 600000;
+    u.cache_creation_tokens = 100000;
+    u.completion_tokens = 1000;
+
+    /* 300k*3 + 600k*0.3 + 100k*3.75 + 1k*15 = 0.9+0.18+0.375+0.015 */
+    CHECK(llm_cost_usage(&u, &p) == 1470000);
+
+    /* inconsistent cache counts are priced as plain input */
+    u.cache_read_tokens = 2000000;
+    CHECK(llm_cost_usage(&u, &p) == 3000000 + 15000);
+}
+
+
 UNIT_MAIN(test_parse_and_find, test_budget_with_reservations,
-          test_limits_models_team, test_cost)
+          test_limits_models_team, test_cost, test_cost_with_cache)

@@ -354,8 +354,10 @@ UNIT_TEST(test_cost)
     r.prices = prices;
 
     /* gpt-4o 2.50/10.00, gpt-4o-mini 0.15/0.60, unknown */
-    prices[0] = (llm_router_price_t) { 2500000, 10000000, 1 };
-    prices[1] = (llm_router_price_t) { 150000, 600000, 1 };
+    prices[0] = (llm_router_price_t) { .input = 2500000, .output = 10000000,
+                                       .known = 1 };
+    prices[1] = (llm_router_price_t) { .input = 150000, .output = 600000,
+                                       .known = 1 };
     count_picks(&r, 3, 100, c);
     CHECK(c[1] == 100);
 

@@ -545,6 +545,21 @@ UNIT_TEST(test_long_name_utf8_cut)
     json_decref(j);
 }
 
+UNIT_TEST(test_gemini_inline_without_mime)
+{
+    llm_xlate_opts_t  o = opts(0, 0);
+    char              err[256];
+    json_t           *j;
+
+    /* found by fuzz_req_gemini_*: a default media type leaked */
+    j = xreq_str(LLM_API_GEMINI, LLM_API_OPENAI,
+                 "{\"contents\":[{\"parts\":[{\"inlineData\":{\"data\":"
+                 "\"AAAA\"}}]}]}", &o, err, sizeof(err));
+    CHECK_STR(jstr(j, "messages.0.content.0.image_url.url"),
+              "data:image/png;base64,AAAA");
+    json_decref(j);
+}
+
 UNIT_TEST(test_same_format_replaces_model)
 {
     llm_xlate_opts_t  o = opts(0, 0);
@@ -564,4 +579,5 @@ UNIT_MAIN(test_claude_code_to_openai, test_claude_code_to_gemini,
           test_gemini_to_openai, test_gemini_to_anthropic,
           test_drop_params_rule, test_malformed_requests,
           test_params_and_defaults, test_thinking_history,
-          test_long_name_utf8_cut, test_same_format_replaces_model)
+          test_long_name_utf8_cut, test_gemini_inline_without_mime,
+          test_same_format_replaces_model)

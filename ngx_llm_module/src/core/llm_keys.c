@@ -309,6 +309,29 @@ llm_cost_micros(uint64_t prompt_tokens, uint64_t completion_tokens,
 }
 
 
+uint64_t
+llm_cost_usage(const llm_usage_t *u, const llm_router_price_t *p)
+{
+    uint64_t  prompt, cached, created;
+
+    prompt = u->prompt_tokens > 0 ? (uint64_t) u->prompt_tokens : 0;
+    cached = u->cache_read_tokens > 0 ? (uint64_t) u->cache_read_tokens : 0;
+    created = u->cache_creation_tokens > 0
+              ? (uint64_t) u->cache_creation_tokens : 0;
+
+    if (cached + created > prompt) {
+        cached = 0;
+        created = 0;
+    }
+
+    return ((prompt - cached - created) * p->input + cached * p->cache_read
+            + created * p->cache_write
+            + (u->completion_tokens > 0 ? (uint64_t) u->completion_tokens : 0)
+              * p->output
+            + 999999) / 1000000;
+}
+
+
 void
 llm_usage_roll(llm_usage_state_t *st, uint64_t minute)
 {

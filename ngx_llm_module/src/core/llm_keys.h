@@ -13,6 +13,9 @@
 
 #include <jansson.h>
 
+#include "llm_xlate.h"
+#include "llm_router.h"
+
 
 #define LLM_UNLIMITED  UINT64_MAX
 
@@ -130,6 +133,12 @@ void llm_keys_admit(const llm_key_t *k, const llm_usage_state_t *kst,
 /* Worst-case or actual cost: prices are micro-dollars per million tokens. */
 uint64_t llm_cost_micros(uint64_t prompt_tokens, uint64_t completion_tokens,
     uint64_t input_price, uint64_t output_price);
+
+/*
+ * The cost of reported usage: cached prompt tokens at their own prices
+ * (prompt_tokens includes them), the rest at the input price.
+ */
+uint64_t llm_cost_usage(const llm_usage_t *u, const llm_router_price_t *p);
 
 /* The minute window seen at `now`: counters of an older minute are 0. */
 void llm_usage_roll(llm_usage_state_t *st, uint64_t minute);

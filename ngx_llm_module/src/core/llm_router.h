@@ -78,6 +78,10 @@ typedef enum {
 typedef struct {
     uint64_t  input;
     uint64_t  output;
+    uint64_t  cache_read;           /* cache_read_input_token_cost, else
+                                       the input price */
+    uint64_t  cache_write;          /* cache_creation_input_token_cost,
+                                       else the input price */
     int       known;                /* at least one price was configured
                                        (the other counts as 0) */
 } llm_router_price_t;

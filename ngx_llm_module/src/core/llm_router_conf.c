@@ -200,6 +200,19 @@ llm_prices(const llm_config_t *cf, llm_router_conf_t *rc)
         out = llm_price(json_array_get(deps, i), "output_cost_per_token",
                         &p->output);
         p->known = (in == 0 || out == 0);
+
+        if (llm_price(json_array_get(deps, i),
+                      "cache_read_input_token_cost", &p->cache_read) != 0)
+        {
+            p->cache_read = p->input;
+        }
+
+        if (llm_price(json_array_get(deps, i),
+                      "cache_creation_input_token_cost", &p->cache_write)
+            != 0)
+        {
+            p->cache_write = p->input;
+        }
     }
 
     return 0;

@@ -193,10 +193,17 @@ llm_an_read_tools(llm_xl_ctx_t *c, const json_t *tools, json_t *ir)
 json_t *
 llm_req_read_anthropic(llm_xl_ctx_t *c, json_t *body)
 {
+    /*
+     * The last ones steer Anthropic's own service (context editing, output
+     * effort, containers) and have no counterpart at other providers;
+     * Claude Code sends them on every request, so they are dropped
+     * whatever drop_params says.
+     */
     static const char  *known[] = {
         "model", "messages", "system", "max_tokens", "temperature", "top_p",
         "top_k", "stop_sequences", "stream", "metadata", "tools",
         "tool_choice", "thinking", "service_tier",
+        "context_management", "output_config", "container",
     };
     json_t      *ir, *names, *msgs, *m, *v, *b;
     const char  *key, *role;
