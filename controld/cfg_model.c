@@ -30,8 +30,11 @@ typedef struct {
     long long     weight;
     long long     order;
     long long     max_tokens;
+    long long     cooldown_time_ms;
     double        input_cost_per_token;
     double        output_cost_per_token;
+    double        cache_read_input_token_cost;
+    double        cache_creation_input_token_cost;
 
     char         *info_id;
     long long     info_max_output_tokens;
@@ -73,8 +76,12 @@ static const field_t  litellm_params_fields[] = {
     F(weight, FIELD_UINT),
     F(order, FIELD_UINT),
     F(max_tokens, FIELD_UINT),
+    { "cooldown_time", FIELD_DURATION,
+      offsetof(deployment_t, cooldown_time_ms) },
     F(input_cost_per_token, FIELD_NUMBER),
     F(output_cost_per_token, FIELD_NUMBER),
+    F(cache_read_input_token_cost, FIELD_NUMBER),
+    F(cache_creation_input_token_cost, FIELD_NUMBER),
 };
 
 static void
@@ -88,8 +95,11 @@ deployment_init(deployment_t *d)
     d->weight = UNSET;
     d->order = UNSET;
     d->max_tokens = UNSET;
+    d->cooldown_time_ms = UNSET;
     d->input_cost_per_token = NAN;
     d->output_cost_per_token = NAN;
+    d->cache_read_input_token_cost = NAN;
+    d->cache_creation_input_token_cost = NAN;
     d->info_max_output_tokens = UNSET;
     d->info_max_tokens = UNSET;
 }
@@ -454,6 +464,19 @@ build_deployment(cfg_ctx_t *ctx, const char *path, size_t index,
     if (!isnan(d->output_cost_per_token)) {
         json_object_set_new(out, "output_cost_per_token",
                             json_real(d->output_cost_per_token));
+    }
+    if (!isnan(d->cache_read_input_token_cost)) {
+        json_object_set_new(out, "cache_read_input_token_cost",
+                            json_real(d->cache_read_input_token_cost));
+    }
+    if (!isnan(d->cache_creation_input_token_cost)) {
+        json_object_set_new(out, "cache_creation_input_token_cost",
+                            json_real(d->cache_creation_input_token_cost));
+    }
+    /* absent: the router's cooldown_time; 0 disables it here */
+    if (d->cooldown_time_ms != UNSET) {
+        json_object_set_new(out, "cooldown_time_ms",
+                            json_integer(d->cooldown_time_ms));
     }
     if (d->mock_response != NULL) {
         json_object_set_new(out, "mock_response",

@@ -135,6 +135,8 @@ ngx_http_llm_header_filter(ngx_http_request_t *r)
             o.client_model = (char *) ctx->model.data;   /* NUL-terminated */
             o.stream = 1;
             o.include_usage = ctx->include_usage;
+            o.client_request = (char *) ctx->body.data;
+            o.client_request_len = ctx->body.len;
 
             ctx->xlate = llm_stream_xlate_new(ctx->dep->dep->api, ctx->api,
                                               &o);

@@ -1354,7 +1354,8 @@ ngx_http_llm_retry(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     cls = llm_router_classify((int) status, NULL, 0);
     retry_after = ngx_http_llm_retry_after(r);
 
-    ngx_http_llm_state_fail(ctx->in_flight, cls, g->ndeployments, router);
+    ngx_http_llm_state_fail(ctx->in_flight, cls, g->ndeployments, router,
+                            ctx->dep->dep);
     ctx->in_flight = NULL;
 
     ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,

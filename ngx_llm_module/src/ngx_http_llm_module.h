@@ -238,7 +238,7 @@ void ngx_http_llm_state_read(ngx_http_llm_slot_t *slot,
     llm_dep_state_t *st);
 void ngx_http_llm_state_start(ngx_http_llm_slot_t *slot);
 void ngx_http_llm_state_fail(ngx_http_llm_slot_t *slot, llm_err_class_t cls,
-    size_t group_size, llm_router_conf_t *rc);
+    size_t group_size, llm_router_conf_t *rc, llm_deployment_t *d);
 void ngx_http_llm_state_succeed(ngx_http_llm_slot_t *slot,
     uint64_t latency_us, uint64_t ttft_us, uint64_t tokens);
 uint64_t ngx_http_llm_now_ms(void);

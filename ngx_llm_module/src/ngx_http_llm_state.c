@@ -103,9 +103,9 @@ ngx_http_llm_state_start(ngx_http_llm_slot_t *slot)
 
 void
 ngx_http_llm_state_fail(ngx_http_llm_slot_t *slot, llm_err_class_t cls,
-    size_t group_size, llm_router_conf_t *rc)
+    size_t group_size, llm_router_conf_t *rc, llm_deployment_t *d)
 {
-    uint64_t  now;
+    uint64_t  now, cooldown;
 
     if (slot == NULL) {
         return;
@@ -113,8 +113,12 @@ ngx_http_llm_state_fail(ngx_http_llm_slot_t *slot, llm_err_class_t cls,
 
     now = ngx_http_llm_now_ms();
 
+    /* a deployment's own cooldown_time overrides the router's */
+    cooldown = (d != NULL && d->cooldown_time_ms >= 0)
+               ? (uint64_t) d->cooldown_time_ms : rc->cooldown_ms;
+
     ngx_spinlock(&slot->lock, ngx_pid, 1024);
-    llm_router_on_failure(cls, group_size, rc->allowed_fails, rc->cooldown_ms,
+    llm_router_on_failure(cls, group_size, rc->allowed_fails, cooldown,
                           now, &slot->st);
     llm_router_on_end(&slot->st);
     ngx_unlock(&slot->lock);
@@ -186,7 +190,8 @@ ngx_http_llm_log_handler(ngx_http_request_t *r)
 
         ngx_http_llm_state_fail(ctx->in_flight, cls,
                                 ctx->group ? ctx->group->ndeployments : 1,
-                                ctx->tables->router);
+                                ctx->tables->router,
+                                ctx->dep ? ctx->dep->dep : NULL);
     }
 
     ctx->in_flight = NULL;

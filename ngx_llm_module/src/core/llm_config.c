@@ -246,6 +246,15 @@ llm_parse_deployment(llm_deployment_t *d, json_t *o, size_t i, char *err,
         return -1;
     }
 
+    d->cooldown_time_ms = -1;
+
+    if (json_object_get(o, "cooldown_time_ms") != NULL
+        && llm_int(o, "cooldown_time_ms", &d->cooldown_time_ms, err, errlen,
+                   where) != 0)
+    {
+        return -1;
+    }
+
     addrs = json_object_get(o, "addrs");
     n = json_is_array(addrs) ? json_array_size(addrs) : 0;
 

@@ -50,6 +50,7 @@ typedef struct {
     long long       weight;
     long long       order;
     long long       max_tokens;
+    long long       cooldown_time_ms;    /* -1: the router's */
 } llm_deployment_t;
 
 
