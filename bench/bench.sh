@@ -21,10 +21,22 @@
 #   BENCH_TARGETS="a b c" subset of targets
 #   BENCH_PROXY_CPUS / BENCH_MOCK_CPUS / BENCH_WRK_CPUS  taskset CPU lists
 #   BENCH_KEEP=1          keep the run directory (configs, logs)
+#   BENCH_ROUTER_SETTINGS='{disable_cooldowns: true}'  router_settings for (c)
+#                         (a YAML flow map; for diagnosis, the default is none)
 #   BENCH_PERF=1          profile (b) and (c) with perf into $BUILD/bench/perf-*.txt
 #   BUILD=build  NGINX_BIN=/usr/sbin/nginx  LLMCTL=$BUILD/llmctl
 # shellcheck source-path=SCRIPTDIR disable=SC2317
 set -euo pipefail
+
+# Knobs may also be given as arguments: bench/bench.sh BENCH_RUNS=3 ...
+for arg in "$@"; do
+    if [[ $arg =~ ^BENCH_[A-Z_]+= ]]; then
+        export "${arg?}"
+    else
+        echo "usage: $0 [BENCH_NAME=VALUE ...]  (knobs: see the top of this file)" >&2
+        exit 2
+    fi
+done
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$BENCH_DIR")

@@ -11,6 +11,9 @@ typedef struct {
     const char  *pid_file;
     const char  *log_file;
     int          resolve_interval;  /* seconds */
+    const char  *mgmt_socket;       /* management API; NULL: none */
+    const char  *state_file;        /* keys: state file or Redis cache;
+                                       NULL: keys are not managed */
 } controld_options_t;
 
 /* The daemon's main loop; returns the process exit code. */

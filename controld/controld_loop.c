@@ -1,14 +1,17 @@
 /*
- * The daemon: compile, resolve, snapshot, publish; then wait for a signal
- * or the next DNS round.  Single-threaded: signals are blocked and taken
- * synchronously with sigtimedwait(), so no handler runs mid-publish.
+ * The daemon: compile, resolve, snapshot, publish; then wait for a signal,
+ * a management API request or the next timer (DNS round, usage drain, key
+ * publishing; keys_service.c).  Single-threaded: signals are blocked and
+ * read from a signalfd in the same poll(), so no handler runs mid-publish.
  */
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +21,10 @@
 #include "controld.h"
 #include "ctl_http.h"
 #include "ctl_log.h"
+#include "http_server.h"
+#include "keys_config.h"
+#include "keys_service.h"
+#include "mgmt.h"
 
 #define PUBLISH_RETRY_MS  500
 #define PUBLISH_URL       "http://localhost/_llm/config"
@@ -29,6 +36,9 @@ typedef struct {
     char                      *published;   /* text nginx last accepted */
     char                      *pending;     /* text still to publish */
     int                        waiting;     /* "waiting for nginx" said */
+    keys_service_t            *keys;        /* NULL without --state-file */
+    http_server_t             *mgmt;        /* NULL without --mgmt-socket */
+    cfg_env_t                  env;         /* for REDIS_* */
 } controld_t;
 
 static double
@@ -146,6 +156,77 @@ publish(controld_t *cd)
     return 1;
 }
 
+/* Master key, model groups and the keys/teams declared in config.yaml. */
+static void
+configure_keys(controld_t *cd)
+{
+    cfg_diag_t   diag;
+    json_t      *keys = NULL, *teams = NULL;
+    size_t       i;
+
+    if (cd->keys == NULL) {
+        return;
+    }
+    cfg_diag_init(&diag);
+    if (keys_config_load(cd->opts->config, cd->opts->env, &keys, &teams,
+                         &diag) != 0)
+    {
+        ctl_log("config: the declared keys/teams have errors; they are "
+                "left as they were");
+    }
+    for (i = 0; i < diag.count; i++) {
+        ctl_log("%s", diag.items[i].text);
+    }
+    cfg_diag_free(&diag);
+    keys_service_configure(cd->keys, cd->compiled, keys, teams);
+    json_decref(keys);
+    json_decref(teams);
+}
+
+static const char *
+env_lookup(const char *name, void *arg)
+{
+    return cfg_env_lookup(arg, name);
+}
+
+/* Keys service and management API, when asked for. */
+static int
+start_keys(controld_t *cd)
+{
+    keys_service_options_t  ko;
+    cfg_diag_t              diag;
+    char                    err[256], *default_env = NULL;
+
+    if (cd->opts->state_file == NULL) {
+        return 0;
+    }
+    cfg_diag_init(&diag);
+    cfg_env_init(&cd->env);
+    if (cd->opts->env == NULL) {
+        default_env = cfg_env_default_path(cd->opts->config);
+    }
+    cfg_env_load(&cd->env, cd->opts->env ? cd->opts->env : default_env, 0,
+                 &diag);
+    free(default_env);
+    cfg_diag_free(&diag);
+
+    ko.admin_socket = cd->opts->admin_socket;
+    ko.state_path = cd->opts->state_file;
+    cd->keys = keys_service_create(&ko, cd->compiled, env_lookup, &cd->env);
+    configure_keys(cd);
+
+    if (cd->opts->mgmt_socket != NULL) {
+        cd->mgmt = http_server_listen(cd->opts->mgmt_socket, mgmt_handle,
+                                      cd->keys, err, sizeof(err));
+        if (cd->mgmt == NULL) {
+            ctl_log("cannot serve the management API: %s", err);
+            return -1;
+        }
+        ctl_log("management API on %s", cd->opts->mgmt_socket);
+    }
+    return 0;
+}
+
 static void
 reload(controld_t *cd)
 {
@@ -159,6 +240,7 @@ reload(controld_t *cd)
     }
     json_decref(cd->compiled);
     cd->compiled = doc;
+    configure_keys(cd);
     refresh(cd, 1);
 }
 
@@ -176,11 +258,12 @@ write_pid_file(const char *path)
 int
 controld_run(const controld_options_t *opts)
 {
-    controld_t        cd;
-    sigset_t          set;
-    struct timespec   wait;
-    double            next_resolve, left;
-    int               sig, rc = 0;
+    controld_t               cd;
+    sigset_t                 set;
+    struct signalfd_siginfo  si;
+    struct pollfd            fds[80];
+    double                   next_resolve, left, keys_left;
+    int                      sig, sigfd, nfds, rc = 0;
 
     memset(&cd, 0, sizeof(cd));
     cd.opts = opts;
@@ -192,11 +275,17 @@ controld_run(const controld_options_t *opts)
     sigaddset(&set, SIGINT);
     sigprocmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+    sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (sigfd == -1) {
+        ctl_log("signalfd: %s", strerror(errno));
+        return 1;
+    }
 
     cd.compiled = compile(opts);
     if (cd.compiled == NULL) {
         ctl_log("the config has errors; not starting");
         cfg_dns_free(&cd.dns);
+        close(sigfd);
         return 1;
     }
     if (opts->pid_file != NULL) {
@@ -206,25 +295,56 @@ controld_run(const controld_options_t *opts)
             opts->admin_socket);
 
     refresh(&cd, 1);
+    if (start_keys(&cd) != 0) {
+        rc = 1;
+        goto done;
+    }
     next_resolve = now_seconds() + opts->resolve_interval;
 
     for ( ;; ) {
         if (cd.pending != NULL) {
             publish(&cd);
         }
+        keys_left = cd.keys != NULL ? keys_service_tick(cd.keys) : 1e9;
 
         left = next_resolve - now_seconds();
         if (cd.pending != NULL && left > PUBLISH_RETRY_MS / 1000.0) {
             left = PUBLISH_RETRY_MS / 1000.0;
         }
+        if (keys_left < left) {
+            left = keys_left;
+        }
         if (left < 0) {
             left = 0;
         }
-        wait.tv_sec = (time_t) left;
-        wait.tv_nsec = (long) ((left - (double) wait.tv_sec) * 1e9);
 
-        sig = sigtimedwait(&set, NULL, &wait);
+        fds[0].fd = sigfd;
+        fds[0].events = POLLIN;
+        fds[0].revents = 0;
+        nfds = 1;
+        if (cd.mgmt != NULL) {
+            nfds += http_server_pollfds(cd.mgmt, fds + 1,
+                                        (int) (sizeof(fds) / sizeof(fds[0]))
+                                        - 1);
+        }
 
+        if (poll(fds, (nfds_t) nfds, (int) (left * 1000) + 1) == -1
+            && errno != EINTR)
+        {
+            ctl_log("poll: %s", strerror(errno));
+            rc = 1;
+            break;
+        }
+        if (cd.mgmt != NULL) {
+            http_server_process(cd.mgmt, fds + 1, nfds - 1);
+        }
+
+        sig = 0;
+        if ((fds[0].revents & POLLIN)
+            && read(sigfd, &si, sizeof(si)) == (ssize_t) sizeof(si))
+        {
+            sig = (int) si.ssi_signo;
+        }
         if (sig == SIGTERM || sig == SIGINT) {
             ctl_log("%s: exiting", sig == SIGTERM ? "SIGTERM" : "SIGINT");
             break;
@@ -233,20 +353,22 @@ controld_run(const controld_options_t *opts)
             reload(&cd);
             continue;
         }
-        if (sig == -1 && errno != EAGAIN && errno != EINTR) {
-            ctl_log("sigtimedwait: %s", strerror(errno));
-            rc = 1;
-            break;
-        }
         if (now_seconds() >= next_resolve) {
             refresh(&cd, 0);
             next_resolve = now_seconds() + opts->resolve_interval;
         }
     }
 
+done:
     if (opts->pid_file != NULL) {
         unlink(opts->pid_file);
     }
+    http_server_close(cd.mgmt);
+    keys_service_free(cd.keys);
+    if (opts->state_file != NULL) {
+        cfg_env_free(&cd.env);
+    }
+    close(sigfd);
     json_decref(cd.compiled);
     cfg_dns_free(&cd.dns);
     free(cd.published);

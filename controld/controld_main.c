@@ -23,12 +23,17 @@ usage(FILE *out)
         "usage: controld --config FILE [--env FILE] --admin-socket PATH\n"
         "                --snapshot PATH [--pid-file PATH]\n"
         "                [--resolve-interval SECONDS] [--log-file PATH]\n"
+        "                [--mgmt-socket PATH] [--state-file PATH]\n"
         "       controld --check --config FILE [--env FILE]\n"
         "       controld --print --config FILE [--env FILE]\n"
         "\n"
         "Compiles a LiteLLM-style config.yaml (+ .env) into ngx_llm's\n"
         "canonical JSON, writes it to --snapshot and publishes it to nginx\n"
         "through the admin socket.  SIGHUP reloads, SIGTERM stops.\n"
+        "  --mgmt-socket  serve the key management API (/key/*, /team/*,\n"
+        "                 /spend/*) on this unix socket (nginx proxies it)\n"
+        "  --state-file   keys, teams and spend without Redis (or the local\n"
+        "                 cache of Redis); needed to manage virtual keys\n"
         "  --check   print warnings/errors only; exit 0 if the config is valid\n"
         "  --print   print the compiled JSON with secrets shortened\n");
 }
@@ -72,7 +77,8 @@ int
 main(int argc, char **argv)
 {
     enum { OPT_CONFIG = 256, OPT_ENV, OPT_SOCKET, OPT_SNAPSHOT, OPT_PID,
-           OPT_INTERVAL, OPT_LOG, OPT_CHECK, OPT_PRINT, OPT_HELP };
+           OPT_INTERVAL, OPT_LOG, OPT_CHECK, OPT_PRINT, OPT_HELP,
+           OPT_MGMT, OPT_STATE };
     static const struct option  longopts[] = {
         { "config",           required_argument, NULL, OPT_CONFIG },
         { "env",              required_argument, NULL, OPT_ENV },
@@ -84,6 +90,8 @@ main(int argc, char **argv)
         { "check",            no_argument,       NULL, OPT_CHECK },
         { "print",            no_argument,       NULL, OPT_PRINT },
         { "help",             no_argument,       NULL, OPT_HELP },
+        { "mgmt-socket",      required_argument, NULL, OPT_MGMT },
+        { "state-file",       required_argument, NULL, OPT_STATE },
         { NULL, 0, NULL, 0 }
     };
     controld_options_t  opts;
@@ -101,6 +109,8 @@ main(int argc, char **argv)
         case OPT_SNAPSHOT: opts.snapshot = optarg; break;
         case OPT_PID:      opts.pid_file = optarg; break;
         case OPT_LOG:      opts.log_file = optarg; break;
+        case OPT_MGMT:     opts.mgmt_socket = optarg; break;
+        case OPT_STATE:    opts.state_file = optarg; break;
         case OPT_CHECK:    check = 1; break;
         case OPT_PRINT:    print = 1; break;
         case OPT_INTERVAL:
@@ -131,6 +141,10 @@ main(int argc, char **argv)
     if (opts.admin_socket == NULL || opts.snapshot == NULL) {
         fprintf(stderr, "controld: --admin-socket and --snapshot are "
                 "required\n");
+        return 2;
+    }
+    if (opts.mgmt_socket != NULL && opts.state_file == NULL) {
+        fprintf(stderr, "controld: --mgmt-socket needs --state-file\n");
         return 2;
     }
 

@@ -17,6 +17,8 @@ typedef struct {
     char  *ca_file;
     char  *key;             /* test-model: the key to call with */
     char  *model;           /* test-model: the model group */
+    int    nargs;           /* keys/spend: their own words and flags */
+    char **args;
 } llmctl_options_t;
 
 /* llmctl_paths.c: where things are. */
@@ -54,6 +56,12 @@ int llmctl_cmd_status(llmctl_options_t *o);
 int llmctl_cmd_reload(llmctl_options_t *o);
 int llmctl_cmd_models(llmctl_options_t *o);
 int llmctl_cmd_test_model(llmctl_options_t *o);
+/* llmctl_keys.c: keys and spend through controld's management socket */
+int llmctl_cmd_keys(llmctl_options_t *o);
+int llmctl_cmd_spend(llmctl_options_t *o);
+/* The master key: --key, $LITELLM_MASTER_KEY, or the running config's. */
+char *llmctl_master_key(const llmctl_options_t *o);
+
 /* GET /_llm/status over the admin socket; NULL (with a message in
  * `error`) when unreachable. */
 json_t *llmctl_admin_status(const llmctl_options_t *o, char *error,

@@ -217,7 +217,6 @@ llmctl_cmd_test_model(llmctl_options_t *o)
 {
     ctl_http_response_t   resp;
     char                  error[256], *url, *body, *key = NULL;
-    const char           *env_key = getenv("LITELLM_MASTER_KEY");
     const char           *text, *message;
     json_t               *request, *answer;
     int                   rc = 1;
@@ -229,21 +228,7 @@ llmctl_cmd_test_model(llmctl_options_t *o)
         return 1;
     }
 
-    /* --key, then $LITELLM_MASTER_KEY, then the running config's key. */
-    if (o->key != NULL) {
-        key = strdup(o->key);
-    } else if (env_key != NULL && env_key[0] != '\0') {
-        key = strdup(env_key);
-    } else if (o->config != NULL) {
-        cfg_result_t  res;
-
-        if (cfg_compile_file(o->config, o->env, &res) == 0
-            && res.master_key != NULL)
-        {
-            key = strdup(res.master_key);
-        }
-        cfg_result_free(&res);
-    }
+    key = llmctl_master_key(o);
 
     request = json_pack("{s:s, s:[{s:s, s:s}], s:i}", "model", o->model,
                         "messages", "role", "user", "content",

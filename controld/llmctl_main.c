@@ -52,6 +52,21 @@ static const command_t  commands[] = {
       "Send a one-message chat completion for MODEL through the gateway and\n"
       "print the answer.  Key: --key, $LITELLM_MASTER_KEY, or the master\n"
       "key of the running config.\n" },
+    { "keys", llmctl_cmd_keys,
+      "keys [--prefix DIR] [list | generate [flags] | info KEY |\n"
+      "           update KEY [flags] | delete KEY | block KEY | unblock KEY]",
+      "Virtual keys of the running gateway (controld's management API).\n"
+      "KEY is the key (sk-...) or its token (SHA-256 hex).  generate prints\n"
+      "the new key once; it is never shown again.  Flags for generate and\n"
+      "update:\n"
+      "  --alias NAME  --team TEAM_ID  --models a,b  --budget USD\n"
+      "  --budget-duration 30d  --duration 90d  --rpm N  --tpm N\n"
+      "  --parallel N\n"
+      "The master key comes from --key, $LITELLM_MASTER_KEY or the config.\n" },
+    { "spend", llmctl_cmd_spend,
+      "spend [--prefix DIR] [--days N]",
+      "Spend and tokens per key, team, model group, deployment and day\n"
+      "(the last N days, default 7).\n" },
 };
 
 #define NCOMMANDS  (sizeof(commands) / sizeof(commands[0]))
@@ -110,7 +125,32 @@ parse_flags(const command_t *c, int argc, char **argv, llmctl_options_t *o)
         { "help",    no_argument,       NULL, OPT_HELP },
         { NULL, 0, NULL, 0 }
     };
-    int  ch;
+    int  ch, i;
+
+    /* keys/spend parse their own words; only the common flags here. */
+    if (c->run == llmctl_cmd_keys || c->run == llmctl_cmd_spend) {
+        o->args = calloc((size_t) argc + 1, sizeof(char *));
+        for (i = 1; i < argc; i++) {
+            if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+                command_help(stdout, c);
+                exit(0);
+            }
+            if (i + 1 < argc && (strcmp(argv[i], "--prefix") == 0
+                                 || strcmp(argv[i], "--config") == 0
+                                 || strcmp(argv[i], "--env") == 0
+                                 || strcmp(argv[i], "--key") == 0))
+            {
+                set(strcmp(argv[i], "--prefix") == 0 ? &o->prefix
+                    : strcmp(argv[i], "--config") == 0 ? &o->config
+                    : strcmp(argv[i], "--env") == 0 ? &o->env : &o->key,
+                    argv[i + 1]);
+                i++;
+                continue;
+            }
+            o->args[o->nargs++] = strdup(argv[i]);
+        }
+        return 0;
+    }
 
     optind = 1;
     while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -206,6 +246,10 @@ free_options(llmctl_options_t *o)
     }
     free(o->key);
     free(o->model);
+    while (o->nargs > 0) {
+        free(o->args[--o->nargs]);
+    }
+    free(o->args);
 }
 
 int

@@ -174,10 +174,11 @@ llmctl_prepare_prefix(const llmctl_options_t *o)
 {
     static const char *const  dirs[] = { "", "conf", "logs", "run", "tmp" };
     char         *conf_dir, *module, *socket, *snapshot, *text, *out, *conf;
+    char         *mgmt;
     char          template_path[4096];
     size_t        i;
     int           err, rc = -1;
-    placeholder_t ph[8];
+    placeholder_t ph[9];
 
     for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
         if (make_dir(o->prefix, dirs[i], 0755) != 0) {
@@ -194,6 +195,7 @@ llmctl_prepare_prefix(const llmctl_options_t *o)
     socket = llmctl_prefix_path(o, "run/admin.sock");
     snapshot = llmctl_prefix_path(o, "state/config.json");
     conf = llmctl_prefix_path(o, "conf/nginx.conf");
+    mgmt = llmctl_prefix_path(o, "run/controld.sock");
 
     snprintf(template_path, sizeof(template_path), "%s/nginx.conf.in",
              conf_dir);
@@ -218,6 +220,8 @@ llmctl_prepare_prefix(const llmctl_options_t *o)
     /* As root, nginx would drop its workers to `nobody`, who cannot read a
      * prefix under root's home; stay root as the operator asked. */
     ph[7] = (placeholder_t) { "USER", geteuid() == 0 ? "user root;" : "" };
+    /* controld's management API (/key/..., /team/..., /spend/...) */
+    ph[8] = (placeholder_t) { "MGMT_SOCKET", mgmt };
 
     out = render(text, ph, sizeof(ph) / sizeof(ph[0]));
     free(text);
@@ -247,5 +251,6 @@ done:
     free(socket);
     free(snapshot);
     free(conf);
+    free(mgmt);
     return rc;
 }

@@ -21,6 +21,8 @@
 #define NGINX_STOP_SECONDS     30
 #define CONTROLD_STOP_SECONDS  5
 #define START_WAIT_SECONDS     30
+#define CONTROLD_QUICK_SECONDS     5
+#define CONTROLD_MAX_QUICK_DEATHS  5
 
 typedef struct {
     llmctl_options_t  *o;
@@ -28,6 +30,8 @@ typedef struct {
     pid_t              controld;
     char              *controld_config;    /* what controld was started with */
     char              *controld_env;
+    time_t             controld_started;
+    int                controld_quick_deaths;  /* in a row, soon after start */
 } supervisor_t;
 
 static void
@@ -106,7 +110,9 @@ start_controld(supervisor_t *s)
     char   *snap = llmctl_prefix_path(s->o, "state/config.json");
     char   *pid = llmctl_prefix_path(s->o, "run/controld.pid");
     char   *log = llmctl_prefix_path(s->o, "logs/controld.log");
-    char   *argv[16];
+    char   *mgmt = llmctl_prefix_path(s->o, "run/controld.sock");
+    char   *state = llmctl_prefix_path(s->o, "state/keys.json");
+    char   *argv[20];
     int     n = 0;
 
     argv[n++] = bin;
@@ -124,6 +130,10 @@ start_controld(supervisor_t *s)
     argv[n++] = pid;
     argv[n++] = "--log-file";
     argv[n++] = log;
+    argv[n++] = "--mgmt-socket";
+    argv[n++] = mgmt;
+    argv[n++] = "--state-file";
+    argv[n++] = state;
     argv[n] = NULL;
 
     s->controld = spawn(argv);
@@ -138,6 +148,9 @@ start_controld(supervisor_t *s)
     free(snap);
     free(pid);
     free(log);
+    free(mgmt);
+    free(state);
+    s->controld_started = time(NULL);
     return s->controld;
 }
 
@@ -229,6 +242,44 @@ reload(supervisor_t *s)
     free(latest.listen);
 }
 
+/*
+ * controld died on its own: nginx keeps serving with what it has (config,
+ * keys, counters in the zone), so start controld again; it reloads its
+ * state and re-reads the module's usage counters, losing nothing.  Only a
+ * controld that keeps dying right after start stops the gateway.
+ */
+static int
+controld_died(supervisor_t *s, int status)
+{
+    char   how[64], *log;
+
+    describe_status(status, how, sizeof(how));
+    s->controld = 0;
+    log = llmctl_prefix_path(s->o, "logs/controld.log");
+    if (time(NULL) - s->controld_started < CONTROLD_QUICK_SECONDS) {
+        s->controld_quick_deaths++;
+    } else {
+        s->controld_quick_deaths = 0;
+    }
+    if (s->controld_quick_deaths >= CONTROLD_MAX_QUICK_DEATHS) {
+        fprintf(stderr, "llmctl: controld %s %d times right after starting; "
+                "see %s\n", how, s->controld_quick_deaths, log);
+        llmctl_print_tail(log, 20);
+        free(log);
+        stop_all(s);
+        return 1;
+    }
+    fprintf(stderr, "llmctl: controld %s unexpectedly; restarting it (see "
+            "%s)\n", how, log);
+    free(log);
+    sleep_ms(200L << s->controld_quick_deaths);
+    if (start_controld(s) < 0) {
+        stop_all(s);
+        return 1;
+    }
+    return 0;
+}
+
 /* A child we did not stop has exited: say which and where to look. */
 static int
 child_died(supervisor_t *s, pid_t pid, int status)
@@ -237,16 +288,13 @@ child_died(supervisor_t *s, pid_t pid, int status)
     char        *log;
     const char  *what;
 
-    describe_status(status, how, sizeof(how));
-    if (pid == s->nginx) {
-        what = "nginx";
-        s->nginx = 0;
-        log = llmctl_prefix_path(s->o, "logs/error.log");
-    } else {
-        what = "controld";
-        s->controld = 0;
-        log = llmctl_prefix_path(s->o, "logs/controld.log");
+    if (pid == s->controld) {
+        return controld_died(s, status);
     }
+    describe_status(status, how, sizeof(how));
+    what = "nginx";
+    s->nginx = 0;
+    log = llmctl_prefix_path(s->o, "logs/error.log");
 
     fprintf(stderr, "llmctl: %s %s unexpectedly; see %s\n", what, how, log);
     llmctl_print_tail(log, 20);
@@ -321,9 +369,15 @@ supervise(llmctl_options_t *o)
         }
 
         /* SIGCHLD, or a periodic look in case one was coalesced. */
-        pid = waitpid(-1, &status, WNOHANG);
-        if (pid > 0 && (pid == s.nginx || pid == s.controld)) {
-            rc = child_died(&s, pid, status);
+        while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+            if (pid == s.nginx || pid == s.controld) {
+                rc = child_died(&s, pid, status);
+                if (rc != 0) {
+                    break;
+                }
+            }
+        }
+        if (rc != 0) {
             break;
         }
     }

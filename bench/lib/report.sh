@@ -84,6 +84,7 @@ report_markdown() {
         echo "- machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $("$NGINX_BIN" -v 2>&1 | sed 's/.*: //'), $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
         echo "- settings: ${DURATION}s per run after ${WARMUP}s warm-up, $RUNS run(s) per target (median shown), wrk -t$THREADS -c$CONNECTIONS, proxy workers $WORKERS"
         echo "- load average before the run: $LOAD_BEFORE"
+        [ -z "${BENCH_ROUTER_SETTINGS:-}" ] || echo "- gateway router_settings: $BENCH_ROUTER_SETTINGS"
         echo "- CPU pinning: proxy under test on CPU $PROXY_CPUS, mock on CPU $MOCK_CPUS, wrk on CPU $WRK_CPUS"
         echo
         report_disturbance | sed 's/^/**/; s/$/**\n/'

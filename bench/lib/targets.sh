@@ -99,6 +99,10 @@ gateway_config() {
 EOF
         fi
     done
+    # Diagnostics only: e.g. BENCH_ROUTER_SETTINGS='{disable_cooldowns: true}'.
+    if [ -n "${BENCH_ROUTER_SETTINGS:-}" ]; then
+        echo "router_settings: $BENCH_ROUTER_SETTINGS"
+    fi
     cat <<EOF
 general_settings:
   master_key: os.environ/BENCH_MASTER_KEY

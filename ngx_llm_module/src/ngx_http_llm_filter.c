@@ -84,8 +84,8 @@ ngx_http_llm_info_headers(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     }
 
     v.data = p;
-    v.len = ngx_sprintf(p, "%ui", ctx->attempts - 1 - ctx->fallbacks_used)
-            - p;
+    /* retries within the group that answered, as LiteLLM counts them */
+    v.len = ngx_sprintf(p, "%ui", ctx->attempts_in_group - 1) - p;
 
     if (ngx_http_llm_add_header(r, "x-litellm-attempted-retries", &v)
         != NGX_OK)
@@ -161,6 +161,14 @@ ngx_http_llm_header_filter(ngx_http_request_t *r)
 
     } else if (ctx->resp_status == NGX_HTTP_OK) {
         ctx->buffer_whole = 1;
+    }
+
+    if (ctx->buffer_whole && r->headers_out.content_length_n > 0
+        && r->headers_out.content_length_n <= NGX_HTTP_LLM_MAX_WHOLE)
+    {
+        /* one allocation for the whole answer */
+        (void) llm_buf_reserve(&ctx->resp,
+                               (size_t) r->headers_out.content_length_n);
     }
 
     if (ctx->resp_status == NGX_HTTP_OK && !ctx->stream) {
@@ -287,6 +295,39 @@ ngx_http_llm_send_out(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
 }
 
 
+/*
+ * Usage of a forwarded answer: one validating scan finds the top-level
+ * usage member, and only that small object is parsed.
+ */
+
+static void
+ngx_http_llm_whole_usage(ngx_http_llm_ctx_t *ctx)
+{
+    llm_buf_t           doc = LLM_BUF_INIT;
+    llm_json_scan_t     scan;
+    llm_json_member_t  *m;
+
+    if (llm_json_scan(ctx->resp.data, ctx->resp.len, &scan) != 0
+        || !scan.usage.present)
+    {
+        return;
+    }
+
+    m = &scan.usage;
+
+    if (llm_buf_append(&doc, "{", 1) == 0
+        && llm_buf_append(&doc, ctx->resp.data + m->key_start,
+                          m->value_end - m->key_start) == 0
+        && llm_buf_append(&doc, "}", 1) == 0)
+    {
+        (void) llm_usage_from_json(ctx->dep->dep->api, doc.data, doc.len,
+                                   &ctx->usage);
+    }
+
+    llm_buf_free(&doc);
+}
+
+
 /* The held header of a collected answer, now with its length and cost. */
 
 static ngx_int_t
@@ -328,11 +369,14 @@ ngx_http_llm_translate_whole(ngx_http_llm_ctx_t *ctx, llm_buf_t *out)
     llm_xlate_opts_t  o;
 
     if (!ctx->translate) {
-        (void) llm_usage_from_json(ctx->dep->dep->api, ctx->resp.data,
-                                   ctx->resp.len, &ctx->usage);
+        ngx_http_llm_whole_usage(ctx);
 
-        return llm_buf_append(out, ctx->resp.data, ctx->resp.len) == 0
-               ? NGX_OK : NGX_ERROR;
+        /* forwarded as it came: hand the collected bytes over */
+        llm_buf_free(out);
+        *out = ctx->resp;
+        ngx_memzero(&ctx->resp, sizeof(llm_buf_t));
+
+        return NGX_OK;
     }
 
     if (ctx->resp_status != NGX_HTTP_OK) {

@@ -1003,7 +1003,8 @@ ngx_http_llm_set_model(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     size_t              mlen, len;
     llm_json_member_t  *m;
     ngx_flag_t          add_usage;
-    static const char   usage[] = "\"stream_options\":{\"include_usage\":true},";
+    static const char   usage[] =
+                            "\"stream_options\":{\"include_usage\":true},";
 
     body = ctx->body.data;
     m = &ctx->scan.model;

@@ -18,7 +18,7 @@ const GROUP = { anthropic: 'claude-test', openai: 'gpt-test', gemini: 'gemini-te
 const UPSTREAM = { anthropic: 'upstream-claude', openai: 'upstream-gpt', gemini: 'upstream-gemini' };
 const KEYS = Object.fromEntries(FORMATS.map((f) => [f, makeSecret(`sk-prov-${f}-`)]));
 const mocks = {};
-let gw, client;
+let gw, client, keyless;
 
 const WEATHER_TOOL = {
     name: 'get_weather',
@@ -33,13 +33,19 @@ const TIME_TOOL = {
 
 before(async () => {
     for (const f of FORMATS) mocks[f] = await startScriptedProvider({ apiKey: KEYS[f] });
+    keyless = await startScriptedProvider({});
     gw = await startGateway({
         config: {
             model_list: [
                 ...FORMATS.map((f) => formatDeployment(GROUP[f], f, mocks[f], UPSTREAM[f])),
                 formatDeployment('claude-wild-*', 'anthropic', mocks.anthropic, '*'),
+                // Other OpenAI-format providers: their own paths and auth.
+                { model_name: 'on-azure', litellm_params: { model: 'azure/az-deployment', api_base: mocks.openai.url, api_version: '2024-06-01', api_key: 'os.environ/OPENAI_API_KEY' } },
+                { model_name: 'on-openrouter', litellm_params: { model: 'openrouter/meta/llama-3', api_base: `${mocks.openai.url}/api/v1`, api_key: 'os.environ/OPENAI_API_KEY' } },
+                { model_name: 'on-vllm', litellm_params: { model: 'hosted_vllm/qwen-7b', api_base: keyless.url } },
+                { model_name: 'on-ollama', litellm_params: { model: 'ollama/llama3', api_base: keyless.url } },
             ],
-            router_settings: { num_retries: 0 },
+            router_settings: { num_retries: 0, disable_cooldowns: true },
             litellm_settings: { drop_params: true },
         },
         env: Object.fromEntries(FORMATS.map((f) => [KEY_ENV[f], KEYS[f]])),
@@ -47,10 +53,10 @@ before(async () => {
     client = anthropicClient(gw);
 });
 
-after(() => closeAll(gw, ...Object.values(mocks)));
+after(() => closeAll(gw, ...Object.values(mocks), keyless));
 
 function resetAll() {
-    for (const m of Object.values(mocks)) { m.reset(); m.script = null; }
+    for (const m of [...Object.values(mocks), keyless]) { m.reset(); m.script = null; }
 }
 
 /** The one request the provider of `f` received; asserts path, model and auth. */
@@ -320,6 +326,34 @@ for (const f of FORMATS) {
             }
         });
 
+        // Claude Code (2.1.x, beta mid-conversation-system-2026-04-07) sends a
+        // {role: "system"} entry inside `messages`, after the first user turn.
+        test('mid-conversation system message (Claude Code) reaches the provider', async () => {
+            resetAll();
+            mocks[f].script = { text: 'noted' };
+            const params = {
+                model: GROUP[f], max_tokens: 50, system: 'Top-level system.',
+                messages: [
+                    { role: 'user', content: 'first' },
+                    { role: 'system', content: 'Mid-conversation system note.' },
+                    { role: 'user', content: 'second' },
+                ],
+            };
+            const res = await client.beta.messages.create({ ...params, betas: ['mid-conversation-system-2026-04-07'] });
+            const rec = seenBy(f);
+            if (f === 'anthropic') {
+                assert.deepEqual(rec.body.messages, params.messages, 'forwarded untouched');
+            } else {
+                const seen = neutralRequest(f, rec);
+                const everything = [...seen.system, ...seen.items.map((i) => i.text ?? '')].join('\n');
+                assert.ok(seen.system.join('\n').includes('Top-level system.'));
+                assert.ok(everything.includes('Mid-conversation system note.'), `system note lost: ${rec.rawBody}`);
+                const userTexts = seen.items.filter((i) => i.kind === 'text' && i.role === 'user').map((i) => i.text).join('\n');
+                assert.ok(userTexts.indexOf('first') < userTexts.indexOf('second'), 'user turns kept in order');
+            }
+            assert.equal(res.content[0].text, 'noted');
+        });
+
         test('count_tokens', async () => {
             resetAll();
             const params = {
@@ -368,6 +402,29 @@ describe('anthropic client: gateway-level behaviour', () => {
         const rec2 = seenBy('openai');
         assert.equal(rec2.headers['anthropic-beta'], undefined);
         assert.equal(res2.content[0].text, 'beta ignored');
+    });
+
+    test('azure, openrouter, hosted_vllm, ollama deployments: OpenAI format on their paths', async () => {
+        const cases = [
+            ['on-azure', mocks.openai, '/openai/deployments/az-deployment/chat/completions', (r) => r.headers['api-key'] === KEYS.openai && r.query['api-version'] === '2024-06-01'],
+            ['on-openrouter', mocks.openai, '/api/v1/chat/completions', (r) => r.headers.authorization === `Bearer ${KEYS.openai}` && r.body.model === 'meta/llama-3'],
+            ['on-vllm', keyless, '/v1/chat/completions', (r) => r.body.model === 'qwen-7b' && !r.headers.authorization],
+            ['on-ollama', keyless, '/v1/chat/completions', (r) => r.body.model === 'llama3' && !r.headers.authorization],
+        ];
+        for (const [group, mock, path, check] of cases) {
+            resetAll();
+            mock.script = { text: `answer via ${group}`, usage: { prompt: 9, completion: 3 } };
+            const res = await client.messages.create({
+                model: group, max_tokens: 20, system: 'sys', messages: [{ role: 'user', content: 'hello' }],
+            });
+            assert.equal(mock.requests.length, 1, group);
+            const rec = mock.last();
+            assert.equal(rec.path, path, group);
+            assert.ok(check(rec), `${group}: auth/model ${JSON.stringify({ headers: rec.headers, query: rec.query, model: rec.body.model })}`);
+            assert.deepEqual(neutralRequest('openai', rec).system, ['sys']);
+            assert.deepEqual(res.content, [{ type: 'text', text: `answer via ${group}` }]);
+            assert.deepEqual([res.usage.input_tokens, res.usage.output_tokens], [9, 3]);
+        }
     });
 
     test('wildcard group claude-wild-* passes the requested model name through', async () => {
@@ -419,7 +476,8 @@ describe('anthropic client: gateway-level behaviour', () => {
         assert.match(body.message, /3456/);
     });
 
-    test('gateway logs have no provider keys', () => {
+    test('gateway logs have no provider keys', (t) => {
+        for (const l of gw.errorLog().split('\n').filter((x) => /\[(error|crit)\]/.test(x)).slice(-8)) t.diagnostic(`error.log: ${l.slice(0, 300)}`);
         assert.deepEqual(gw.leakedSecrets([...Object.values(KEYS), gw.masterKey]), []);
     });
 });

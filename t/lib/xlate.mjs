@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
 import { deployment } from './fixtures.mjs';
 import { parseSse } from './sse.mjs';
-import { request } from './http.mjs';
+import http from 'node:http';
 
 /** The environment variable holding the provider key of each format. */
 export const KEY_ENV = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY', gemini: 'GEMINI_API_KEY' };
@@ -89,10 +89,39 @@ export function assertAnthropicGrammar(events, what = '') {
     return blocks;
 }
 
-/** Raw POST with SSE parsing: {status, headers, text, events: [{event, data, json}]}. */
-export async function rawSse(url, body, headers) {
-    const res = await request(url, { method: 'POST', body, headers: { accept: 'text/event-stream', ...headers } });
-    return { ...res, events: parseSse(res.text) };
+/**
+ * Raw POST with SSE parsing: {status, headers, text, events: [{event, data,
+ * json}], aborted}.  A response the server cuts short still resolves, with
+ * what arrived and aborted: true, so tests can say what the client saw.
+ */
+export function rawSse(url, body, headers) {
+    const u = new URL(url);
+    const payload = JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+        const req = http.request({
+            method: 'POST', host: u.hostname, port: u.port, path: u.pathname + u.search, agent: false,
+            headers: {
+                accept: 'text/event-stream', 'content-type': 'application/json',
+                'content-length': Buffer.byteLength(payload), ...headers,
+            },
+        }, (res) => {
+            const parts = [];
+            let aborted = false;
+            const finish = () => {
+                const text = Buffer.concat(parts).toString('utf8');
+                let json;
+                try { json = JSON.parse(text); } catch { json = undefined; }
+                resolve({ status: res.statusCode, headers: res.headers, text, json, events: parseSse(text), aborted });
+            };
+            res.on('data', (c) => parts.push(c));
+            res.on('aborted', () => { aborted = true; });
+            res.on('error', () => { aborted = true; finish(); });
+            res.on('end', finish);
+        });
+        req.setTimeout(30000, () => req.destroy(new Error(`request timeout: POST ${url}`)));
+        req.on('error', reject);
+        req.end(payload);
+    });
 }
 
 /** Assert an Anthropic SDK error: status and Anthropic's error body shape. */

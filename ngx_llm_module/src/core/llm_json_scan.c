@@ -261,6 +261,8 @@ llm_member_slot(llm_json_scan_t *out, const char *key, size_t len)
         { "stream", offsetof(llm_json_scan_t, stream) },
         { "stream_options", offsetof(llm_json_scan_t, stream_options) },
         { "max_tokens", offsetof(llm_json_scan_t, max_tokens) },
+        { "usage", offsetof(llm_json_scan_t, usage) },
+        { "usageMetadata", offsetof(llm_json_scan_t, usage) },
     };
 
     size_t  i;
@@ -429,7 +431,8 @@ llm_json_string_value(const char *p, size_t start, size_t end, char *buf,
         case 'r': buf[n++] = '\r'; break;
         case 't': buf[n++] = '\t'; break;
         case 'u':
-            cp = (llm_hex_value(p[i + 1]) << 12) | (llm_hex_value(p[i + 2]) << 8)
+            cp = (llm_hex_value(p[i + 1]) << 12)
+                 | (llm_hex_value(p[i + 2]) << 8)
                  | (llm_hex_value(p[i + 3]) << 4) | llm_hex_value(p[i + 4]);
             i += 4;
 
