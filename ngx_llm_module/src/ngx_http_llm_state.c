@@ -180,6 +180,12 @@ ngx_http_llm_log_handler(ngx_http_request_t *r)
                                    (uint64_t) (ctx->usage.prompt_tokens
                                                + ctx->usage.completion_tokens));
 
+    } else if (ctx->resp_status == 0 && !ctx->failed_mid_stream) {
+        /* the client left first (e.g. during a backoff): no verdict */
+        ngx_spinlock(&ctx->in_flight->lock, ngx_pid, 1024);
+        llm_router_on_end(&ctx->in_flight->st);
+        ngx_unlock(&ctx->in_flight->lock);
+
     } else {
         cls = ctx->failed_mid_stream
               ? LLM_ERR_SERVER
