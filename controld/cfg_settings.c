@@ -434,6 +434,8 @@ cfg_compile_general(cfg_ctx_t *ctx, yaml_node_t *node, char **master_key,
             {
                 ok = -1;
             }
+        } else if (strcmp(key, "keys") == 0 || strcmp(key, "teams") == 0) {
+            /* read by controld's key store (keys_config.c), not compiled */
         } else {
             cfg_warn_unknown_key(ctx, cfg_node(ctx, pair->key),
                                  "general_settings");

@@ -78,19 +78,22 @@ ngx_http_llm_team_digest(const char *id, u_char *digest)
 
 
 /*
- * Publishing: the new durable totals already contain what this node spent
- * so far, so each slot's base moves to its current spend.
+ * Publishing: the durable totals contain this node's spend up to the base
+ * controld states for this zone's epoch; without one (another epoch, or a
+ * controld that does not say), up to the spend counted now.
  */
 
 static void
-ngx_http_llm_rebase(ngx_http_llm_key_slot_t *slot)
+ngx_http_llm_rebase(ngx_http_llm_key_slot_t *slot, ngx_uint_t exact,
+    uint64_t base)
 {
     if (slot == NULL) {
         return;
     }
 
     ngx_spinlock(&slot->lock, ngx_pid, 1024);
-    slot->st.base_micros = slot->st.spend_micros;
+    slot->st.base_micros = (exact && base <= slot->st.spend_micros)
+                           ? base : slot->st.spend_micros;
     ngx_unlock(&slot->lock);
 }
 
@@ -101,7 +104,8 @@ ngx_http_llm_publish_keys(ngx_http_llm_zone_t *zone, u_char *json,
 {
     size_t       i;
     char         msg[256];
-    u_char       digest[32];
+    u_char       digest[32], epoch[NGX_INT64_LEN + 1];
+    ngx_uint_t   same;
     llm_keys_t  *ks;
 
     ks = llm_keys_parse((char *) json, len, msg, sizeof(msg));
@@ -117,15 +121,22 @@ ngx_http_llm_publish_keys(ngx_http_llm_zone_t *zone, u_char *json,
         return NGX_DECLINED;
     }
 
+    ngx_sprintf(epoch, "%uL%Z", zone->sh->epoch);
+    same = (ks->epoch != NULL && ngx_strcmp(ks->epoch, epoch) == 0);
+
     for (i = 0; i < ks->nkeys; i++) {
         ngx_http_llm_rebase(ngx_http_llm_key_slot(zone, ks->keys[i].token,
-                                                  NULL));
+                                                  NULL),
+                            same && ks->keys[i].has_base,
+                            ks->keys[i].local_base_micros);
     }
 
     for (i = 0; i < ks->nteams; i++) {
         ngx_http_llm_team_digest(ks->teams[i].id, digest);
         ngx_http_llm_rebase(ngx_http_llm_key_slot(zone, digest,
-                                                  ks->teams[i].id));
+                                                  ks->teams[i].id),
+                            same && ks->teams[i].has_base,
+                            ks->teams[i].local_base_micros);
     }
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, log, 0,

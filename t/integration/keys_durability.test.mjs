@@ -161,8 +161,8 @@ test('redis restart (AOF) keeps keys; Redis down: reads served, writes 503, spen
 
     await redis.stop();
     await redis.start();
-    await waitFor(async () => (await generate(gw, { key_alias: 'after-restart' })).token !== undefined,
-        { timeoutMs: 15000, what: 'writes after a redis restart' }).catch(() => {});
+    await waitFor(async () => (await api(gw, 'POST', '/key/generate', { key_alias: 'after-restart' })).status === 200,
+        { timeoutMs: 15000, intervalMs: 300, what: 'writes after a redis restart' });
     assert.equal((await info(gw, k.token)).key_alias, 'outage');
     assert.ok(await redis.command('SISMEMBER', 'llm:keys', k.token), 'the key survived the restart in Redis');
 

@@ -81,6 +81,14 @@ llm_keys_models(json_t *o, const char ***out, size_t *n)
 
 
 static void
+llm_keys_base(json_t *o, uint64_t *base, int *has)
+{
+    *has = json_is_integer(json_object_get(o, "local_base_micros"));
+    *base = llm_keys_u64(o, "local_base_micros", 0);
+}
+
+
+static void
 llm_keys_limits(json_t *o, uint64_t *budget, uint64_t *spend,
     int64_t *reset_at, uint64_t *tpm, uint64_t *rpm, uint64_t *parallel,
     int *blocked)
@@ -170,6 +178,7 @@ llm_keys_parse(const char *json, size_t len, char *err, size_t errlen)
         goto failed;
     }
 
+    ks->epoch = json_string_value(json_object_get(ks->root, "epoch"));
     teams = json_object_get(ks->root, "teams");
     keys = json_object_get(ks->root, "keys");
 
@@ -201,6 +210,7 @@ llm_keys_parse(const char *json, size_t len, char *err, size_t errlen)
         llm_keys_limits(o, &t->max_budget_micros, &t->spend_micros,
                         &t->budget_reset_at, &t->tpm_limit, &t->rpm_limit,
                         &t->max_parallel, &t->blocked);
+        llm_keys_base(o, &t->local_base_micros, &t->has_base);
 
         if (llm_keys_models(o, &t->models, &t->nmodels) != 0) {
             snprintf(err, errlen, "out of memory");
@@ -228,6 +238,7 @@ llm_keys_parse(const char *json, size_t len, char *err, size_t errlen)
         llm_keys_limits(o, &k->max_budget_micros, &k->spend_micros,
                         &k->budget_reset_at, &k->tpm_limit, &k->rpm_limit,
                         &k->max_parallel, &k->blocked);
+        llm_keys_base(o, &k->local_base_micros, &k->has_base);
 
         if (llm_keys_models(o, &k->models, &k->nmodels) != 0
             || llm_keys_model_limits(k, o) != 0)

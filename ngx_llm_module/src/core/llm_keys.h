@@ -33,6 +33,8 @@ typedef struct {
     size_t              nmodels;
     uint64_t            max_budget_micros;   /* LLM_UNLIMITED: none */
     uint64_t            spend_micros;        /* durable, cluster-wide */
+    uint64_t            local_base_micros;   /* this node's spend in it */
+    int                 has_base;
     int64_t             budget_reset_at;
     uint64_t            tpm_limit;           /* 0: none */
     uint64_t            rpm_limit;
@@ -50,6 +52,8 @@ typedef struct {
     llm_team_t         *team;            /* NULL: no team */
     uint64_t            max_budget_micros;
     uint64_t            spend_micros;
+    uint64_t            local_base_micros;
+    int                 has_base;
     int64_t             budget_reset_at;
     uint64_t            tpm_limit;
     uint64_t            rpm_limit;
@@ -63,6 +67,7 @@ typedef struct {
 
 typedef struct {
     json_t       *root;
+    const char   *epoch;                 /* the zone epoch the bases are for */
     llm_key_t    *keys;                  /* sorted by token */
     size_t        nkeys;
     llm_team_t   *teams;
