@@ -184,6 +184,43 @@ ngx_http_llm_header_filter(ngx_http_request_t *r)
 }
 
 
+/*
+ * Whether an event carries a usage object: OpenAI streams with
+ * include_usage say "usage":null in every chunk but the last, and parsing
+ * each of them would cost more than the rest of the stream's handling.
+ */
+
+static ngx_uint_t
+ngx_http_llm_has_usage(const char *data, size_t len)
+{
+    u_char  *p, *last;
+
+    p = (u_char *) data;
+    last = p + len;
+
+    while ((p = ngx_strlcasestrn(p, last, (u_char *) "\"usage", 6 - 1))
+           != NULL)
+    {
+        p += 6;
+
+        /* "usage" or "usageMetadata", then ':' and an object */
+        while (p < last && *p != '"') {
+            p++;
+        }
+
+        for (p++; p < last && (*p == ' ' || *p == ':'); p++) {
+            /* void */
+        }
+
+        if (p < last && *p == '{') {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 static int
 ngx_http_llm_sse_event(void *arg, const char *event, size_t event_len,
     const char *data, size_t data_len)
@@ -201,9 +238,7 @@ ngx_http_llm_sse_event(void *arg, const char *event, size_t event_len,
         ctx->stream_done = 1;
     }
 
-    if (ngx_strlcasestrn((u_char *) data, (u_char *) data + data_len,
-                         (u_char *) "usage", 5 - 1) != NULL)
-    {
+    if (ngx_http_llm_has_usage(data, data_len)) {
         (void) llm_usage_from_json(ctx->dep->dep->api, data, data_len,
                                    &ctx->usage);
     }

@@ -995,16 +995,88 @@ ngx_http_llm_unavailable(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 }
 
 
+/*
+ * The body proxy sends is a chain: pieces of the client's body (no copy)
+ * around what changes.  proxy_pass reads r->request_body->bufs for every
+ * attempt, and the Content-Length from content_length_n.
+ */
+
+static ngx_int_t
+ngx_http_llm_chain_add(ngx_http_request_t *r, ngx_chain_t ***ll, u_char *p,
+    size_t len)
+{
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    if (len == 0) {
+        return NGX_OK;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    cl = ngx_alloc_chain_link(r->pool);
+
+    if (b == NULL || cl == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = p;
+    b->last = p + len;
+    b->start = p;
+    b->end = b->last;
+    b->memory = 1;
+
+    cl->buf = b;
+    cl->next = NULL;
+
+    **ll = cl;
+    *ll = &cl->next;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_llm_set_body(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
+    ngx_chain_t *chain)
+{
+    off_t         len;
+    ngx_chain_t  *cl;
+
+    if (r->request_body == NULL) {
+        r->request_body = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
+        if (r->request_body == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    len = 0;
+
+    for (cl = chain; cl; cl = cl->next) {
+        len += ngx_buf_size(cl->buf);
+
+        if (cl->next == NULL) {
+            cl->buf->last_buf = 1;
+        }
+    }
+
+    r->request_body->bufs = chain;
+    r->headers_in.content_length_n = len;
+
+    return NGX_OK;
+}
+
+
 static ngx_int_t
 ngx_http_llm_set_model(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     const char *model)
 {
-    u_char             *p, *body;
-    size_t              mlen, len;
+    u_char             *body, *q;
+    size_t              mlen, head;
+    ngx_chain_t        *chain, **ll;
     llm_json_member_t  *m;
     ngx_flag_t          add_usage;
-    static const char   usage[] =
-                            "\"stream_options\":{\"include_usage\":true},";
+
+    static u_char  usage[] = "\"stream_options\":{\"include_usage\":true},";
 
     body = ctx->body.data;
     m = &ctx->scan.model;
@@ -1014,33 +1086,33 @@ ngx_http_llm_set_model(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     add_usage = (ctx->stream && ctx->endpoint != NGX_HTTP_LLM_EP_MESSAGES
                  && !ctx->scan.stream_options.present);
 
-    len = ctx->body.len - (m->value_end - m->value_start)
-          + LLM_JSON_QUOTED_MAX(mlen)
-          + (add_usage ? sizeof(usage) - 1 : 0);
-
-    p = ngx_pnalloc(r->pool, len);
-    if (p == NULL) {
+    q = ngx_pnalloc(r->pool, LLM_JSON_QUOTED_MAX(mlen));
+    if (q == NULL) {
         return NGX_ERROR;
     }
 
-    ctx->upstream_body.data = p;
+    chain = NULL;
+    ll = &chain;
+    head = ctx->scan.object_start + 1;
 
-    if (add_usage) {
-        p = ngx_cpymem(p, body, ctx->scan.object_start + 1);
-        p = ngx_cpymem(p, usage, sizeof(usage) - 1);
-        p = ngx_cpymem(p, body + ctx->scan.object_start + 1,
-                       m->value_start - ctx->scan.object_start - 1);
-
-    } else {
-        p = ngx_cpymem(p, body, m->value_start);
+    if ((add_usage
+         && (ngx_http_llm_chain_add(r, &ll, body, head) != NGX_OK
+             || ngx_http_llm_chain_add(r, &ll, usage, sizeof(usage) - 1)
+                != NGX_OK
+             || ngx_http_llm_chain_add(r, &ll, body + head,
+                                       m->value_start - head) != NGX_OK))
+        || (!add_usage
+            && ngx_http_llm_chain_add(r, &ll, body, m->value_start) != NGX_OK)
+        || ngx_http_llm_chain_add(r, &ll, q,
+                                  llm_json_quote(model, mlen, (char *) q))
+           != NGX_OK
+        || ngx_http_llm_chain_add(r, &ll, body + m->value_end,
+                                  ctx->body.len - m->value_end) != NGX_OK)
+    {
+        return NGX_ERROR;
     }
 
-    p += llm_json_quote(model, mlen, (char *) p);
-    p = ngx_cpymem(p, body + m->value_end, ctx->body.len - m->value_end);
-
-    ctx->upstream_body.len = p - ctx->upstream_body.data;
-
-    return NGX_OK;
+    return ngx_http_llm_set_body(r, ctx, chain);
 }
 
 
@@ -1048,8 +1120,11 @@ static ngx_int_t
 ngx_http_llm_translate_request(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     const char *model)
 {
+    u_char            *p;
     char               err[256], cmodel[512];
+    ngx_int_t          rc;
     llm_buf_t          out = LLM_BUF_INIT;
+    ngx_chain_t       *chain, **ll;
     llm_deployment_t  *d;
     llm_xlate_opts_t   o;
 
@@ -1075,16 +1150,24 @@ ngx_http_llm_translate_request(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
                                        "invalid_request_error", err);
     }
 
-    ctx->upstream_body.data = ngx_pnalloc(r->pool, out.len);
-    if (ctx->upstream_body.data == NULL) {
+    p = ngx_pnalloc(r->pool, out.len);
+    if (p == NULL) {
         llm_buf_free(&out);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_memcpy(ctx->upstream_body.data, out.data, out.len);
-    ctx->upstream_body.len = out.len;
+    ngx_memcpy(p, out.data, out.len);
+
+    chain = NULL;
+    ll = &chain;
+
+    rc = ngx_http_llm_chain_add(r, &ll, p, out.len);
 
     llm_buf_free(&out);
+
+    if (rc != NGX_OK || ngx_http_llm_set_body(r, ctx, chain) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     return NGX_OK;
 }
@@ -1096,6 +1179,7 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     u_char            *p;
     size_t             len;
     ngx_int_t          rc;
+    ngx_chain_t       *chain, **ll;
     const char        *model, *endpoint, *suffix;
     llm_deployment_t  *d;
     u_char             name[512];
@@ -1125,8 +1209,16 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 
     if (!ctx->translate) {
         if (ctx->api == LLM_API_GEMINI) {
-            ctx->upstream_body = ctx->body;
-            rc = NGX_OK;
+            /* Gemini to Gemini: the body as it came */
+            chain = NULL;
+            ll = &chain;
+
+            rc = ngx_http_llm_chain_add(r, &ll, ctx->body.data,
+                                        ctx->body.len);
+
+            if (rc == NGX_OK) {
+                rc = ngx_http_llm_set_body(r, ctx, chain);
+            }
 
         } else {
             rc = ngx_http_llm_set_model(r, ctx, model);

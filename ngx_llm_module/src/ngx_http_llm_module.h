@@ -177,7 +177,6 @@ typedef struct {
 
     /* the current attempt, read through variables by proxy */
     ngx_str_t                     upstream_url;
-    ngx_str_t                     upstream_body;
     ngx_str_t                     anthropic_beta;
 
     /* the response */

@@ -15,7 +15,6 @@
 
 typedef enum {
     NGX_HTTP_LLM_VAR_UPSTREAM_URL = 0,
-    NGX_HTTP_LLM_VAR_UPSTREAM_BODY,
     NGX_HTTP_LLM_VAR_UPSTREAM_HOST,
     NGX_HTTP_LLM_VAR_AUTHORIZATION,
     NGX_HTTP_LLM_VAR_API_KEY,
@@ -45,9 +44,6 @@ static ngx_http_variable_t  ngx_http_llm_vars[] = {
 
     { ngx_string("llm_upstream_url"), NULL, ngx_http_llm_variable,
       NGX_HTTP_LLM_VAR_UPSTREAM_URL, NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("llm_upstream_body"), NULL, ngx_http_llm_variable,
-      NGX_HTTP_LLM_VAR_UPSTREAM_BODY, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("llm_upstream_host"), NULL, ngx_http_llm_variable,
       NGX_HTTP_LLM_VAR_UPSTREAM_HOST, NGX_HTTP_VAR_NOCACHEABLE, 0 },
@@ -209,10 +205,6 @@ ngx_http_llm_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     case NGX_HTTP_LLM_VAR_UPSTREAM_URL:
         return ngx_http_llm_variable_str(v, ctx->upstream_url.data,
                                          ctx->upstream_url.len);
-
-    case NGX_HTTP_LLM_VAR_UPSTREAM_BODY:
-        return ngx_http_llm_variable_str(v, ctx->upstream_body.data,
-                                         ctx->upstream_body.len);
 
     case NGX_HTTP_LLM_VAR_UPSTREAM_HOST:
         return ctx->dep

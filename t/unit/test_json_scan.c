@@ -110,6 +110,28 @@ UNIT_TEST(test_quote)
 }
 
 
+/* long strings are skipped 16 bytes at a time: every position matters */
+UNIT_TEST(test_long_strings)
+{
+    char             doc[128];
+    size_t           at, n;
+    llm_json_scan_t  sc;
+
+    for (at = 0; at < 40; at++) {
+        n = (size_t) snprintf(doc, sizeof(doc), "{\"model\":\"%.*s%s%.*s\"}",
+                              (int) at, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+                              "\\\"", 40 - (int) at,
+                              "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy");
+        CHECK(llm_json_scan(doc, n, &sc) == 0);
+        CHECK(sc.model.value_end == n - 1);
+
+        /* a raw control character anywhere in a string is invalid */
+        doc[10 + at] = '\t';
+        CHECK(llm_json_scan(doc, n, &sc) == -1);
+    }
+}
+
+
 UNIT_MAIN(test_valid_documents, test_invalid_documents,
           test_deep_nesting_is_bounded, test_member_spans,
-          test_string_decoding, test_quote)
+          test_string_decoding, test_quote, test_long_strings)

@@ -5,6 +5,10 @@
 
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "llm_json_scan.h"
 
 
@@ -43,6 +47,52 @@ llm_hex(int c)
 }
 
 
+/*
+ * Skips the plain bytes of a string (anything but '"', '\\' and control
+ * characters), 16 at a time where SSE2 is there: request bodies are mostly
+ * long strings (prompts, tool descriptions).
+ */
+
+static size_t
+llm_skip_plain(const char *p, size_t pos, size_t len)
+{
+#if defined(__SSE2__)
+    int      mask;
+    __m128i  v, m;
+
+    const __m128i  quote = _mm_set1_epi8('"');
+    const __m128i  bslash = _mm_set1_epi8('\\');
+    const __m128i  ctl = _mm_set1_epi8(0x1f);
+
+    while (len - pos >= 16) {
+        v = _mm_loadu_si128((const __m128i *) (p + pos));
+        m = _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash));
+        /* unsigned v <= 0x1f */
+        m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl));
+        mask = _mm_movemask_epi8(m);
+
+        if (mask) {
+            return pos + (size_t) __builtin_ctz((unsigned) mask);
+        }
+
+        pos += 16;
+    }
+#endif
+
+    while (pos < len) {
+        unsigned char  c = (unsigned char) p[pos];
+
+        if (c == '"' || c == '\\' || c < 0x20) {
+            break;
+        }
+
+        pos++;
+    }
+
+    return pos;
+}
+
+
 static int
 llm_scan_string(llm_scanner_t *s)
 {
@@ -51,6 +101,12 @@ llm_scan_string(llm_scanner_t *s)
     s->pos++;                                   /* opening quote */
 
     while (s->pos < s->len) {
+        s->pos = llm_skip_plain(s->p, s->pos, s->len);
+
+        if (s->pos >= s->len) {
+            break;
+        }
+
         c = (unsigned char) s->p[s->pos++];
 
         if (c == '"') {
@@ -79,7 +135,9 @@ llm_scan_string(llm_scanner_t *s)
 
                 s->pos += 4;
 
-            } else if (strchr("\"\\/bfnrt", c) == NULL || c == '\0') {
+            } else if (c != '"' && c != '\\' && c != '/' && c != 'b'
+                       && c != 'f' && c != 'n' && c != 'r' && c != 't')
+            {
                 return -1;
             }
         }
