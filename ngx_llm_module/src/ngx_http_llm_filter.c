@@ -23,6 +23,10 @@
 static ngx_int_t ngx_http_llm_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_llm_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
+static ngx_int_t ngx_http_llm_release_header(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx, size_t len);
+static void ngx_http_llm_whole_usage(ngx_http_llm_ctx_t *ctx,
+    const char *data, size_t len);
 
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
@@ -166,9 +170,19 @@ ngx_http_llm_header_filter(ngx_http_request_t *r)
     if (ctx->buffer_whole && r->headers_out.content_length_n > 0
         && r->headers_out.content_length_n <= NGX_HTTP_LLM_MAX_WHOLE)
     {
-        /* one allocation for the whole answer */
-        (void) llm_buf_reserve(&ctx->resp,
-                               (size_t) r->headers_out.content_length_n);
+        if (ctx->translate) {
+            /* one allocation for the whole answer */
+            (void) llm_buf_reserve(&ctx->resp,
+                                   (size_t) r->headers_out.content_length_n);
+
+        } else {
+            /* forwarded as is: collected into what is then sent */
+            ctx->whole = ngx_create_temp_buf(r->pool,
+                                  (size_t) r->headers_out.content_length_n);
+            if (ctx->whole == NULL) {
+                return NGX_ERROR;
+            }
+        }
     }
 
     if (ctx->resp_status == NGX_HTTP_OK && !ctx->stream) {
@@ -198,9 +212,7 @@ ngx_http_llm_has_usage(const char *data, size_t len)
     p = (u_char *) data;
     last = p + len;
 
-    while ((p = ngx_strlcasestrn(p, last, (u_char *) "\"usage", 6 - 1))
-           != NULL)
-    {
+    while ((p = memmem(p, last - p, "\"usage", 6)) != NULL) {
         p += 6;
 
         /* "usage" or "usageMetadata", then ':' and an object */
@@ -336,22 +348,21 @@ ngx_http_llm_send_out(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
  */
 
 static void
-ngx_http_llm_whole_usage(ngx_http_llm_ctx_t *ctx)
+ngx_http_llm_whole_usage(ngx_http_llm_ctx_t *ctx, const char *data,
+    size_t len)
 {
     llm_buf_t           doc = LLM_BUF_INIT;
     llm_json_scan_t     scan;
     llm_json_member_t  *m;
 
-    if (llm_json_scan(ctx->resp.data, ctx->resp.len, &scan) != 0
-        || !scan.usage.present)
-    {
+    if (llm_json_scan(data, len, &scan) != 0 || !scan.usage.present) {
         return;
     }
 
     m = &scan.usage;
 
     if (llm_buf_append(&doc, "{", 1) == 0
-        && llm_buf_append(&doc, ctx->resp.data + m->key_start,
+        && llm_buf_append(&doc, data + m->key_start,
                           m->value_end - m->key_start) == 0
         && llm_buf_append(&doc, "}", 1) == 0)
     {
@@ -404,7 +415,7 @@ ngx_http_llm_translate_whole(ngx_http_llm_ctx_t *ctx, llm_buf_t *out)
     llm_xlate_opts_t  o;
 
     if (!ctx->translate) {
-        ngx_http_llm_whole_usage(ctx);
+        ngx_http_llm_whole_usage(ctx, ctx->resp.data, ctx->resp.len);
 
         /* forwarded as it came: hand the collected bytes over */
         llm_buf_free(out);
@@ -437,6 +448,88 @@ ngx_http_llm_translate_whole(ngx_http_llm_ctx_t *ctx, llm_buf_t *out)
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * A forwarded answer of known length, collected in one pool buffer and
+ * sent from it once complete, after the held header.  Nothing has reached
+ * the client yet if the provider breaks off: the client gets a 502 in its
+ * format instead of half a document.
+ */
+
+static ngx_int_t
+ngx_http_llm_collect_whole(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
+    ngx_chain_t *in, ngx_uint_t last, ngx_uint_t broken)
+{
+    size_t        len;
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    llm_buf_t     err = LLM_BUF_INIT;
+    ngx_chain_t  *cl, out;
+
+    b = ctx->whole;
+
+    for (cl = in; cl; cl = cl->next) {
+        len = ngx_buf_size(cl->buf);
+
+        if (len && ngx_buf_in_memory(cl->buf)) {
+            if (len > (size_t) (b->end - b->last)) {
+                /* more than its Content-Length: not a sane answer */
+                broken = 1;
+                break;
+            }
+
+            b->last = ngx_cpymem(b->last, cl->buf->pos, len);
+        }
+
+        cl->buf->pos = cl->buf->last;
+    }
+
+    if (!last && !broken) {
+        return NGX_OK;
+    }
+
+    ctx->hold_header = 0;
+    ctx->stream_done = 1;
+
+    if (broken || b->last != b->end) {
+        ctx->failed_mid_stream = 1;
+
+        llm_error_body(ctx->api, NGX_HTTP_BAD_GATEWAY, NULL,
+                       "the provider's answer broke off before it completed",
+                       NULL, &err);
+
+        r->headers_out.status = NGX_HTTP_BAD_GATEWAY;
+        r->headers_out.status_line.len = 0;
+
+        b->pos = b->start;
+        b->last = b->start;
+
+        if (err.data && err.len <= (size_t) (b->end - b->start)) {
+            b->last = ngx_cpymem(b->start, err.data, err.len);
+        }
+
+        llm_buf_free(&err);
+
+    } else {
+        ngx_http_llm_whole_usage(ctx, (char *) b->pos, b->last - b->pos);
+    }
+
+    rc = ngx_http_llm_release_header(r, ctx, b->last - b->pos);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b->last_buf = 1;
+    b->last_in_chain = 1;
+    b->flush = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_next_body_filter(r, &out);
 }
 
 
@@ -476,6 +569,10 @@ ngx_http_llm_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
               && r->upstream->peer.connection == NULL
               && (ctx->xlate || ctx->sse_passthrough || ctx->buffer_whole)
               && !ctx->stream_done && !ctx->failed_mid_stream);
+
+    if (ctx->whole) {
+        return ngx_http_llm_collect_whole(r, ctx, in, last, broken);
+    }
 
     if (ctx->xlate || ctx->buffer_whole) {
 

@@ -184,7 +184,8 @@ typedef struct {
     size_t                        resp_bytes;
     llm_sse_parser_t              sse;
     llm_stream_xlate_t           *xlate;
-    llm_buf_t                     resp;            /* whole or tail */
+    llm_buf_t                     resp;            /* a whole answer */
+    ngx_buf_t                    *whole;           /* ... of known length */
     llm_usage_t                   usage;
     ngx_chain_t                  *free;
     ngx_chain_t                  *busy;
