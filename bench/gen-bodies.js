@@ -116,6 +116,41 @@ function agentRequest(seed, target, model, stream) {
   return body;
 }
 
+// The same conversation as Claude Code sends it: Anthropic Messages format
+// (system string, tools with input_schema, tool_use / tool_result blocks).
+function anthropicRequest(seed, target, model) {
+  const oa = agentRequest(seed, target, model, false);
+  const body = {
+    model,
+    max_tokens: oa.max_tokens,
+    system: oa.messages[0].content,
+    tools: oa.tools.map((t) => ({
+      name: t.function.name,
+      description: t.function.description,
+      input_schema: t.function.parameters,
+    })),
+    messages: [],
+  };
+  for (const m of oa.messages.slice(1)) {
+    if (m.role === 'user') {
+      body.messages.push({ role: 'user', content: m.content });
+    } else if (m.role === 'assistant') {
+      body.messages.push({
+        role: 'assistant',
+        content: [{ type: 'text', text: m.content }].concat(m.tool_calls.map((c) => ({
+          type: 'tool_use', id: c.id, name: c.function.name, input: JSON.parse(c.function.arguments),
+        }))),
+      });
+    } else {
+      body.messages.push({
+        role: 'user',
+        content: [{ type: 'tool_result', tool_use_id: m.tool_call_id, content: m.content }],
+      });
+    }
+  }
+  return body;
+}
+
 const BODIES = {
   chat_small: () => ({
     model: 'bench-json',
@@ -137,6 +172,15 @@ const BODIES = {
     stream: true,
   }),
   chat_80k: () => agentRequest(42, 80 * 1024, 'bench-json', false),
+  messages_80k: () => anthropicRequest(42, 80 * 1024, 'bench-json'),
+  chat_failover: () => ({
+    model: 'bench-failover',
+    messages: [
+      { role: 'system', content: 'You are a helpful assistant.' },
+      { role: 'user', content: 'Write a haiku about load balancers.' },
+    ],
+    max_tokens: 64,
+  }),
 };
 
 function main() {

@@ -20,7 +20,7 @@
 # $MOCK_BASE is http://127.0.0.1:<mock port>.  Without it the gateway gets
 # one openai/ deployment: SC_MODEL -> $MOCK_BASE/$SC_ROUTE/v1.
 
-BENCH_SCENARIO_LIST=(chat_small chat_stream chat_80k)
+BENCH_SCENARIO_LIST=(chat_small chat_stream chat_80k messages_80k failover)
 
 scenario_defaults() {
     SC_TITLE=$1 SC_BODY=$1 SC_MODEL=bench-json SC_ROUTE=json
@@ -49,4 +49,41 @@ scenario_chat_stream() {
 
 scenario_chat_80k() {
     SC_TITLE="chat, 80 KB agent body (24 tools), JSON response"
+}
+
+# Claude Code's request shape: Anthropic Messages in, translated to the
+# OpenAI-format provider and back.  Plain nginx cannot do this, so only (c)
+# runs; compare its cost with chat_80k (c), the same conversation forwarded.
+scenario_messages_80k() {
+    SC_TITLE="Anthropic ingress -> OpenAI provider, 80 KB (translated)"
+    SC_GATEWAY_PATH=/v1/messages
+    SC_EXPECT='"type":"message".*"usage":\{'
+    SC_TARGETS="c"
+}
+
+# Every request fails over: the order-1 deployment answers 500 and never
+# cools down (cooldown_time: 0), so each request costs a failed attempt,
+# an internal redirect to @llm_retry and the attempt that succeeds.
+scenario_failover() {
+    SC_TITLE="failover: every request retried (500, then the next deployment)"
+    SC_BODY=chat_failover SC_MODEL=bench-failover
+    SC_TARGETS="c"
+}
+
+scenario_failover_models() {
+    cat <<EOF
+  - model_name: bench-failover
+    litellm_params:
+      model: openai/gpt-4o-mini
+      api_base: $MOCK_BASE/fail500/v1
+      api_key: os.environ/BENCH_UPSTREAM_KEY
+      order: 1
+      cooldown_time: 0
+  - model_name: bench-failover
+    litellm_params:
+      model: openai/gpt-4o-mini
+      api_base: $MOCK_BASE/json/v1
+      api_key: os.environ/BENCH_UPSTREAM_KEY
+      order: 2
+EOF
 }

@@ -251,8 +251,7 @@ ngx_http_llm_sse_event(void *arg, const char *event, size_t event_len,
     }
 
     if (ngx_http_llm_has_usage(data, data_len)) {
-        (void) llm_usage_from_json(ctx->dep->dep->api, data, data_len,
-                                   &ctx->usage);
+        ngx_http_llm_whole_usage(ctx, data, data_len);
     }
 
     return 0;
@@ -343,8 +342,8 @@ ngx_http_llm_send_out(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
 
 
 /*
- * Usage of a forwarded answer: one validating scan finds the top-level
- * usage member, and only that small object is parsed.
+ * Usage of a forwarded answer or stream event: one validating scan finds
+ * the top-level usage member, and only that small object is parsed.
  */
 
 static void

@@ -17,6 +17,28 @@ static const llm_resp_write_fn  llm_resp_writers[LLM_API_COUNT] = {
     llm_resp_write_openai, llm_resp_write_anthropic, llm_resp_write_gemini
 };
 
+/* whether a tool call carries a name shortened for an OpenAI provider */
+static int
+llm_resp_has_short_name(json_t *ir)
+{
+    size_t       i;
+    json_t      *p;
+    const char  *t, *name;
+
+    json_array_foreach(json_object_get(ir, "content"), i, p) {
+        t = llm_xl_str(p, "type");
+        name = llm_xl_str(p, "name");
+
+        if (t && strcmp(t, "tool_call") == 0 && name
+            && llm_xl_tool_name_is_short(name))
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
 int
 llm_xlate_response(llm_api_t from, llm_api_t to, const char *in, size_t len,
                    const llm_xlate_opts_t *o, llm_buf_t *out, llm_usage_t *usage)
@@ -57,7 +79,10 @@ llm_xlate_response(llm_api_t from, llm_api_t to, const char *in, size_t len,
     if (usage) {
         *usage = u;
     }
-    if (from == LLM_API_OPENAI && to != LLM_API_OPENAI) {
+    if (from == LLM_API_OPENAI && to != LLM_API_OPENAI
+        && llm_resp_has_short_name(ir))
+    {
+        /* the client's request is parsed again only when a name needs it */
         tools = llm_xl_client_tools(to, o->client_request,
                                     o->client_request_len);
     }

@@ -66,19 +66,28 @@ llm_xl_str(const json_t *obj, const char *key)
     return json_string_value(json_object_get(obj, key));
 }
 
+static int
+llm_xl_dump_cb(const char *buffer, size_t size, void *data)
+{
+    return llm_buf_append(data, buffer, size);
+}
+
+/* One serialization pass straight into the buffer (a sizing pass first
+   would double the cost of large bodies). */
 int
 llm_xl_dump(const json_t *j, llm_buf_t *out)
 {
-    size_t  n = json_dumpb(j, NULL, 0, LLM_XL_DUMP_FLAGS);
+    size_t  len = out->len;
 
-    if (n == 0 || llm_buf_reserve(out, n) != 0) {
+    if (json_dump_callback(j, llm_xl_dump_cb, out, LLM_XL_DUMP_FLAGS) != 0) {
+        out->len = len;
         return -1;
     }
-    if (json_dumpb(j, out->data + out->len, n, LLM_XL_DUMP_FLAGS) != n) {
-        return -1;
+
+    if (out->data != NULL) {
+        out->data[out->len] = '\0';
     }
-    out->len += n;
-    out->data[out->len] = '\0';
+
     return 0;
 }
 
