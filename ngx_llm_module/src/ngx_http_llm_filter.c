@@ -341,35 +341,13 @@ ngx_http_llm_send_out(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
 }
 
 
-/*
- * Usage of a forwarded answer or stream event: one validating scan finds
- * the top-level usage member, and only that small object is parsed.
- */
+/* Usage of a forwarded answer or stream event, read from its text. */
 
 static void
 ngx_http_llm_whole_usage(ngx_http_llm_ctx_t *ctx, const char *data,
     size_t len)
 {
-    llm_buf_t           doc = LLM_BUF_INIT;
-    llm_json_scan_t     scan;
-    llm_json_member_t  *m;
-
-    if (llm_json_scan(data, len, &scan) != 0 || !scan.usage.present) {
-        return;
-    }
-
-    m = &scan.usage;
-
-    if (llm_buf_append(&doc, "{", 1) == 0
-        && llm_buf_append(&doc, data + m->key_start,
-                          m->value_end - m->key_start) == 0
-        && llm_buf_append(&doc, "}", 1) == 0)
-    {
-        (void) llm_usage_from_json(ctx->dep->dep->api, doc.data, doc.len,
-                                   &ctx->usage);
-    }
-
-    llm_buf_free(&doc);
+    (void) llm_usage_from_json(ctx->dep->dep->api, data, len, &ctx->usage);
 }
 
 

@@ -321,6 +321,7 @@ llm_member_slot(llm_json_scan_t *out, const char *key, size_t len)
         { "max_tokens", offsetof(llm_json_scan_t, max_tokens) },
         { "usage", offsetof(llm_json_scan_t, usage) },
         { "usageMetadata", offsetof(llm_json_scan_t, usage) },
+        { "message", offsetof(llm_json_scan_t, message) },
     };
 
     size_t  i;

@@ -25,6 +25,7 @@ typedef struct {
     llm_json_member_t  stream_options;
     llm_json_member_t  max_tokens;
     llm_json_member_t  usage;          /* "usage" or Gemini's "usageMetadata" */
+    llm_json_member_t  message;        /* Anthropic's message_start */
     size_t             object_start;   /* offset of the top-level '{' */
     size_t             object_end;     /* offset of the closing '}' */
     size_t             members;        /* number of top-level members */

@@ -3,15 +3,96 @@
  * meaning, see llm_xlate.h) and writing it back in each format's shape.
  */
 
+#define _GNU_SOURCE                     /* memmem() */
+
+#include <stdio.h>
 #include <string.h>
 
 #include "llm_xlate_int.h"
+#include "llm_json_scan.h"
 
 /* overwrite *dst with an integer member when the document has one */
+/*
+ * The usage object is read either from a parsed tree (translation has
+ * one) or straight from the text (forwarded answers and stream events:
+ * parsing them into a tree only for a few integers would cost more than
+ * the rest of their handling).  Both go through llm_usage_int(), so the
+ * mapping below exists once.
+ */
+typedef struct {
+    const json_t  *obj;             /* the usage object, or NULL */
+    const char    *text;            /* ... else its JSON text */
+    size_t         len;
+} llm_usage_src_t;
+
+
+/* `"key": <integer>` anywhere in the object text; usage keys are unique */
 static int
-llm_usage_int(const json_t *obj, const char *key, long long *dst)
+llm_usage_text_int(const char *p, size_t len, const char *key,
+    long long *dst)
 {
-    json_t  *v = json_object_get(obj, key);
+    char         pat[64];
+    size_t       n;
+    long long    v;
+    const char  *q, *end;
+    int          neg;
+
+    n = (size_t) snprintf(pat, sizeof(pat), "\"%s\"", key);
+    end = p + len;
+
+    for (q = p; (q = memmem(q, (size_t) (end - q), pat, n)) != NULL; q++) {
+        const char  *c = q + n;
+
+        while (c < end && (*c == ' ' || *c == '\t' || *c == '\n'
+                           || *c == '\r'))
+        {
+            c++;
+        }
+
+        if (c >= end || *c != ':') {
+            continue;               /* a string value equal to the key */
+        }
+
+        for (c++; c < end && (*c == ' ' || *c == '\t' || *c == '\n'
+                              || *c == '\r'); c++)
+        {
+            /* void */
+        }
+
+        neg = (c < end && *c == '-');
+        c += neg;
+
+        if (c >= end || *c < '0' || *c > '9') {
+            return 0;               /* null, a float, a string */
+        }
+
+        for (v = 0; c < end && *c >= '0' && *c <= '9'; c++) {
+            v = v * 10 + (*c - '0');
+        }
+
+        if (c < end && (*c == '.' || *c == 'e' || *c == 'E')) {
+            return 0;
+        }
+
+        *dst = neg ? -v : v;
+        return 1;
+    }
+
+    return 0;
+}
+
+
+static int
+llm_usage_int(const llm_usage_src_t *s, const char *sub, const char *key,
+    long long *dst)
+{
+    json_t  *v;
+
+    if (s->obj == NULL) {
+        return llm_usage_text_int(s->text, s->len, key, dst);
+    }
+
+    v = json_object_get(sub ? json_object_get(s->obj, sub) : s->obj, key);
 
     if (!json_is_integer(v)) {
         return 0;
@@ -21,35 +102,31 @@ llm_usage_int(const json_t *obj, const char *key, long long *dst)
 }
 
 static int
-llm_usage_read_openai(const json_t *us, llm_usage_t *u)
+llm_usage_read_openai(const llm_usage_src_t *us, llm_usage_t *u)
 {
     int  got = 0;
 
-    got |= llm_usage_int(us, "prompt_tokens", &u->prompt_tokens);
-    got |= llm_usage_int(us, "completion_tokens", &u->completion_tokens);
-    if (!llm_usage_int(us, "total_tokens", &u->total_tokens) && got) {
+    got |= llm_usage_int(us, NULL, "prompt_tokens", &u->prompt_tokens);
+    got |= llm_usage_int(us, NULL, "completion_tokens", &u->completion_tokens);
+    if (!llm_usage_int(us, NULL, "total_tokens", &u->total_tokens) && got) {
         u->total_tokens = u->prompt_tokens + u->completion_tokens;
     }
-    llm_usage_int(json_object_get(us, "prompt_tokens_details"),
-                  "cached_tokens", &u->cache_read_tokens);
+    llm_usage_int(us, "prompt_tokens_details", "cached_tokens",
+                  &u->cache_read_tokens);
     /* DeepSeek reports its cache hits beside the OpenAI fields */
-    llm_usage_int(us, "prompt_cache_hit_tokens", &u->cache_read_tokens);
+    llm_usage_int(us, NULL, "prompt_cache_hit_tokens", &u->cache_read_tokens);
     /* OpenRouter / LiteLLM-style passthrough of Anthropic cache writes */
-    llm_usage_int(us, "cache_creation_input_tokens", &u->cache_creation_tokens);
-    llm_usage_int(json_object_get(us, "prompt_tokens_details"),
-                  "cache_write_tokens", &u->cache_creation_tokens);
-    llm_usage_int(json_object_get(us, "completion_tokens_details"),
-                  "reasoning_tokens", &u->reasoning_tokens);
+    llm_usage_int(us, NULL, "cache_creation_input_tokens",
+                  &u->cache_creation_tokens);
+    llm_usage_int(us, "prompt_tokens_details", "cache_write_tokens",
+                  &u->cache_creation_tokens);
+    llm_usage_int(us, "completion_tokens_details", "reasoning_tokens",
+                  &u->reasoning_tokens);
     return got;
 }
 
-/*
- * Anthropic splits input into uncached input_tokens and the two cache
- * counts; message_delta may repeat any subset of them.  Rebuild the total
- * from the three parts, keeping earlier values for the parts not repeated.
- */
 static int
-llm_usage_read_anthropic(const json_t *us, llm_usage_t *u)
+llm_usage_read_anthropic(const llm_usage_src_t *us, llm_usage_t *u)
 {
     long long  input = u->prompt_tokens - u->cache_read_tokens
                        - u->cache_creation_tokens;
@@ -58,11 +135,12 @@ llm_usage_read_anthropic(const json_t *us, llm_usage_t *u)
     if (input < 0) {
         input = 0;
     }
-    got |= llm_usage_int(us, "input_tokens", &input);
-    got |= llm_usage_int(us, "cache_read_input_tokens", &u->cache_read_tokens);
-    got |= llm_usage_int(us, "cache_creation_input_tokens",
+    got |= llm_usage_int(us, NULL, "input_tokens", &input);
+    got |= llm_usage_int(us, NULL, "cache_read_input_tokens",
+                         &u->cache_read_tokens);
+    got |= llm_usage_int(us, NULL, "cache_creation_input_tokens",
                          &u->cache_creation_tokens);
-    got |= llm_usage_int(us, "output_tokens", &u->completion_tokens);
+    got |= llm_usage_int(us, NULL, "output_tokens", &u->completion_tokens);
     if (got) {
         u->prompt_tokens = input + u->cache_read_tokens
                            + u->cache_creation_tokens;
@@ -72,15 +150,15 @@ llm_usage_read_anthropic(const json_t *us, llm_usage_t *u)
 }
 
 static int
-llm_usage_read_gemini(const json_t *us, llm_usage_t *u)
+llm_usage_read_gemini(const llm_usage_src_t *us, llm_usage_t *u)
 {
     long long  prompt = 0, tool_prompt = 0, cand = 0, thoughts = 0;
     int        got;
 
-    got = llm_usage_int(us, "promptTokenCount", &prompt);
-    llm_usage_int(us, "toolUsePromptTokenCount", &tool_prompt);
-    got |= llm_usage_int(us, "candidatesTokenCount", &cand);
-    llm_usage_int(us, "thoughtsTokenCount", &thoughts);
+    got = llm_usage_int(us, NULL, "promptTokenCount", &prompt);
+    llm_usage_int(us, NULL, "toolUsePromptTokenCount", &tool_prompt);
+    got |= llm_usage_int(us, NULL, "candidatesTokenCount", &cand);
+    llm_usage_int(us, NULL, "thoughtsTokenCount", &thoughts);
     if (!got) {
         return 0;
     }
@@ -89,34 +167,27 @@ llm_usage_read_gemini(const json_t *us, llm_usage_t *u)
     u->completion_tokens = cand + thoughts;
     u->reasoning_tokens = thoughts;
     u->cache_read_tokens = 0;
-    llm_usage_int(us, "cachedContentTokenCount", &u->cache_read_tokens);
-    if (!llm_usage_int(us, "totalTokenCount", &u->total_tokens)) {
+    llm_usage_int(us, NULL, "cachedContentTokenCount", &u->cache_read_tokens);
+    if (!llm_usage_int(us, NULL, "totalTokenCount", &u->total_tokens)) {
         u->total_tokens = u->prompt_tokens + u->completion_tokens;
     }
     return 1;
 }
 
-int
-llm_usage_read(llm_api_t api, const json_t *doc, llm_usage_t *u)
+static int
+llm_usage_apply(llm_api_t api, const llm_usage_src_t *us, llm_usage_t *u)
 {
-    const json_t  *us;
-    int            got = 0;
+    int  got = 0;
 
     switch (api) {
     case LLM_API_OPENAI:
-        us = json_object_get(doc, "usage");
-        got = json_is_object(us) && llm_usage_read_openai(us, u);
+        got = llm_usage_read_openai(us, u);
         break;
     case LLM_API_ANTHROPIC:
-        us = json_object_get(doc, "usage");
-        if (!json_is_object(us)) {
-            us = json_object_get(json_object_get(doc, "message"), "usage");
-        }
-        got = json_is_object(us) && llm_usage_read_anthropic(us, u);
+        got = llm_usage_read_anthropic(us, u);
         break;
     case LLM_API_GEMINI:
-        us = json_object_get(doc, "usageMetadata");
-        got = json_is_object(us) && llm_usage_read_gemini(us, u);
+        got = llm_usage_read_gemini(us, u);
         break;
     }
     if (got) {
@@ -126,17 +197,62 @@ llm_usage_read(llm_api_t api, const json_t *doc, llm_usage_t *u)
 }
 
 int
+llm_usage_read(llm_api_t api, const json_t *doc, llm_usage_t *u)
+{
+    const json_t     *obj;
+    llm_usage_src_t   us;
+
+    if (api == LLM_API_GEMINI) {
+        obj = json_object_get(doc, "usageMetadata");
+    } else {
+        obj = json_object_get(doc, "usage");
+        if (api == LLM_API_ANTHROPIC && !json_is_object(obj)) {
+            obj = json_object_get(json_object_get(doc, "message"), "usage");
+        }
+    }
+    if (!json_is_object(obj)) {
+        return 0;
+    }
+    us.obj = obj;
+    us.text = NULL;
+    us.len = 0;
+    return llm_usage_apply(api, &us, u);
+}
+
+/*
+ * From the text: one validating scan finds the top-level usage member
+ * (Anthropic's message_start has it inside "message"); only that object's
+ * text is then searched.  No tree is built.
+ */
+int
 llm_usage_from_json(llm_api_t api, const char *in, size_t len, llm_usage_t *u)
 {
-    json_t  *doc = json_loadb(in, len, LLM_XL_LOAD_FLAGS, NULL);
-    int      rc;
+    llm_json_scan_t     scan, inner;
+    llm_json_member_t  *m;
+    llm_usage_src_t     us;
+    const char         *base;
 
-    if (doc == NULL) {
+    if (llm_json_scan(in, len, &scan) != 0) {
         return -1;
     }
-    rc = llm_usage_read(api, doc, u);
-    json_decref(doc);
-    return rc;
+    m = &scan.usage;
+    base = in;
+    if (!m->present && api == LLM_API_ANTHROPIC && scan.message.present) {
+        base = in + scan.message.value_start;
+        if (llm_json_scan(base, scan.message.value_end
+                                - scan.message.value_start, &inner) != 0)
+        {
+            return 0;
+        }
+        m = &inner.usage;
+    }
+    if (!m->present || base[m->value_start] != '{') {
+        return 0;
+    }
+    us.obj = NULL;
+    us.text = base + m->value_start;
+    us.len = m->value_end - m->value_start;
+    return llm_usage_apply(api, &us, u);
 }
 
 json_t *
