@@ -73,6 +73,7 @@ static ngx_int_t ngx_http_llm_match_route(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
 static ngx_table_elt_t *ngx_http_llm_find_header(ngx_http_request_t *r,
     const char *name);
+static ngx_int_t ngx_http_llm_hide_query_key(ngx_http_request_t *r);
 static ngx_int_t ngx_http_llm_authenticate(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx, ngx_uint_t master_only);
 static ngx_int_t ngx_http_llm_refuse(ngx_http_request_t *r,
@@ -171,7 +172,12 @@ ngx_http_llm_access_handler(ngx_http_request_t *r)
 
         rc = ngx_http_llm_authenticate(r, ctx, 1);
 
-        return rc == NGX_OK ? NGX_DECLINED : ngx_http_llm_finish(r, ctx, rc);
+        if (rc != NGX_OK) {
+            return ngx_http_llm_finish(r, ctx, rc);
+        }
+
+        return ngx_http_llm_hide_query_key(r) == NGX_OK
+               ? NGX_DECLINED : NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     rc = ngx_http_llm_match_route(r, ctx);
@@ -443,6 +449,50 @@ ngx_http_llm_mask_query_key(ngx_http_request_t *r, ngx_str_t *key)
     ngx_memset(key->data, '*', key->len);
 
     key->data = copy;
+}
+
+
+/*
+ * /key/info?key=sk-... names a virtual key in the query.  proxy_pass gets
+ * its own copy of the URI; the bytes in the request buffer, which the
+ * request line in every log line shows, are overwritten.
+ */
+
+static ngx_int_t
+ngx_http_llm_hide_query_key(ngx_http_request_t *r)
+{
+    u_char     *copy;
+    ngx_str_t   key;
+    size_t      off;
+
+    if (ngx_http_arg(r, (u_char *) "key", 3, &key) != NGX_OK
+        || key.len == 0 || !r->valid_unparsed_uri
+        || key.data < r->unparsed_uri.data
+        || key.data + key.len > r->unparsed_uri.data + r->unparsed_uri.len)
+    {
+        return NGX_OK;
+    }
+
+    copy = ngx_pnalloc(r->pool, r->unparsed_uri.len);
+    if (copy == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(copy, r->unparsed_uri.data, r->unparsed_uri.len);
+
+    off = r->args.data - r->unparsed_uri.data;
+
+    if (r->args.data >= r->unparsed_uri.data
+        && off + r->args.len <= r->unparsed_uri.len)
+    {
+        r->args.data = copy + off;
+    }
+
+    ngx_memset(key.data, '*', key.len);
+
+    r->unparsed_uri.data = copy;
+
+    return NGX_OK;
 }
 
 
