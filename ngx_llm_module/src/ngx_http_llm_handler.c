@@ -78,6 +78,8 @@ static ngx_int_t ngx_http_llm_authenticate(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx, ngx_uint_t master_only);
 static ngx_int_t ngx_http_llm_refuse(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx, ngx_int_t status);
+static void ngx_http_llm_set_retry_after(ngx_http_request_t *r,
+    uint64_t seconds);
 static void ngx_http_llm_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_llm_process_body(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
@@ -597,17 +599,37 @@ ngx_http_llm_authenticate(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
 }
 
 
+/* Retry-After on a 429 of ours; failing to add it only loses the hint. */
+
+static void
+ngx_http_llm_set_retry_after(ngx_http_request_t *r, uint64_t seconds)
+{
+    u_char           *p;
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    p = ngx_pnalloc(r->pool, NGX_INT64_LEN);
+
+    if (h == NULL || p == NULL) {
+        return;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Retry-After");
+    h->value.data = p;
+    h->value.len = ngx_sprintf(p, "%uL", seconds) - p;
+}
+
+
 /* A virtual key refused by admission: the reason, in the client's format. */
 
 static ngx_int_t
 ngx_http_llm_refuse(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     ngx_int_t status)
 {
-    u_char           *p;
-    const char       *what, *type;
-    llm_admit_t      *a;
-    ngx_table_elt_t  *h;
-    u_char            msg[512];
+    const char   *what, *type;
+    llm_admit_t  *a;
+    u_char        msg[512];
 
     a = &ctx->admit;
     what = a->team ? "team" : "key";
@@ -629,18 +651,8 @@ ngx_http_llm_refuse(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     case LLM_ADMIT_PARALLEL:
         type = "rate_limit_error";
 
-        h = ngx_list_push(&r->headers_out.headers);
-        p = ngx_pnalloc(r->pool, NGX_INT64_LEN);
-
-        if (h != NULL && p != NULL) {
-            h->hash = 1;
-            ngx_str_set(&h->key, "Retry-After");
-            h->value.data = p;
-            h->value.len = ngx_sprintf(p, "%uL",
-                                       a->verdict == LLM_ADMIT_PARALLEL
-                                       ? (uint64_t) 1 : a->retry_after_s)
-                           - p;
-        }
+        ngx_http_llm_set_retry_after(r, a->verdict == LLM_ADMIT_PARALLEL
+                                        ? 1 : a->retry_after_s);
 
         ngx_snprintf(msg, sizeof(msg), "Rate limit exceeded for %s %s. "
                      "Limit type: %s. Current limit: %uL, Remaining: 0.%Z",
@@ -1004,25 +1016,13 @@ ngx_http_llm_next_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
 static ngx_int_t
 ngx_http_llm_unavailable(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 {
-    u_char            *p;
-    ngx_table_elt_t   *h;
-    u_char             msg[512];
+    u_char  msg[512];
 
     switch (ctx->pick.outcome) {
 
     case LLM_ROUTER_ALL_COOLING:
     case LLM_ROUTER_ALL_SATURATED:
-        h = ngx_list_push(&r->headers_out.headers);
-        p = ngx_pnalloc(r->pool, NGX_INT64_LEN);
-
-        if (h != NULL && p != NULL) {
-            h->hash = 1;
-            ngx_str_set(&h->key, "Retry-After");
-            h->value.data = p;
-            h->value.len = ngx_sprintf(p, "%uL",
-                                       (uint64_t) ctx->pick.retry_after_s)
-                           - p;
-        }
+        ngx_http_llm_set_retry_after(r, ctx->pick.retry_after_s);
 
         ngx_snprintf(msg, sizeof(msg), "No deployments available for "
                      "model group \"%s\": %s. Try again in %uL "
