@@ -139,6 +139,19 @@ ngx_http_llm_access_handler(ngx_http_request_t *r)
             return ngx_http_llm_retry(r, ctx);
         }
 
+        if (r->err_status) {
+            /* nginx failed the request before any attempt was sent */
+            rc = r->err_status;
+            r->err_status = 0;
+
+            return ngx_http_llm_finish(r, ctx,
+                       ngx_http_llm_send_error(r, ctx, rc, NULL,
+                                  rc == NGX_HTTP_BAD_REQUEST
+                                  ? "the request could not be read"
+                                  : "the gateway could not handle the "
+                                    "request"));
+        }
+
         return ctx->status;
     }
 
@@ -1350,6 +1363,133 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 }
 
 
+/*
+ * The body of the error an intercepted upstream response started with:
+ * what was read with its header.  Returns 1 when that is all of it.
+ */
+
+static ngx_uint_t
+ngx_http_llm_upstream_body(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *body)
+{
+    u_char               *p, *last, *out;
+    size_t                size;
+    ngx_http_upstream_t  *u;
+
+    ngx_str_null(body);
+
+    u = r->upstream;
+
+    if (u == NULL || u->headers_in.status_n != status
+        || u->buffer.start == NULL)
+    {
+        return 0;
+    }
+
+    p = u->buffer.pos;
+    last = u->buffer.last;
+
+    if (!u->headers_in.chunked) {
+        body->data = p;
+        body->len = last - p;
+
+        return u->headers_in.content_length_n >= 0
+               && body->len == (size_t) u->headers_in.content_length_n;
+    }
+
+    /* chunked: "size CRLF data CRLF ... 0 CRLF CRLF", decoded into a copy */
+    out = ngx_pnalloc(r->pool, last - p);
+    if (out == NULL) {
+        return 0;
+    }
+
+    body->data = out;
+
+    for ( ;; ) {
+        size = 0;
+
+        while (p < last && ngx_hextoi(p, 1) != NGX_ERROR) {
+            size = size * 16 + ngx_hextoi(p, 1);
+            p++;
+        }
+
+        while (p < last && *p != '\n') {
+            p++;                               /* chunk extensions, CR */
+        }
+
+        if (p++ >= last) {
+            return 0;
+        }
+
+        if (size == 0) {
+            return 1;
+        }
+
+        if ((size_t) (last - p) < size) {
+            out = ngx_cpymem(out, p, last - p);
+            body->len = out - body->data;
+            return 0;
+        }
+
+        out = ngx_cpymem(out, p, size);
+        body->len = out - body->data;
+        p += size;
+
+        while (p < last && (*p == '\r' || *p == '\n')) {
+            p++;
+        }
+    }
+}
+
+
+/*
+ * A provider's 4xx for the caller: its body when it arrived whole (in the
+ * caller's format), else a message of ours with the same status.
+ */
+
+static ngx_int_t
+ngx_http_llm_provider_error(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
+    ngx_uint_t status, ngx_str_t *body)
+{
+    u_char     *p;
+    ngx_int_t   rc;
+    llm_buf_t   out = LLM_BUF_INIT;
+
+    if (body == NULL || body->len == 0) {
+        return ngx_http_llm_send_error(r, ctx, status,
+                                       "invalid_request_error",
+                                       "the provider refused the request");
+    }
+
+    ctx->self_response = 1;
+
+    if (ctx->api == ctx->dep->dep->api) {
+        ctx->answer_rc = ngx_http_llm_send_body(r, status, "application/json",
+                                                body->data, body->len);
+        return NGX_HTTP_LLM_ANSWERED;
+    }
+
+    llm_xlate_error(ctx->dep->dep->api, ctx->api, (int) status,
+                    (char *) body->data, body->len, &out);
+
+    p = out.len ? ngx_pnalloc(r->pool, out.len) : NULL;
+
+    if (p == NULL) {
+        llm_buf_free(&out);
+        return ngx_http_llm_send_error(r, ctx, status, NULL,
+                                       "the provider refused the request");
+    }
+
+    ngx_memcpy(p, out.data, out.len);
+    rc = ngx_http_llm_send_body(r, status, "application/json", p, out.len);
+    llm_buf_free(&out);
+
+    ctx->answer_rc = rc;
+
+    return NGX_HTTP_LLM_ANSWERED;
+}
+
+
 /* The provider's Retry-After in seconds, or -1. */
 
 static long
@@ -1475,7 +1615,8 @@ ngx_http_llm_retry(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     size_t               i, n, healthy;
     uint64_t             backoff;
     ngx_int_t            rc;
-    ngx_uint_t           status;
+    ngx_str_t            body;
+    ngx_uint_t           status, complete;
     const char          *type, *msg;
     llm_group_t         *g;
     llm_err_class_t      cls;
@@ -1493,8 +1634,12 @@ ngx_http_llm_retry(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     router = ctx->tables->router;
     g = ctx->group;
 
-    /* intercepted errors come without their body; 502 is a connect error */
-    cls = llm_router_classify((int) status, NULL, 0);
+    /*
+     * The provider's error body, as far as it arrived with the header (an
+     * error is small); nginx's own 502 and 504 have none.
+     */
+    complete = ngx_http_llm_upstream_body(r, status, &body);
+    cls = llm_router_classify((int) status, (char *) body.data, body.len);
     retry_after = ngx_http_llm_retry_after(r);
 
     ngx_http_llm_state_fail(ctx->in_flight, cls, g->ndeployments, router,
@@ -1507,6 +1652,17 @@ ngx_http_llm_retry(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
                   llm_err_class_name(cls));
 
     ngx_http_llm_find_fallbacks(ctx, cls);
+
+    if ((status == NGX_HTTP_BAD_REQUEST
+         || status == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE)
+        && !((cls == LLM_ERR_CONTEXT_WINDOW || cls == LLM_ERR_CONTENT_POLICY)
+             && ctx->next_fallback < ctx->nfallbacks))
+    {
+        /* the caller's own error: it comes back as the provider said it */
+        return ngx_http_llm_finish(r, ctx,
+                   ngx_http_llm_provider_error(r, ctx, status,
+                                               complete ? &body : NULL));
+    }
 
     n = g->ndeployments;
 

@@ -29,6 +29,12 @@ before(async () => {
         routed('fb-e', 'fb-e-1', bad, 'fault-status-500'),
         routed('fb-f', 'fb-f-1', bad, 'fault-status-503'),
         routed('fb-g', 'fb-g-1', bad, 'fault-status-504'),
+        // context window: the error body decides, no retry in the group
+        routed('cw', 'cw-1', bad, 'fault-context-length'),
+        routed('cw', 'cw-2', bad, 'fault-context-length'),
+        routed('cw-big', 'cw-big-1', good, 'up-cw-big'),
+        routed('cw-none', 'cw-none-1', bad, 'fault-context-length'),
+        routed('bad-req', 'bad-req-1', bad, 'fault-400'),
         // first-byte rule
         routed('sb', 'sb-break', breaker, 'fault-stream-break-2', { order: 1 }),
         routed('sb', 'sb-good', good, 'up-sb', { order: 2 }),
@@ -43,8 +49,10 @@ before(async () => {
                 allowed_fails: 1,
                 cooldown_time: 30,
                 max_fallbacks: 2,
+                context_window_fallbacks: [{ cw: ['cw-big'] }],
                 fallbacks: [
                     { 'fb-a': ['fb-claude'] },
+                    { 'bad-req': ['fb-claude'] },
                     { 'fb-d': ['fb-e', 'fb-f', 'fb-claude'] },
                     { 'fb-g': ['fb-e', 'fb-claude'] },
                 ],
@@ -172,4 +180,32 @@ test('a non-stream response cut after its headers is not retried either', async 
     assert.ok(plain.error || plain.status !== 200 || plain.json === undefined,
         `a cut JSON body must not look like a complete answer: ${plain.status} ${plain.text?.slice(0, 200)}`);
     assert.equal(byModel(good, 'up-sbj').length, goodBefore, 'no retry once the client got the headers');
+});
+
+
+test('a context-length error goes straight to context_window_fallbacks, without retrying the group', async () => {
+    const before = byModel(bad, 'fault-context-length').length;
+    const res = await chat(gw, 'cw', { content: 'a very long prompt' });
+    assert.equal(res.status, 200, describe(res));
+    assert.equal(res.servedBy, 'cw-big-1', describe(res));
+    assert.equal(res.fallbacks, 1, describe(res));
+    // one failed attempt in group cw, not two: context errors are not retried
+    assert.equal(byModel(bad, 'fault-context-length').length - before, 1);
+});
+
+test('a context-length error without a context_window entry takes the general fallbacks (default_fallbacks here)', async () => {
+    const res = await chat(gw, 'cw-none', { content: 'too long' });
+    assert.equal(res.status, 200, describe(res));
+    assert.equal(res.servedBy, 'fb-claude-1', describe(res));
+    assert.equal(res.fallbacks, 1, describe(res));
+});
+
+test('any other 400 reaches the client as the provider said it, and never falls back', async () => {
+    const before = claude.requests.length;
+    const res = await chat(gw, 'bad-req', { content: 'x' });
+    assert.equal(res.status, 400, describe(res));
+    assert.match(JSON.stringify(res.json), /Invalid value for 'temperature'/, describe(res));
+    assert.equal(res.json.error.type, 'invalid_request_error', describe(res));
+    assert.equal(res.json.error.code, null, 'the provider\'s own body, not one of ours');
+    assert.equal(claude.requests.length, before, 'a bad request never falls back');
 });
