@@ -329,6 +329,10 @@ compile_setting(cfg_ctx_t *ctx, const char *key, yaml_node_t *v,
     if (strcmp(key, "cooldown_time") == 0) {
         return setting_duration(ctx, v, path, settings, "cooldown_time_ms");
     }
+    if (strcmp(key, "retry_after") == 0) {
+        /* the floor of every backoff before a retry */
+        return setting_duration(ctx, v, path, settings, "retry_after_ms");
+    }
     if (strcmp(key, "drop_params") == 0
         || strcmp(key, "enable_pre_call_checks") == 0
         || strcmp(key, "disable_cooldowns") == 0)
