@@ -101,6 +101,17 @@ main(int argc, char **argv)
     memset(&opts, 0, sizeof(opts));
     opts.resolve_interval = 30;
 
+    /* the environment sets the default, so llmctl need not pass it */
+    if (getenv("LLM_RESOLVE_INTERVAL") != NULL) {
+        opts.resolve_interval = (int) strtol(getenv("LLM_RESOLVE_INTERVAL"),
+                                             &end, 10);
+        if (*end != '\0' || opts.resolve_interval < 1) {
+            fprintf(stderr, "controld: LLM_RESOLVE_INTERVAL: expected a "
+                    "positive number of seconds\n");
+            return 1;
+        }
+    }
+
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_CONFIG:   opts.config = optarg; break;

@@ -146,7 +146,9 @@ export class MockProvider {
         this.server.keepAliveTimeout = 120000;
         this.server.headersTimeout = 125000;
         this.server.requestTimeout = 0;
+        this.connections = 0;
         const track = (sock) => {
+            this.connections++;
             this.sockets.add(sock);
             sock.on('close', () => this.sockets.delete(sock));
         };
@@ -154,12 +156,12 @@ export class MockProvider {
         if (this.options.tls) this.server.on('connection', track);
         await new Promise((resolve, reject) => {
             this.server.once('error', reject);
-            this.server.listen(this.port, '127.0.0.1', resolve);
+            this.server.listen(this.port, this.options.host || '127.0.0.1', resolve);
         });
         // A mock must never keep a test process alive on its own (node 20's
         // runner waits for the event loop to drain after the last test).
         this.server.unref();
-        const host = this.options.tls ? 'localhost' : '127.0.0.1';
+        const host = this.options.tls ? 'localhost' : (this.options.host || '127.0.0.1');
         this.url = `${this.options.tls ? 'https' : 'http'}://${host}:${this.port}`;
         onExit(() => { for (const s of this.sockets) s.destroy(); });
         return this;
@@ -250,7 +252,7 @@ export class MockProvider {
     }
 }
 
-/** Start a mock provider.  options: {apiKey, tls: {cert, key}, reply, chunkDelayMs, port}. */
+/** Start a mock provider.  options: {apiKey, tls: {cert, key}, reply, chunkDelayMs, port, host (a loopback address)}. */
 export async function startMockProvider(options = {}) {
     return new MockProvider(options).start();
 }

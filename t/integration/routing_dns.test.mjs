@@ -1,0 +1,111 @@
+// Provider host names are re-resolved while the gateway runs: controld
+// resolves them (the module never does) and publishes changed answers, so
+// a provider that moves is followed without any reload.
+//
+// The gateway runs in its own mount namespace with a hosts file of the
+// test's bind-mounted over /etc/hosts (root and util-linux's unshare, as in
+// CI); "provider.test" first points at 127.0.0.2, then at 127.0.0.3, where
+// two mock providers listen on the same port.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ngx-llm-dns-'));
+const hosts = path.join(dir, 'hosts');
+const wrapper = path.join(dir, 'llmctl');
+const realLlmctl = process.env.LLMCTL
+    || path.resolve(import.meta.dirname, '../../build/llmctl');
+
+fs.writeFileSync(hosts, '127.0.0.1 localhost\n127.0.0.2 provider.test\n');
+fs.writeFileSync(wrapper, `#!/bin/sh
+exec unshare --mount --propagation private sh -c \\
+  'mount --bind "$0" /etc/hosts && exec "$@"' "${hosts}" "${realLlmctl}" "$@"
+`, { mode: 0o755 });
+
+process.env.LLMCTL = wrapper;
+process.env.LLM_RESOLVE_INTERVAL = '1';
+
+const { closeAll, startGateway, makeSecret, startMockProvider, waitFor } =
+    await import('../lib/index.mjs');
+
+function canUnshare() {
+    try {
+        execFileSync('unshare', ['--mount', 'true'], { stdio: 'ignore' });
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+const KEY = makeSecret('sk-prov-dns-');
+let a, b, gw;
+
+before(async () => {
+    if (!canUnshare()) return;
+    a = await startMockProvider({ apiKey: KEY, host: '127.0.0.2' });
+    b = await startMockProvider({ apiKey: KEY, host: '127.0.0.3', port: a.port });
+    gw = await startGateway({
+        config: {
+            model_list: [{
+                model_name: 'moving',
+                litellm_params: {
+                    model: 'openai/gpt-moving',
+                    api_base: `http://provider.test:${a.port}/v1`,
+                    api_key: 'os.environ/DNS_PROVIDER_KEY',
+                },
+            }],
+        },
+        env: { DNS_PROVIDER_KEY: KEY },
+    });
+});
+
+after(async () => {
+    await closeAll(gw, a, b);
+    fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function ask(content) {
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${gw.masterKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'moving', messages: [{ role: 'user', content }] }),
+    });
+    return { status: res.status, text: await res.text() };
+}
+
+test('a changed DNS answer is followed without a reload; keep-alive is kept', { skip: !canUnshare() && 'needs root and unshare --mount' }, async () => {
+    for (let i = 0; i < 3; i++) {
+        const res = await ask(`first ${i}`);
+        assert.equal(res.status, 200, res.text);
+    }
+    assert.equal(a.requests.length, 3, 'served at 127.0.0.2');
+    assert.equal(b.requests.length, 0);
+    assert.equal(a.connections, 1, 'one keep-alive connection for three requests');
+
+    // the provider moves: same name, new address (controld re-resolves
+    // every LLM_RESOLVE_INTERVAL = 1 s here)
+    fs.writeFileSync(hosts, '127.0.0.1 localhost\n127.0.0.3 provider.test\n');
+
+    await waitFor(async () => {
+        const res = await ask('probe');
+        assert.equal(res.status, 200, res.text);
+        return b.requests.length > 0;
+    }, { timeoutMs: 10000, intervalMs: 300, what: 'requests reaching the new address' });
+
+    const servedByA = a.requests.length;
+    b.requests.length = 0;
+
+    for (let i = 0; i < 3; i++) {
+        const res = await ask(`second ${i}`);
+        assert.equal(res.status, 200, res.text);
+    }
+    assert.equal(b.requests.length, 3, 'served at 127.0.0.3 after the move');
+    assert.equal(a.requests.length, servedByA, 'nothing more went to the old address');
+    assert.equal(b.connections, 1, 'keep-alive to the new address too');
+    assert.equal(b.requests[0].headers.host, `provider.test:${a.port}`,
+                 'Host still names the provider');
+});
