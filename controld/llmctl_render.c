@@ -136,7 +136,10 @@ copy_file(const char *from, const char *to)
     return 0;
 }
 
-/* conf/llm_*.conf -> PREFIX/conf/ (nginx.conf includes them by name). */
+/*
+ * conf/llm_*.conf and llm_*.json -> PREFIX/conf/ (nginx.conf includes
+ * them, and reads the price table, by name).
+ */
 static int
 copy_dropins(const char *conf_dir, const char *prefix)
 {
@@ -155,7 +158,8 @@ copy_dropins(const char *conf_dir, const char *prefix)
     while ((e = readdir(dir)) != NULL) {
         len = strlen(e->d_name);
         if (strncmp(e->d_name, "llm_", 4) != 0 || len < 9
-            || strcmp(e->d_name + len - 5, ".conf") != 0)
+            || (strcmp(e->d_name + len - 5, ".conf") != 0
+                && strcmp(e->d_name + len - 5, ".json") != 0))
         {
             continue;
         }

@@ -12,11 +12,13 @@ UNIT_FLAGS := -g -O1 $(WARN) -fsanitize=address,undefined -fno-omit-frame-pointe
 
 $(UNIT_CFG_BINS): $(BUILD)/t/%: t/unit/%.c $(CONTROLD_LIB_SRCS) $(wildcard controld/*.h) t/unit/unit.h
 	@mkdir -p $(@D)
-	$(CC) $(UNIT_FLAGS) -Icontrold -It/unit -o $@ $< $(CONTROLD_LIB_SRCS) $(CONTROLD_LIBS)
+	@echo "CC $@"
+	@$(CC) $(UNIT_FLAGS) -Icontrold -It/unit -o $@ $< $(CONTROLD_LIB_SRCS) $(CONTROLD_LIBS)
 
 $(UNIT_CORE_BINS): $(BUILD)/t/%: t/unit/%.c $(CORE_SRCS) $(wildcard $(CORE_DIR)/*.h) t/unit/unit.h
 	@mkdir -p $(@D)
-	$(CC) $(UNIT_FLAGS) -I$(CORE_DIR) -It/unit -o $@ $< $(CORE_SRCS) -ljansson -lcrypto
+	@echo "CC $@"
+	@$(CC) $(UNIT_FLAGS) -I$(CORE_DIR) -It/unit -o $@ $< $(CORE_SRCS) -ljansson -lcrypto
 
 .PHONY: unit
 unit: $(UNIT_BINS)

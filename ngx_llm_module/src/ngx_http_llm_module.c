@@ -27,6 +27,9 @@ static char *ngx_http_llm_gateway(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_llm_management(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_llm_prices(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static void ngx_http_llm_prices_free(void *data);
 
 
 static ngx_command_t  ngx_http_llm_commands[] = {
@@ -43,6 +46,13 @@ static ngx_command_t  ngx_http_llm_commands[] = {
       ngx_conf_set_str_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_llm_main_conf_t, snapshot),
+      NULL },
+
+    { ngx_string("llm_prices"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_llm_prices,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("llm_balancer"),
@@ -306,4 +316,57 @@ ngx_http_llm_management(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     llcf->management = 1;
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * llm_prices file: the price table shipped as data, read here at
+ * configuration time, used for deployments that name no prices.
+ */
+
+static char *
+ngx_http_llm_prices(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_llm_main_conf_t *lmcf = conf;
+
+    ngx_str_t           *value, path;
+    json_error_t         err;
+    ngx_pool_cleanup_t  *cln;
+
+    if (lmcf->prices != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    path = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    lmcf->prices = json_load_file((char *) path.data, 0, &err);
+
+    if (lmcf->prices == NULL || !json_is_object(lmcf->prices)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid llm_prices \"%V\": %s at line %d",
+                           &path, err.text, err.line);
+        return NGX_CONF_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    cln->handler = ngx_http_llm_prices_free;
+    cln->data = lmcf->prices;
+
+    return NGX_CONF_OK;
+}
+
+
+static void
+ngx_http_llm_prices_free(void *data)
+{
+    json_decref(data);
 }

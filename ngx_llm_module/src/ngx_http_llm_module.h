@@ -45,6 +45,7 @@ typedef enum {
 typedef struct {
     ngx_shm_zone_t               *shm_zone;
     ngx_str_t                     snapshot;
+    json_t                       *prices;          /* llm_prices table */
 } ngx_http_llm_main_conf_t;
 
 

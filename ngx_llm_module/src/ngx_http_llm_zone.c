@@ -400,11 +400,12 @@ static ngx_http_llm_tables_t *
 ngx_http_llm_tables_build(ngx_http_llm_zone_t *zone, u_char *json,
     size_t len, ngx_atomic_uint_t generation, ngx_log_t *log)
 {
-    char                    err[256];
-    size_t                  i;
-    ngx_pool_t             *pool;
-    llm_config_t           *cf;
-    ngx_http_llm_tables_t  *t;
+    char                       err[256];
+    size_t                     i;
+    ngx_pool_t                *pool;
+    llm_config_t              *cf;
+    ngx_http_llm_tables_t     *t;
+    ngx_http_llm_main_conf_t  *lmcf;
 
     cf = llm_config_parse((char *) json, len, err, sizeof(err));
 
@@ -456,6 +457,11 @@ ngx_http_llm_tables_build(ngx_http_llm_zone_t *zone, u_char *json,
                           "router state is not shared", cf->deployments[i].id);
         }
     }
+
+    /* tables are built by workers, when the http block exists */
+    lmcf = ngx_http_cycle_get_module_main_conf(ngx_cycle, ngx_http_llm_module);
+
+    cf->price_table = lmcf ? lmcf->prices : NULL;
 
     t->router = llm_router_conf_build(cf, err, sizeof(err));
     if (t->router == NULL) {

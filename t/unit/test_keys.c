@@ -5,6 +5,8 @@
 
 #include "unit.h"
 #include "llm_keys.h"
+#include "llm_config.h"
+#include "llm_prices.h"
 
 
 #define TOKEN_A  "aa00000000000000000000000000000000000000000000000000000000000001"
@@ -219,5 +221,62 @@ UNIT_TEST(test_cost_with_cache)
 }
 
 
+UNIT_TEST(test_price_table)
+{
+    json_t              *table;
+    const json_t        *e;
+    const char          *cfg;
+    char                 err[256];
+    llm_config_t        *cf;
+    llm_router_conf_t   *rc;
+
+    table = json_load_file("../../conf/llm_prices.json", 0, NULL);
+    CHECK(table != NULL);
+    if (table == NULL) {
+        return;
+    }
+
+    e = llm_price_entry(table, "gpt-4o");
+    CHECK(e != NULL && json_real_value(json_object_get(e,
+                           "input_cost_per_token")) == 2.5e-06);
+    /* dated versions and vendor prefixes find their base entry */
+    CHECK(llm_price_entry(table, "gpt-4o-2024-08-06") == e);
+    CHECK(llm_price_entry(table, "gpt-4o-mini-2024-07-18")
+          == llm_price_entry(table, "gpt-4o-mini"));
+    CHECK(llm_price_entry(table, "anthropic/claude-sonnet-4-5-20250929")
+          == llm_price_entry(table, "claude-sonnet-4-5"));
+    CHECK(llm_price_entry(table, "gpt-4") == NULL);
+    CHECK(llm_price_entry(table, "unknown-model") == NULL);
+    CHECK(llm_price_entry(NULL, "gpt-4o") == NULL);
+
+    /* a deployment without prices gets the table's; its own win */
+    cfg = "{\"version\":1,\"deployments\":["
+          "{\"id\":\"a\",\"model_name\":\"m\",\"provider\":\"openai\","
+          "\"model\":\"gpt-4o\",\"scheme\":\"http\",\"host\":\"h\"},"
+          "{\"id\":\"b\",\"model_name\":\"m\",\"provider\":\"openai\","
+          "\"model\":\"gpt-4o\",\"scheme\":\"http\",\"host\":\"h\","
+          "\"input_cost_per_token\":1e-06,\"output_cost_per_token\":2e-06}]}";
+
+    cf = llm_config_parse(cfg, strlen(cfg), err, sizeof(err));
+    CHECK(cf != NULL);
+    if (cf != NULL) {
+        cf->price_table = table;
+        rc = llm_router_conf_build(cf, err, sizeof(err));
+        CHECK(rc != NULL && rc->nprices == 2);
+        if (rc != NULL) {
+            CHECK(rc->prices[0].input == 2500000 && rc->prices[0].output
+                  == 10000000 && rc->prices[0].cache_read == 1250000);
+            CHECK(rc->prices[1].input == 1000000
+                  && rc->prices[1].output == 2000000);
+            llm_router_conf_free(rc);
+        }
+        llm_config_free(cf);
+    }
+
+    json_decref(table);
+}
+
+
 UNIT_MAIN(test_parse_and_find, test_budget_with_reservations,
-          test_limits_models_team, test_cost, test_cost_with_cache)
+          test_limits_models_team, test_cost, test_cost_with_cache,
+          test_price_table)

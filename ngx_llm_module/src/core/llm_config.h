@@ -77,6 +77,7 @@ typedef struct {
 
 typedef struct {
     json_t             *root;
+    const json_t       *price_table;     /* borrowed; may be NULL */
     int                 has_master_key;
     unsigned char       master_key_sha256[32];
     llm_settings_t      settings;

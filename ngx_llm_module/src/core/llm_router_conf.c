@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "llm_router.h"
+#include "llm_prices.h"
 
 
 #define LLM_MAX_BUFFER_PERMILLE  1000000      /* a buffer of 1000x */
@@ -181,7 +182,8 @@ llm_prices(const llm_config_t *cf, llm_router_conf_t *rc)
 {
     int                  in, out;
     size_t               i;
-    json_t              *deps;
+    json_t              *deps, *d, *src;
+    const json_t        *entry;
     llm_router_price_t  *p;
 
     rc->nprices = cf->ndeployments;
@@ -195,20 +197,32 @@ llm_prices(const llm_config_t *cf, llm_router_conf_t *rc)
 
     for (i = 0; i < cf->ndeployments; i++) {
         p = &rc->prices[i];
-        in = llm_price(json_array_get(deps, i), "input_cost_per_token",
-                       &p->input);
-        out = llm_price(json_array_get(deps, i), "output_cost_per_token",
-                        &p->output);
+        d = json_array_get(deps, i);
+
+        /* the deployment's own prices, else the shipped table's */
+        src = d;
+
+        if (llm_price(d, "input_cost_per_token", &p->input) != 0
+            && llm_price(d, "output_cost_per_token", &p->output) != 0)
+        {
+            entry = llm_price_entry(cf->price_table,
+                                    cf->deployments[i].model);
+            if (entry != NULL) {
+                src = (json_t *) entry;
+            }
+        }
+
+        in = llm_price(src, "input_cost_per_token", &p->input);
+        out = llm_price(src, "output_cost_per_token", &p->output);
         p->known = (in == 0 || out == 0);
 
-        if (llm_price(json_array_get(deps, i),
-                      "cache_read_input_token_cost", &p->cache_read) != 0)
+        if (llm_price(src, "cache_read_input_token_cost", &p->cache_read)
+            != 0)
         {
             p->cache_read = p->input;
         }
 
-        if (llm_price(json_array_get(deps, i),
-                      "cache_creation_input_token_cost", &p->cache_write)
+        if (llm_price(src, "cache_creation_input_token_cost", &p->cache_write)
             != 0)
         {
             p->cache_write = p->input;
