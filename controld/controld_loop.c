@@ -41,6 +41,26 @@ typedef struct {
     cfg_env_t                  env;         /* for REDIS_* */
 } controld_t;
 
+/*
+ * The key table's snapshot sits next to the config's (nginx.conf.in names
+ * both): PREFIX/state/config.json -> PREFIX/state/keys-snapshot.json.
+ */
+static const char *
+keys_snapshot_path(const char *config_snapshot)
+{
+    static char  path[4096];
+    const char  *slash;
+
+    slash = strrchr(config_snapshot, '/');
+    if (slash == NULL) {
+        snprintf(path, sizeof(path), "keys-snapshot.json");
+    } else {
+        snprintf(path, sizeof(path), "%.*s/keys-snapshot.json",
+                 (int) (slash - config_snapshot), config_snapshot);
+    }
+    return path;
+}
+
 static double
 now_seconds(void)
 {
@@ -212,6 +232,7 @@ start_keys(controld_t *cd)
 
     ko.admin_socket = cd->opts->admin_socket;
     ko.state_path = cd->opts->state_file;
+    ko.keys_snapshot = keys_snapshot_path(cd->opts->snapshot);
     cd->keys = keys_service_create(&ko, cd->compiled, env_lookup, &cd->env);
     configure_keys(cd);
 

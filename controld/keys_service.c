@@ -10,6 +10,7 @@
 #include "ctl_http.h"
 #include "ctl_log.h"
 #include "keys_service.h"
+#include "cfg_file.h"
 #include "keys_util.h"
 
 #define KEYS_URL    "http://localhost/_llm/keys"
@@ -73,6 +74,7 @@ keys_service_create(const keys_service_options_t *o, const json_t *compiled,
     usage_state_init(&svc->st.usage);
     svc->admin_socket = strdup(o->admin_socket);
     svc->state_path = strdup(o->state_path);
+    svc->keys_snapshot = o->keys_snapshot ? strdup(o->keys_snapshot) : NULL;
     svc->groups = json_object();
 
     host = setting_or_env(settings, "redis_host", "REDIS_HOST", env_lookup,
@@ -135,6 +137,7 @@ keys_service_free(keys_service_t *svc)
     keys_db_free(&svc->st.db);
     usage_state_free(&svc->st.usage);
     free(svc->admin_socket);
+    free(svc->keys_snapshot);
     free(svc->state_path);
     free(svc->redis_desc);
     free(svc->published);
@@ -596,6 +599,17 @@ publish(keys_service_t *svc)
         return;
     }
     if (resp.status == 200) {
+        /*
+         * The table nginx accepted is also what it loads on a cold start,
+         * so virtual keys work before controld is back (0600: limits and
+         * hashes only, but still nobody else's business).
+         */
+        if (svc->keys_snapshot != NULL
+            && cfg_write_file_atomic(svc->keys_snapshot, text, strlen(text),
+                                     0600) != 0)
+        {
+            ctl_log("keys: cannot write %s", svc->keys_snapshot);
+        }
         free(svc->published);
         svc->published = text;
         svc->dirty = 0;

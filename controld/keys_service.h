@@ -21,6 +21,7 @@
 typedef struct {
     const char  *admin_socket;          /* the module's admin API */
     const char  *state_path;            /* state file / Redis cache */
+    const char  *keys_snapshot;         /* what nginx loads on a cold start */
 } keys_service_options_t;
 
 typedef struct {
@@ -28,6 +29,7 @@ typedef struct {
     store_t       *store;
     char          *admin_socket;
     char          *state_path;
+    char          *keys_snapshot;
     char          *redis_desc;          /* "host:port" for messages */
     int            loaded;              /* the table is known */
     int            from_cache;          /* ...from the local cache only */

@@ -48,6 +48,13 @@ static ngx_command_t  ngx_http_llm_commands[] = {
       offsetof(ngx_http_llm_main_conf_t, snapshot),
       NULL },
 
+    { ngx_string("llm_keys_snapshot"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_llm_main_conf_t, keys_snapshot),
+      NULL },
+
     { ngx_string("llm_prices"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_http_llm_prices,
@@ -145,6 +152,7 @@ ngx_http_llm_postconfiguration(ngx_conf_t *cf)
     if (lmcf->shm_zone != NULL) {
         zone = lmcf->shm_zone->data;
         zone->snapshot = lmcf->snapshot;
+        zone->keys_snapshot = lmcf->keys_snapshot;
     }
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);

@@ -45,6 +45,7 @@ typedef enum {
 typedef struct {
     ngx_shm_zone_t               *shm_zone;
     ngx_str_t                     snapshot;
+    ngx_str_t                     keys_snapshot;
     json_t                       *prices;          /* llm_prices table */
 } ngx_http_llm_main_conf_t;
 
@@ -106,6 +107,7 @@ typedef struct {
     ngx_http_llm_shctx_t         *sh;
     ngx_slab_pool_t              *shpool;
     ngx_str_t                     snapshot;
+    ngx_str_t                     keys_snapshot;
 } ngx_http_llm_zone_t;
 
 

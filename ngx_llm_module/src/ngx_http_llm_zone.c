@@ -20,6 +20,7 @@
 
 
 static void ngx_http_llm_load_snapshot(ngx_http_llm_zone_t *zone,
+    ngx_str_t *file, ngx_http_llm_blob_t *blob, ngx_uint_t keys,
     ngx_log_t *log);
 static ngx_http_llm_tables_t *ngx_http_llm_tables_build(
     ngx_http_llm_zone_t *zone, u_char *json, size_t len,
@@ -76,7 +77,14 @@ ngx_http_llm_zone_init(ngx_shm_zone_t *shm_zone, void *data)
 
     /* a cold start: serve the last config controld wrote until it runs */
     if (zone->snapshot.len) {
-        ngx_http_llm_load_snapshot(zone, shm_zone->shm.log);
+        ngx_http_llm_load_snapshot(zone, &zone->snapshot, &zone->sh->config,
+                                   0, shm_zone->shm.log);
+    }
+
+    /* ... and its virtual keys, so they work before controld is back */
+    if (zone->keys_snapshot.len) {
+        ngx_http_llm_load_snapshot(zone, &zone->keys_snapshot,
+                                   &zone->sh->keys, 1, shm_zone->shm.log);
     }
 
     return NGX_OK;
@@ -84,23 +92,25 @@ ngx_http_llm_zone_init(ngx_shm_zone_t *shm_zone, void *data)
 
 
 static void
-ngx_http_llm_load_snapshot(ngx_http_llm_zone_t *zone, ngx_log_t *log)
+ngx_http_llm_load_snapshot(ngx_http_llm_zone_t *zone, ngx_str_t *file,
+    ngx_http_llm_blob_t *blob, ngx_uint_t keys, ngx_log_t *log)
 {
     u_char           *buf;
     size_t            size;
     ssize_t           n;
     ngx_fd_t          fd;
     ngx_file_info_t   fi;
+    llm_keys_t       *ks;
     llm_config_t     *cf;
     u_char           *path;
     char              err[256];
 
-    path = ngx_alloc(zone->snapshot.len + 1, log);
+    path = ngx_alloc(file->len + 1, log);
     if (path == NULL) {
         return;
     }
 
-    ngx_cpystrn(path, zone->snapshot.data, zone->snapshot.len + 1);
+    ngx_cpystrn(path, file->data, file->len + 1);
 
     buf = NULL;
 
@@ -136,17 +146,25 @@ ngx_http_llm_load_snapshot(ngx_http_llm_zone_t *zone, ngx_log_t *log)
         goto done;
     }
 
-    cf = llm_config_parse((char *) buf, size, err, sizeof(err));
+    if (keys) {
+        ks = llm_keys_parse((char *) buf, size, err, sizeof(err));
+        cf = NULL;
 
-    if (cf == NULL) {
+    } else {
+        cf = llm_config_parse((char *) buf, size, err, sizeof(err));
+        ks = NULL;
+    }
+
+    if (cf == NULL && ks == NULL) {
         ngx_log_error(NGX_LOG_ERR, log, 0,
                       "llm: snapshot \"%s\" rejected: %s", path, err);
         goto done;
     }
 
     llm_config_free(cf);
+    llm_keys_free(ks);
 
-    if (ngx_http_llm_store(zone, &zone->sh->config, buf, size) == NGX_OK) {
+    if (ngx_http_llm_store(zone, blob, buf, size) == NGX_OK) {
         ngx_log_error(NGX_LOG_NOTICE, log, 0,
                       "llm: loaded snapshot \"%s\"", path);
     }
