@@ -382,6 +382,16 @@ ngx_http_llm_release_header(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
         return NGX_ERROR;
     }
 
+    if (ctx->usage_estimated) {
+        ngx_str_set(&v, "true");
+
+        if (ngx_http_llm_add_header(r, "x-llm-usage-estimated", &v)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
     return ngx_http_next_header_filter(r);
 }
 

@@ -152,7 +152,8 @@ ngx_http_llm_access_handler(ngx_http_request_t *r)
                                     "request"));
         }
 
-        return ctx->status;
+        /* the body is read and the attempt prepared: proxy_pass runs */
+        return NGX_DECLINED;
     }
 
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_llm_ctx_t));
@@ -172,7 +173,6 @@ ngx_http_llm_access_handler(ngx_http_request_t *r)
     ngx_http_set_ctx(r, ctx, ngx_http_llm_module);
 
     ctx->start = ngx_current_msec;
-    ctx->status = NGX_DECLINED;
 
     if (llcf->management) {
         /* controld's management API: the master key, then proxy_pass */
@@ -712,7 +712,6 @@ ngx_http_llm_body_handler(ngx_http_request_t *r)
         return;
     }
 
-    ctx->status = NGX_DECLINED;
 
     r->preserve_body = 1;
     r->write_event_handler = ngx_http_core_run_phases;
@@ -1722,7 +1721,6 @@ ngx_http_llm_retry(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     }
 
     if (rc == NGX_DECLINED) {
-        ctx->status = NGX_DECLINED;
         return NGX_DECLINED;
     }
 
@@ -1779,7 +1777,6 @@ ngx_http_llm_backoff(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "llm: backoff %uLms", ms);
 
-    ctx->status = NGX_DECLINED;
 
     r->read_event_handler = ngx_http_test_reading;
     r->write_event_handler = ngx_http_llm_backoff_done;

@@ -411,12 +411,37 @@ ngx_http_llm_settle_slot(ngx_http_llm_key_slot_t *slot, uint64_t reserved,
 }
 
 
-/* The cost of what the serving deployment reported, in micro-dollars. */
+/*
+ * The usage to account: what the provider reported, else an estimate
+ * (prompt and answer bytes / 4), marked as such.  Idempotent, so the
+ * headers, the variables and the log phase agree whichever asks first.
+ */
+
+void
+ngx_http_llm_usage_final(ngx_http_llm_ctx_t *ctx)
+{
+    if (ctx->usage.present || ctx->usage_estimated
+        || ctx->resp_status != NGX_HTTP_OK)
+    {
+        return;
+    }
+
+    ctx->usage.prompt_tokens = (long long) ctx->body.len / 4;
+    ctx->usage.completion_tokens = (long long) ctx->resp_bytes / 4;
+    ctx->usage.total_tokens = ctx->usage.prompt_tokens
+                              + ctx->usage.completion_tokens;
+    ctx->usage_estimated = 1;
+}
+
+
+/* The cost of the final usage on the serving deployment, micro-dollars. */
 
 uint64_t
 ngx_http_llm_cost(ngx_http_llm_ctx_t *ctx)
 {
     llm_router_conf_t  *rc;
+
+    ngx_http_llm_usage_final(ctx);
 
     rc = ctx->tables ? ctx->tables->router : NULL;
 
@@ -441,13 +466,6 @@ ngx_http_llm_settle(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 
     if (ctx->dep == NULL && !ctx->admitted) {
         return;
-    }
-
-    if (!ctx->usage.present && ctx->resp_status == NGX_HTTP_OK) {
-        /* the provider reported none: estimate, and say so */
-        ctx->usage.prompt_tokens = (long long) ctx->body.len / 4;
-        ctx->usage.completion_tokens = (long long) ctx->resp_bytes / 4;
-        ctx->usage_estimated = 1;
     }
 
     ctx->cost = ngx_http_llm_cost(ctx);

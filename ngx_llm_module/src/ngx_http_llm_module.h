@@ -174,7 +174,6 @@ typedef struct {
     ngx_http_llm_slot_t          *in_flight;       /* counted, not ended */
     ngx_msec_t                    attempt_start;
     llm_router_result_t           pick;
-    ngx_int_t                     status;          /* for re-entry */
     ngx_int_t                     answer_rc;
     ngx_uint_t                    last_error;      /* upstream status */
 
@@ -233,6 +232,7 @@ ngx_int_t ngx_http_llm_admit(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx);
 void ngx_http_llm_settle(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx);
 u_char *ngx_http_llm_usage_json(ngx_http_request_t *r, size_t *len);
 uint64_t ngx_http_llm_cost(ngx_http_llm_ctx_t *ctx);
+void ngx_http_llm_usage_final(ngx_http_llm_ctx_t *ctx);
 
 /* state.c */
 ngx_http_llm_slot_t *ngx_http_llm_slot(ngx_http_llm_zone_t *zone,

@@ -32,7 +32,8 @@ typedef enum {
     NGX_HTTP_LLM_VAR_TTFB,
     NGX_HTTP_LLM_VAR_COST,
     NGX_HTTP_LLM_VAR_FALLBACKS,
-    NGX_HTTP_LLM_VAR_KEY_ALIAS
+    NGX_HTTP_LLM_VAR_KEY_ALIAS,
+    NGX_HTTP_LLM_VAR_USAGE_ESTIMATED
 } ngx_http_llm_var_e;
 
 
@@ -98,6 +99,9 @@ static ngx_http_variable_t  ngx_http_llm_vars[] = {
 
     { ngx_string("llm_key_alias"), NULL, ngx_http_llm_variable,
       NGX_HTTP_LLM_VAR_KEY_ALIAS, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("llm_usage_estimated"), NULL, ngx_http_llm_variable,
+      NGX_HTTP_LLM_VAR_USAGE_ESTIMATED, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable
 };
@@ -255,13 +259,21 @@ ngx_http_llm_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
         s = d ? d->provider_name : NULL;
         break;
 
+    case NGX_HTTP_LLM_VAR_USAGE_ESTIMATED:
+        ngx_http_llm_usage_final(ctx);
+        s = ctx->usage_estimated ? "1" : "0";
+        break;
+
     case NGX_HTTP_LLM_VAR_PROMPT_TOKENS:
+        ngx_http_llm_usage_final(ctx);
         return ngx_http_llm_variable_num(r, v, ctx->usage.prompt_tokens);
 
     case NGX_HTTP_LLM_VAR_COMPLETION_TOKENS:
+        ngx_http_llm_usage_final(ctx);
         return ngx_http_llm_variable_num(r, v, ctx->usage.completion_tokens);
 
     case NGX_HTTP_LLM_VAR_TOTAL_TOKENS:
+        ngx_http_llm_usage_final(ctx);
         return ngx_http_llm_variable_num(r, v, ctx->usage.prompt_tokens
                                                + ctx->usage.completion_tokens);
 
