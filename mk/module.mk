@@ -3,7 +3,7 @@
 # it.  NGINX_SRC may point at another nginx source tree instead.
 
 NGINX_SRC   ?= /usr/share/nginx/src
-NGX_BUILD   := $(abspath $(BUILD))/nginx
+NGX_BUILD   := $(shell sh mk/ngx-objdir.sh '$(abspath $(BUILD))/nginx')
 MODULE_SO   := $(BUILD)/ngx_llm_module.so
 MODULE_SRCS := $(wildcard ngx_llm_module/src/*.[ch] ngx_llm_module/src/core/*.[ch])
 MODULE_CC_OPT ?= -g -O2 -fPIC
