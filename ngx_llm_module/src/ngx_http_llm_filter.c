@@ -47,12 +47,11 @@ ngx_http_llm_filter_init(ngx_conf_t *cf)
 
 
 static ngx_int_t
-ngx_http_llm_add_header(ngx_http_request_t *r, const char *name,
-    ngx_str_t *value)
+ngx_http_llm_push(ngx_list_t *list, const char *name, ngx_str_t *value)
 {
     ngx_table_elt_t  *h;
 
-    h = ngx_list_push(&r->headers_out.headers);
+    h = ngx_list_push(list);
     if (h == NULL) {
         return NGX_ERROR;
     }
@@ -63,6 +62,51 @@ ngx_http_llm_add_header(ngx_http_request_t *r, const char *name,
     h->value = *value;
 
     return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_llm_add_header(ngx_http_request_t *r, const char *name,
+    ngx_str_t *value)
+{
+    return ngx_http_llm_push(&r->headers_out.headers, name, value);
+}
+
+
+/*
+ * x-litellm-response-cost (and x-llm-usage-estimated) into a header list:
+ * the headers of a collected answer, the trailers of a stream.
+ */
+
+static ngx_int_t
+ngx_http_llm_push_cost(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
+    ngx_list_t *list)
+{
+    u_char     *p;
+    uint64_t    cost;
+    ngx_str_t   v;
+
+    cost = ngx_http_llm_cost(ctx);
+
+    p = ngx_pnalloc(r->pool, NGX_INT64_LEN + 8);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v.data = p;
+    v.len = ngx_sprintf(p, "%uL.%06uL", cost / 1000000, cost % 1000000) - p;
+
+    if (ngx_http_llm_push(list, "x-litellm-response-cost", &v) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (!ctx->usage_estimated) {
+        return NGX_OK;
+    }
+
+    ngx_str_set(&v, "true");
+
+    return ngx_http_llm_push(list, "x-llm-usage-estimated", &v);
 }
 
 
@@ -112,6 +156,7 @@ ngx_http_llm_info_headers(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 static ngx_int_t
 ngx_http_llm_header_filter(ngx_http_request_t *r)
 {
+    ngx_str_t            v;
     llm_xlate_opts_t     o;
     ngx_http_llm_ctx_t  *ctx;
 
@@ -182,6 +227,23 @@ ngx_http_llm_header_filter(ngx_http_request_t *r)
             if (ctx->whole == NULL) {
                 return NGX_ERROR;
             }
+        }
+    }
+
+    if (ctx->resp_status == NGX_HTTP_OK && ctx->stream
+        && r->http_version >= NGX_HTTP_VERSION_11)
+    {
+        /*
+         * A stream's cost is known only at its end: it follows the last
+         * chunk as a trailer (chunked HTTP/1.1, or HTTP/2).
+         */
+        r->expect_trailers = 1;
+        ctx->cost_trailer = 1;
+
+        ngx_str_set(&v, "x-litellm-response-cost");
+
+        if (ngx_http_llm_add_header(r, "Trailer", &v) != NGX_OK) {
+            return NGX_ERROR;
         }
     }
 
@@ -357,10 +419,6 @@ static ngx_int_t
 ngx_http_llm_release_header(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     size_t len)
 {
-    u_char     *p;
-    uint64_t    cost;
-    ngx_str_t   v;
-
     r->headers_out.content_length_n = len;
 
     if (r->headers_out.content_length) {
@@ -368,28 +426,8 @@ ngx_http_llm_release_header(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
         r->headers_out.content_length = NULL;
     }
 
-    cost = ngx_http_llm_cost(ctx);
-
-    p = ngx_pnalloc(r->pool, NGX_INT64_LEN + 8);
-    if (p == NULL) {
+    if (ngx_http_llm_push_cost(r, ctx, &r->headers_out.headers) != NGX_OK) {
         return NGX_ERROR;
-    }
-
-    v.data = p;
-    v.len = ngx_sprintf(p, "%uL.%06uL", cost / 1000000, cost % 1000000) - p;
-
-    if (ngx_http_llm_add_header(r, "x-litellm-response-cost", &v) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    if (ctx->usage_estimated) {
-        ngx_str_set(&v, "true");
-
-        if (ngx_http_llm_add_header(r, "x-llm-usage-estimated", &v)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
     }
 
     return ngx_http_next_header_filter(r);
@@ -621,6 +659,14 @@ ngx_http_llm_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
             }
         }
 
+        if (last && !broken && ctx->cost_trailer
+            && ngx_http_llm_push_cost(r, ctx, &r->headers_out.trailers)
+               != NGX_OK)
+        {
+            llm_buf_free(&out);
+            return NGX_ERROR;
+        }
+
         rc = ngx_http_llm_send_out(r, ctx, &out, last, flush || broken);
 
         llm_buf_free(&out);
@@ -644,6 +690,13 @@ ngx_http_llm_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     }
 
     if (!broken) {
+        if (last && ctx->cost_trailer
+            && ngx_http_llm_push_cost(r, ctx, &r->headers_out.trailers)
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
         return ngx_http_next_body_filter(r, in);
     }
 

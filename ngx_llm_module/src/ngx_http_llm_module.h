@@ -205,6 +205,7 @@ typedef struct {
     unsigned                      fallbacks_known:1;
     unsigned                      admitted:1;      /* reserved on a key */
     unsigned                      hold_header:1;   /* until the body is in */
+    unsigned                      cost_trailer:1;  /* a stream's cost */
     unsigned                      usage_estimated:1;
 } ngx_http_llm_ctx_t;
 

@@ -6,7 +6,7 @@ import http from 'node:http';
 
 /**
  * request(url, {method, headers, body, socketPath, timeoutMs})
- *   -> {status, headers, text, json (or undefined), raw (Buffer)}
+ *   -> {status, headers, trailers, text, json (or undefined), raw (Buffer)}
  * body: string | Buffer | object (sent as JSON).
  */
 export function request(url, opts = {}) {
@@ -42,7 +42,7 @@ export function request(url, opts = {}) {
                 const text = raw.toString('utf8');
                 let json;
                 try { json = JSON.parse(text); } catch { json = undefined; }
-                done(resolve, { status: res.statusCode, headers: res.headers, text, json, raw });
+                done(resolve, { status: res.statusCode, headers: res.headers, trailers: res.trailers, text, json, raw });
             });
         });
         req.setTimeout(opts.timeoutMs ?? 30000, () => req.destroy(new Error(`request timeout: ${method} ${url}`)));
