@@ -15,6 +15,7 @@
 
 #define KEYS_URL    "http://localhost/_llm/keys"
 #define USAGE_URL   "http://localhost/_llm/usage"
+#define RATES_URL   "http://localhost/_llm/rates"
 #define CACHE_INTERVAL_S  30.0
 
 static double
@@ -72,6 +73,7 @@ keys_service_create(const keys_service_options_t *o, const json_t *compiled,
     }
     keys_db_init(&svc->st.db);
     usage_state_init(&svc->st.usage);
+    usage_rates_init(&svc->rates);
     svc->admin_socket = strdup(o->admin_socket);
     svc->state_path = strdup(o->state_path);
     svc->keys_snapshot = o->keys_snapshot ? strdup(o->keys_snapshot) : NULL;
@@ -136,6 +138,7 @@ keys_service_free(keys_service_t *svc)
     svc->store->destroy(svc->store);
     keys_db_free(&svc->st.db);
     usage_state_free(&svc->st.usage);
+    usage_rates_free(&svc->rates);
     free(svc->admin_socket);
     free(svc->keys_snapshot);
     free(svc->state_path);
@@ -511,6 +514,79 @@ reset_budgets(keys_service_t *svc)
     }
 }
 
+/* POST /_llm/rates when the other nodes' windows changed. */
+static void
+post_rates(keys_service_t *svc, json_t *doc)
+{
+    ctl_http_response_t   resp;
+    char                 *text, error[256];
+
+    text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+    if (svc->rates.posted != NULL && strcmp(text, svc->rates.posted) == 0) {
+        free(text);
+        return;
+    }
+    if (ctl_http_request(svc->admin_socket, "POST", RATES_URL, text, NULL,
+                         2000, &resp, error, sizeof(error)) != 0)
+    {
+        free(text);
+        return;
+    }
+    if (resp.status == 200) {
+        free(svc->rates.posted);
+        svc->rates.posted = text;
+        svc->rates_warned = 0;
+    } else {
+        if (!svc->rates_warned) {
+            ctl_log("keys: POST /_llm/rates answered HTTP %ld: %.200s; rate "
+                    "limits hold per node only (retrying)", resp.status,
+                    resp.body);
+            svc->rates_warned = 1;
+        }
+        free(text);
+    }
+    ctl_http_response_free(&resp);
+}
+
+/*
+ * Shared rate windows (usage_rates.h), after every drain, Redis only: add
+ * this node's increments to the minute's cluster counters, read the
+ * totals back, and tell the module what the other nodes did.  Redis down:
+ * the increments are dropped (they only matter this minute) and the
+ * module limits on its own window.
+ */
+static void
+share_rates(keys_service_t *svc, const json_t *answer)
+{
+    rates_list_t   incs;
+    json_t        *limited, *totals, *doc, *v;
+    const char    *kind;
+    int64_t        minute = (int64_t) time(NULL) / 60;
+    size_t         n = 0;
+
+    if (svc->redis_desc == NULL) {
+        return;
+    }
+    limited = usage_rates_limited(&svc->st.db);
+    if (usage_rates_observe(&svc->rates, answer, limited, &incs) != 0) {
+        json_decref(limited);
+        return;
+    }
+    json_object_foreach(limited, kind, v) {
+        n += json_object_size(v);
+    }
+    totals = n > 0 ? svc->store->rates(svc->store, minute, &incs) : NULL;
+    if (totals != NULL) {
+        usage_rates_commit(&svc->rates, minute, &incs);
+        doc = usage_rates_others(&svc->rates, minute, totals, limited);
+        post_rates(svc, doc);
+        json_decref(doc);
+        json_decref(totals);
+    }
+    rates_list_free(&incs);
+    json_decref(limited);
+}
+
 /* GET /_llm/usage, then make the deltas durable. */
 static void
 drain(keys_service_t *svc)
@@ -542,6 +618,9 @@ drain(keys_service_t *svc)
 
     before = json_deep_copy(svc->st.usage.seen);
     rc = usage_observe(&svc->st.usage, answer);
+    if (rc >= 0) {
+        share_rates(svc, answer);
+    }
     json_decref(answer);
     if (rc < 0) {
         json_decref(before);

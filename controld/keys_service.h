@@ -13,6 +13,7 @@
 
 #include "keys_fields.h"
 #include "store_api.h"
+#include "usage_rates.h"
 
 #define KEYS_DRAIN_INTERVAL_S    0.5
 #define KEYS_POLL_INTERVAL_S     1.0
@@ -26,6 +27,7 @@ typedef struct {
 
 typedef struct {
     keys_state_t   st;
+    usage_rates_t  rates;               /* shared rate windows (Redis) */
     store_t       *store;
     char          *admin_socket;
     char          *state_path;
@@ -42,6 +44,7 @@ typedef struct {
     char          *published;           /* last text nginx accepted */
     int            publish_warned;
     int            usage_warned;
+    int            rates_warned;
     double         next_drain;
     double         next_poll;
     double         next_publish;

@@ -15,6 +15,7 @@
 
 #include "keys_db.h"
 #include "usage_drain.h"
+#include "usage_rates.h"
 
 /* What the store works on: the table and the drain watermarks. */
 typedef struct {
@@ -77,6 +78,16 @@ struct store_s {
      * `days` most recent days.  NULL on error.
      */
     json_t *(*report)(store_t *s, keys_state_t *st, int days);
+
+    /*
+     * Shared rate windows (usage_rates.h): add this node's increments to
+     * the cluster counters of `minute` (kept RATES_TTL_S) and read back
+     * that minute's totals, kind -> id -> [requests, tokens], in one round
+     * trip.  NULL when the store is not shared (state file) or is
+     * unreachable: then the increments count as not added (they are only
+     * good for this minute, so nothing is queued).  New reference.
+     */
+    json_t *(*rates)(store_t *s, int64_t minute, const rates_list_t *incs);
 
     /* 1 if writes can succeed now. */
     int     (*available)(store_t *s);

@@ -217,6 +217,13 @@ file_report(store_t *s, keys_state_t *st, int days)
     return json_pack("{s:O, s:o}", "lifetime", st->db.spend, "days", recent);
 }
 
+/* One node only: there are no other nodes' windows to share. */
+static json_t *
+file_rates(store_t *s, int64_t minute, const rates_list_t *incs)
+{
+    return NULL;
+}
+
 static int
 file_available(store_t *s)
 {
@@ -254,6 +261,7 @@ store_file_create(const char *path)
     f->base.poll = file_poll;
     f->base.refresh_spend = file_refresh_spend;
     f->base.report = file_report;
+    f->base.rates = file_rates;
     f->base.available = file_available;
     f->base.destroy = file_destroy;
     return &f->base;

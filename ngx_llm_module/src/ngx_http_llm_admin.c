@@ -4,7 +4,11 @@
  * socket that only controld can open.
  *
  *   POST /_llm/config   publish a canonical config (validated first)
+ *   POST /_llm/keys     publish the key table
+ *   POST /_llm/rates    the other gateway nodes' rate windows (controld,
+ *                       from Redis); changes counters only
  *   GET  /_llm/status   generation and model names; never a secret
+ *   GET  /_llm/usage    monotonic usage counters
  */
 
 
@@ -80,7 +84,9 @@ ngx_http_llm_admin_handler(ngx_http_request_t *r)
     if ((r->uri.len == sizeof("/_llm/config") - 1
          && ngx_strncmp(r->uri.data, "/_llm/config", r->uri.len) == 0)
         || (r->uri.len == sizeof("/_llm/keys") - 1
-            && ngx_strncmp(r->uri.data, "/_llm/keys", r->uri.len) == 0))
+            && ngx_strncmp(r->uri.data, "/_llm/keys", r->uri.len) == 0)
+        || (r->uri.len == sizeof("/_llm/rates") - 1
+            && ngx_strncmp(r->uri.data, "/_llm/rates", r->uri.len) == 0))
     {
         if (r->method != NGX_HTTP_POST) {
             return NGX_HTTP_NOT_ALLOWED;
@@ -105,6 +111,8 @@ ngx_http_llm_admin_body(ngx_http_request_t *r)
     u_char                    *json, *p;
     size_t                     len;
     ngx_int_t                  rc;
+    ngx_uint_t                 applied;
+    const char                *what;
     ngx_chain_t               *cl;
     ngx_http_llm_zone_t       *zone;
     ngx_http_llm_main_conf_t  *lmcf;
@@ -143,19 +151,32 @@ ngx_http_llm_admin_body(ngx_http_request_t *r)
     lmcf = ngx_http_get_module_main_conf(r, ngx_http_llm_module);
     zone = lmcf->shm_zone->data;
 
-    /* /_llm/config or /_llm/keys */
-    if (r->uri.data[sizeof("/_llm/") - 1] == 'k') {
+    applied = 0;
+
+    /* /_llm/config, /_llm/keys or /_llm/rates */
+    switch (r->uri.data[sizeof("/_llm/") - 1]) {
+    case 'k':
+        what = "key table";
         rc = ngx_http_llm_publish_keys(zone, json, len, r->connection->log,
                                        err, sizeof(err));
+        break;
 
-    } else {
+    case 'r':
+        what = "rates";
+        rc = ngx_http_llm_publish_rates(zone, json, len, r->connection->log,
+                                        err, sizeof(err), &applied);
+        break;
+
+    default:
+        what = "config";
         rc = ngx_http_llm_publish(zone, json, len, r->connection->log, err,
                                   sizeof(err));
+        break;
     }
 
     if (rc != NGX_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "llm: config rejected: %s", err);
+                      "llm: %s rejected: %s", what, err);
 
         p = ngx_cpymem(out, "{\"error\":", 9);
         p += llm_json_quote((char *) err, ngx_strlen(err), (char *) p);
@@ -168,8 +189,15 @@ ngx_http_llm_admin_body(ngx_http_request_t *r)
         return;
     }
 
-    p = ngx_sprintf(out, "{\"generation\":%uA,\"keys_generation\":%uA}",
-                    zone->sh->config.generation, zone->sh->keys.generation);
+    if (r->uri.data[sizeof("/_llm/") - 1] == 'r') {
+        p = ngx_sprintf(out, "{\"applied\":%ui}", applied);
+
+    } else {
+        p = ngx_sprintf(out, "{\"generation\":%uA,"
+                        "\"keys_generation\":%uA}",
+                        zone->sh->config.generation,
+                        zone->sh->keys.generation);
+    }
 
     ngx_http_finalize_request(r, ngx_http_llm_admin_send(r, NGX_HTTP_OK, out,
                                                          p - out));

@@ -22,11 +22,15 @@ static ngx_http_llm_keyset_t  *ngx_http_llm_keys_current;
 static void ngx_http_llm_keyset_release(void *data);
 
 
-/* The usage slot of a key token, or of a team (by the digest of its id). */
+/*
+ * The usage slot of a digest (a key's token, a team's or a key-and-model's
+ * digest), created when `create` and the digest has none yet.  Slots are
+ * never freed, so a lookup ends at the first unused slot of the probe.
+ */
 
 static ngx_http_llm_key_slot_t *
-ngx_http_llm_key_slot(ngx_http_llm_zone_t *zone, const u_char *token,
-    const char *team)
+ngx_http_llm_key_slot_get(ngx_http_llm_zone_t *zone, const u_char *token,
+    ngx_uint_t kind, const char *team, ngx_uint_t create)
 {
     uint32_t                  hash;
     ngx_uint_t                i;
@@ -41,7 +45,12 @@ ngx_http_llm_key_slot(ngx_http_llm_zone_t *zone, const u_char *token,
         slot = &zone->sh->key_slots[(hash + i) % NGX_HTTP_LLM_KEY_SLOTS];
 
         if (!slot->used) {
+            if (!create) {
+                break;
+            }
+
             slot->used = 1;
+            slot->kind = kind;
             ngx_memcpy(slot->token, token, 32);
 
             if (team != NULL) {
@@ -65,6 +74,17 @@ ngx_http_llm_key_slot(ngx_http_llm_zone_t *zone, const u_char *token,
 }
 
 
+static ngx_http_llm_key_slot_t *
+ngx_http_llm_key_slot(ngx_http_llm_zone_t *zone, const u_char *token,
+    const char *team)
+{
+    return ngx_http_llm_key_slot_get(zone, token,
+                                     team ? NGX_HTTP_LLM_SLOT_TEAM
+                                          : NGX_HTTP_LLM_SLOT_KEY,
+                                     team, 1);
+}
+
+
 static void
 ngx_http_llm_team_digest(const char *id, u_char *digest)
 {
@@ -74,6 +94,40 @@ ngx_http_llm_team_digest(const char *id, u_char *digest)
     SHA256_Update(&c, "team:", 5);
     SHA256_Update(&c, id, ngx_strlen(id));
     SHA256_Final(digest, &c);
+}
+
+
+/*
+ * One key's traffic to one model (for model_rpm_limit / model_tpm_limit):
+ * SHA-256 of "model:<token hex>:<model>", as controld computes it to name
+ * the shared window (llm_rates.h).
+ */
+
+static void
+ngx_http_llm_model_digest(const char *token_hex, const char *model,
+    size_t model_len, u_char *digest)
+{
+    SHA256_CTX  c;
+
+    SHA256_Init(&c);
+    SHA256_Update(&c, "model:", 6);
+    SHA256_Update(&c, token_hex, ngx_strlen(token_hex));
+    SHA256_Update(&c, ":", 1);
+    SHA256_Update(&c, model, model_len);
+    SHA256_Final(digest, &c);
+}
+
+
+static ngx_http_llm_key_slot_t *
+ngx_http_llm_model_slot(ngx_http_llm_zone_t *zone, const llm_key_t *k,
+    const char *model, size_t model_len)
+{
+    u_char  digest[32];
+
+    ngx_http_llm_model_digest(k->token_hex, model, model_len, digest);
+
+    return ngx_http_llm_key_slot_get(zone, digest, NGX_HTTP_LLM_SLOT_MODEL,
+                                     NULL, 1);
 }
 
 
@@ -102,10 +156,11 @@ ngx_int_t
 ngx_http_llm_publish_keys(ngx_http_llm_zone_t *zone, u_char *json,
     size_t len, ngx_log_t *log, u_char *err, size_t errlen)
 {
-    size_t       i;
+    size_t       i, j;
     char         msg[256];
     u_char       digest[32], epoch[NGX_INT64_LEN + 1];
     ngx_uint_t   same;
+    const char  *model;
     llm_keys_t  *ks;
 
     ks = llm_keys_parse((char *) json, len, msg, sizeof(msg));
@@ -129,6 +184,17 @@ ngx_http_llm_publish_keys(ngx_http_llm_zone_t *zone, u_char *json,
                                                   NULL),
                             same && ks->keys[i].has_base,
                             ks->keys[i].local_base_micros);
+
+        /*
+         * Per-model windows exist from the start, so the other nodes'
+         * counts (POST /_llm/rates) have a slot to land in before this
+         * node serves the model.
+         */
+        for (j = 0; j < ks->keys[i].nmodel_limits; j++) {
+            model = ks->keys[i].model_limits[j].model;
+            (void) ngx_http_llm_model_slot(zone, &ks->keys[i], model,
+                                           ngx_strlen(model));
+        }
     }
 
     for (i = 0; i < ks->nteams; i++) {
@@ -144,6 +210,78 @@ ngx_http_llm_publish_keys(ngx_http_llm_zone_t *zone, u_char *json,
                    ks->nteams);
 
     llm_keys_free(ks);
+
+    return NGX_OK;
+}
+
+
+/*
+ * POST /_llm/rates: the other nodes' minute windows.  Only the counters of
+ * existing slots change (under each slot's lock); the key table is not
+ * parsed again.  A digest with no slot here is not in this node's table:
+ * nothing to limit, so it is skipped.
+ */
+
+ngx_int_t
+ngx_http_llm_publish_rates(ngx_http_llm_zone_t *zone, u_char *json,
+    size_t len, ngx_log_t *log, u_char *err, size_t errlen,
+    ngx_uint_t *applied)
+{
+    size_t                    i;
+    char                      msg[256];
+    u_char                    digest[32];
+    ngx_uint_t                kind;
+    llm_rates_t              *rates;
+    llm_rates_entry_t        *e;
+    ngx_http_llm_key_slot_t  *slot;
+
+    rates = llm_rates_parse((char *) json, len, msg, sizeof(msg));
+
+    if (rates == NULL) {
+        ngx_snprintf(err, errlen, "%s%Z", msg);
+        return NGX_DECLINED;
+    }
+
+    *applied = 0;
+
+    for (i = 0; i < rates->nentries; i++) {
+        e = &rates->entries[i];
+
+        switch (e->kind) {
+        case LLM_RATES_TEAM:
+            ngx_http_llm_team_digest(e->team, digest);
+            kind = NGX_HTTP_LLM_SLOT_TEAM;
+            break;
+        case LLM_RATES_MODEL:
+            ngx_memcpy(digest, e->digest, 32);
+            kind = NGX_HTTP_LLM_SLOT_MODEL;
+            break;
+        default:
+            ngx_memcpy(digest, e->digest, 32);
+            kind = NGX_HTTP_LLM_SLOT_KEY;
+            break;
+        }
+
+        slot = ngx_http_llm_key_slot_get(zone, digest, kind, NULL, 0);
+
+        if (slot == NULL || slot->kind != kind) {
+            continue;
+        }
+
+        ngx_spinlock(&slot->lock, ngx_pid, 1024);
+        slot->st.others_minute = rates->minute;
+        slot->st.others_requests = e->requests;
+        slot->st.others_tokens = e->tokens;
+        ngx_unlock(&slot->lock);
+
+        (*applied)++;
+    }
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, log, 0,
+                   "llm: rates of minute %uL: %ui of %uz applied",
+                   rates->minute, *applied, rates->nentries);
+
+    llm_rates_free(rates);
 
     return NGX_OK;
 }
@@ -292,6 +430,18 @@ ngx_http_llm_group_prices(ngx_http_llm_ctx_t *ctx, uint64_t *in,
 }
 
 
+/* An admitted request in one scope's counters; the slot is locked. */
+
+static void
+ngx_http_llm_admit_slot(ngx_http_llm_key_slot_t *slot, uint64_t reserved)
+{
+    slot->st.reserved_micros += reserved;
+    slot->st.in_flight++;
+    slot->st.minute_requests++;
+    slot->st.requests++;
+}
+
+
 /*
  * Admission for a virtual key, atomic per key: check and reserve under the
  * key's (then the team's) slot lock, so parallel requests cannot all pass
@@ -302,17 +452,32 @@ ngx_http_llm_group_prices(ngx_http_llm_ctx_t *ctx, uint64_t *in,
 ngx_int_t
 ngx_http_llm_admit(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 {
-    uint64_t                  in, out, max_out, tokens, minute;
-    int64_t                   now;
-    llm_usage_state_t         team;
-    ngx_http_llm_key_slot_t  *ks, *ts;
+    uint64_t                   in, out, max_out, tokens, minute, mrpm, mtpm;
+    int64_t                    now;
+    llm_usage_state_t          team, model;
+    ngx_http_llm_zone_t       *zone;
+    ngx_http_llm_key_slot_t   *ks, *ts, *ms;
+    ngx_http_llm_main_conf_t  *lmcf;
 
     if (ctx->key == NULL) {
         return NGX_OK;
     }
 
+    /* a model with a limit of its own is counted in its own window */
+    if (ctx->model_slot == NULL
+        && llm_keys_model_limit(ctx->key, (char *) ctx->model.data,
+                                ctx->model.len, &mrpm, &mtpm))
+    {
+        lmcf = ngx_http_get_module_main_conf(r, ngx_http_llm_module);
+        zone = lmcf->shm_zone->data;
+        ctx->model_slot = ngx_http_llm_model_slot(zone, ctx->key,
+                                                  (char *) ctx->model.data,
+                                                  ctx->model.len);
+    }
+
     ks = ctx->key_slot;
     ts = ctx->team_slot;
+    ms = ctx->model_slot;
 
     tokens = ctx->body.len / 4;
     max_out = ctx->max_tokens ? ctx->max_tokens : 4096;
@@ -332,11 +497,15 @@ ngx_http_llm_admit(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         return NGX_HTTP_SERVICE_UNAVAILABLE;
     }
 
+    /* always in this order: key, team, model */
     ngx_spinlock(&ks->lock, ngx_pid, 1024);
 
     if (ts) {
         ngx_spinlock(&ts->lock, ngx_pid, 1024);
-        team = ts->st;
+    }
+
+    if (ms) {
+        ngx_spinlock(&ms->lock, ngx_pid, 1024);
     }
 
     llm_usage_roll(&ks->st, minute);
@@ -346,24 +515,31 @@ ngx_http_llm_admit(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         team = ts->st;
     }
 
-    llm_keys_admit(ctx->key, &ks->st, ts ? &team : NULL,
+    if (ms) {
+        llm_usage_roll(&ms->st, minute);
+        model = ms->st;
+    }
+
+    llm_keys_admit(ctx->key, &ks->st, ts ? &team : NULL, ms ? &model : NULL,
                    (char *) ctx->model.data, ctx->model.len, now,
                    ctx->reserved, tokens, &ctx->admit);
 
     if (ctx->admit.verdict == LLM_ADMIT_OK) {
-        ks->st.reserved_micros += ctx->reserved;
-        ks->st.in_flight++;
-        ks->st.minute_requests++;
-        ks->st.requests++;
+        ngx_http_llm_admit_slot(ks, ctx->reserved);
 
         if (ts) {
-            ts->st.reserved_micros += ctx->reserved;
-            ts->st.in_flight++;
-            ts->st.minute_requests++;
-            ts->st.requests++;
+            ngx_http_llm_admit_slot(ts, ctx->reserved);
+        }
+
+        if (ms) {
+            ngx_http_llm_admit_slot(ms, ctx->reserved);
         }
 
         ctx->admitted = 1;
+    }
+
+    if (ms) {
+        ngx_unlock(&ms->lock);
     }
 
     if (ts) {
@@ -479,6 +655,11 @@ ngx_http_llm_settle(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
                                      ctx->cost, &ctx->usage);
         }
 
+        if (ctx->model_slot) {
+            ngx_http_llm_settle_slot(ctx->model_slot, ctx->reserved,
+                                     ctx->cost, &ctx->usage);
+        }
+
         ctx->admitted = 0;
     }
 
@@ -515,7 +696,9 @@ ngx_http_llm_usage_entry(u_char *p, const char *name, size_t len,
 
 /*
  * GET /_llm/usage: every key, team and deployment counter since the zone
- * began (its epoch).  Keys and teams appear by digest only.
+ * began (its epoch).  Keys and teams appear by digest only; "models" are
+ * the per-model windows of keys with model limits, by their slot digest
+ * (what controld shares through Redis; their usage is in the key's too).
  */
 
 u_char *
@@ -524,7 +707,7 @@ ngx_http_llm_usage_json(ngx_http_request_t *r, size_t *len)
     u_char                    *start, *p;
     char                       hex[65];
     size_t                     size;
-    ngx_uint_t                 i, first, pass;
+    ngx_uint_t                 i, first, kind;
     llm_usage_state_t          st;
     ngx_http_llm_zone_t       *zone;
     ngx_http_llm_slot_t       *ds;
@@ -532,6 +715,8 @@ ngx_http_llm_usage_json(ngx_http_request_t *r, size_t *len)
     ngx_http_llm_main_conf_t  *lmcf;
 
     static const size_t  entry = 64 + 200 + 5 * NGX_INT64_LEN;
+    static const char   *sections[] = { ",\"keys\":{", ",\"teams\":{",
+                                         ",\"models\":{" };
 
     lmcf = ngx_http_get_module_main_conf(r, ngx_http_llm_module);
     zone = lmcf->shm_zone->data;
@@ -545,15 +730,15 @@ ngx_http_llm_usage_json(ngx_http_request_t *r, size_t *len)
 
     p = ngx_sprintf(start, "{\"epoch\":\"%uL\"", zone->sh->epoch);
 
-    for (pass = 0; pass < 2; pass++) {
-        p = ngx_cpymem(p, pass ? ",\"teams\":{" : ",\"keys\":{",
-                       pass ? 10 : 9);
+    /* one section per slot kind: NGX_HTTP_LLM_SLOT_KEY, _TEAM, _MODEL */
+    for (kind = 0; kind < 3; kind++) {
+        p = ngx_cpymem(p, sections[kind], ngx_strlen(sections[kind]));
         first = 1;
 
         for (i = 0; i < NGX_HTTP_LLM_KEY_SLOTS; i++) {
             ks = &zone->sh->key_slots[i];
 
-            if (!ks->used || (ks->team_len != 0) != pass) {
+            if (!ks->used || ks->kind != kind) {
                 continue;
             }
 
@@ -561,7 +746,7 @@ ngx_http_llm_usage_json(ngx_http_request_t *r, size_t *len)
             st = ks->st;
             ngx_unlock(&ks->lock);
 
-            if (pass) {
+            if (kind == NGX_HTTP_LLM_SLOT_TEAM) {
                 p = ngx_http_llm_usage_entry(p, (char *) ks->team,
                                              ks->team_len, &st, first);
 

@@ -40,18 +40,25 @@ ngx_http_llm_zone_init(ngx_shm_zone_t *shm_zone, void *data)
     ngx_http_llm_zone_t  *zone;
 
     zone = shm_zone->data;
-
-    if (ozone) {
-        /* nginx -s reload: keep the published config and counters */
-        zone->sh = ozone->sh;
-        zone->shpool = ozone->shpool;
-        return NGX_OK;
-    }
-
     zone->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
 
-    if (shm_zone->shm.exists) {
+    if (ozone || shm_zone->shm.exists) {
+        /*
+         * nginx -s reload: keep the published config and counters, if
+         * this build lays them out as the one that created the zone (the
+         * slab pool's own header is nginx's and does not change)
+         */
         zone->sh = zone->shpool->data;
+
+        if (zone->sh->layout != NGX_HTTP_LLM_LAYOUT) {
+            ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+                          "llm_zone \"%V\" was created by another build of "
+                          "ngx_llm_module: stop and start nginx to load "
+                          "this one (a reload keeps the zone)",
+                          &shm_zone->shm.name);
+            return NGX_ERROR;
+        }
+
         return NGX_OK;
     }
 
@@ -61,6 +68,7 @@ ngx_http_llm_zone_init(ngx_shm_zone_t *shm_zone, void *data)
     }
 
     zone->shpool->data = zone->sh;
+    zone->sh->layout = NGX_HTTP_LLM_LAYOUT;
     zone->sh->epoch = (uint64_t) ngx_time() * 1000000 + ngx_pid % 1000000;
 
     len = sizeof(" in llm zone \"\"") + shm_zone->shm.name.len;

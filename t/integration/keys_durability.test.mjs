@@ -214,3 +214,50 @@ test('two nodes sharing Redis: keys created on one work on the other; spend is s
     await a.stop();
     await b.stop();
 });
+
+test('redis: nginx restart keeps acknowledged spend, and the budget is enforced on top of it', async () => {
+    const gw = await gateway(true);
+    if (!await moduleCounts(gw)) return;
+    const k = await generate(gw, { key_alias: 'restart-spend' });
+    // max_tokens keeps the admission reservation near the real cost
+    const ask = async (i) => request(`${gw.url}/v1/chat/completions`, {
+        headers: { authorization: `Bearer ${k.key}` },
+        body: { model: 'gpt-4o', max_tokens: 16, messages: [{ role: 'user', content: `restart ${i}` }] },
+    });
+    let spent = 0, cost = 0;
+    for (let i = 0; i < 5; i++) {
+        const res = await ask(i);
+        assert.equal(res.status, 200, res.text);
+        cost = res.json.usage.prompt_tokens + 2 * res.json.usage.completion_tokens;
+        spent += cost;
+    }
+    await waitSpend(gw, k.token, spent, 'acknowledged before the restart');
+
+    // a full nginx restart: the zone and its counters are gone
+    const epoch = async () => (await request('http://localhost/_llm/usage', {
+        socketPath: path.join(gw.runDir, 'admin.sock') })).json.epoch;
+    const before = await epoch();
+    await gw.stop();
+    const res = await gw.llmctl(['start', '--config', gw.configPath, '--env', gw.envPath, '--listen', gw.listen,
+        '--prefix', gw.prefix]);
+    assert.equal(res.code, 0, res.stderr);
+    gw.stopped = false;
+    gw.rememberPids();
+    assert.notEqual(await epoch(), before, 'a new zone');
+    await waitSpend(gw, k.token, spent, 'after the restart: nothing lost, nothing counted twice');
+
+    // room for about one more request: only the spend from before the
+    // restart can make the gateway refuse the second one
+    const upd = await api(gw, 'POST', '/key/update', { key: k.key, max_budget: (spent + 1.5 * cost) / 1e6 });
+    assert.equal(upd.status, 200, upd.text);
+    await new Promise((r) => setTimeout(r, 1500));      // published to nginx within ~1 s
+    let admitted = 0, last;
+    await waitFor(async () => {
+        last = await ask(100 + admitted);
+        if (last.status === 200) admitted++;
+        return last.status === 400;
+    }, { timeoutMs: 10000, intervalMs: 100, what: 'budget_exceeded after the restart' });
+    assert.equal(last.json.error.type, 'budget_exceeded', last.text);
+    assert.ok(admitted <= 2, `admitted ${admitted} requests on a budget with room for about one`);
+    await gw.stop();
+});

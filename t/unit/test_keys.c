@@ -90,29 +90,29 @@ UNIT_TEST(test_budget_with_reservations)
     memset(&st, 0, sizeof(st));
 
     /* durable 400 + reserve 600 = 1000: exactly the budget */
-    llm_keys_admit(k, &st, NULL, "m", 1, 1000, 600, 10, &res);
+    llm_keys_admit(k, &st, NULL, NULL, "m", 1, 1000, 600, 10, &res);
     CHECK(res.verdict == LLM_ADMIT_OK);
 
-    llm_keys_admit(k, &st, NULL, "m", 1, 1000, 601, 10, &res);
+    llm_keys_admit(k, &st, NULL, NULL, "m", 1, 1000, 601, 10, &res);
     CHECK(res.verdict == LLM_ADMIT_BUDGET);
     CHECK(res.spend_micros == 400 && res.budget_micros == 1000);
 
     /* reservations in flight count */
     st.reserved_micros = 300;
-    llm_keys_admit(k, &st, NULL, "m", 1, 1000, 301, 10, &res);
+    llm_keys_admit(k, &st, NULL, NULL, "m", 1, 1000, 301, 10, &res);
     CHECK(res.verdict == LLM_ADMIT_BUDGET);
 
     /* local spend since the durable total was published counts once */
     st.reserved_micros = 0;
     st.spend_micros = 700;
     st.base_micros = 500;
-    llm_keys_admit(k, &st, NULL, "m", 1, 1000, 400, 10, &res);
+    llm_keys_admit(k, &st, NULL, NULL, "m", 1, 1000, 400, 10, &res);
     CHECK(res.verdict == LLM_ADMIT_OK);
-    llm_keys_admit(k, &st, NULL, "m", 1, 1000, 401, 10, &res);
+    llm_keys_admit(k, &st, NULL, NULL, "m", 1, 1000, 401, 10, &res);
     CHECK(res.verdict == LLM_ADMIT_BUDGET);
 
     /* expiry */
-    llm_keys_admit(k, &st, NULL, "m", 1, 2000000000, 0, 10, &res);
+    llm_keys_admit(k, &st, NULL, NULL, "m", 1, 2000000000, 0, 10, &res);
     CHECK(res.verdict == LLM_ADMIT_EXPIRED);
 
     llm_keys_free(ks);
@@ -135,48 +135,183 @@ UNIT_TEST(test_limits_models_team)
     memset(&st, 0, sizeof(st));
     memset(&team, 0, sizeof(team));
 
-    llm_keys_admit(k, &st, &team, "claude-3", 8, 600, 0, 10, &res);
+    llm_keys_admit(k, &st, &team, NULL, "claude-3", 8, 600, 0, 10, &res);
     CHECK(res.verdict == LLM_ADMIT_MODEL);
 
-    llm_keys_admit(k, &st, &team, "gpt-4o-mini", 11, 600, 0, 10, &res);
+    llm_keys_admit(k, &st, &team, NULL, "gpt-4o-mini", 11, 600, 0, 10, &res);
     CHECK(res.verdict == LLM_ADMIT_OK);
     CHECK(res.remaining_requests == 1 && res.remaining_tokens == 90);
 
     /* rpm in the current minute (600 s = minute 10) */
     st.minute = 10;
     st.minute_requests = 2;
-    llm_keys_admit(k, &st, &team, "gpt-4o-mini", 11, 600, 0, 10, &res);
+    llm_keys_admit(k, &st, &team, NULL, "gpt-4o-mini", 11, 600, 0, 10, &res);
     CHECK(res.verdict == LLM_ADMIT_RPM && res.limit == 2);
     CHECK(res.retry_after_s == 60);
 
     /* an older minute does not count */
     st.minute = 9;
-    llm_keys_admit(k, &st, &team, "gpt-4o-mini", 11, 659, 0, 10, &res);
+    llm_keys_admit(k, &st, &team, NULL, "gpt-4o-mini", 11, 659, 0, 10, &res);
     CHECK(res.verdict == LLM_ADMIT_OK);
     CHECK(res.retry_after_s == 1);
 
     /* per-model rpm is tighter */
     st.minute = 10;
     st.minute_requests = 1;
-    llm_keys_admit(k, &st, &team, "gpt-4o", 6, 600, 0, 10, &res);
+    llm_keys_admit(k, &st, &team, NULL, "gpt-4o", 6, 600, 0, 10, &res);
     CHECK(res.verdict == LLM_ADMIT_RPM && res.limit == 1);
 
     /* tpm */
     st.minute_requests = 0;
     st.minute_tokens = 95;
-    llm_keys_admit(k, &st, &team, "gpt-4o-mini", 11, 600, 0, 10, &res);
+    llm_keys_admit(k, &st, &team, NULL, "gpt-4o-mini", 11, 600, 0, 10, &res);
     CHECK(res.verdict == LLM_ADMIT_TPM);
 
     /* parallel */
     st.minute_tokens = 0;
     st.in_flight = 1;
-    llm_keys_admit(k, &st, &team, "gpt-4o-mini", 11, 600, 0, 10, &res);
+    llm_keys_admit(k, &st, &team, NULL, "gpt-4o-mini", 11, 600, 0, 10, &res);
     CHECK(res.verdict == LLM_ADMIT_PARALLEL);
 
     /* the team's budget applies to its keys */
     st.in_flight = 0;
-    llm_keys_admit(k, &st, &team, "gpt-4o-mini", 11, 600, 41, 10, &res);
+    llm_keys_admit(k, &st, &team, NULL, "gpt-4o-mini", 11, 600, 41, 10, &res);
     CHECK(res.verdict == LLM_ADMIT_BUDGET && res.team == 1);
+
+    llm_keys_free(ks);
+}
+
+
+/*
+ * model_rpm_limit counts the key's traffic to that model only; the key's
+ * own rpm/tpm count all of it; the other nodes' window (others_*) counts
+ * on top of this node's when it is of the current minute.
+ */
+UNIT_TEST(test_model_windows_and_other_nodes)
+{
+    char               err[128];
+    unsigned char      t[32];
+    llm_keys_t        *ks;
+    llm_key_t         *k;
+    llm_admit_t        res;
+    llm_usage_state_t  st, team, model;
+    uint64_t           rpm, tpm, req, tok;
+
+    ks = llm_keys_parse(table, strlen(table), err, sizeof(err));
+    token(TOKEN_B, t);
+    k = llm_keys_find(ks, t);
+
+    CHECK(llm_keys_model_limit(k, "gpt-4o", 6, &rpm, &tpm) == 1);
+    CHECK(rpm == 1 && tpm == 0);
+    CHECK(llm_keys_model_limit(k, "gpt-4o-mini", 11, &rpm, &tpm) == 0);
+
+    memset(&st, 0, sizeof(st));
+    memset(&team, 0, sizeof(team));
+    memset(&model, 0, sizeof(model));
+    st.minute = model.minute = 10;
+
+    /* gpt-4o used once this minute: gpt-4o refused, another model not */
+    model.minute_requests = 1;
+    st.minute_requests = 1;
+    llm_keys_admit(k, &st, &team, &model, "gpt-4o", 6, 600, 0, 10, &res);
+    CHECK(res.verdict == LLM_ADMIT_RPM && res.limit == 1 && res.model == 1);
+    llm_keys_admit(k, &st, &team, NULL, "gpt-4o-mini", 11, 600, 0, 10, &res);
+    CHECK(res.verdict == LLM_ADMIT_OK && res.model == 0);
+    CHECK(res.remaining_requests == 0);
+
+    /* traffic to other models does not use up gpt-4o's window */
+    model.minute_requests = 0;
+    st.minute_requests = 0;
+    llm_keys_admit(k, &st, &team, &model, "gpt-4o", 6, 600, 0, 10, &res);
+    CHECK(res.verdict == LLM_ADMIT_OK);
+    /* the headers show the tightest scope: the model's, 1 - 0 - 1 */
+    CHECK(res.remaining_requests == 0 && res.remaining_tokens == 90);
+
+    /* ... but the key's own rpm counts everything */
+    st.minute_requests = 2;
+    llm_keys_admit(k, &st, &team, &model, "gpt-4o", 6, 600, 0, 10, &res);
+    CHECK(res.verdict == LLM_ADMIT_RPM && res.limit == 2 && res.model == 0);
+
+    /* the other nodes' requests this minute count too */
+    st.minute_requests = 1;
+    st.others_minute = 10;
+    st.others_requests = 1;
+    llm_keys_admit(k, &st, &team, NULL, "gpt-4o-mini", 11, 600, 0, 10, &res);
+    CHECK(res.verdict == LLM_ADMIT_RPM && res.limit == 2);
+
+    /* ... only in the minute they are of */
+    llm_keys_admit(k, &st, &team, NULL, "gpt-4o-mini", 11, 660, 0, 10, &res);
+    CHECK(res.verdict == LLM_ADMIT_OK);
+    st.others_minute = 9;
+    llm_keys_admit(k, &st, &team, NULL, "gpt-4o-mini", 11, 600, 0, 10, &res);
+    CHECK(res.verdict == LLM_ADMIT_OK && res.remaining_requests == 0);
+
+    /* their tokens, against tpm 100 */
+    st.others_minute = 10;
+    st.others_requests = 0;
+    st.minute_tokens = 50;
+    st.others_tokens = 41;
+    llm_keys_admit(k, &st, &team, NULL, "gpt-4o-mini", 11, 600, 0, 10, &res);
+    CHECK(res.verdict == LLM_ADMIT_TPM && res.limit == 100);
+    st.others_tokens = 40;
+    llm_keys_admit(k, &st, &team, NULL, "gpt-4o-mini", 11, 600, 0, 10, &res);
+    CHECK(res.verdict == LLM_ADMIT_OK && res.remaining_tokens == 0);
+
+    /* other nodes' traffic to gpt-4o */
+    st.others_tokens = 0;
+    model.others_minute = 10;
+    model.others_requests = 1;
+    llm_keys_admit(k, &st, &team, &model, "gpt-4o", 6, 600, 0, 10, &res);
+    CHECK(res.verdict == LLM_ADMIT_RPM && res.model == 1);
+
+    /* the window itself: local + others of the same minute */
+    llm_usage_window(&st, 10, &req, &tok);
+    CHECK(req == 1 && tok == 50);
+    st.others_requests = 3;
+    st.others_tokens = 7;
+    llm_usage_window(&st, 10, &req, &tok);
+    CHECK(req == 4 && tok == 57);
+    llm_usage_window(&st, 11, &req, &tok);
+    CHECK(req == 0 && tok == 0);
+
+    llm_keys_free(ks);
+}
+
+
+/* A team's rpm counts every node's requests of its keys. */
+UNIT_TEST(test_team_rpm_other_nodes)
+{
+    char               err[128];
+    unsigned char      t[32];
+    llm_keys_t        *ks;
+    llm_key_t         *k;
+    llm_admit_t        res;
+    llm_usage_state_t  st, team;
+
+    static const char  *doc =
+        "{\"keys\":[{\"token\":\"" TOKEN_A "\",\"team_id\":\"t\"}],"
+        " \"teams\":[{\"team_id\":\"t\",\"rpm_limit\":3}]}";
+
+    ks = llm_keys_parse(doc, strlen(doc), err, sizeof(err));
+    CHECK(ks != NULL);
+    if (ks == NULL) {
+        return;
+    }
+    token(TOKEN_A, t);
+    k = llm_keys_find(ks, t);
+
+    memset(&st, 0, sizeof(st));
+    memset(&team, 0, sizeof(team));
+    team.minute = 10;
+    team.minute_requests = 1;
+    team.others_minute = 10;
+    team.others_requests = 1;
+    llm_keys_admit(k, &st, &team, NULL, "m", 1, 600, 0, 1, &res);
+    CHECK(res.verdict == LLM_ADMIT_OK && res.remaining_requests == 0);
+
+    team.others_requests = 2;
+    llm_keys_admit(k, &st, &team, NULL, "m", 1, 600, 0, 1, &res);
+    CHECK(res.verdict == LLM_ADMIT_RPM && res.team == 1 && res.limit == 3);
 
     llm_keys_free(ks);
 }
@@ -278,5 +413,7 @@ UNIT_TEST(test_price_table)
 
 
 UNIT_MAIN(test_parse_and_find, test_budget_with_reservations,
-          test_limits_models_team, test_cost, test_cost_with_cache,
+          test_limits_models_team,
+          test_model_windows_and_other_nodes, test_team_rpm_other_nodes,
+          test_cost, test_cost_with_cache,
           test_price_table)

@@ -354,6 +354,21 @@ llm_usage_roll(llm_usage_state_t *st, uint64_t minute)
 }
 
 
+void
+llm_usage_window(const llm_usage_state_t *st, uint64_t minute,
+    uint64_t *requests, uint64_t *tokens)
+{
+    *requests = st->minute == minute ? st->minute_requests : 0;
+    *tokens = st->minute == minute ? st->minute_tokens : 0;
+
+    /* the other nodes' counts are only good for the minute they are of */
+    if (st->others_minute == minute) {
+        *requests += st->others_requests;
+        *tokens += st->others_tokens;
+    }
+}
+
+
 static int
 llm_keys_model_allowed(const char **models, size_t n, const char *model,
     size_t len)
@@ -376,10 +391,39 @@ llm_keys_model_allowed(const char **models, size_t n, const char *model,
 }
 
 
+int
+llm_keys_model_limit(const llm_key_t *k, const char *model, size_t model_len,
+    uint64_t *rpm, uint64_t *tpm)
+{
+    size_t  i;
+
+    *rpm = 0;
+    *tpm = 0;
+
+    /* an rpm and a tpm limit for one model are two entries */
+    for (i = 0; i < k->nmodel_limits; i++) {
+        if (strlen(k->model_limits[i].model) == model_len
+            && memcmp(k->model_limits[i].model, model, model_len) == 0)
+        {
+            if (k->model_limits[i].rpm) {
+                *rpm = k->model_limits[i].rpm;
+            }
+
+            if (k->model_limits[i].tpm) {
+                *tpm = k->model_limits[i].tpm;
+            }
+        }
+    }
+
+    return *rpm != 0 || *tpm != 0;
+}
+
+
 /*
- * One scope's limits (the key's or its team's).  Budget: durable spend,
- * plus what this node spent since that total was published, plus what is
- * reserved by requests in flight, plus this request's reservation.
+ * One scope's limits (the key's, its team's, or the key's for one model).
+ * Budget: durable spend, plus what this node spent since that total was
+ * published, plus what is reserved by requests in flight, plus this
+ * request's reservation.  Rates: the minute window of every node.
  */
 
 static llm_admit_e
@@ -398,8 +442,7 @@ llm_keys_check(uint64_t budget, uint64_t durable, uint64_t rpm,
         return LLM_ADMIT_BUDGET;
     }
 
-    used_req = st->minute == minute ? st->minute_requests : 0;
-    used_tok = st->minute == minute ? st->minute_tokens : 0;
+    llm_usage_window(st, minute, &used_req, &used_tok);
 
     if (rpm) {
         if (used_req + 1 > rpm) {
@@ -407,7 +450,10 @@ llm_keys_check(uint64_t budget, uint64_t durable, uint64_t rpm,
             return LLM_ADMIT_RPM;
         }
 
-        res->remaining_requests = rpm - used_req - 1;
+        /* the headers show the tightest of the scopes */
+        if (rpm - used_req - 1 < res->remaining_requests) {
+            res->remaining_requests = rpm - used_req - 1;
+        }
     }
 
     if (tpm) {
@@ -416,7 +462,9 @@ llm_keys_check(uint64_t budget, uint64_t durable, uint64_t rpm,
             return LLM_ADMIT_TPM;
         }
 
-        res->remaining_tokens = tpm - used_tok - tokens;
+        if (tpm - used_tok - tokens < res->remaining_tokens) {
+            res->remaining_tokens = tpm - used_tok - tokens;
+        }
     }
 
     if (parallel && st->in_flight + 1 > parallel) {
@@ -430,11 +478,11 @@ llm_keys_check(uint64_t budget, uint64_t durable, uint64_t rpm,
 
 void
 llm_keys_admit(const llm_key_t *k, const llm_usage_state_t *kst,
-    const llm_usage_state_t *tst, const char *model, size_t model_len,
-    int64_t now, uint64_t reserve_micros, uint64_t tokens, llm_admit_t *res)
+    const llm_usage_state_t *tst, const llm_usage_state_t *mst,
+    const char *model, size_t model_len, int64_t now,
+    uint64_t reserve_micros, uint64_t tokens, llm_admit_t *res)
 {
-    size_t     i;
-    uint64_t   minute, rpm, tpm;
+    uint64_t     minute, mrpm, mtpm;
     llm_admit_e  v;
 
     memset(res, 0, sizeof(*res));
@@ -464,31 +512,19 @@ llm_keys_admit(const llm_key_t *k, const llm_usage_state_t *kst,
         return;
     }
 
-    /* per-model limits tighten the key's own */
-    rpm = k->rpm_limit;
-    tpm = k->tpm_limit;
+    /* the key's own limits count all its traffic */
+    v = llm_keys_check(k->max_budget_micros, k->spend_micros, k->rpm_limit,
+                       k->tpm_limit, k->max_parallel, kst, minute,
+                       reserve_micros, tokens, res);
 
-    for (i = 0; i < k->nmodel_limits; i++) {
-        if (strlen(k->model_limits[i].model) == model_len
-            && memcmp(k->model_limits[i].model, model, model_len) == 0)
-        {
-            if (k->model_limits[i].rpm
-                && (rpm == 0 || k->model_limits[i].rpm < rpm))
-            {
-                rpm = k->model_limits[i].rpm;
-            }
-
-            if (k->model_limits[i].tpm
-                && (tpm == 0 || k->model_limits[i].tpm < tpm))
-            {
-                tpm = k->model_limits[i].tpm;
-            }
-        }
+    /* a per-model limit counts the key's traffic to that model only */
+    if (v == LLM_ADMIT_OK
+        && llm_keys_model_limit(k, model, model_len, &mrpm, &mtpm))
+    {
+        v = llm_keys_check(LLM_UNLIMITED, 0, mrpm, mtpm, 0,
+                           mst ? mst : kst, minute, 0, tokens, res);
+        res->model = (v != LLM_ADMIT_OK);
     }
-
-    v = llm_keys_check(k->max_budget_micros, k->spend_micros, rpm, tpm,
-                       k->max_parallel, kst, minute, reserve_micros, tokens,
-                       res);
 
     if (v == LLM_ADMIT_OK && k->team && tst != NULL) {
         v = llm_keys_check(k->team->max_budget_micros, k->team->spend_micros,

@@ -76,8 +76,11 @@ typedef struct {
 
 
 /*
- * What the zone counts for a key or team (all workers).  Monotonic except
- * in_flight, reserved and the minute window; controld drains the deltas.
+ * What the zone counts for a key, a team or one key's traffic to one model
+ * (all workers).  Monotonic except in_flight, reserved and the minute
+ * windows; controld drains the deltas.  The others_* window is what the
+ * other gateway nodes did in others_minute, as controld last heard from
+ * Redis (POST /_llm/rates); limits count it on top of this node's window.
  */
 typedef struct {
     uint64_t      spend_micros;          /* settled, since the zone began */
@@ -91,6 +94,9 @@ typedef struct {
     uint64_t      requests;
     uint64_t      prompt_tokens;
     uint64_t      completion_tokens;
+    uint64_t      others_minute;
+    uint64_t      others_requests;
+    uint64_t      others_tokens;
 } llm_usage_state_t;
 
 
@@ -109,6 +115,7 @@ typedef enum {
 typedef struct {
     llm_admit_e   verdict;
     int           team;                  /* the team's limit refused it */
+    int           model;                 /* a per-model limit refused it */
     uint64_t      retry_after_s;
     uint64_t      spend_micros;          /* for the budget message */
     uint64_t      budget_micros;
@@ -125,15 +132,27 @@ void llm_keys_free(llm_keys_t *ks);
 llm_key_t *llm_keys_find(const llm_keys_t *ks, const unsigned char *token);
 
 /*
- * Admission: key and team state as counted in the zone now; `model` is
- * the requested name (matched against the allowed models, patterns
- * allowed); reserve is the request's worst-case cost; tokens its input
+ * The key's model_rpm_limit / model_tpm_limit for the requested model name
+ * (0: none); 1 if the model has either.
+ */
+int llm_keys_model_limit(const llm_key_t *k, const char *model,
+    size_t model_len, uint64_t *rpm, uint64_t *tpm);
+
+/*
+ * Admission: key, team and per-model state as counted in the zone now;
+ * `model` is the requested name (matched against the allowed models,
+ * patterns allowed); mst counts the key's traffic to this model only (NULL:
+ * the model has no limit of its own, or no slot: then the key's totals
+ * stand in); reserve is the request's worst-case cost; tokens its input
  * estimate.  Budgets compare durable spend + local spend not yet in it +
- * reservations in flight + this reservation against the budget.
+ * reservations in flight + this reservation against the budget.  Rate
+ * limits compare this node's minute window plus the other nodes' (the
+ * others_* window, when it is of the current minute).
  */
 void llm_keys_admit(const llm_key_t *k, const llm_usage_state_t *kst,
-    const llm_usage_state_t *tst, const char *model, size_t model_len,
-    int64_t now, uint64_t reserve_micros, uint64_t tokens, llm_admit_t *res);
+    const llm_usage_state_t *tst, const llm_usage_state_t *mst,
+    const char *model, size_t model_len, int64_t now,
+    uint64_t reserve_micros, uint64_t tokens, llm_admit_t *res);
 
 /* Worst-case or actual cost: prices are micro-dollars per million tokens. */
 uint64_t llm_cost_micros(uint64_t prompt_tokens, uint64_t completion_tokens,
@@ -147,5 +166,9 @@ uint64_t llm_cost_usage(const llm_usage_t *u, const llm_router_price_t *p);
 
 /* The minute window seen at `now`: counters of an older minute are 0. */
 void llm_usage_roll(llm_usage_state_t *st, uint64_t minute);
+
+/* Requests and tokens of `minute`: this node's plus the other nodes'. */
+void llm_usage_window(const llm_usage_state_t *st, uint64_t minute,
+    uint64_t *requests, uint64_t *tokens);
 
 #endif /* LLM_KEYS_H */
