@@ -93,8 +93,9 @@ ngx_http_llm_push_cost(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
         return NGX_ERROR;
     }
 
-    v.data = p;
-    v.len = ngx_sprintf(p, "%uL.%06uL", cost / 1000000, cost % 1000000) - p;
+    p += NGX_INT64_LEN + 8;
+    v.data = ngx_http_llm_dollars(p, cost);
+    v.len = p - v.data;
 
     if (ngx_http_llm_push(list, "x-litellm-response-cost", &v) != NGX_OK) {
         return NGX_ERROR;
@@ -126,14 +127,15 @@ ngx_http_llm_info_headers(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         return NGX_ERROR;
     }
 
-    p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+    p = ngx_pnalloc(r->pool, 2 * NGX_INT_T_LEN);
     if (p == NULL) {
         return NGX_ERROR;
     }
 
-    v.data = p;
+    p += NGX_INT_T_LEN;
     /* retries within the group that answered, as LiteLLM counts them */
-    v.len = ngx_sprintf(p, "%ui", ctx->attempts_in_group - 1) - p;
+    v.data = ngx_http_llm_digits(p, ctx->attempts_in_group - 1);
+    v.len = p - v.data;
 
     if (ngx_http_llm_add_header(r, "x-litellm-attempted-retries", &v)
         != NGX_OK)
@@ -141,13 +143,9 @@ ngx_http_llm_info_headers(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         return NGX_ERROR;
     }
 
-    p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    v.data = p;
-    v.len = ngx_sprintf(p, "%ui", ctx->fallbacks_used) - p;
+    p += NGX_INT_T_LEN;
+    v.data = ngx_http_llm_digits(p, ctx->fallbacks_used);
+    v.len = p - v.data;
 
     return ngx_http_llm_add_header(r, "x-litellm-attempted-fallbacks", &v);
 }
@@ -270,6 +268,19 @@ static ngx_uint_t
 ngx_http_llm_has_usage(const char *data, size_t len)
 {
     u_char  *p, *last;
+
+    static const char  null_tail[] = "\"usage\":null}";
+
+    /*
+     * OpenAI's chunks end with their usage member: ending in "usage":null
+     * means the top-level usage is null (a JSON object has one of each)
+     */
+    if (len >= sizeof(null_tail) - 1
+        && ngx_memcmp(data + len - (sizeof(null_tail) - 1), null_tail,
+                      sizeof(null_tail) - 1) == 0)
+    {
+        return 0;
+    }
 
     p = (u_char *) data;
     last = p + len;

@@ -571,6 +571,7 @@ ngx_http_llm_authenticate(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     ngx_uint_t master_only)
 {
     ngx_str_t      key;
+    SHA256_CTX     sha;
     llm_config_t  *cf;
 
     cf = ctx->tables->cf;
@@ -588,7 +589,13 @@ ngx_http_llm_authenticate(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
                                        "\"x-api-key\" or \"api-key\"");
     }
 
-    SHA256(key.data, key.len, ctx->digest);
+    /*
+     * The low-level calls: OpenSSL 3's one-shot SHA256() fetches the
+     * algorithm, taking several locks, on every call.
+     */
+    SHA256_Init(&sha);
+    SHA256_Update(&sha, key.data, key.len);
+    SHA256_Final(ctx->digest, &sha);
 
     if (cf->has_master_key
         && CRYPTO_memcmp(ctx->digest, cf->master_key_sha256,
@@ -666,6 +673,18 @@ ngx_http_llm_refuse(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
 
         ngx_http_llm_set_retry_after(r, a->verdict == LLM_ADMIT_PARALLEL
                                         ? 1 : a->retry_after_s);
+
+        if (a->model) {
+            /* the key's model_rpm_limit / model_tpm_limit for this model */
+            ngx_snprintf(msg, sizeof(msg), "Rate limit exceeded for key %s "
+                         "on model=%V. Limit type: %s. Current limit: %uL, "
+                         "Remaining: 0.%Z",
+                         ctx->key->alias ? ctx->key->alias : "(no alias)",
+                         &ctx->model,
+                         a->verdict == LLM_ADMIT_RPM ? "requests" : "tokens",
+                         a->limit);
+            break;
+        }
 
         ngx_snprintf(msg, sizeof(msg), "Rate limit exceeded for %s %s. "
                      "Limit type: %s. Current limit: %uL, Remaining: 0.%Z",
@@ -1331,18 +1350,29 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 
     ctx->upstream_url.data = p;
 
-    p = ngx_sprintf(p, "%s://llm_upstream%s", d->scheme, d->base_path);
+    /* copies, not ngx_sprintf(): this runs for every attempt */
+    p = ngx_cpymem(p, d->scheme, ngx_strlen(d->scheme));
+    p = ngx_cpymem(p, "://llm_upstream", sizeof("://llm_upstream") - 1);
+    p = ngx_cpymem(p, d->base_path, ngx_strlen(d->base_path));
 
     if (d->provider == LLM_PROVIDER_AZURE) {
-        p = ngx_sprintf(p, "/openai/deployments/%s%s?api-version=%s",
-                        model, endpoint,
-                        d->api_version ? d->api_version : "");
+        p = ngx_cpymem(p, "/openai/deployments/",
+                       sizeof("/openai/deployments/") - 1);
+        p = ngx_cpymem(p, model, ngx_strlen(model));
+        p = ngx_cpymem(p, endpoint, ngx_strlen(endpoint));
+        p = ngx_cpymem(p, "?api-version=", sizeof("?api-version=") - 1);
+
+        if (d->api_version) {
+            p = ngx_cpymem(p, d->api_version, ngx_strlen(d->api_version));
+        }
 
     } else if (d->api == LLM_API_GEMINI) {
-        p = ngx_sprintf(p, "%s%s%s", endpoint, model, suffix);
+        p = ngx_cpymem(p, endpoint, ngx_strlen(endpoint));
+        p = ngx_cpymem(p, model, ngx_strlen(model));
+        p = ngx_cpymem(p, suffix, ngx_strlen(suffix));
 
     } else {
-        p = ngx_sprintf(p, "%s", endpoint);
+        p = ngx_cpymem(p, endpoint, ngx_strlen(endpoint));
     }
 
     ctx->upstream_url.len = p - ctx->upstream_url.data;

@@ -20,6 +20,7 @@
 #include "llm_xlate.h"
 #include "llm_router.h"
 #include "llm_keys.h"
+#include "llm_rates.h"
 
 
 /* deployments, and keys plus teams, whose state the zone can hold */
@@ -82,19 +83,43 @@ typedef struct {
 } ngx_http_llm_blob_t;
 
 
-/* usage of a virtual key or team, found by a 32-byte digest */
+/* what a key slot counts */
+#define NGX_HTTP_LLM_SLOT_KEY    0
+#define NGX_HTTP_LLM_SLOT_TEAM   1
+#define NGX_HTTP_LLM_SLOT_MODEL  2                 /* a key's traffic to one
+                                                      model with a limit */
+
+/*
+ * usage of a virtual key, a team or a key-and-model, found by a 32-byte
+ * digest: the key's token, SHA-256("team:" id), SHA-256("model:" token hex
+ * ":" model)
+ */
 typedef struct {
     ngx_atomic_t                  lock;
     ngx_uint_t                    used;
+    ngx_uint_t                    kind;            /* NGX_HTTP_LLM_SLOT_* */
     u_char                        token[32];
     u_char                        team[64];        /* a team's id */
-    size_t                        team_len;        /* 0: a key */
+    size_t                        team_len;
     llm_usage_state_t             st;
 } ngx_http_llm_key_slot_t;
 
 
+/*
+ * What a zone's layout is: a zone kept across `nginx -s reload` must have
+ * been created by a build with the same structures.  Bump the version
+ * when the shared structures change.
+ */
+#define NGX_HTTP_LLM_LAYOUT_VERSION  2
+#define NGX_HTTP_LLM_LAYOUT                                                   \
+    (0x6c6c6d7a00000000ULL                    /* "llmz" */                   \
+     | (uint64_t) NGX_HTTP_LLM_LAYOUT_VERSION << 24                          \
+     | (uint64_t) (sizeof(ngx_http_llm_shctx_t) & 0xffffff))
+
+
 /* lives in the shared zone */
 typedef struct {
+    uint64_t                      layout;          /* first, always */
     ngx_http_llm_blob_t           config;
     ngx_http_llm_blob_t           keys;
     uint64_t                      epoch;           /* when the zone began */
@@ -149,6 +174,7 @@ typedef struct {
     llm_key_t                    *key;             /* NULL: master key */
     ngx_http_llm_key_slot_t      *key_slot;
     ngx_http_llm_key_slot_t      *team_slot;
+    ngx_http_llm_key_slot_t      *model_slot;      /* NULL: no model limit */
     unsigned char                 digest[32];      /* of the client's key */
     uint64_t                      reserved;        /* micro-dollars */
     uint64_t                      cost;            /* settled */
@@ -232,7 +258,12 @@ ngx_int_t ngx_http_llm_key_lookup(ngx_http_request_t *r,
 ngx_int_t ngx_http_llm_admit(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx);
 void ngx_http_llm_settle(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx);
 u_char *ngx_http_llm_usage_json(ngx_http_request_t *r, size_t *len);
+ngx_int_t ngx_http_llm_publish_rates(ngx_http_llm_zone_t *zone, u_char *json,
+    size_t len, ngx_log_t *log, u_char *err, size_t errlen,
+    ngx_uint_t *applied);
 uint64_t ngx_http_llm_cost(ngx_http_llm_ctx_t *ctx);
+u_char *ngx_http_llm_digits(u_char *last, uint64_t n);
+u_char *ngx_http_llm_dollars(u_char *last, uint64_t micros);
 void ngx_http_llm_usage_final(ngx_http_llm_ctx_t *ctx);
 
 /* state.c */

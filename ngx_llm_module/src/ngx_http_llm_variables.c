@@ -148,18 +148,61 @@ ngx_http_llm_variable_str(ngx_http_variable_value_t *v, u_char *data,
 }
 
 
+/*
+ * Decimal digits of n, written backwards from the end of buf: the log
+ * line formats several counters per request, and ngx_sprintf()'s general
+ * format parsing costs more than the digits.
+ */
+
+u_char *
+ngx_http_llm_digits(u_char *last, uint64_t n)
+{
+    do {
+        *--last = (u_char) ('0' + n % 10);
+        n /= 10;
+    } while (n);
+
+    return last;
+}
+
+
+/* micro-dollars as dollars with six decimals, backwards from last */
+
+u_char *
+ngx_http_llm_dollars(u_char *last, uint64_t micros)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < 6; i++) {
+        *--last = (u_char) ('0' + micros % 10);
+        micros /= 10;
+    }
+
+    *--last = '.';
+
+    return ngx_http_llm_digits(last, micros);
+}
+
+
 static ngx_int_t
 ngx_http_llm_variable_num(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     long long n)
 {
-    u_char  *p;
+    u_char  *p, *last;
 
     p = ngx_pnalloc(r->pool, NGX_INT64_LEN);
     if (p == NULL) {
         return NGX_ERROR;
     }
 
-    return ngx_http_llm_variable_str(v, p, ngx_sprintf(p, "%L", n) - p);
+    last = p + NGX_INT64_LEN;
+    p = ngx_http_llm_digits(last, n < 0 ? 0 - (uint64_t) n : (uint64_t) n);
+
+    if (n < 0) {
+        *--p = '-';
+    }
+
+    return ngx_http_llm_variable_str(v, p, last - p);
 }
 
 
@@ -169,7 +212,7 @@ static ngx_int_t
 ngx_http_llm_variable_cost(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, ngx_http_llm_ctx_t *ctx)
 {
-    u_char    *p;
+    u_char    *p, *last;
     uint64_t   cost;
 
     cost = ngx_http_llm_cost(ctx);
@@ -179,10 +222,10 @@ ngx_http_llm_variable_cost(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    return ngx_http_llm_variable_str(v, p,
-                                     ngx_sprintf(p, "%uL.%06uL",
-                                                 cost / 1000000,
-                                                 cost % 1000000) - p);
+    last = p + NGX_INT64_LEN + 8;
+    p = ngx_http_llm_dollars(last, cost);
+
+    return ngx_http_llm_variable_str(v, p, last - p);
 }
 
 

@@ -24,7 +24,7 @@ on_event(void *arg, const char *event, size_t event_len, const char *data,
 
     c->events++;
 
-    if (strcmp(data, "[DONE]") == 0) {
+    if (data_len == 6 && memcmp(data, "[DONE]", 6) == 0) {
         c->done = 1;
         return 0;
     }

@@ -21,6 +21,8 @@ typedef struct {
     int        stop_after;   /* abort once this many events arrived; 0 = never */
 } collect_t;
 
+static const char  *last_data;  /* where the last event's data was */
+
 static int
 collect_cb(void *arg, const char *event, size_t event_len, const char *data,
            size_t data_len)
@@ -36,7 +38,7 @@ collect_cb(void *arg, const char *event, size_t event_len, const char *data,
     llm_buf_append(&c->log, "|", 1);
     llm_buf_append(&c->log, data, data_len);
     llm_buf_append(&c->log, "\n", 1);
-    CHECK(data[data_len] == '\0');
+    last_data = data;
     c->count++;
     return c->stop_after && c->count >= c->stop_after;
 }
@@ -505,7 +507,44 @@ UNIT_TEST(test_sse_samples)
     }
 }
 
+
+
+
+/* one data line inside one feed reaches the callback in place, not copied */
+UNIT_TEST(test_single_line_in_place)
+{
+    static const char  in[] = "data: {\"a\":1}\n\ndata: x\ndata: y\n\n";
+    llm_sse_parser_t   p;
+    collect_t          c;
+
+    memset(&c, 0, sizeof(c));
+    llm_sse_init(&p, 0);
+
+    CHECK(llm_sse_feed(&p, in, sizeof(in) - 1, collect_cb, &c) == LLM_SSE_OK);
+    CHECK(c.count == 2);
+    CHECK_STR(c.log.data, "-|{\"a\":1}\n-|x\ny\n");
+    /* the joined one is a copy */
+    CHECK(last_data < in || last_data >= in + sizeof(in));
+
+    /* an event open at the end of a feed keeps its data past that feed */
+    llm_buf_reset(&c.log);
+    c.count = 0;
+    {
+        char  part[16];
+
+        memcpy(part, "data: kept\n", 11);
+        CHECK(llm_sse_feed(&p, part, 11, collect_cb, &c) == LLM_SSE_OK);
+        memset(part, '#', sizeof(part));
+        CHECK(llm_sse_feed(&p, "\n", 1, collect_cb, &c) == LLM_SSE_OK);
+    }
+    CHECK(c.count == 1);
+    CHECK_STR(c.log.data, "-|kept\n");
+
+    llm_sse_free(&p);
+    llm_buf_free(&c.log);
+}
+
 UNIT_MAIN(test_buf_basics, test_sse_fields, test_sse_empty_data_dispatches,
           test_sse_line_endings, test_sse_crlf_split_at_cr, test_sse_bom,
           test_sse_limits, test_sse_abort_and_finish, test_sse_write_roundtrip,
-          test_sse_samples)
+          test_sse_samples, test_single_line_in_place)

@@ -15,30 +15,6 @@
 #define LLM_JSON_MAX_DEPTH  128
 
 
-typedef struct {
-    const char  *p;
-    size_t       len;
-    size_t       pos;
-} llm_scanner_t;
-
-
-static int llm_scan_value(llm_scanner_t *s, int depth);
-
-
-static void
-llm_skip_ws(llm_scanner_t *s)
-{
-    while (s->pos < s->len) {
-        switch (s->p[s->pos]) {
-        case ' ': case '\t': case '\n': case '\r':
-            s->pos++;
-            continue;
-        }
-        break;
-    }
-}
-
-
 static int
 llm_hex(int c)
 {
@@ -47,265 +23,186 @@ llm_hex(int c)
 }
 
 
+/* The escape at c (its backslash): past it, or NULL when it is not valid. */
+
+static const char *
+llm_scan_escape(const char *c, const char *end)
+{
+    unsigned char  ch;
+
+    if (end - c < 2) {
+        return NULL;
+    }
+
+    ch = (unsigned char) c[1];
+
+    if (ch == 'u') {
+        if (end - c < 6 || !llm_hex(c[2]) || !llm_hex(c[3])
+            || !llm_hex(c[4]) || !llm_hex(c[5]))
+        {
+            return NULL;
+        }
+
+        return c + 6;
+    }
+
+    if (ch != '"' && ch != '\\' && ch != '/' && ch != 'b' && ch != 'f'
+        && ch != 'n' && ch != 'r' && ch != 't')
+    {
+        return NULL;
+    }
+
+    return c + 2;
+}
+
+
 /*
- * Skips the plain bytes of a string (anything but '"', '\\' and control
- * characters), 16 at a time where SSE2 is there: request bodies are mostly
- * long strings (prompts, tool descriptions).
+ * The string at c (its opening quote): past its closing quote, or NULL.
+ * Prompts and tool results are long strings full of escaped newlines and
+ * quotes: the loop stays in 16-byte blocks and goes straight back to them
+ * after each escape.
  */
 
-static size_t
-llm_skip_plain(const char *p, size_t pos, size_t len)
+static const char *
+llm_scan_string(const char *c, const char *end)
 {
+    unsigned char  ch;
+
 #if defined(__SSE2__)
-    int      mask;
-    __m128i  v, m;
+    int            mask;
+    __m128i        v, m;
 
     const __m128i  quote = _mm_set1_epi8('"');
     const __m128i  bslash = _mm_set1_epi8('\\');
     const __m128i  ctl = _mm_set1_epi8(0x1f);
-
-    while (len - pos >= 16) {
-        v = _mm_loadu_si128((const __m128i *) (p + pos));
-        m = _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash));
-        /* unsigned v <= 0x1f */
-        m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl));
-        mask = _mm_movemask_epi8(m);
-
-        if (mask) {
-            return pos + (size_t) __builtin_ctz((unsigned) mask);
-        }
-
-        pos += 16;
-    }
 #endif
 
-    while (pos < len) {
-        unsigned char  c = (unsigned char) p[pos];
-
-        if (c == '"' || c == '\\' || c < 0x20) {
-            break;
-        }
-
-        pos++;
-    }
-
-    return pos;
-}
-
-
-static int
-llm_scan_string(llm_scanner_t *s)
-{
-    unsigned char  c;
-
-    s->pos++;                                   /* opening quote */
-
-    while (s->pos < s->len) {
-        s->pos = llm_skip_plain(s->p, s->pos, s->len);
-
-        if (s->pos >= s->len) {
-            break;
-        }
-
-        c = (unsigned char) s->p[s->pos++];
-
-        if (c == '"') {
-            return 0;
-        }
-
-        if (c < 0x20) {
-            return -1;
-        }
-
-        if (c == '\\') {
-            if (s->pos >= s->len) {
-                return -1;
-            }
-
-            c = (unsigned char) s->p[s->pos++];
-
-            if (c == 'u') {
-                if (s->len - s->pos < 4
-                    || !llm_hex(s->p[s->pos]) || !llm_hex(s->p[s->pos + 1])
-                    || !llm_hex(s->p[s->pos + 2])
-                    || !llm_hex(s->p[s->pos + 3]))
-                {
-                    return -1;
-                }
-
-                s->pos += 4;
-
-            } else if (c != '"' && c != '\\' && c != '/' && c != 'b'
-                       && c != 'f' && c != 'n' && c != 'r' && c != 't')
-            {
-                return -1;
-            }
-        }
-    }
-
-    return -1;
-}
-
-
-static int
-llm_scan_number(llm_scanner_t *s)
-{
-    size_t  start;
-
-    if (s->p[s->pos] == '-') {
-        s->pos++;
-    }
-
-    if (s->pos >= s->len) {
-        return -1;
-    }
-
-    if (s->p[s->pos] == '0') {
-        s->pos++;
-
-    } else if (s->p[s->pos] >= '1' && s->p[s->pos] <= '9') {
-        while (s->pos < s->len && s->p[s->pos] >= '0' && s->p[s->pos] <= '9') {
-            s->pos++;
-        }
-
-    } else {
-        return -1;
-    }
-
-    if (s->pos < s->len && s->p[s->pos] == '.') {
-        start = ++s->pos;
-        while (s->pos < s->len && s->p[s->pos] >= '0' && s->p[s->pos] <= '9') {
-            s->pos++;
-        }
-        if (s->pos == start) {
-            return -1;
-        }
-    }
-
-    if (s->pos < s->len && (s->p[s->pos] == 'e' || s->p[s->pos] == 'E')) {
-        s->pos++;
-        if (s->pos < s->len && (s->p[s->pos] == '+' || s->p[s->pos] == '-')) {
-            s->pos++;
-        }
-        start = s->pos;
-        while (s->pos < s->len && s->p[s->pos] >= '0' && s->p[s->pos] <= '9') {
-            s->pos++;
-        }
-        if (s->pos == start) {
-            return -1;
-        }
-    }
-
-    return 0;
-}
-
-
-static int
-llm_scan_literal(llm_scanner_t *s, const char *lit)
-{
-    size_t  n;
-
-    n = strlen(lit);
-
-    if (s->len - s->pos < n || memcmp(s->p + s->pos, lit, n) != 0) {
-        return -1;
-    }
-
-    s->pos += n;
-
-    return 0;
-}
-
-
-static int
-llm_scan_container(llm_scanner_t *s, int depth, char close)
-{
-    int  first;
-
-    if (depth >= LLM_JSON_MAX_DEPTH) {
-        return -1;
-    }
-
-    s->pos++;
-    first = 1;
+    c++;
 
     for ( ;; ) {
-        llm_skip_ws(s);
 
-        if (s->pos >= s->len) {
-            return -1;
-        }
+#if defined(__SSE2__)
+        while (end - c >= 16) {
+            v = _mm_loadu_si128((const __m128i *) c);
+            m = _mm_or_si128(_mm_cmpeq_epi8(v, quote),
+                             _mm_cmpeq_epi8(v, bslash));
+            /* unsigned v <= 0x1f */
+            m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl));
+            mask = _mm_movemask_epi8(m);
 
-        if (s->p[s->pos] == close && first) {
-            s->pos++;
-            return 0;
-        }
-
-        if (close == '}') {
-            if (s->p[s->pos] != '"' || llm_scan_string(s) != 0) {
-                return -1;
+            if (mask == 0) {
+                c += 16;
+                continue;
             }
 
-            llm_skip_ws(s);
+            c += __builtin_ctz((unsigned) mask);
 
-            if (s->pos >= s->len || s->p[s->pos] != ':') {
-                return -1;
+            if (*c != '\\') {
+                break;
             }
 
-            s->pos++;
-            llm_skip_ws(s);
+            c = llm_scan_escape(c, end);
+
+            if (c == NULL) {
+                return NULL;
+            }
+        }
+#endif
+
+        if (c >= end) {
+            return NULL;
         }
 
-        if (llm_scan_value(s, depth + 1) != 0) {
-            return -1;
+        ch = (unsigned char) *c;
+
+        if (ch == '"') {
+            return c + 1;
         }
 
-        llm_skip_ws(s);
-
-        if (s->pos >= s->len) {
-            return -1;
+        if (ch < 0x20) {
+            return NULL;
         }
 
-        if (s->p[s->pos] == ',') {
-            s->pos++;
-            first = 0;
-            continue;
-        }
+        if (ch == '\\') {
+            c = llm_scan_escape(c, end);
 
-        if (s->p[s->pos] == close) {
-            s->pos++;
-            return 0;
-        }
+            if (c == NULL) {
+                return NULL;
+            }
 
-        return -1;
+        } else {
+            c++;
+        }
     }
 }
 
 
-static int
-llm_scan_value(llm_scanner_t *s, int depth)
+static const char *
+llm_scan_digits(const char *c, const char *end)
 {
-    if (s->pos >= s->len) {
-        return -1;
+    while (c < end && *c >= '0' && *c <= '9') {
+        c++;
     }
 
-    switch (s->p[s->pos]) {
-    case '{':
-        return llm_scan_container(s, depth, '}');
-    case '[':
-        return llm_scan_container(s, depth, ']');
-    case '"':
-        return llm_scan_string(s);
-    case 't':
-        return llm_scan_literal(s, "true");
-    case 'f':
-        return llm_scan_literal(s, "false");
-    case 'n':
-        return llm_scan_literal(s, "null");
-    default:
-        return llm_scan_number(s);
-    }
+    return c;
 }
+
+
+/* The number at c: past it, or NULL when it breaks RFC 8259's grammar. */
+
+static const char *
+llm_scan_number(const char *c, const char *end)
+{
+    const char  *d;
+
+    c += (*c == '-');
+
+    if (c >= end || *c < '0' || *c > '9') {
+        return NULL;
+    }
+
+    c = (*c == '0') ? c + 1 : llm_scan_digits(c, end);
+
+    if (c < end && *c == '.') {
+        d = llm_scan_digits(c + 1, end);
+
+        if (d == c + 1) {
+            return NULL;
+        }
+
+        c = d;
+    }
+
+    if (c < end && (*c == 'e' || *c == 'E')) {
+        c++;
+        c += (c < end && (*c == '+' || *c == '-'));
+        d = llm_scan_digits(c, end);
+
+        if (d == c) {
+            return NULL;
+        }
+
+        c = d;
+    }
+
+    return c;
+}
+
+
+static const char *
+llm_scan_literal(const char *c, const char *end, const char *lit, size_t n)
+{
+    if ((size_t) (end - c) < n || memcmp(c, lit, n) != 0) {
+        return NULL;
+    }
+
+    return c + n;
+}
+
+
+#define llm_skip_ws(c, end)                                                  \
+    while (c < end && (*c == ' ' || *c == '\n' || *c == '\r' || *c == '\t')) \
+        c++
 
 
 static llm_json_member_t *
@@ -313,23 +210,30 @@ llm_member_slot(llm_json_scan_t *out, const char *key, size_t len)
 {
     static const struct {
         const char  *name;
+        size_t       len;
         size_t       offset;
     } slots[] = {
-        { "model", offsetof(llm_json_scan_t, model) },
-        { "stream", offsetof(llm_json_scan_t, stream) },
-        { "stream_options", offsetof(llm_json_scan_t, stream_options) },
-        { "max_tokens", offsetof(llm_json_scan_t, max_tokens) },
-        { "usage", offsetof(llm_json_scan_t, usage) },
-        { "usageMetadata", offsetof(llm_json_scan_t, usage) },
-        { "message", offsetof(llm_json_scan_t, message) },
+        { "model", 5, offsetof(llm_json_scan_t, model) },
+        { "stream", 6, offsetof(llm_json_scan_t, stream) },
+        { "stream_options", 14, offsetof(llm_json_scan_t, stream_options) },
+        { "max_tokens", 10, offsetof(llm_json_scan_t, max_tokens) },
+        { "usage", 5, offsetof(llm_json_scan_t, usage) },
+        { "usageMetadata", 13, offsetof(llm_json_scan_t, usage) },
+        { "message", 7, offsetof(llm_json_scan_t, message) },
     };
+
+    /* the lengths of the names above: most keys are rejected on this */
+    static const unsigned  lengths = 1u << 5 | 1u << 6 | 1u << 7 | 1u << 10
+                                     | 1u << 13 | 1u << 14;
 
     size_t  i;
 
+    if (len > 14 || !(lengths & (1u << len))) {
+        return NULL;
+    }
+
     for (i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
-        if (strlen(slots[i].name) == len
-            && memcmp(slots[i].name, key, len) == 0)
-        {
+        if (slots[i].len == len && memcmp(slots[i].name, key, len) == 0) {
             return (llm_json_member_t *) ((char *) out + slots[i].offset);
         }
     }
@@ -338,111 +242,380 @@ llm_member_slot(llm_json_scan_t *out, const char *key, size_t len)
 }
 
 
+/*
+ * One loop with an explicit stack of open containers instead of recursion:
+ * small documents (most chat requests, every provider answer) are mostly
+ * short tokens, where per-token call overhead is what costs.
+ */
+
 int
 llm_json_scan(const char *p, size_t len, llm_json_scan_t *out)
 {
-    size_t              key_start;
-    llm_scanner_t       s;
+    int                 depth;
+    char                stack[LLM_JSON_MAX_DEPTH];
+    const char         *c, *end, *key, *tok;
     llm_json_member_t  *m;
 
     memset(out, 0, sizeof(*out));
 
-    s.p = p;
-    s.len = len;
-    s.pos = 0;
+    c = p;
+    end = p + len;
+    depth = 0;
+    m = NULL;
 
-    llm_skip_ws(&s);
+    llm_skip_ws(c, end);
 
-    if (s.pos >= len || p[s.pos] != '{') {
-        out->error_offset = s.pos;
+    if (c >= end || *c != '{') {
+        goto invalid;
+    }
+
+    out->object_start = (size_t) (c - p);
+
+value:
+
+    llm_skip_ws(c, end);
+
+    if (c >= end) {
+        goto invalid;
+    }
+
+    tok = c;
+
+    switch (*c) {
+
+    case '{':
+    case '[':
+        if (depth == LLM_JSON_MAX_DEPTH) {
+            goto invalid;
+        }
+
+        stack[depth++] = (*c == '{') ? '}' : ']';
+        c++;
+        llm_skip_ws(c, end);
+
+        if (c < end && *c == stack[depth - 1]) {
+            c++;
+            depth--;
+            goto after;
+        }
+
+        if (stack[depth - 1] == ']') {
+            goto value;
+        }
+
+        goto key;
+
+    case '"':
+        c = llm_scan_string(c, end);
+        break;
+
+    case 't':
+        c = llm_scan_literal(c, end, "true", 4);
+        break;
+
+    case 'f':
+        c = llm_scan_literal(c, end, "false", 5);
+        break;
+
+    case 'n':
+        c = llm_scan_literal(c, end, "null", 4);
+        break;
+
+    default:
+        c = llm_scan_number(c, end);
+    }
+
+    if (c == NULL) {
+        c = tok;                    /* the token that is not valid */
+        goto invalid;
+    }
+
+after:
+
+    /* a value ended: a member of the top-level object if depth is 1 */
+    if (depth == 1) {
+        if (m != NULL) {
+            m->value_end = (size_t) (c - p);
+            m->present = 1;
+            m = NULL;
+        }
+
+        out->members++;
+    }
+
+    if (depth == 0) {
+        /* the top-level object closed */
+        out->object_end = (size_t) (c - p) - 1;
+        llm_skip_ws(c, end);
+
+        if (c != end) {
+            goto invalid;
+        }
+
+        return 0;
+    }
+
+    llm_skip_ws(c, end);
+
+    if (c >= end) {
+        goto invalid;
+    }
+
+    if (*c == ',') {
+        c++;
+
+        if (stack[depth - 1] == ']') {
+            goto value;
+        }
+
+        llm_skip_ws(c, end);
+        goto key;
+    }
+
+    if (*c != stack[depth - 1]) {
+        goto invalid;
+    }
+
+    c++;
+    depth--;
+
+    goto after_close;
+
+key:
+
+    if (c >= end || *c != '"') {
+        goto invalid;
+    }
+
+    key = c;
+    c = llm_scan_string(c, end);
+
+    if (c == NULL) {
+        c = key;
+        goto invalid;
+    }
+
+    if (depth == 1) {
+        /* keys with escapes never match the names we look for */
+        m = llm_member_slot(out, key + 1, (size_t) (c - key) - 2);
+    }
+
+    llm_skip_ws(c, end);
+
+    if (c >= end || *c != ':') {
+        goto invalid;
+    }
+
+    c++;
+    llm_skip_ws(c, end);
+
+    if (depth == 1 && m != NULL) {
+        /* the last duplicate wins, as in most JSON parsers */
+        m->key_start = (size_t) (key - p);
+        m->value_start = (size_t) (c - p);
+    }
+
+    goto value;
+
+after_close:
+
+    /*
+     * A container closed: it is itself a value of its parent.  The members
+     * count is of the top-level object, so closing it is not a member.
+     */
+    if (depth == 0) {
+        out->object_end = (size_t) (c - p) - 1;
+        llm_skip_ws(c, end);
+
+        if (c != end) {
+            goto invalid;
+        }
+
+        return 0;
+    }
+
+    goto after;
+
+invalid:
+
+    out->error_offset = (size_t) (c - p);
+
+    return -1;
+}
+
+
+/*
+ * Finding members without validating: provider answers and stream events
+ * are forwarded as they are, so only the usage member is wanted from them,
+ * and checking the grammar of each would cost more than all the rest of
+ * their handling.  Strings are skipped with memchr(), nested containers
+ * by counting brackets; every offset stays within the input whatever it
+ * holds.
+ */
+
+/* The first '"' at or after c, or end: inline, as most strings are short. */
+
+static const char *
+llm_find_quote(const char *c, const char *end)
+{
+#if defined(__SSE2__)
+    int            mask;
+    const __m128i  quote = _mm_set1_epi8('"');
+
+    while (end - c >= 16) {
+        mask = _mm_movemask_epi8(_mm_cmpeq_epi8(
+                   _mm_loadu_si128((const __m128i *) c), quote));
+
+        if (mask) {
+            return c + __builtin_ctz((unsigned) mask);
+        }
+
+        c += 16;
+    }
+#endif
+
+    while (c < end && *c != '"') {
+        c++;
+    }
+
+    return c;
+}
+
+
+const char *
+llm_json_string_end(const char *c, const char *end)
+{
+    const char  *q, *b;
+
+    /* c is past the opening quote: the closing one has an even run of
+     * backslashes before it */
+    for ( ;; ) {
+        q = llm_find_quote(c, end);
+
+        if (q == end) {
+            return end;
+        }
+
+        for (b = q; b > c && b[-1] == '\\'; b--) { /* void */ }
+
+        if ((q - b) % 2 == 0) {
+            return q + 1;
+        }
+
+        c = q + 1;
+    }
+}
+
+
+static const char *
+llm_locate_value_end(const char *c, const char *end)
+{
+    int  depth;
+
+    if (c < end && *c == '"') {
+        return llm_json_string_end(c + 1, end);
+    }
+
+    if (c < end && *c != '{' && *c != '[') {
+        /* a number or literal */
+        while (c < end && *c != ',' && *c != '}' && *c != ']' && *c != ' '
+               && *c != '\n' && *c != '\r' && *c != '\t')
+        {
+            c++;
+        }
+
+        return c;
+    }
+
+    depth = 0;
+
+    while (c < end) {
+        switch (*c++) {
+        case '"':
+            c = llm_json_string_end(c, end);
+            break;
+        case '{':
+        case '[':
+            depth++;
+            break;
+        case '}':
+        case ']':
+            if (--depth == 0) {
+                return c;
+            }
+            break;
+        }
+    }
+
+    return end;
+}
+
+
+int
+llm_json_locate(const char *p, size_t len, llm_json_scan_t *out)
+{
+    const char         *c, *end, *key;
+    llm_json_member_t  *m;
+
+    memset(out, 0, sizeof(*out));
+
+    c = p;
+    end = p + len;
+
+    llm_skip_ws(c, end);
+
+    if (c >= end || *c != '{') {
         return -1;
     }
 
-    out->object_start = s.pos++;
-
-    llm_skip_ws(&s);
-
-    if (s.pos < len && p[s.pos] == '}') {
-        out->object_end = s.pos++;
-        goto done;
-    }
+    out->object_start = (size_t) (c - p);
+    c++;
 
     for ( ;; ) {
-        llm_skip_ws(&s);
+        llm_skip_ws(c, end);
 
-        if (s.pos >= len || p[s.pos] != '"') {
-            goto invalid;
+        if (c < end && *c == '}') {
+            out->object_end = (size_t) (c - p);
+            return 0;
         }
 
-        key_start = s.pos;
-
-        if (llm_scan_string(&s) != 0) {
-            goto invalid;
+        if (c >= end || *c != '"') {
+            return -1;
         }
 
-        /* keys with escapes never match the names we look for */
-        m = llm_member_slot(out, p + key_start + 1, s.pos - key_start - 2);
+        key = c;
+        c = llm_json_string_end(c + 1, end);
+        m = llm_member_slot(out, key + 1, (size_t) (c - key) - 2);
 
-        llm_skip_ws(&s);
+        llm_skip_ws(c, end);
 
-        if (s.pos >= len || p[s.pos] != ':') {
-            goto invalid;
+        if (c >= end || *c != ':') {
+            return -1;
         }
 
-        s.pos++;
-        llm_skip_ws(&s);
+        c++;
+        llm_skip_ws(c, end);
 
         if (m != NULL) {
-            /* the last duplicate wins, as in most JSON parsers */
-            m->key_start = key_start;
-            m->value_start = s.pos;
+            m->key_start = (size_t) (key - p);
+            m->value_start = (size_t) (c - p);
         }
 
-        if (llm_scan_value(&s, 1) != 0) {
-            goto invalid;
-        }
+        c = llm_locate_value_end(c, end);
 
         if (m != NULL) {
-            m->value_end = s.pos;
-            m->present = 1;
+            m->value_end = (size_t) (c - p);
+            m->present = (m->value_end > m->value_start);
         }
 
         out->members++;
 
-        llm_skip_ws(&s);
+        llm_skip_ws(c, end);
 
-        if (s.pos >= len) {
-            goto invalid;
+        if (c < end && *c == ',') {
+            c++;
         }
-
-        if (p[s.pos] == ',') {
-            s.pos++;
-            continue;
-        }
-
-        if (p[s.pos] == '}') {
-            out->object_end = s.pos++;
-            break;
-        }
-
-        goto invalid;
     }
-
-done:
-
-    llm_skip_ws(&s);
-
-    if (s.pos != len) {
-        goto invalid;
-    }
-
-    return 0;
-
-invalid:
-
-    out->error_offset = s.pos;
-
-    return -1;
 }
 
 

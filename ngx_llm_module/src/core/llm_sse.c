@@ -2,11 +2,17 @@
  * Incremental SSE parser and encoder; see llm_sse.h for the rules.
  *
  * Complete lines inside one feed are processed in place; only a line cut by
- * a feed boundary is copied into p->line, so a typical upstream read costs
- * one pass over the bytes plus the copy of the data payload itself.
+ * a feed boundary is copied into p->line.  An event's data is copied only
+ * when it has several data lines or is still open when the feed returns:
+ * the usual event, one data line inside one upstream read, reaches the
+ * callback in place, so a typical read costs one pass over its bytes.
  */
 
 #include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "llm_sse.h"
 
@@ -33,7 +39,27 @@ llm_sse_free(llm_sse_parser_t *p)
 static size_t
 llm_sse_pending(const llm_sse_parser_t *p)
 {
-    return p->line.len + p->data.len + p->event.len;
+    return p->line.len + p->data.len + p->view_len + p->event.len;
+}
+
+/* The data line held in place becomes a copy: its bytes are going away. */
+static int
+llm_sse_keep_view(llm_sse_parser_t *p)
+{
+    if (p->view == NULL) {
+        return LLM_SSE_OK;
+    }
+
+    if (llm_buf_append(&p->data, p->view, p->view_len) != 0
+        || llm_buf_append(&p->data, "\n", 1) != 0)
+    {
+        return LLM_SSE_NOMEM;
+    }
+
+    p->view = NULL;
+    p->view_len = 0;
+
+    return LLM_SSE_OK;
 }
 
 static int
@@ -41,7 +67,18 @@ llm_sse_dispatch(llm_sse_parser_t *p, llm_sse_event_cb cb, void *arg)
 {
     int  rc = LLM_SSE_OK;
 
-    if (p->has_data) {
+    if (p->view != NULL) {
+        char  empty[1] = "";
+
+        if (cb(arg, p->has_event ? (p->event.data ? p->event.data : empty)
+                                 : NULL,
+               p->has_event ? p->event.len : 0, p->view, p->view_len)
+            != 0)
+        {
+            rc = LLM_SSE_ABORTED;
+        }
+
+    } else if (p->has_data) {
         /* data lines were stored as "line\n"; drop the last newline */
         size_t  dlen = p->data.len ? p->data.len - 1 : 0;
         char    empty[1] = "";
@@ -60,15 +97,20 @@ llm_sse_dispatch(llm_sse_parser_t *p, llm_sse_event_cb cb, void *arg)
 
     llm_buf_reset(&p->data);
     llm_buf_reset(&p->event);
+    p->view = NULL;
+    p->view_len = 0;
     p->has_data = 0;
     p->has_event = 0;
     return rc;
 }
 
-/* one complete line without its terminator */
+/*
+ * One complete line without its terminator; `in_place` when it lies in the
+ * bytes of the current feed (not in p->line, which is reused).
+ */
 static int
 llm_sse_line(llm_sse_parser_t *p, const char *line, size_t len,
-             llm_sse_event_cb cb, void *arg)
+             int in_place, llm_sse_event_cb cb, void *arg)
 {
     const char  *colon, *value;
     size_t       flen, vlen;
@@ -96,10 +138,19 @@ llm_sse_line(llm_sse_parser_t *p, const char *line, size_t len,
     }
 
     if (flen == 4 && memcmp(line, "data", 4) == 0) {
-        if (p->data.len + vlen + 1 + p->event.len > p->max_event_bytes) {
+        if (p->data.len + p->view_len + vlen + 1 + p->event.len
+            > p->max_event_bytes)
+        {
             return LLM_SSE_TOO_BIG;
         }
-        if (llm_buf_append(&p->data, value, vlen) != 0
+        if (in_place && !p->has_data) {
+            p->view = value;
+            p->view_len = vlen;
+            p->has_data = 1;
+            return LLM_SSE_OK;
+        }
+        if (llm_sse_keep_view(p) != LLM_SSE_OK
+            || llm_buf_append(&p->data, value, vlen) != 0
             || llm_buf_append(&p->data, "\n", 1) != 0)
         {
             return LLM_SSE_NOMEM;
@@ -146,9 +197,58 @@ llm_sse_skip_bom(llm_sse_parser_t *p, const char *data, size_t len)
     return i;
 }
 
+/* The first '\n' or '\r' at or after q, or end. */
+static const char *
+llm_sse_eol(const char *q, const char *end)
+{
+#if defined(__SSE2__)
+    int      mask;
+    __m128i  v;
+
+    const __m128i  lf = _mm_set1_epi8('\n');
+    const __m128i  cr = _mm_set1_epi8('\r');
+
+    while (end - q >= 16) {
+        v = _mm_loadu_si128((const __m128i *) q);
+        mask = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, lf),
+                                              _mm_cmpeq_epi8(v, cr)));
+        if (mask) {
+            return q + __builtin_ctz((unsigned) mask);
+        }
+        q += 16;
+    }
+#endif
+
+    while (q < end && *q != '\n' && *q != '\r') {
+        q++;
+    }
+
+    return q;
+}
+
+static int llm_sse_feed_lines(llm_sse_parser_t *p, const char *data,
+    size_t len, llm_sse_event_cb cb, void *arg);
+
 int
 llm_sse_feed(llm_sse_parser_t *p, const char *data, size_t len,
              llm_sse_event_cb cb, void *arg)
+{
+    int  rc;
+
+    rc = llm_sse_feed_lines(p, data, len, cb, arg);
+
+    /* an event still open keeps its data line beyond this feed's bytes */
+    if (rc == LLM_SSE_OK && llm_sse_keep_view(p) != LLM_SSE_OK) {
+        p->failed = LLM_SSE_NOMEM;
+        rc = p->failed;
+    }
+
+    return rc;
+}
+
+static int
+llm_sse_feed_lines(llm_sse_parser_t *p, const char *data, size_t len,
+    llm_sse_event_cb cb, void *arg)
 {
     const char  *end, *start, *q;
     int          rc;
@@ -178,9 +278,7 @@ llm_sse_feed(llm_sse_parser_t *p, const char *data, size_t len,
     }
 
     while (start < end) {
-        for (q = start; q < end && *q != '\n' && *q != '\r'; q++) {
-            /* find the line end */
-        }
+        q = llm_sse_eol(start, end);
 
         if (q == end) {
             /* unterminated: keep it for the next feed */
@@ -208,10 +306,10 @@ llm_sse_feed(llm_sse_parser_t *p, const char *data, size_t len,
                 p->failed = LLM_SSE_NOMEM;
                 return p->failed;
             }
-            rc = llm_sse_line(p, p->line.data, p->line.len, cb, arg);
+            rc = llm_sse_line(p, p->line.data, p->line.len, 0, cb, arg);
             llm_buf_reset(&p->line);
         } else {
-            rc = llm_sse_line(p, start, (size_t) (q - start), cb, arg);
+            rc = llm_sse_line(p, start, (size_t) (q - start), 1, cb, arg);
         }
         if (rc != LLM_SSE_OK) {
             p->failed = rc;
@@ -243,7 +341,7 @@ llm_sse_finish(llm_sse_parser_t *p, llm_sse_event_cb cb, void *arg)
         return p->failed;
     }
     if (p->line.len) {
-        rc = llm_sse_line(p, p->line.data, p->line.len, cb, arg);
+        rc = llm_sse_line(p, p->line.data, p->line.len, 0, cb, arg);
         llm_buf_reset(&p->line);
         if (rc != LLM_SSE_OK) {
             p->failed = rc;

@@ -36,9 +36,10 @@
 
 /*
  * Called once per event.  `event` is the "event:" name or NULL when the event
- * had none (the standard's default type "message").  `data` is the joined
- * data lines without the final newline; both are NUL-terminated and valid
- * only during the call.  Return 0 to continue, non-zero to stop the feed
+ * had none (the standard's default type "message"), NUL-terminated.  `data`
+ * is the joined data lines without the final newline, NOT NUL-terminated
+ * (a single data line is passed in place, from the fed bytes).  Both are
+ * valid only during the call.  Return 0 to continue, non-zero to stop the feed
  * (llm_sse_feed() then returns LLM_SSE_ABORTED and the parser stays failed).
  */
 typedef int (*llm_sse_event_cb)(void *arg, const char *event, size_t event_len,
@@ -48,6 +49,9 @@ typedef struct {
     llm_buf_t  line;         /* a line not yet terminated in earlier feeds */
     llm_buf_t  data;         /* data lines of the pending event, "\n"-joined */
     llm_buf_t  event;        /* event name of the pending event */
+    const char *view;        /* the pending event's only data line, in
+                                place in the bytes being fed */
+    size_t     view_len;
     size_t     max_event_bytes;
     unsigned   has_data:1;   /* at least one data line seen */
     unsigned   has_event:1;

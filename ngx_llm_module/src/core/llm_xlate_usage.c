@@ -3,82 +3,116 @@
  * meaning, see llm_xlate.h) and writing it back in each format's shape.
  */
 
-#define _GNU_SOURCE                     /* memmem() */
-
-#include <stdio.h>
 #include <string.h>
 
 #include "llm_xlate_int.h"
 #include "llm_json_scan.h"
 
-/* overwrite *dst with an integer member when the document has one */
 /*
  * The usage object is read either from a parsed tree (translation has
  * one) or straight from the text (forwarded answers and stream events:
  * parsing them into a tree only for a few integers would cost more than
  * the rest of their handling).  Both go through llm_usage_int(), so the
- * mapping below exists once.
+ * mapping below exists once.  From the text, one pass collects every
+ * `"key": <integer>` member at any depth (the usage keys read here are
+ * unique across its sub-objects); lookups then search that short list.
  */
+
+#define LLM_USAGE_MAX_PAIRS  48
+
 typedef struct {
-    const json_t  *obj;             /* the usage object, or NULL */
-    const char    *text;            /* ... else its JSON text */
+    const char    *key;
     size_t         len;
+    long long      value;
+} llm_usage_pair_t;
+
+typedef struct {
+    const json_t      *obj;         /* the usage object, or NULL */
+    llm_usage_pair_t   pairs[LLM_USAGE_MAX_PAIRS];
+    size_t             npairs;
 } llm_usage_src_t;
 
 
-/* `"key": <integer>` anywhere in the object text; usage keys are unique */
-static int
-llm_usage_text_int(const char *p, size_t len, const char *key,
-    long long *dst)
+static const char *
+llm_usage_skip_ws(const char *c, const char *end)
 {
-    char         pat[64];
-    size_t       n;
-    long long    v;
-    const char  *q, *end;
-    int          neg;
-
-    n = (size_t) snprintf(pat, sizeof(pat), "\"%s\"", key);
-    end = p + len;
-
-    for (q = p; (q = memmem(q, (size_t) (end - q), pat, n)) != NULL; q++) {
-        const char  *c = q + n;
-
-        while (c < end && (*c == ' ' || *c == '\t' || *c == '\n'
-                           || *c == '\r'))
-        {
-            c++;
-        }
-
-        if (c >= end || *c != ':') {
-            continue;               /* a string value equal to the key */
-        }
-
-        for (c++; c < end && (*c == ' ' || *c == '\t' || *c == '\n'
-                              || *c == '\r'); c++)
-        {
-            /* void */
-        }
-
-        neg = (c < end && *c == '-');
-        c += neg;
-
-        if (c >= end || *c < '0' || *c > '9') {
-            return 0;               /* null, a float, a string */
-        }
-
-        for (v = 0; c < end && *c >= '0' && *c <= '9'; c++) {
-            v = v * 10 + (*c - '0');
-        }
-
-        if (c < end && (*c == '.' || *c == 'e' || *c == 'E')) {
-            return 0;
-        }
-
-        *dst = neg ? -v : v;
-        return 1;
+    while (c < end && (*c == ' ' || *c == '\t' || *c == '\n' || *c == '\r')) {
+        c++;
     }
 
+    return c;
+}
+
+
+/* The integer at c, or -1 when the value is not one (null, float, ...). */
+static int
+llm_usage_text_number(const char *c, const char *end, long long *v)
+{
+    int        neg;
+    long long  n;
+
+    neg = (c < end && *c == '-');
+    c += neg;
+
+    if (c >= end || *c < '0' || *c > '9') {
+        return -1;
+    }
+
+    for (n = 0; c < end && *c >= '0' && *c <= '9'; c++) {
+        n = n * 10 + (*c - '0');
+    }
+
+    if (c < end && (*c == '.' || *c == 'e' || *c == 'E')) {
+        return -1;
+    }
+
+    *v = neg ? -n : n;
     return 0;
+}
+
+
+static void
+llm_usage_text_pairs(llm_usage_src_t *s, const char *p, size_t len)
+{
+    const char  *end, *key, *c;
+    long long    v;
+
+    end = p + len;
+    s->npairs = 0;
+
+    while (s->npairs < LLM_USAGE_MAX_PAIRS) {
+
+        /* the next key is a few bytes on: after a number and a comma */
+        while (p < end && *p != '"') {
+            p++;
+        }
+
+        if (p == end) {
+            return;
+        }
+
+        key = ++p;
+        p = llm_json_string_end(p, end);
+
+        if (p == end) {
+            return;
+        }
+
+        p--;                        /* the closing quote */
+
+        c = llm_usage_skip_ws(p + 1, end);
+
+        if (c < end && *c == ':'
+            && llm_usage_text_number(llm_usage_skip_ws(c + 1, end), end, &v)
+               == 0)
+        {
+            s->pairs[s->npairs].key = key;
+            s->pairs[s->npairs].len = (size_t) (p - key);
+            s->pairs[s->npairs++].value = v;
+        }
+
+        p++;                        /* past the closing quote */
+    }
 }
 
 
@@ -86,10 +120,22 @@ static int
 llm_usage_int(const llm_usage_src_t *s, const char *sub, const char *key,
     long long *dst)
 {
+    size_t   i, n;
     json_t  *v;
 
     if (s->obj == NULL) {
-        return llm_usage_text_int(s->text, s->len, key, dst);
+        n = strlen(key);
+
+        for (i = 0; i < s->npairs; i++) {
+            if (s->pairs[i].len == n
+                && memcmp(s->pairs[i].key, key, n) == 0)
+            {
+                *dst = s->pairs[i].value;
+                return 1;
+            }
+        }
+
+        return 0;
     }
 
     v = json_object_get(sub ? json_object_get(s->obj, sub) : s->obj, key);
@@ -214,15 +260,16 @@ llm_usage_read(llm_api_t api, const json_t *doc, llm_usage_t *u)
         return 0;
     }
     us.obj = obj;
-    us.text = NULL;
-    us.len = 0;
+    us.npairs = 0;
     return llm_usage_apply(api, &us, u);
 }
 
 /*
- * From the text: one validating scan finds the top-level usage member
- * (Anthropic's message_start has it inside "message"); only that object's
- * text is then searched.  No tree is built.
+ * From the text: one pass finds the top-level usage member (Anthropic's
+ * message_start has it inside "message"); only that object's text is then
+ * searched.  No tree is built, and the provider's JSON is not validated:
+ * it is forwarded as it came, and a broken one at worst yields no usage
+ * (then estimated).
  */
 int
 llm_usage_from_json(llm_api_t api, const char *in, size_t len, llm_usage_t *u)
@@ -232,15 +279,15 @@ llm_usage_from_json(llm_api_t api, const char *in, size_t len, llm_usage_t *u)
     llm_usage_src_t     us;
     const char         *base;
 
-    if (llm_json_scan(in, len, &scan) != 0) {
+    if (llm_json_locate(in, len, &scan) != 0) {
         return -1;
     }
     m = &scan.usage;
     base = in;
     if (!m->present && api == LLM_API_ANTHROPIC && scan.message.present) {
         base = in + scan.message.value_start;
-        if (llm_json_scan(base, scan.message.value_end
-                                - scan.message.value_start, &inner) != 0)
+        if (llm_json_locate(base, scan.message.value_end
+                                  - scan.message.value_start, &inner) != 0)
         {
             return 0;
         }
@@ -250,8 +297,8 @@ llm_usage_from_json(llm_api_t api, const char *in, size_t len, llm_usage_t *u)
         return 0;
     }
     us.obj = NULL;
-    us.text = base + m->value_start;
-    us.len = m->value_end - m->value_start;
+    llm_usage_text_pairs(&us, base + m->value_start,
+                         m->value_end - m->value_start);
     return llm_usage_apply(api, &us, u);
 }
 
