@@ -132,6 +132,75 @@ UNIT_TEST(test_long_strings)
 }
 
 
+static int
+same_member(const llm_json_member_t *a, const llm_json_member_t *b)
+{
+    return a->present == b->present
+           && (!a->present
+               || (a->key_start == b->key_start
+                   && a->value_start == b->value_start
+                   && a->value_end == b->value_end));
+}
+
+
+/* on valid documents the locator finds exactly what the scanner finds */
+UNIT_TEST(test_locate_matches_scan)
+{
+    static const char  *docs[] = {
+        "{}",
+        "{\"model\":\"gpt-4o\",\"stream\":true,\"max_tokens\":16}",
+        " { \"id\" : \"x\\\"usage\\\":{}\" , \"usage\" : {\"a\":1,\"b\":[1,{}]} }",
+        "{\"choices\":[{\"delta\":{\"content\":\"{[\\\\\\\"}\"}}],"
+        "\"usage\":null}",
+        "{\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":3}}}",
+        "{\"usageMetadata\":{\"promptTokenCount\":1},\"n\":-1.5e3,\"t\":false}",
+        "{\"model\":\"a\",\"model\":\"b\"}",
+    };
+    size_t           i;
+    llm_json_scan_t  sc, lc;
+
+    for (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+        CHECK(scan(docs[i], &sc) == 0);
+        CHECK(llm_json_locate(docs[i], strlen(docs[i]), &lc) == 0);
+        CHECK(lc.members == sc.members);
+        CHECK(same_member(&lc.model, &sc.model));
+        CHECK(same_member(&lc.stream, &sc.stream));
+        CHECK(same_member(&lc.max_tokens, &sc.max_tokens));
+        CHECK(same_member(&lc.usage, &sc.usage));
+        CHECK(same_member(&lc.message, &sc.message));
+    }
+}
+
+
+/* on anything else it ends, and every span stays inside the input */
+UNIT_TEST(test_locate_garbage_stays_in_bounds)
+{
+    static const char  *docs[] = {
+        "", "[]", "{", "{\"usage", "{\"usage\":", "{\"usage\":{\"a\":1",
+        "{\"usage\":\"\\", "{\"a\":1 \"usage\":{}}", "{\"usage\":{]]]]}",
+        "{\"model\":}", "{,,,}", "{\"a\"\"b\":1}",
+    };
+    size_t             i, len;
+    llm_json_scan_t    lc;
+    llm_json_member_t *m[] = { &lc.model, &lc.stream, &lc.usage, &lc.message };
+    size_t             j;
+
+    for (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+        len = strlen(docs[i]);
+        (void) llm_json_locate(docs[i], len, &lc);
+
+        for (j = 0; j < sizeof(m) / sizeof(m[0]); j++) {
+            CHECK(!m[j]->present
+                  || (m[j]->value_start <= m[j]->value_end
+                      && m[j]->value_end <= len));
+        }
+    }
+
+    CHECK(llm_json_locate("[1]", 3, &lc) == -1);
+}
+
+
 UNIT_MAIN(test_valid_documents, test_invalid_documents,
           test_deep_nesting_is_bounded, test_member_spans,
-          test_string_decoding, test_quote, test_long_strings)
+          test_string_decoding, test_quote, test_long_strings,
+          test_locate_matches_scan, test_locate_garbage_stays_in_bounds)

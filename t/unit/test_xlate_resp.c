@@ -238,6 +238,13 @@ UNIT_TEST(test_usage_from_json)
         &u) == 1);
     CHECK(u.present && u.prompt_tokens == 24 && u.total_tokens == 31
           && u.cache_read_tokens == 8);
+
+    /* a count too large for any real answer is not read (no overflow) */
+    memset(&u, 0, sizeof(u));
+    CHECK(ufj(LLM_API_OPENAI,
+        "{\"usage\":{\"prompt_tokens\":47222222222222222222222,"
+        "\"completion_tokens\":2}}", &u) == 1);
+    CHECK(u.prompt_tokens == 0 && u.completion_tokens == 2);
     CHECK(ufj(LLM_API_OPENAI, "{\"usage\":null}", &u) == 0);
 
     memset(&u, 0, sizeof(u));

@@ -3,6 +3,7 @@
  * meaning, see llm_xlate.h) and writing it back in each format's shape.
  */
 
+#include <limits.h>
 #include <string.h>
 
 #include "llm_xlate_int.h"
@@ -59,6 +60,10 @@ llm_usage_text_number(const char *c, const char *end, long long *v)
     }
 
     for (n = 0; c < end && *c >= '0' && *c <= '9'; c++) {
+        if (n > (LLONG_MAX - 9) / 10) {
+            return -1;              /* no token count is this large */
+        }
+
         n = n * 10 + (*c - '0');
     }
 
