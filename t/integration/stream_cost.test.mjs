@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-    closeAll, startGateway, startMockProvider, makeSecret, request,
+    closeAll, startGateway, startMockProvider, makeSecret, request, waitFor,
 } from '../lib/index.mjs';
 import { formatDeployment, KEY_ENV } from '../lib/xlate.mjs';
 import { parseSse } from '../lib/sse.mjs';
@@ -38,6 +38,11 @@ function stream(path, body, headers = {}) {
     return request(`${gw.url}${path}`, {
         headers: { authorization: `Bearer ${gw.masterKey}`, ...headers }, body,
     });
+}
+
+/** Same, with the caller's headers only (a virtual key). */
+function asKey(path, body, headers) {
+    return request(`${gw.url}${path}`, { headers, body });
 }
 
 function openaiUsage(text) {
@@ -106,4 +111,31 @@ test('a whole answer keeps the cost as a header, with no trailer', async () => {
     assert.equal(res.headers['x-litellm-response-cost'], dollars(micros(u.prompt_tokens, u.completion_tokens)));
     assert.equal(res.headers.trailer, undefined);
     assert.deepEqual(res.trailers, {});
+});
+
+test('a key is charged exactly what its streamed and whole answers cost', async () => {
+    const gen = await request(`${gw.url}/key/generate`, {
+        headers: { authorization: `Bearer ${gw.masterKey}` }, body: { key_alias: 'stream-spend' } });
+    assert.equal(gen.status, 200, gen.text);
+    const key = gen.json.key;
+    if (!('keys' in await gw.status())) return;
+    let expected = 0;
+    for (const [model, stream] of [['via-openai', true], ['via-gemini', true], ['via-openai', false], ['via-openai', true]]) {
+        const res = await asKey('/v1/chat/completions', {
+            model, stream, ...(stream ? { stream_options: { include_usage: true } } : {}),
+            messages: [{ role: 'user', content: `charge me for ${model} ${stream}` }],
+        }, { authorization: `Bearer ${key}` });
+        assert.equal(res.status, 200, res.text);
+        const u = stream ? openaiUsage(res.text) : res.json.usage;
+        const m = micros(u.prompt_tokens, u.completion_tokens);
+        assert.equal(stream ? res.trailers['x-litellm-response-cost'] : res.headers['x-litellm-response-cost'], dollars(m));
+        expected += m;
+    }
+    let last;
+    await waitFor(async () => {
+        const info = await request(`${gw.url}/key/info?key=${gen.json.token}`, {
+            method: 'GET', headers: { authorization: `Bearer ${gw.masterKey}` } });
+        last = info.json && info.json.info;
+        return last && Math.round(last.lifetime_spend * 1e6) === expected;
+    }, { timeoutMs: 10000, intervalMs: 200, what: `key spend ${expected} µ$ (last ${last && last.lifetime_spend})` });
 });
