@@ -60,8 +60,8 @@ keys_db_lifetime(const keys_db_t *db, const char *kind, const char *id,
 }
 
 /* obj[name], created as an empty object when missing. */
-static json_t *
-child(json_t *obj, const char *name)
+json_t *
+keys_db_child(json_t *obj, const char *name)
 {
     json_t  *v = json_object_get(obj, name);
 
@@ -76,7 +76,7 @@ void
 keys_db_set_lifetime(keys_db_t *db, const char *kind, const char *id,
     const usage_counts_t *c)
 {
-    json_object_set_new(child(db->spend, kind), id, usage_counts_json(c));
+    json_object_set_new(keys_db_child(db->spend, kind), id, usage_counts_json(c));
 }
 
 int64_t
@@ -96,7 +96,7 @@ static void
 add_counts(json_t *counts, const char *kind, const char *id,
     const usage_counts_t *d)
 {
-    json_t          *map = child(counts, kind);
+    json_t          *map = keys_db_child(counts, kind);
     usage_counts_t   c;
 
     usage_counts_from_json(json_object_get(map, id), &c);
@@ -124,8 +124,8 @@ keys_db_apply_batch(keys_db_t *db, const char *epoch, const char *day,
             json_object_del(db->marks, name);
         }
     }
-    marks = child(db->marks, epoch);
-    today = child(db->days, day);
+    marks = keys_db_child(db->marks, epoch);
+    today = keys_db_child(db->days, day);
 
     for (i = 0; i < b->count; i++) {
         e = &b->items[i];
@@ -135,7 +135,7 @@ keys_db_apply_batch(keys_db_t *db, const char *epoch, const char *day,
             add_counts(db->spend, "model", e->group, &e->delta);
             add_counts(today, "model", e->group, &e->delta);
         }
-        kind_marks = child(marks, e->kind);
+        kind_marks = keys_db_child(marks, e->kind);
         json_object_set_new(kind_marks, e->id, usage_counts_json(&e->new_mark));
     }
 }

@@ -72,4 +72,7 @@ json_t *keys_db_publish_doc(const keys_db_t *db, const usage_state_t *usage);
 /* Integer field of a record; `dflt` when absent or null. */
 int64_t keys_rec_int(const json_t *rec, const char *name, int64_t dflt);
 
+/* obj[name], created as an empty object when missing. */
+json_t *keys_db_child(json_t *obj, const char *name);
+
 #endif

@@ -23,6 +23,7 @@
 #include "keys_util.h"
 #include "store_api.h"
 #include "store_redis_lua.h"
+#include "keys_db.h"
 
 #define CONNECT_TIMEOUT_MS  1000
 #define COMMAND_TIMEOUT_MS  2000
@@ -507,18 +508,6 @@ load_counts(store_redis_t *r, const char *prefix, json_t *ids, json_t *into)
     return rc;
 }
 
-static json_t *
-child(json_t *obj, const char *name)
-{
-    json_t  *v = json_object_get(obj, name);
-
-    if (!json_is_object(v)) {
-        v = json_object();
-        json_object_set_new(obj, name, v);
-    }
-    return v;
-}
-
 static int
 redis_refresh_spend(store_t *s, keys_state_t *st)
 {
@@ -531,8 +520,8 @@ redis_refresh_spend(store_t *s, keys_state_t *st)
         rc = load_counts(r, "llm:spend:team:", st->db.teams, teams);
     }
     if (rc == 0) {
-        json_object_update(child(st->db.spend, "key"), keys);
-        json_object_update(child(st->db.spend, "team"), teams);
+        json_object_update(keys_db_child(st->db.spend, "key"), keys);
+        json_object_update(keys_db_child(st->db.spend, "team"), teams);
     }
     json_decref(keys);
     json_decref(teams);
@@ -676,7 +665,7 @@ redis_load_marks(store_t *s, keys_state_t *st, const char *epoch)
         }
         memcpy(kind, field, (size_t) (colon - field));
         kind[colon - field] = '\0';
-        json_object_set_new(child(marks, kind), colon + 1,
+        json_object_set_new(keys_db_child(marks, kind), colon + 1,
                             usage_counts_json(&c));
     }
     freeReplyObject(rep);
@@ -732,7 +721,7 @@ redis_flush(store_t *s, keys_state_t *st, const usage_batch_t *b,
         if (item->type != REDIS_REPLY_ARRAY || item->elements != 5) {
             continue;
         }
-        kind_marks = child(st->usage.marks, e->kind);
+        kind_marks = keys_db_child(st->usage.marks, e->kind);
         /* The mark as stored now: ours, or (after a lost answer or a
          * wiped Redis) whatever is there, which the next drain builds on. */
         if (usage_mark_parse(item->element[0]->str, &mark) == 0) {
@@ -928,7 +917,7 @@ report_lifetime(store_redis_t *r, json_t *out)
         }
         freeReplyObject(members);
         snprintf(prefix, sizeof(prefix), "llm:spend:%s:", kinds[k]);
-        rc = load_counts(r, prefix, ids, child(out, kinds[k]));
+        rc = load_counts(r, prefix, ids, keys_db_child(out, kinds[k]));
         json_decref(ids);
     }
     return rc;
@@ -990,14 +979,14 @@ report_days(store_redis_t *r, int ndays, json_t *out)
             }
             memcpy(kbuf, f, (size_t) (colon - f));
             kbuf[colon - f] = '\0';
-            json_object_set_new(child(ids, kbuf), colon + 1, json_true());
+            json_object_set_new(keys_db_child(ids, kbuf), colon + 1, json_true());
         }
         freeReplyObject(members);
-        day_out = child(out, names[i]);
+        day_out = keys_db_child(out, names[i]);
         json_object_foreach(ids, kind, kind_ids) {
             snprintf(prefix, sizeof(prefix), "llm:spend:day:%s:%s:",
                      names[i], kind);
-            if (load_counts(r, prefix, kind_ids, child(day_out, kind)) != 0) {
+            if (load_counts(r, prefix, kind_ids, keys_db_child(day_out, kind)) != 0) {
                 rc = -1;
             }
         }
@@ -1098,7 +1087,7 @@ redis_rates(store_t *s, int64_t minute, const rates_list_t *incs)
             if (id == NULL) {
                 abort();
             }
-            ids = child(totals, kind);
+            ids = keys_db_child(totals, kind);
             v = json_object_get(ids, id);
             if (v == NULL) {
                 v = json_pack("[ii]", 0, 0);

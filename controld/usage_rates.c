@@ -7,6 +7,7 @@
 
 #include "cfg_hash.h"
 #include "usage_rates.h"
+#include "keys_db.h"
 
 const char *const  rates_kinds[RATES_KINDS] = { "key", "team", "model" };
 
@@ -48,18 +49,6 @@ rates_list_free(rates_list_t *l)
     }
     free(l->items);
     memset(l, 0, sizeof(*l));
-}
-
-static json_t *
-child(json_t *obj, const char *name)
-{
-    json_t  *v = json_object_get(obj, name);
-
-    if (!json_is_object(v)) {
-        v = json_object();
-        json_object_set_new(obj, name, v);
-    }
-    return v;
 }
 
 static int64_t
@@ -116,9 +105,9 @@ usage_rates_limited(const keys_db_t *db)
     json_t      *out = json_object(), *keys, *teams, *models, *rec;
     const char  *id;
 
-    keys = child(out, "key");
-    teams = child(out, "team");
-    models = child(out, "model");
+    keys = keys_db_child(out, "key");
+    teams = keys_db_child(out, "team");
+    models = keys_db_child(out, "model");
 
     json_object_foreach(db->keys, id, rec) {
         if (positive(rec, "rpm_limit") || positive(rec, "tpm_limit")) {
@@ -199,7 +188,7 @@ usage_rates_observe(usage_rates_t *r, const json_t *answer,
 
     for (k = 0; k < RATES_KINDS; k++) {
         section = json_object_get(answer, answer_sections[k]);
-        last = child(r->last, rates_kinds[k]);
+        last = keys_db_child(r->last, rates_kinds[k]);
         json_object_foreach(section, id, entry) {
             req = number(json_object_get(entry, "requests"));
             tok = number(json_object_get(entry, "prompt_tokens"))
@@ -233,7 +222,7 @@ usage_rates_commit(usage_rates_t *r, int64_t minute, const rates_list_t *incs)
         r->minute = minute;
     }
     for (i = 0; i < incs->count; i++) {
-        mine = child(r->added, incs->items[i].kind);
+        mine = keys_db_child(r->added, incs->items[i].kind);
         pair_read(json_object_get(mine, incs->items[i].id), &req, &tok);
         json_object_set_new(mine, incs->items[i].id,
                             pair(req + incs->items[i].requests,
@@ -252,7 +241,7 @@ usage_rates_others(const usage_rates_t *r, int64_t minute,
 
     doc = json_pack("{s:I}", "minute", (json_int_t) minute);
     for (k = 0; k < RATES_KINDS; k++) {
-        section = child(doc, doc_sections[k]);
+        section = keys_db_child(doc, doc_sections[k]);
         ids = json_object_get(totals, rates_kinds[k]);
         json_object_foreach(ids, id, v) {
             if (json_object_get(json_object_get(limited, rates_kinds[k]), id)

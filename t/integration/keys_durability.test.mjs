@@ -82,6 +82,15 @@ async function waitSpend(gw, token, micros, what) {
     }, { timeoutMs: 10000, intervalMs: 200, what: `${what}: spend ${micros} (last ${last && last.lifetime_spend})` });
 }
 
+/** llmctl start on a stopped gateway's prefix: a new nginx, a new zone. */
+async function startAgain(gw) {
+    const res = await gw.llmctl(['start', '--config', gw.configPath, '--env', gw.envPath, '--listen', gw.listen,
+        '--prefix', gw.prefix]);
+    assert.equal(res.code, 0, res.stderr);
+    gw.stopped = false;
+    gw.rememberPids();
+}
+
 /** kill -9 controld; llmctl's supervisor starts a new one. */
 async function killControld(gw) {
     const pidFile = path.join(gw.runDir, 'controld.pid');
@@ -116,11 +125,7 @@ test('state file: a restart on the same prefix keeps keys', async () => {
     const gw = await gateway(false);
     const k = await generate(gw, { key_alias: 'restart' });
     await gw.stop();
-    const res = await gw.llmctl(['start', '--config', gw.configPath, '--env', gw.envPath, '--listen', gw.listen,
-        '--prefix', gw.prefix]);
-    assert.equal(res.code, 0, res.stderr);
-    gw.stopped = false;
-    gw.rememberPids();
+    await startAgain(gw);
     assert.equal((await info(gw, k.token)).key_alias, 'restart');
     await gw.stop();
 });
@@ -238,11 +243,7 @@ test('redis: nginx restart keeps acknowledged spend, and the budget is enforced 
         socketPath: path.join(gw.runDir, 'admin.sock') })).json.epoch;
     const before = await epoch();
     await gw.stop();
-    const res = await gw.llmctl(['start', '--config', gw.configPath, '--env', gw.envPath, '--listen', gw.listen,
-        '--prefix', gw.prefix]);
-    assert.equal(res.code, 0, res.stderr);
-    gw.stopped = false;
-    gw.rememberPids();
+    await startAgain(gw);
     assert.notEqual(await epoch(), before, 'a new zone');
     await waitSpend(gw, k.token, spent, 'after the restart: nothing lost, nothing counted twice');
 

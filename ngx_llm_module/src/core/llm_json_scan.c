@@ -344,15 +344,7 @@ after:
     }
 
     if (depth == 0) {
-        /* the top-level object closed */
-        out->object_end = (size_t) (c - p) - 1;
-        llm_skip_ws(c, end);
-
-        if (c != end) {
-            goto invalid;
-        }
-
-        return 0;
+        goto closed;                /* an empty top-level object */
     }
 
     llm_skip_ws(c, end);
@@ -423,18 +415,21 @@ after_close:
      * A container closed: it is itself a value of its parent.  The members
      * count is of the top-level object, so closing it is not a member.
      */
-    if (depth == 0) {
-        out->object_end = (size_t) (c - p) - 1;
-        llm_skip_ws(c, end);
-
-        if (c != end) {
-            goto invalid;
-        }
-
-        return 0;
+    if (depth != 0) {
+        goto after;
     }
 
-    goto after;
+closed:
+
+    /* the top-level object closed: only whitespace may follow */
+    out->object_end = (size_t) (c - p) - 1;
+    llm_skip_ws(c, end);
+
+    if (c != end) {
+        goto invalid;
+    }
+
+    return 0;
 
 invalid:
 
