@@ -46,7 +46,9 @@ ngx_http_llm_filter_init(ngx_conf_t *cf)
 }
 
 
-static ngx_int_t
+/* A header (or trailer) the module adds to a response. */
+
+ngx_int_t
 ngx_http_llm_push(ngx_list_t *list, const char *name, ngx_str_t *value)
 {
     ngx_table_elt_t  *h;
@@ -167,7 +169,9 @@ ngx_http_llm_header_filter(ngx_http_request_t *r)
     ctx->resp_status = r->headers_out.status;
     ctx->first_byte = ngx_current_msec;
 
-    if (ngx_http_llm_info_headers(r, ctx) != NGX_OK) {
+    if (ngx_http_llm_info_headers(r, ctx) != NGX_OK
+        || ngx_http_llm_rate_headers(r, ctx) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 

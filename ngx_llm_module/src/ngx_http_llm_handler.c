@@ -674,6 +674,10 @@ ngx_http_llm_refuse(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
         ngx_http_llm_set_retry_after(r, a->verdict == LLM_ADMIT_PARALLEL
                                         ? 1 : a->retry_after_s);
 
+        if (ngx_http_llm_rate_headers(r, ctx) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
         if (a->model) {
             /* the key's model_rpm_limit / model_tpm_limit for this model */
             ngx_snprintf(msg, sizeof(msg), "Rate limit exceeded for key %s "

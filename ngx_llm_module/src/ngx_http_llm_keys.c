@@ -443,6 +443,73 @@ ngx_http_llm_admit_slot(ngx_http_llm_key_slot_t *slot, uint64_t reserved)
 
 
 /*
+ * x-ratelimit-{limit,remaining}-{requests,tokens} for a key with rpm/tpm
+ * limits, as LiteLLM sends them: the tightest of the key's, its model's
+ * and its team's windows, on answers and on the 429 that refuses one.
+ */
+
+ngx_int_t
+ngx_http_llm_rate_headers(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    u_char       *p;
+    ngx_str_t     v;
+    ngx_uint_t    i;
+    llm_admit_t  *a;
+
+    static const char  *names[] = {
+        "x-ratelimit-limit-requests", "x-ratelimit-remaining-requests",
+        "x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens"
+    };
+
+    uint64_t  values[4];
+
+    if (ctx->key == NULL) {
+        return NGX_OK;
+    }
+
+    a = &ctx->admit;
+
+    values[0] = a->limit_requests;
+    values[1] = a->remaining_requests;
+    values[2] = a->limit_tokens;
+    values[3] = a->remaining_tokens;
+
+    p = ngx_pnalloc(r->pool, 4 * NGX_INT64_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < 4; i += 2) {
+        if (values[i] == 0) {
+            continue;                       /* no such limit */
+        }
+
+        p += 2 * NGX_INT64_LEN;
+
+        v.data = ngx_http_llm_digits(p - NGX_INT64_LEN, values[i]);
+        v.len = p - NGX_INT64_LEN - v.data;
+
+        if (ngx_http_llm_push(&r->headers_out.headers, names[i], &v)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        v.data = ngx_http_llm_digits(p, values[i + 1]);
+        v.len = p - v.data;
+
+        if (ngx_http_llm_push(&r->headers_out.headers, names[i + 1], &v)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
  * Admission for a virtual key, atomic per key: check and reserve under the
  * key's (then the team's) slot lock, so parallel requests cannot all pass
  * on the same remaining budget.  NGX_OK, or an HTTP status with ctx->admit

@@ -263,6 +263,10 @@ ngx_int_t ngx_http_llm_publish_rates(ngx_http_llm_zone_t *zone, u_char *json,
     ngx_uint_t *applied);
 uint64_t ngx_http_llm_cost(ngx_http_llm_ctx_t *ctx);
 u_char *ngx_http_llm_digits(u_char *last, uint64_t n);
+ngx_int_t ngx_http_llm_push(ngx_list_t *list, const char *name,
+    ngx_str_t *value);
+ngx_int_t ngx_http_llm_rate_headers(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
 u_char *ngx_http_llm_dollars(u_char *last, uint64_t micros);
 void ngx_http_llm_usage_final(ngx_http_llm_ctx_t *ctx);
 

@@ -112,12 +112,26 @@ test('team budget applies to the team key', async (t) => {
     assert.equal(res.json.error.type, 'budget_exceeded');
 });
 
-test('rpm_limit -> 429 with retry-after', async (t) => {
+test('rpm_limit -> 429 with retry-after; x-ratelimit-* headers count down', async (t) => {
     if (pending()) return t.skip(pending());
-    const k = await api('/key/generate', { rpm_limit: 2 });
-    assert.equal((await chat(k.key)).status, 200);
-    assert.equal((await chat(k.key)).status, 200);
+    const k = await api('/key/generate', { rpm_limit: 2, tpm_limit: 100000 });
+    const first = await chat(k.key);
+    assert.equal(first.status, 200);
+    assert.equal(first.headers['x-ratelimit-limit-requests'], '2');
+    assert.equal(first.headers['x-ratelimit-remaining-requests'], '1');
+    assert.equal(first.headers['x-ratelimit-limit-tokens'], '100000');
+    const tokensLeft = Number(first.headers['x-ratelimit-remaining-tokens']);
+    assert.ok(tokensLeft > 0 && tokensLeft < 100000, first.headers['x-ratelimit-remaining-tokens']);
+    const second = await chat(k.key);
+    assert.equal(second.status, 200);
+    assert.equal(second.headers['x-ratelimit-remaining-requests'], '0');
+    assert.ok(Number(second.headers['x-ratelimit-remaining-tokens']) < tokensLeft, 'tokens count down');
     const res = await chat(k.key);
     assert.equal(res.status, 429, res.text);
     assert.ok(Number(res.headers['retry-after']) > 0);
+    assert.equal(res.headers['x-ratelimit-limit-requests'], '2');
+    assert.equal(res.headers['x-ratelimit-remaining-requests'], '0');
+    // the master key has no limits and gets no such headers
+    const open = await chat(gw.masterKey);
+    assert.equal(open.headers['x-ratelimit-limit-requests'], undefined);
 });

@@ -141,12 +141,14 @@ UNIT_TEST(test_limits_models_team)
     llm_keys_admit(k, &st, &team, NULL, "gpt-4o-mini", 11, 600, 0, 10, &res);
     CHECK(res.verdict == LLM_ADMIT_OK);
     CHECK(res.remaining_requests == 1 && res.remaining_tokens == 90);
+    CHECK(res.limit_requests == 2 && res.limit_tokens == 100);
 
     /* rpm in the current minute (600 s = minute 10) */
     st.minute = 10;
     st.minute_requests = 2;
     llm_keys_admit(k, &st, &team, NULL, "gpt-4o-mini", 11, 600, 0, 10, &res);
     CHECK(res.verdict == LLM_ADMIT_RPM && res.limit == 2);
+    CHECK(res.limit_requests == 2 && res.remaining_requests == 0);
     CHECK(res.retry_after_s == 60);
 
     /* an older minute does not count */

@@ -447,23 +447,29 @@ llm_keys_check(uint64_t budget, uint64_t durable, uint64_t rpm,
     if (rpm) {
         if (used_req + 1 > rpm) {
             res->limit = rpm;
+            res->limit_requests = rpm;
+            res->remaining_requests = 0;
             return LLM_ADMIT_RPM;
         }
 
         /* the headers show the tightest of the scopes */
         if (rpm - used_req - 1 < res->remaining_requests) {
             res->remaining_requests = rpm - used_req - 1;
+            res->limit_requests = rpm;
         }
     }
 
     if (tpm) {
         if (used_tok + tokens > tpm) {
             res->limit = tpm;
+            res->limit_tokens = tpm;
+            res->remaining_tokens = 0;
             return LLM_ADMIT_TPM;
         }
 
         if (tpm - used_tok - tokens < res->remaining_tokens) {
             res->remaining_tokens = tpm - used_tok - tokens;
+            res->limit_tokens = tpm;
         }
     }
 

@@ -120,8 +120,10 @@ typedef struct {
     uint64_t      spend_micros;          /* for the budget message */
     uint64_t      budget_micros;
     uint64_t      limit;                 /* the limit that refused it */
-    uint64_t      remaining_requests;    /* for response headers */
-    uint64_t      remaining_tokens;
+    uint64_t      remaining_requests;    /* for response headers: the */
+    uint64_t      remaining_tokens;      /* tightest scope's, and its */
+    uint64_t      limit_requests;        /* limit (0: no such limit) */
+    uint64_t      limit_tokens;
 } llm_admit_t;
 
 
