@@ -339,6 +339,51 @@ ngx_http_llm_tables_acquire(ngx_http_request_t *r)
 }
 
 
+/*
+ * nginx's keepalive cache matches a cached connection by the peer's
+ * sockaddr alone, so two providers that share an address (one CDN edge,
+ * or one server under two names) would share connections, one of them
+ * riding a TLS session opened with the other's server name.  The
+ * provider's scheme and host go into bytes of its sockaddr that connect()
+ * ignores, which the cache does compare: sin_zero for IPv4, sin6_flowinfo
+ * for IPv6 (sent only with IPV6_FLOWINFO_SEND, which nginx never sets).
+ */
+
+static void
+ngx_http_llm_tag_sockaddr(struct sockaddr *sa, llm_deployment_t *d)
+{
+    uint32_t              tag[2];
+    uint32_t              crc;
+#if (NGX_HAVE_INET6)
+    struct sockaddr_in6  *sin6;
+#endif
+
+    ngx_crc32_init(crc);
+    ngx_crc32_update(&crc, (u_char *) d->scheme, ngx_strlen(d->scheme));
+    ngx_crc32_update(&crc, (u_char *) "://", 3);
+    ngx_crc32_update(&crc, (u_char *) d->host, ngx_strlen(d->host));
+    ngx_crc32_final(crc);
+
+    tag[0] = crc;
+    tag[1] = ngx_murmur_hash2((u_char *) d->host, ngx_strlen(d->host));
+
+    switch (sa->sa_family) {
+
+    case AF_INET:
+        ngx_memcpy(((struct sockaddr_in *) sa)->sin_zero, tag,
+                   sizeof(((struct sockaddr_in *) sa)->sin_zero));
+        break;
+
+#if (NGX_HAVE_INET6)
+    case AF_INET6:
+        sin6 = (struct sockaddr_in6 *) sa;
+        sin6->sin6_flowinfo = tag[0];
+        break;
+#endif
+    }
+}
+
+
 static ngx_int_t
 ngx_http_llm_dep_init(ngx_pool_t *pool, ngx_http_llm_dep_t *nd,
     llm_deployment_t *d, ngx_log_t *log)
@@ -374,6 +419,7 @@ ngx_http_llm_dep_init(ngx_pool_t *pool, ngx_http_llm_dep_t *nd,
 
         addr.name.len = len;
         addr.name.data = (u_char *) a;
+        ngx_http_llm_tag_sockaddr(addr.sockaddr, d);
         nd->addrs[nd->naddrs++] = addr;
     }
 

@@ -1,5 +1,6 @@
 // Test PKI made with the openssl CLI at test start: a test CA, a server
-// certificate for localhost (SAN DNS:localhost, IP:127.0.0.1) signed by it,
+// certificate for localhost (SAN DNS:localhost, IP:127.0.0.1, and the names
+// a.provider.test, b.provider.test that tests map to 127.0.0.1) signed by it,
 // and a second, unrelated CA that must NOT verify the server.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -30,7 +31,7 @@ export function makeTestPki() {
     makeCa(dir, 'ca', '/CN=ngx_llm test CA');
     makeCa(dir, 'other-ca', '/CN=ngx_llm unrelated CA');
     fs.writeFileSync(path.join(dir, 'server.ext'),
-        'subjectAltName=DNS:localhost,IP:127.0.0.1\n' +
+        'subjectAltName=DNS:localhost,IP:127.0.0.1,DNS:a.provider.test,DNS:b.provider.test\n' +
         'basicConstraints=CA:FALSE\n' +
         'keyUsage=critical,digitalSignature,keyEncipherment\n' +
         'extendedKeyUsage=serverAuth\n');
