@@ -83,7 +83,8 @@ test('each provider\'s requests arrive on connections opened with its own server
         assert.equal(seen.body.model, name === 'a.provider.test' ? 'up-a' : 'up-b');
         assert.equal(seen.tls?.servername, name, `Host ${seen.headers.host} on a connection for ${seen.tls?.servername}`);
     }
-    // still kept alive: one TLS connection per provider (the mock counts a
-    // TLS connection twice, at accept and at the handshake)
-    assert.ok(mock.connections - opened <= 4, `${(mock.connections - opened) / 2} connections for 10 requests`);
+    // still kept alive: connections are reused within each provider (the
+    // mock counts a TLS connection twice, at accept and at the handshake)
+    const connections = (mock.connections - opened) / 2;
+    assert.ok(connections >= 2 && connections < 10, `${connections} connections for 10 requests`);
 });
