@@ -6,6 +6,7 @@
 #   make test    unit + integration tests
 #   make bench   gateway vs plain nginx proxy_pass
 #   make fuzz    libFuzzer targets for the parsers
+#   make test-asan NGINX_ASAN_SRC=DIR   integration suites on an ASan nginx
 
 SHELL     := /bin/bash
 BUILD     ?= build
