@@ -9,43 +9,19 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { privateHosts } from '../lib/hosts.mjs';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ngx-llm-dns-'));
-const hosts = path.join(dir, 'hosts');
-const wrapper = path.join(dir, 'llmctl');
-const realLlmctl = process.env.LLMCTL
-    || path.resolve(import.meta.dirname, '../../build/llmctl');
-
-fs.writeFileSync(hosts, '127.0.0.1 localhost\n127.0.0.2 provider.test\n');
-fs.writeFileSync(wrapper, `#!/bin/sh
-exec unshare --mount --propagation private sh -c \\
-  'mount --bind "$0" /etc/hosts && exec "$@"' "${hosts}" "${realLlmctl}" "$@"
-`, { mode: 0o755 });
-
-process.env.LLMCTL = wrapper;
+const ns = privateHosts('127.0.0.1 localhost\n127.0.0.2 provider.test\n');
 process.env.LLM_RESOLVE_INTERVAL = '1';
 
 const { closeAll, startGateway, makeSecret, startMockProvider, waitFor } =
     await import('../lib/index.mjs');
 
-function canUnshare() {
-    try {
-        execFileSync('unshare', ['--mount', 'true'], { stdio: 'ignore' });
-        return true;
-    } catch {
-        return false;
-    }
-}
-
 const KEY = makeSecret('sk-prov-dns-');
 let a, b, gw;
 
 before(async () => {
-    if (!canUnshare()) return;
+    if (!ns.canUnshare) return;
     a = await startMockProvider({ apiKey: KEY, host: '127.0.0.2' });
     b = await startMockProvider({ apiKey: KEY, host: '127.0.0.3', port: a.port });
     gw = await startGateway({
@@ -65,7 +41,7 @@ before(async () => {
 
 after(async () => {
     await closeAll(gw, a, b);
-    fs.rmSync(dir, { recursive: true, force: true });
+    ns.remove();
 });
 
 async function ask(content) {
@@ -77,7 +53,7 @@ async function ask(content) {
     return { status: res.status, text: await res.text() };
 }
 
-test('a changed DNS answer is followed without a reload; keep-alive is kept', { skip: !canUnshare() && 'needs root and unshare --mount' }, async () => {
+test('a changed DNS answer is followed without a reload; keep-alive is kept', { skip: !ns.canUnshare && 'needs root and unshare --mount' }, async () => {
     for (let i = 0; i < 3; i++) {
         const res = await ask(`first ${i}`);
         assert.equal(res.status, 200, res.text);
@@ -88,7 +64,7 @@ test('a changed DNS answer is followed without a reload; keep-alive is kept', { 
 
     // the provider moves: same name, new address (controld re-resolves
     // every LLM_RESOLVE_INTERVAL = 1 s here)
-    fs.writeFileSync(hosts, '127.0.0.1 localhost\n127.0.0.3 provider.test\n');
+    ns.write('127.0.0.1 localhost\n127.0.0.3 provider.test\n');
 
     await waitFor(async () => {
         const res = await ask('probe');

@@ -10,42 +10,18 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { privateHosts } from '../lib/hosts.mjs';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ngx-llm-sni-'));
-const hosts = path.join(dir, 'hosts');
-const wrapper = path.join(dir, 'llmctl');
-const realLlmctl = process.env.LLMCTL
-    || path.resolve(import.meta.dirname, '../../build/llmctl');
-
-fs.writeFileSync(hosts, '127.0.0.1 localhost a.provider.test b.provider.test\n');
-fs.writeFileSync(wrapper, `#!/bin/sh
-exec unshare --mount --propagation private sh -c \\
-  'mount --bind "$0" /etc/hosts && exec "$@"' "${hosts}" "${realLlmctl}" "$@"
-`, { mode: 0o755 });
-
-process.env.LLMCTL = wrapper;
+const ns = privateHosts('127.0.0.1 localhost a.provider.test b.provider.test\n');
 
 const { closeAll, startGateway, makeSecret, startMockProvider, makeTestPki, deployment, request } =
     await import('../lib/index.mjs');
-
-function canUnshare() {
-    try {
-        execFileSync('unshare', ['--mount', 'true'], { stdio: 'ignore' });
-        return true;
-    } catch {
-        return false;
-    }
-}
 
 const KEY = makeSecret('sk-prov-sni-');
 let mock, gw;
 
 before(async () => {
-    if (!canUnshare()) return;
+    if (!ns.canUnshare) return;
     const pki = makeTestPki();
     mock = await startMockProvider({ apiKey: KEY, tls: { cert: pki.cert, key: pki.key } });
     const port = mock.port;
@@ -63,10 +39,10 @@ before(async () => {
 
 after(async () => {
     await closeAll(gw, mock);
-    fs.rmSync(dir, { recursive: true, force: true });
+    ns.remove();
 });
 
-test('each provider\'s requests arrive on connections opened with its own server name', { skip: !canUnshare() && 'needs root and unshare --mount' }, async () => {
+test('each provider\'s requests arrive on connections opened with its own server name', { skip: !ns.canUnshare && 'needs root and unshare --mount' }, async () => {
     mock.reset();
     const opened = mock.connections;
     for (let i = 0; i < 10; i++) {
