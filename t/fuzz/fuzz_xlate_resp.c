@@ -5,10 +5,12 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <jansson.h>
 
 #include "llm_xlate.h"
+#include "llm_json_scan.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -38,5 +40,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     llm_buf_free(&out);
     (void) llm_usage_from_json(from, (const char *) data + 1, size - 1, &u);
+
+    /* the request scanner too: any bytes, exactly sized (ASan sees overreads) */
+    {
+        llm_json_scan_t  sc;
+        char            *copy = malloc(size - 1 ? size - 1 : 1);
+
+        if (copy != NULL) {
+            memcpy(copy, data + 1, size - 1);
+            (void) llm_json_scan(copy, size - 1, &sc);
+            free(copy);
+        }
+    }
     return 0;
 }

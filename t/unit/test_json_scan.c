@@ -1,5 +1,7 @@
 /* The request-body scanner: validation, member spans, string decoding. */
 
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "unit.h"
@@ -200,7 +202,99 @@ UNIT_TEST(test_locate_garbage_stays_in_bounds)
 }
 
 
+/* {"k":"..."} checked byte by byte, as RFC 8259 reads a string */
+static int
+ref_valid(const char *d, size_t len)
+{
+    size_t         i, j;
+    unsigned char  c;
+
+    for (i = 6; i < len; i++) {
+        c = (unsigned char) d[i];
+
+        if (c == '"') {
+            return i + 2 == len && d[i + 1] == '}';
+        }
+
+        if (c < 0x20) {
+            return 0;
+        }
+
+        if (c != '\\') {
+            continue;
+        }
+
+        if (++i >= len) {
+            return 0;
+        }
+
+        c = (unsigned char) d[i];
+
+        if (c == 'u') {
+            for (j = 1; j <= 4; j++) {
+                if (i + j >= len || !isxdigit((unsigned char) d[i + j])) {
+                    return 0;
+                }
+            }
+
+            i += 4;
+
+        } else if (strchr("\"\\/bfnrt", c) == NULL || c == '\0') {
+            return 0;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * Strings with escapes, quotes and control bytes at every offset from the
+ * scanner's 16-byte blocks: it must agree with the byte-by-byte reading.
+ */
+UNIT_TEST(test_strings_against_reference)
+{
+    static const char  *pieces[] = {
+        "a", "xyz", "\\n", "\\\"", "\\\\", "\\/", "\\u00e9", "\\uD83D",
+        "\\u12", "\\uZZZZ", "\\x", "\\", "\"", "\x01", "\x1f", "\xc3\xa9",
+        "\\u", "0123456789abcdef",
+    };
+    char               doc[256];
+    size_t             len, n, pad, i, cases;
+    unsigned           seed, bad;
+    llm_json_scan_t    sc;
+
+    seed = 12345;
+    bad = 0;
+    cases = 0;
+
+    for (pad = 0; pad < 34; pad++) {
+        for (n = 0; n < 300; n++) {
+            len = (size_t) sprintf(doc, "{\"k\":\"");
+            memset(doc + len, 'p', pad);
+            len += pad;
+
+            for (i = 0; i < 6; i++) {
+                seed = seed * 1103515245 + 12345;
+                len += (size_t) sprintf(doc + len, "%s",
+                           pieces[(seed >> 16) % (sizeof(pieces)
+                                                  / sizeof(pieces[0]))]);
+            }
+
+            len += (size_t) sprintf(doc + len, "\"}");
+
+            cases++;
+            bad += ((llm_json_scan(doc, len, &sc) == 0) != ref_valid(doc, len));
+        }
+    }
+
+    CHECK(cases == 34 * 300);
+    CHECK(bad == 0);
+}
+
+
 UNIT_MAIN(test_valid_documents, test_invalid_documents,
           test_deep_nesting_is_bounded, test_member_spans,
           test_string_decoding, test_quote, test_long_strings,
-          test_locate_matches_scan, test_locate_garbage_stays_in_bounds)
+          test_locate_matches_scan, test_locate_garbage_stays_in_bounds,
+          test_strings_against_reference)

@@ -59,8 +59,8 @@ llm_scan_escape(const char *c, const char *end)
 /*
  * The string at c (its opening quote): past its closing quote, or NULL.
  * Prompts and tool results are long strings full of escaped newlines and
- * quotes: the loop stays in 16-byte blocks and goes straight back to them
- * after each escape.
+ * quotes: each 16-byte block is loaded once, and its quotes, backslashes
+ * and control bytes are handled from its bit masks, escapes included.
  */
 
 static const char *
@@ -69,8 +69,8 @@ llm_scan_string(const char *c, const char *end)
     unsigned char  ch;
 
 #if defined(__SSE2__)
-    int            mask;
-    __m128i        v, m;
+    unsigned       q, b, k, special, i;
+    __m128i        v;
 
     const __m128i  quote = _mm_set1_epi8('"');
     const __m128i  bslash = _mm_set1_epi8('\\');
@@ -84,28 +84,68 @@ llm_scan_string(const char *c, const char *end)
 #if defined(__SSE2__)
         while (end - c >= 16) {
             v = _mm_loadu_si128((const __m128i *) c);
-            m = _mm_or_si128(_mm_cmpeq_epi8(v, quote),
-                             _mm_cmpeq_epi8(v, bslash));
+            q = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v, quote));
+            b = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v, bslash));
             /* unsigned v <= 0x1f */
-            m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl));
-            mask = _mm_movemask_epi8(m);
+            k = (unsigned) _mm_movemask_epi8(
+                    _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl));
+            special = q | b | k;
 
-            if (mask == 0) {
-                c += 16;
+            /* the block's special bytes, lowest first, from its masks */
+            while (special) {
+                i = (unsigned) __builtin_ctz(special);
+
+                if (q & (1u << i)) {
+                    return c + i + 1;
+                }
+
+                if (k & (1u << i)) {
+                    return NULL;
+                }
+
+                /* a backslash: its escape, when it lies in this block */
+                if (i == 15) {
+                    break;
+                }
+
+                ch = (unsigned char) c[i + 1];
+
+                if (ch == 'u') {
+                    if (i > 10) {
+                        break;
+                    }
+
+                    if (!llm_hex(c[i + 2]) || !llm_hex(c[i + 3])
+                        || !llm_hex(c[i + 4]) || !llm_hex(c[i + 5]))
+                    {
+                        return NULL;
+                    }
+
+                    special &= ~((2u << (i + 5)) - 1);
+
+                } else if (ch == '"' || ch == '\\' || ch == '/' || ch == 'b'
+                           || ch == 'f' || ch == 'n' || ch == 'r' || ch == 't')
+                {
+                    /* the escaped byte is not special itself */
+                    special &= ~((2u << (i + 1)) - 1);
+
+                } else {
+                    return NULL;
+                }
+            }
+
+            if (special) {
+                /* an escape across the block's end */
+                c = llm_scan_escape(c + __builtin_ctz(special), end);
+
+                if (c == NULL) {
+                    return NULL;
+                }
+
                 continue;
             }
 
-            c += __builtin_ctz((unsigned) mask);
-
-            if (*c != '\\') {
-                break;
-            }
-
-            c = llm_scan_escape(c, end);
-
-            if (c == NULL) {
-                return NULL;
-            }
+            c += 16;
         }
 #endif
 
