@@ -1857,6 +1857,15 @@ ngx_http_llm_send_body(ngx_http_request_t *r, ngx_uint_t status,
     ngx_buf_t    *b;
     ngx_chain_t   out;
 
+    /*
+     * An answer before the body was read (a wrong key, an unknown path):
+     * the body must still come off the connection, or keep-alive would
+     * read it as the client's next request.
+     */
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        r->keepalive = 0;
+    }
+
     r->headers_out.status = status;
     r->headers_out.content_length_n = len;
     r->headers_out.content_type.data = (u_char *) content_type;

@@ -33,7 +33,8 @@ typedef enum {
     NGX_HTTP_LLM_VAR_COST,
     NGX_HTTP_LLM_VAR_FALLBACKS,
     NGX_HTTP_LLM_VAR_KEY_ALIAS,
-    NGX_HTTP_LLM_VAR_USAGE_ESTIMATED
+    NGX_HTTP_LLM_VAR_USAGE_ESTIMATED,
+    NGX_HTTP_LLM_VAR_LOG
 } ngx_http_llm_var_e;
 
 
@@ -102,6 +103,9 @@ static ngx_http_variable_t  ngx_http_llm_vars[] = {
 
     { ngx_string("llm_usage_estimated"), NULL, ngx_http_llm_variable,
       NGX_HTTP_LLM_VAR_USAGE_ESTIMATED, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("llm_log"), NULL, ngx_http_llm_variable,
+      NGX_HTTP_LLM_VAR_LOG, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable
 };
@@ -229,6 +233,84 @@ ngx_http_llm_variable_cost(ngx_http_request_t *r,
 }
 
 
+/* A number (or micro-dollars as dollars) copied to p. */
+
+static u_char *
+ngx_http_llm_cpy_num(u_char *p, uint64_t n, ngx_uint_t dollars)
+{
+    u_char  buf[NGX_INT64_LEN + 8], *d, *last;
+
+    last = buf + sizeof(buf);
+    d = dollars ? ngx_http_llm_dollars(last, n) : ngx_http_llm_digits(last, n);
+
+    return ngx_cpymem(p, d, last - d);
+}
+
+
+/*
+ * $llm_log: the gateway fields of the shipped log format in one variable,
+ * the same text the separate variables give.  The log module does its
+ * work (lookup, length, escaping) once per variable, and at the rate of a
+ * small request nine variables cost as much as the rest of the log line.
+ */
+
+static ngx_int_t
+ngx_http_llm_variable_log(ngx_http_request_t *r, ngx_http_variable_value_t *v,
+    ngx_http_llm_ctx_t *ctx)
+{
+    u_char            *p, *start;
+    size_t             len;
+    const char        *dep, *prov, *alias;
+    llm_deployment_t  *d;
+
+    static u_char  none[] = "model=- deployment=- provider=- attempts=- "
+                            "tokens=-/- cost=- key=- fallbacks=-";
+
+    if (ctx == NULL) {
+        /* not a gateway request: what nine unset variables would give */
+        return ngx_http_llm_variable_str(v, none, sizeof(none) - 1);
+    }
+
+    d = ctx->dep ? ctx->dep->dep : NULL;
+    dep = d ? d->id : "";
+    prov = d ? d->provider_name : "";
+    alias = ctx->key ? (ctx->key->alias ? ctx->key->alias : "-") : "";
+
+    ngx_http_llm_usage_final(ctx);
+
+    len = sizeof("model= deployment= provider= attempts= tokens=/ cost= key= "
+                 "fallbacks=")
+          + ctx->model.len + ngx_strlen(dep) + ngx_strlen(prov)
+          + ngx_strlen(alias) + 5 * (NGX_INT64_LEN + 8);
+
+    start = ngx_pnalloc(r->pool, len);
+    if (start == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(start, "model=", 6);
+    p = ngx_cpymem(p, ctx->model.data, ctx->model.len);
+    p = ngx_cpymem(p, " deployment=", 12);
+    p = ngx_cpymem(p, dep, ngx_strlen(dep));
+    p = ngx_cpymem(p, " provider=", 10);
+    p = ngx_cpymem(p, prov, ngx_strlen(prov));
+    p = ngx_cpymem(p, " attempts=", 10);
+    p = ngx_http_llm_cpy_num(p, ctx->attempts, 0);
+    p = ngx_cpymem(p, " tokens=", 8);
+    p = ngx_http_llm_cpy_num(p, ngx_max(ctx->usage.prompt_tokens, 0), 0);
+    *p++ = '/';
+    p = ngx_http_llm_cpy_num(p, ngx_max(ctx->usage.completion_tokens, 0), 0);
+    p = ngx_cpymem(p, " cost=", 6);
+    p = ngx_http_llm_cpy_num(p, ngx_http_llm_cost(ctx), 1);
+    p = ngx_cpymem(p, " key=", 5);
+    p = ngx_cpymem(p, alias, ngx_strlen(alias));
+    p = ngx_cpymem(p, " fallbacks=", 11);
+    p = ngx_http_llm_cpy_num(p, ctx->fallbacks_used, 0);
+
+    return ngx_http_llm_variable_str(v, start, p - start);
+}
+
+
 static ngx_int_t
 ngx_http_llm_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     uintptr_t data)
@@ -238,6 +320,10 @@ ngx_http_llm_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     ngx_http_llm_ctx_t  *ctx;
 
     ctx = ngx_http_llm_get_ctx(r);
+
+    if (data == NGX_HTTP_LLM_VAR_LOG) {
+        return ngx_http_llm_variable_log(r, v, ctx);
+    }
 
     if (ctx == NULL) {
         v->not_found = 1;

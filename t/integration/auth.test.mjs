@@ -2,6 +2,7 @@
 // use, and 401s in OpenAI's error shape that never echo a wrong key.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import {
     closeAll, startGateway, startMockProvider, makeSecret, openaiDeployment, request, assertOpenAIError, responseText,
 } from '../lib/index.mjs';
@@ -67,4 +68,38 @@ test('the wrong key never appears in responses or logs', async () => {
     assert.deepEqual(gw.leakedSecrets([WRONG_KEY, gw.masterKey, PROVIDER_KEY]), []);
     // Sanity: the requests above did reach nginx's access log.
     assert.ok(gw.accessLog().split('\n').filter((l) => / 401 /.test(l)).length >= 5, 'access.log lacks the 401 lines');
+});
+
+test('a 401 before the body was read leaves the keep-alive connection in step', async () => {
+    // The body of the refused request must be read off the connection:
+    // left there, nginx would parse it as the client's next request.  The
+    // body here even looks like one.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const u = new URL(gw.url);
+    const send = (headers, body) => new Promise((resolve, reject) => {
+        const req = http.request({ host: u.hostname, port: u.port, agent, method: body ? 'POST' : 'GET',
+            path: body ? '/v1/chat/completions' : '/v1/models', headers }, (res) => {
+            const parts = [];
+            res.on('data', (c) => parts.push(c));
+            res.on('end', () => resolve({ status: res.statusCode, socket: req.socket, text: Buffer.concat(parts).toString() }));
+        });
+        req.on('error', reject);
+        req.end(body);
+    });
+    await new Promise((r) => setTimeout(r, 200));   // earlier requests' log lines
+    const logged = gw.accessLog().split('\n').length;
+    const smuggled = 'GET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n';
+    const refused = await send({ authorization: `Bearer ${WRONG_KEY}`, 'content-type': 'application/json',
+        'content-length': Buffer.byteLength(smuggled) }, smuggled);
+    assert.equal(refused.status, 401, refused.text);
+    const next = await send({ authorization: `Bearer ${gw.masterKey}` });
+    assert.equal(next.status, 200, next.text);
+    assert.equal(JSON.parse(next.text).object, 'list');
+    agent.destroy();
+    // two requests, two log lines: nothing was parsed out of the body
+    await new Promise((r) => setTimeout(r, 200));
+    const lines = gw.accessLog().split('\n').slice(logged - 1).filter(Boolean);
+    assert.equal(lines.length, 2, lines.join('\n'));
+    assert.match(lines[0], /"POST \/v1\/chat\/completions HTTP\/1.1" 401 /);
+    assert.match(lines[1], /"GET \/v1\/models HTTP\/1.1" 200 /);
 });
