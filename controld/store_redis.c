@@ -316,9 +316,10 @@ eval(store_redis_t *r, const char *script, args_t *argv_tail,
     return 0;
 }
 
+/* A record's Lua script on prefix + id and its set; rec NULL: deletion. */
 static int
-put_record(store_redis_t *r, const char *prefix, const char *set,
-    const char *id, const json_t *rec)
+record_op(store_redis_t *r, const char *script, const char *prefix,
+    const char *set, const char *id, const json_t *rec)
 {
     args_t  a;
     int     rc;
@@ -327,10 +328,19 @@ put_record(store_redis_t *r, const char *prefix, const char *set,
     args_add(&a, prefix);
     args_add(&a, set);
     args_add(&a, id);
-    args_add_record(&a, rec);
-    rc = eval(r, STORE_LUA_PUT, &a, NULL);
+    if (rec != NULL) {
+        args_add_record(&a, rec);
+    }
+    rc = eval(r, script, &a, NULL);
     args_free(&a);
     return rc;
+}
+
+static int
+put_record(store_redis_t *r, const char *prefix, const char *set,
+    const char *id, const json_t *rec)
+{
+    return record_op(r, STORE_LUA_PUT, prefix, set, id, rec);
 }
 
 static int
@@ -351,16 +361,7 @@ static int
 del_record(store_redis_t *r, const char *prefix, const char *set,
     const char *id)
 {
-    args_t  a;
-    int     rc;
-
-    memset(&a, 0, sizeof(a));
-    args_add(&a, prefix);
-    args_add(&a, set);
-    args_add(&a, id);
-    rc = eval(r, STORE_LUA_DEL, &a, NULL);
-    args_free(&a);
-    return rc;
+    return record_op(r, STORE_LUA_DEL, prefix, set, id, NULL);
 }
 
 static int
