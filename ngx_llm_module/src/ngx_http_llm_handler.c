@@ -95,6 +95,10 @@ static void ngx_http_llm_backoff_done(ngx_http_request_t *r);
 static ngx_int_t ngx_http_llm_try_fallbacks(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx, llm_err_class_t cls);
 static llm_group_t *ngx_http_llm_next_fallback(ngx_http_llm_ctx_t *ctx);
+static ngx_int_t ngx_http_llm_body_in_place(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
+static void ngx_http_llm_body_in_place_done(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
 static ngx_int_t ngx_http_llm_prepare_attempt(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
 static ngx_int_t ngx_http_llm_retry(ngx_http_request_t *r,
@@ -265,7 +269,14 @@ ngx_http_llm_access_handler(ngx_http_request_t *r)
 
     ctx->reading_body = 1;
 
+    rc = ngx_http_llm_body_in_place(r, ctx);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
     rc = ngx_http_read_client_request_body(r, ngx_http_llm_body_handler);
+
+    ngx_http_llm_body_in_place_done(r, ctx);
 
     if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
         return rc;
@@ -725,6 +736,7 @@ ngx_http_llm_body_handler(ngx_http_request_t *r)
 
     ctx = ngx_http_llm_get_ctx(r);
 
+    ngx_http_llm_body_in_place_done(r, ctx);
     ctx->reading_body = 0;
 
     rc = ngx_http_llm_process_body(r, ctx);
@@ -740,6 +752,80 @@ ngx_http_llm_body_handler(ngx_http_request_t *r)
     r->write_event_handler = ngx_http_core_run_phases;
 
     ngx_http_core_run_phases(r);
+}
+
+
+/*
+ * The body in one buffer, as it is read, instead of copied together after:
+ * nginx keeps the part that came with the headers in r->header_in and
+ * reads the rest into a buffer of its own, unless r->header_in has room
+ * for all of it.  So r->header_in is lent a buffer of the body's size
+ * holding that first part, for the time ngx_http_read_client_request_body()
+ * sets up its reading; the part in the connection's buffer counts as read.
+ */
+
+static ngx_int_t
+ngx_http_llm_body_in_place(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    off_t                      size;
+    u_char                    *p;
+    size_t                     preread;
+    ngx_buf_t                 *b;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    b = r->header_in;
+    preread = b->last - b->pos;
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    size = r->headers_in.content_length_n;
+
+    if (preread == 0
+        || r->headers_in.chunked
+        || size <= (off_t) preread                  /* all of it is here */
+        || size <= (off_t) (b->end - b->pos)        /* nginx reads it here */
+        || size > (off_t) clcf->client_body_buffer_size   /* to a file */
+        || r->request_body_in_file_only
+#if (NGX_HTTP_V2)
+        || r->stream
+#endif
+       )
+    {
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, (size_t) size);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memzero(&ctx->body_in, sizeof(ngx_buf_t));
+
+    ctx->body_in.temporary = 1;
+    ctx->body_in.start = p;
+    ctx->body_in.pos = p;
+    ctx->body_in.last = ngx_cpymem(p, b->pos, preread);
+    ctx->body_in.end = p + size;
+
+    ctx->header_in = b;
+    r->header_in = &ctx->body_in;
+
+    return NGX_OK;
+}
+
+
+/* r->header_in back, its body part read: before anything else uses it */
+
+static void
+ngx_http_llm_body_in_place_done(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    if (ctx->header_in == NULL) {
+        return;
+    }
+
+    ctx->header_in->pos = ctx->header_in->last;
+
+    r->header_in = ctx->header_in;
+    ctx->header_in = NULL;
 }
 
 
@@ -774,13 +860,20 @@ ngx_http_llm_collect_body(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         goto too_large;
     }
 
-    cl = r->request_body->bufs;
+    /* one buffer, or pieces of one (see ngx_http_llm_body_in_place()) */
+    for (cl = r->request_body->bufs; cl->next; cl = cl->next) {
+        if (cl->buf->last != cl->next->buf->pos) {
+            break;
+        }
+    }
 
     if (cl->next == NULL) {
-        ctx->body.data = cl->buf->pos;
+        ctx->body.data = r->request_body->bufs->buf->pos;
         ctx->body.len = len;
         return NGX_OK;
     }
+
+    cl = r->request_body->bufs;
 
     p = ngx_pnalloc(r->pool, len);
     if (p == NULL) {

@@ -183,6 +183,9 @@ typedef struct {
     llm_api_t                     api;             /* the client's API */
     ngx_str_t                     model;           /* as the client named it */
     ngx_str_t                     body;            /* the client's body */
+    ngx_buf_t                    *header_in;       /* lent out, see
+                                                      body_in_place() */
+    ngx_buf_t                     body_in;
     llm_json_scan_t               scan;
     ngx_flag_t                    stream;
     ngx_flag_t                    include_usage;   /* client asked for it */
