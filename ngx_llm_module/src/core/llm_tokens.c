@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "llm_xlate_int.h"
+#include "llm_json_tree.h"
 
 #define LLM_TOK_IMAGE        1600
 #define LLM_TOK_DOC_BYTES    (50 * 1024)
@@ -139,7 +140,7 @@ llm_estimate_tokens(llm_api_t api, const char *in, size_t len)
     const char  *k;
     size_t       nmsg = 0;
 
-    body = json_loadb(in, len, LLM_XL_LOAD_FLAGS, NULL);
+    body = llm_json_load(in, len, LLM_XL_LOAD_FLAGS, NULL);
     if (!json_is_object(body)) {
         json_decref(body);
         /* not JSON: count it as text */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "llm_xlate_int.h"
+#include "llm_json_tree.h"
 
 typedef json_t *(*llm_req_fn)(llm_xl_ctx_t *c, json_t *j);
 
@@ -43,7 +44,7 @@ llm_xlate_request(llm_api_t from, llm_api_t to, const char *in, size_t len,
         return llm_xl_error(&c, "unknown API format");
     }
 
-    body = json_loadb(in, len, LLM_XL_LOAD_FLAGS, &je);
+    body = llm_json_load(in, len, LLM_XL_LOAD_FLAGS, &je);
     if (body == NULL) {
         return llm_xl_error(&c, "request body is not valid JSON: %s "
                             "(at byte %d)", je.text, je.position);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "llm_xlate_int.h"
+#include "llm_json_tree.h"
 
 typedef json_t *(*llm_resp_read_fn)(json_t *body, llm_usage_t *u);
 typedef json_t *(*llm_resp_write_fn)(const llm_xlate_opts_t *o, json_t *ir,
@@ -56,7 +57,7 @@ llm_xlate_response(llm_api_t from, llm_api_t to, const char *in, size_t len,
         o = &none;
     }
     memset(&u, 0, sizeof(u));
-    body = json_loadb(in, len, LLM_XL_LOAD_FLAGS, NULL);
+    body = llm_json_load(in, len, LLM_XL_LOAD_FLAGS, NULL);
     if (!json_is_object(body)) {
         json_decref(body);
         return -1;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "llm_xlate_int.h"
+#include "llm_json_tree.h"
 
 static const char  *llm_api_names[LLM_API_COUNT] = {
     "openai", "anthropic", "gemini"
@@ -66,29 +67,12 @@ llm_xl_str(const json_t *obj, const char *key)
     return json_string_value(json_object_get(obj, key));
 }
 
-static int
-llm_xl_dump_cb(const char *buffer, size_t size, void *data)
-{
-    return llm_buf_append(data, buffer, size);
-}
-
 /* One serialization pass straight into the buffer (a sizing pass first
-   would double the cost of large bodies). */
+   would double the cost of large bodies); the bytes are jansson's. */
 int
 llm_xl_dump(const json_t *j, llm_buf_t *out)
 {
-    size_t  len = out->len;
-
-    if (json_dump_callback(j, llm_xl_dump_cb, out, LLM_XL_DUMP_FLAGS) != 0) {
-        out->len = len;
-        return -1;
-    }
-
-    if (out->data != NULL) {
-        out->data[out->len] = '\0';
-    }
-
-    return 0;
+    return llm_json_dump_buf(j, LLM_XL_DUMP_FLAGS, out);
 }
 
 void
@@ -316,7 +300,7 @@ llm_xl_client_tools(llm_api_t api, const char *in, size_t len)
     if (in == NULL || len == 0) {
         return NULL;
     }
-    body = json_loadb(in, len, LLM_XL_LOAD_FLAGS, NULL);
+    body = llm_json_load(in, len, LLM_XL_LOAD_FLAGS, NULL);
     if (body == NULL) {
         return NULL;
     }
