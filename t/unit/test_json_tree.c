@@ -148,12 +148,17 @@ tj_collect(const char *data, size_t len, void *b)
 }
 
 
-/* llm_json_dump_buf() and llm_json_dump() against json_dump_callback() */
+/*
+ * llm_json_dump_buf() and llm_json_dump() against json_dump_callback(),
+ * llm_json_dumps() against json_dumps() (both released with free(), which
+ * ASan checks)
+ */
 
 static int
 tj_dump_agrees(const json_t *j, size_t flags)
 {
     int         rj, rb, rc, ok;
+    char       *js, *ls;
     llm_buf_t   jb = LLM_BUF_INIT, bb = LLM_BUF_INIT, cb = LLM_BUF_INIT;
 
     rj = json_dump_callback(j, tj_collect, &jb, flags);
@@ -164,7 +169,16 @@ tj_dump_agrees(const json_t *j, size_t flags)
 
     rc = llm_json_dump(j, flags, tj_collect, &cb);
 
-    ok = rj == rb && rj == rc;
+    js = json_dumps(j, flags);
+    ls = llm_json_dumps(j, flags);
+
+    ok = rj == rb && rj == rc
+         && (js == NULL) == (rj != 0)
+         && (js == NULL) == (ls == NULL)
+         && (js == NULL || strcmp(js, ls) == 0);
+
+    free(js);
+    free(ls);
 
     if (ok && rj == 0) {
         ok = bb.len == jb.len + 2
@@ -1110,8 +1124,84 @@ UNIT_TEST(test_dump_callback_failure)
 }
 
 
+/*
+ * llm_json_dumps() on its own: documents of every length across the
+ * buffer's growth steps end with their NUL, arguments of tool calls as the
+ * translators dump them, and what json_dumps() refuses.
+ */
+
+UNIT_TEST(test_dumps)
+{
+    json_t  *j, *v;
+    char    *js, *ls, s[600];
+    size_t   i;
+    int      bad;
+
+    tj_shown = 0;
+    bad = 0;
+
+    for (i = 0; i < sizeof(s) - 1; i++) {
+        memset(s, 'a', i);
+        if (i > 3) {
+            s[i / 2] = '\n';
+            s[i - 1] = '"';
+        }
+        s[i] = '\0';
+        j = json_pack("{s:s}", "k", s);
+        ls = llm_json_dumps(j, LLM_XL_DUMP_FLAGS);
+        js = json_dumps(j, LLM_XL_DUMP_FLAGS);
+        bad += ls == NULL || js == NULL || strcmp(ls, js) != 0;
+        free(ls);
+        free(js);
+        json_decref(j);
+    }
+
+    j = json_pack("{s:s,s:i,s:f,s:[b,n,{}],s:{s:s}}", "location",
+                  "Paris, France", "days", 5, "temp", 21.5, "flags", 1,
+                  "nested", "note", "caf\xc3\xa9 \"quoted\"\n\\");
+    ls = llm_json_dumps(j, LLM_XL_DUMP_FLAGS);
+    CHECK_STR(ls, "{\"location\":\"Paris, France\",\"days\":5,"
+              "\"temp\":21.5,\"flags\":[true,null,{}],\"nested\":"
+              "{\"note\":\"caf\xc3\xa9 \\\"quoted\\\"\\n\\\\\"}}");
+    free(ls);
+    bad += tj_dump_all(j);
+    json_decref(j);
+
+    /* scalars only with JSON_ENCODE_ANY; no tree, no document */
+    v = json_string("text");
+    CHECK(llm_json_dumps(v, LLM_XL_DUMP_FLAGS) == NULL);
+    ls = llm_json_dumps(v, LLM_XL_DUMP_FLAGS | JSON_ENCODE_ANY);
+    CHECK_STR(ls, "\"text\"");
+    free(ls);
+    json_decref(v);
+    ls = llm_json_dumps(json_null(), LLM_XL_DUMP_FLAGS | JSON_ENCODE_ANY);
+    CHECK_STR(ls, "null");
+    free(ls);
+    CHECK(llm_json_dumps(NULL, LLM_XL_DUMP_FLAGS) == NULL);
+    CHECK(llm_json_dumps(NULL, LLM_XL_DUMP_FLAGS | JSON_ENCODE_ANY) == NULL);
+
+    /* jansson's failure on invalid UTF-8 from an unchecked call */
+    j = json_object();
+    json_object_set_new(j, "a", json_stringn_nocheck("\xff", 1));
+    CHECK(llm_json_dumps(j, LLM_XL_DUMP_FLAGS) == NULL);
+    CHECK(json_dumps(j, LLM_XL_DUMP_FLAGS) == NULL);
+    json_decref(j);
+
+    /* flags the fast path leaves to jansson */
+    j = json_pack("{s:i,s:[i,i]}", "b", 1, "a", 2, 3);
+    ls = llm_json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+    js = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+    CHECK(ls != NULL && js != NULL && strcmp(ls, js) == 0);
+    free(ls);
+    free(js);
+    json_decref(j);
+
+    CHECK(bad == 0);
+}
+
+
 UNIT_MAIN(test_sample_files, test_fixed_documents, test_block_edges,
           test_generated_documents, test_depth,
           test_truncations_and_mutations, test_dump_scalars,
           test_dump_strings, test_dump_structure,
-          test_dump_callback_failure)
+          test_dump_callback_failure, test_dumps)

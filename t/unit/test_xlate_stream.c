@@ -567,7 +567,91 @@ UNIT_TEST(test_stream_tool_name_restore)
     free(req);
 }
 
+/*
+ * Every event is written as "event: NAME\n" (Anthropic) and one "data: "
+ * line holding exactly json_dumps() of its document, whatever line breaks
+ * (LF, CR LF, U+2028) and escapes the text carries.
+ */
+UNIT_TEST(test_event_bytes)
+{
+    llm_xlate_opts_t  o = opts(1, 0);
+    llm_buf_t         out = LLM_BUF_INIT;
+    const char       *p, *end, *q, *data;
+    char             *s;
+    json_t           *j;
+    int               to, n, bad, text;
+    const char       *in =
+        "data: {\"id\":\"c3\",\"model\":\"m\",\"choices\":[{\"index\":0,"
+        "\"delta\":{\"content\":\"a\\nb\\r\\nc\\r\xe2\x80\xa8"
+        "\\\"q\\\" \\\\ \\u0001\\u00e9\\ud83d\\ude00\"}}]}\n\n"
+        "data: {\"id\":\"c3\",\"choices\":[{\"index\":0,\"delta\":"
+        "{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":"
+        "\"function\",\"function\":{\"name\":\"f\",\"arguments\":"
+        "\"{\\\"x\\\": \\\"1\\\\n2\\\"}\"}}]}}]}\n\n"
+        "data: {\"id\":\"c3\",\"choices\":[{\"index\":0,\"delta\":{},"
+        "\"finish_reason\":\"tool_calls\"}],\"usage\":{\"prompt_tokens\":"
+        "3,\"completion_tokens\":2,\"total_tokens\":5}}\n\n"
+        "data: [DONE]\n\n";
+
+    for (to = 0; to < LLM_API_COUNT; to++) {
+        llm_buf_reset(&out);
+        run(LLM_API_OPENAI, (llm_api_t) to, in, strlen(in), &o, NULL, 0, &out,
+            NULL);
+        CHECK(out.len > 0);
+
+        n = 0;
+        bad = 0;
+        text = 0;
+        p = out.data;
+        end = out.data + out.len;
+
+        while (p < end) {
+            q = strstr(p, "\n\n");
+            if (q == NULL) {
+                bad++;
+                break;
+            }
+            data = p;
+            if (strncmp(p, "event: ", 7) == 0) {
+                data = memchr(p, '\n', (size_t) (q - p));
+                data = data ? data + 1 : q;
+            }
+            if (strncmp(data, "data: ", 6) != 0
+                || memchr(data, '\n', (size_t) (q - data)) != NULL
+                || memchr(data, '\r', (size_t) (q - data)) != NULL)
+            {
+                bad++;
+                break;
+            }
+            data += 6;
+            if ((size_t) (q - data) != 6 || memcmp(data, "[DONE]", 6) != 0) {
+                j = json_loadb(data, (size_t) (q - data), JSON_ALLOW_NUL,
+                               NULL);
+                s = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15))
+                      : NULL;
+                bad += s == NULL || strlen(s) != (size_t) (q - data)
+                       || memcmp(s, data, (size_t) (q - data)) != 0;
+                text += s != NULL
+                        && strstr(s, "\"a\\nb\\r\\nc\\r\xe2\x80\xa8"
+                                  "\\\"q\\\" \\\\ \\u0001\xc3\xa9"
+                                  "\xf0\x9f\x98\x80\"") != NULL;
+                free(s);
+                json_decref(j);
+            }
+            n++;
+            p = q + 2;
+        }
+
+        CHECK(n >= 3);
+        CHECK(bad == 0);
+        CHECK(text == 1);
+    }
+
+    llm_buf_free(&out);
+}
+
 UNIT_MAIN(test_split_invariance, test_openai_tools_to_anthropic,
           test_anthropic_tools_to_openai, test_gemini_streams,
           test_reasoning_stream, test_stream_errors, test_truncated_upstream,
-          test_incremental_output, test_stream_tool_name_restore)
+          test_incremental_output, test_stream_tool_name_restore,
+          test_event_bytes)

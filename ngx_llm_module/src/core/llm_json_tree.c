@@ -1295,3 +1295,18 @@ llm_json_dump(const json_t *j, size_t flags, json_dump_callback_t cb,
 
     return json_dump_callback(j, cb, data, flags);
 }
+
+
+char *
+llm_json_dumps(const json_t *j, size_t flags)
+{
+    llm_buf_t  b = LLM_BUF_INIT;
+
+    /* a dump is never empty, so a success leaves memory to hand over */
+    if (llm_json_dump_buf(j, flags, &b) != 0 || b.data == NULL) {
+        llm_buf_free(&b);
+        return NULL;
+    }
+
+    return b.data;
+}

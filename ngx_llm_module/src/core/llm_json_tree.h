@@ -7,11 +7,12 @@
  * nesting, ...), in which case json_loadb() itself runs, so results and error
  * messages are always jansson's.
  *
- * llm_json_dump() and llm_json_dump_buf() produce the bytes
- * json_dump_callback() would produce.  Compact output (JSON_COMPACT, any
- * JSON_REAL_PRECISION, JSON_ENCODE_ANY) takes the fast path; other flags,
- * trees the fast path does not handle (invalid UTF-8 in a string made with
- * a *_nocheck call, reference cycles, very deep nesting) go to jansson.
+ * llm_json_dump(), llm_json_dump_buf() and llm_json_dumps() produce the
+ * bytes json_dump_callback() would produce.  Compact output (JSON_COMPACT,
+ * any JSON_REAL_PRECISION, JSON_ENCODE_ANY) takes the fast path; other
+ * flags, trees the fast path does not handle (invalid UTF-8 in a string
+ * made with a *_nocheck call, reference cycles, very deep nesting) go to
+ * jansson.
  */
 
 #ifndef LLM_JSON_TREE_H
@@ -39,5 +40,11 @@ int llm_json_dump(const json_t *j, size_t flags, json_dump_callback_t cb,
  * unchanged when jansson would fail or memory ran out.
  */
 int llm_json_dump_buf(const json_t *j, size_t flags, llm_buf_t *out);
+
+/*
+ * json_dumps(j, flags): the same bytes in a NUL-terminated string the
+ * caller releases with free(), or NULL.
+ */
+char *llm_json_dumps(const json_t *j, size_t flags);
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "llm_json_tree.h"
 #include "llm_xlate_int.h"
 
 #define LLM_ERROR_MESSAGE_MAX  2048
@@ -209,7 +210,8 @@ llm_xlate_error(llm_api_t from, llm_api_t to, int status, const char *in,
     size_t       b, e;
 
     if (in && len) {
-        doc = json_loadb(in, len, LLM_XL_LOAD_FLAGS | JSON_DECODE_ANY, NULL);
+        doc = llm_json_load(in, len, LLM_XL_LOAD_FLAGS | JSON_DECODE_ANY,
+                            NULL);
     }
     if (doc) {
         llm_error_fields(doc, &msg, &type, &param);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "llm_json_tree.h"
 #include "llm_xlate_int.h"
 
 /* ------------------------------------------------------------ schemas */
@@ -265,8 +266,8 @@ llm_gm_read_part(llm_xl_ctx_t *c, const json_t *p, json_t *dst,
             llm_xl_part_text(content, llm_xl_str(resp, "content"),
                 json_string_length(json_object_get(resp, "content")), NULL);
         } else {
-            char  *s = json_dumps(resp ? resp : json_null(),
-                                  LLM_XL_DUMP_FLAGS | JSON_ENCODE_ANY);
+            char  *s = llm_json_dumps(resp ? resp : json_null(),
+                                      LLM_XL_DUMP_FLAGS | JSON_ENCODE_ANY);
 
             llm_xl_part_text(content, s ? s : "{}", s ? strlen(s) : 2, NULL);
             free(s);
@@ -509,7 +510,7 @@ llm_gm_tool_response(const json_t *tr)
     json_t  *j = NULL;
 
     if (text) {
-        j = json_loads(text, LLM_XL_LOAD_FLAGS, NULL);
+        j = llm_json_load(text, strlen(text), LLM_XL_LOAD_FLAGS, NULL);
         if (!json_is_object(j)) {
             json_decref(j);
             j = NULL;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "llm_json_tree.h"
 #include "llm_xlate_int.h"
 
 /* ------------------------------------------------------------ reading */
@@ -117,7 +118,7 @@ llm_oa_read_tool_calls(llm_xl_ctx_t *c, const json_t *calls, json_t *dst,
                                    "function.name", i);
         }
         if (args && *args) {
-            input = json_loads(args, LLM_XL_LOAD_FLAGS, NULL);
+            input = llm_json_load(args, strlen(args), LLM_XL_LOAD_FLAGS, NULL);
         }
         if (!json_is_object(input)) {
             /* the model produced something unparsable; keep the call */
@@ -561,8 +562,8 @@ llm_oa_write_assistant(json_t *msgs, const json_t *parts)
 
     json_array_foreach(parts, i, p) {
         if (strcmp(llm_xl_str(p, "type"), "tool_call") == 0) {
-            char  *args = json_dumps(json_object_get(p, "input"),
-                                     LLM_XL_DUMP_FLAGS);
+            char  *args = llm_json_dumps(json_object_get(p, "input"),
+                                         LLM_XL_DUMP_FLAGS);
 
             json_array_append_new(calls, json_pack("{s:O,s:s,s:{s:s,s:s}}",
                 "id", json_object_get(p, "id"), "type", "function",

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "llm_json_tree.h"
 #include "llm_xlate_int.h"
 
 static json_t *
@@ -82,7 +83,9 @@ llm_resp_read_openai(json_t *body, llm_usage_t *u)
         json_t      *fn = json_object_get(p, "function");
         const char  *args = llm_xl_str(fn, "arguments");
         json_t      *input = args && *args
-                             ? json_loads(args, LLM_XL_LOAD_FLAGS, NULL) : NULL;
+                             ? llm_json_load(args, strlen(args),
+                                             LLM_XL_LOAD_FLAGS, NULL)
+                             : NULL;
         char         idbuf[48];
 
         if (!json_is_object(input)) {

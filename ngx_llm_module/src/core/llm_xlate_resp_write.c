@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "llm_json_tree.h"
 #include "llm_xlate_int.h"
 
 /* id with the prefix the client's SDKs print, keeping the provider's id */
@@ -67,8 +68,8 @@ llm_resp_write_openai(const llm_xlate_opts_t *o, json_t *ir,
                                   "redacted_thinking", "data",
                                   json_object_get(p, "data")));
         } else if (strcmp(t, "tool_call") == 0) {
-            char  *args = json_dumps(json_object_get(p, "input"),
-                                     LLM_XL_DUMP_FLAGS);
+            char  *args = llm_json_dumps(json_object_get(p, "input"),
+                                         LLM_XL_DUMP_FLAGS);
 
             json_array_append_new(calls, json_pack("{s:O,s:s,s:{s:s,s:s}}",
                 "id", json_object_get(p, "id"), "type", "function",

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "llm_json_tree.h"
 #include "llm_xlate_stream_int.h"
 
 #define LLM_SX_MAX_EVENT  (16 * 1024 * 1024)
@@ -31,7 +32,7 @@ llm_sx_on_event(void *arg, const char *event, size_t event_len,
         llm_sx_end(x);
         return 0;
     }
-    ev = json_loadb(data, data_len, LLM_XL_LOAD_FLAGS, NULL);
+    ev = llm_json_load(data, data_len, LLM_XL_LOAD_FLAGS, NULL);
     if (!json_is_object(ev)) {
         json_decref(ev);                /* not JSON: nothing to translate */
         return 0;
@@ -133,19 +134,35 @@ llm_stream_xlate_free(llm_stream_xlate_t *x)
 
 /* -------------------------------------------------- output helpers */
 
+/*
+ * The bytes llm_sse_write() would write for the compact dump of data, but
+ * dumped in place: compact JSON has no line breaks (strings escape them),
+ * so the document is always one data: line and needs no copy or scan.
+ */
 void
 llm_sx_write_json(llm_stream_xlate_t *x, const char *event, json_t *data)
 {
-    char  *s;
+    llm_buf_t  *out = x->out;
+    size_t      saved;
 
-    if (data == NULL || x->out == NULL) {
+    if (data == NULL || out == NULL) {
         json_decref(data);
         return;
     }
-    s = json_dumps(data, LLM_XL_DUMP_FLAGS);
-    if (s) {
-        llm_sse_write(x->out, event, s, strlen(s));
-        free(s);
+    saved = out->len;
+    if ((event
+         && (llm_buf_append(out, "event: ", 7) != 0
+             || llm_buf_append_str(out, event) != 0
+             || llm_buf_append(out, "\n", 1) != 0))
+        || llm_buf_append(out, "data: ", 6) != 0
+        || llm_json_dump_buf(data, LLM_XL_DUMP_FLAGS, out) != 0
+        || llm_buf_append(out, "\n\n", 2) != 0)
+    {
+        /* no half-written event, as when json_dumps() failed */
+        out->len = saved;
+        if (out->data) {
+            out->data[saved] = '\0';
+        }
     }
     json_decref(data);
 }
@@ -403,7 +420,7 @@ llm_sx_error(llm_stream_xlate_t *x, int status, const char *message)
     } else {
         /* OpenAI and Gemini clients get the error object as a data chunk,
            and then the stream stops: no [DONE], no finish */
-        j = json_loadb(body.data, body.len, 0, NULL);
+        j = llm_json_load(body.data, body.len, 0, NULL);
         llm_sx_write_json(x, NULL, j);
     }
     llm_buf_free(&body);

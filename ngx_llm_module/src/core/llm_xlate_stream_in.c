@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "llm_json_tree.h"
 #include "llm_xlate_stream_int.h"
 
 static void
@@ -138,7 +139,7 @@ llm_sx_decode_anthropic(llm_stream_xlate_t *x, json_t *ev)
                               llm_xl_str(b, "name"));
             v = json_object_get(b, "input");
             if (json_object_size(v)) {
-                char  *s = json_dumps(v, LLM_XL_DUMP_FLAGS);
+                char  *s = llm_json_dumps(v, LLM_XL_DUMP_FLAGS);
 
                 if (s) {
                     llm_sx_tool_args(x, index, s, strlen(s));
@@ -232,7 +233,8 @@ llm_sx_decode_gemini(llm_stream_xlate_t *x, json_t *ev)
             llm_sx_tool_start(x, key, llm_xl_str(v, "id"),
                               llm_xl_str(v, "name"));
             s = json_is_object(json_object_get(v, "args"))
-                ? json_dumps(json_object_get(v, "args"), LLM_XL_DUMP_FLAGS)
+                ? llm_json_dumps(json_object_get(v, "args"),
+                                 LLM_XL_DUMP_FLAGS)
                 : llm_xl_strdup("{}");
             if (s) {
                 llm_sx_tool_args(x, key, s, strlen(s));

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "llm_json_tree.h"
 #include "llm_xlate_stream_int.h"
 
 static void
@@ -57,8 +58,8 @@ llm_sx_gemini_flush_tools(llm_stream_xlate_t *x)
             continue;
         }
         t->closed = 1;
-        args = t->args.len ? json_loadb(t->args.data, t->args.len,
-                                        LLM_XL_LOAD_FLAGS, NULL) : NULL;
+        args = t->args.len ? llm_json_load(t->args.data, t->args.len,
+                                           LLM_XL_LOAD_FLAGS, NULL) : NULL;
         if (!json_is_object(args)) {
             json_decref(args);
             args = json_object();
