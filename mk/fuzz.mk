@@ -16,7 +16,8 @@ FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined \
 FUZZ_CORE    := $(wildcard $(CORE_DIR)/llm_*.c)
 FUZZ_PAIRS   := openai_anthropic openai_gemini anthropic_openai \
                 anthropic_gemini gemini_openai gemini_anthropic
-FUZZ_ALL     := sse resp stream error $(addprefix req_,$(FUZZ_PAIRS))
+FUZZ_ALL     := sse resp stream error json_tree scan \
+                $(addprefix req_,$(FUZZ_PAIRS))
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_BINS    := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_TARGETS))
 FUZZ_DEPS    := $(FUZZ_CORE) $(wildcard $(CORE_DIR)/*.h)
@@ -41,6 +42,15 @@ $(FUZZ_DIR)/fuzz_error: t/fuzz/fuzz_xlate_error.c $(FUZZ_DEPS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CORE) -ljansson -lcrypto
 
+$(FUZZ_DIR)/fuzz_json_tree: t/fuzz/fuzz_json_tree.c $(FUZZ_DEPS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CORE) -ljansson -lcrypto
+
+# the request scanner: its AVX2 and byte-by-byte implementations agree
+$(FUZZ_DIR)/fuzz_scan: t/fuzz/fuzz_scan.c $(FUZZ_DEPS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CORE) -ljansson -lcrypto
+
 # one binary per request direction: req_<from>_<to>
 $(FUZZ_DIR)/fuzz_req_%: t/fuzz/fuzz_xlate_req.c $(FUZZ_DEPS)
 	@mkdir -p $(@D)
@@ -53,8 +63,14 @@ $(FUZZ_DIR)/fuzz_req_%: t/fuzz/fuzz_xlate_req.c $(FUZZ_DEPS)
 fuzz-seeds:
 	@S=t/unit/samples; C=$(FUZZ_DIR)/corpus; \
 	api() { case $$1 in openai*) echo 0;; anthropic*) echo 1;; gemini*) echo 2;; *) echo 0;; esac; }; \
-	mkdir -p $$C/sse $$C/resp $$C/stream $$C/error; \
+	mkdir -p $$C/sse $$C/resp $$C/stream $$C/error $$C/json_tree $$C/scan; \
 	cp $$S/*.sse $$C/sse/; \
+	cp $$S/*.json $$C/scan/; \
+	if ls $(BUILD)/bench/bodies/*.json >/dev/null 2>&1; then \
+	    cp $(BUILD)/bench/bodies/*.json $$C/scan/; fi; \
+	for f in $$S/*.json; do b=$$(basename $$f); \
+	    for sel in 1 7; do \
+	        { printf "\\$$(printf %o $$sel)"; cat $$f; } > $$C/json_tree/$$sel-$$b; done; done; \
 	for p in $(FUZZ_PAIRS); do from=$${p%%_*}; mkdir -p $$C/req_$$p; \
 	    cp $$S/$${from}_req_*.json $$C/req_$$p/; done; \
 	for f in $$S/*_resp_*.json; do b=$$(basename $$f); a=$$(api $$b); \

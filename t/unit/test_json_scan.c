@@ -1,17 +1,44 @@
-/* The request-body scanner: validation, member spans, string decoding. */
+/*
+ * The request-body scanner: validation, member spans, string decoding.
+ * The scanning tests run against each implementation (byte by byte, AVX2
+ * when the CPU has it, and the dispatcher); differential tests hold the
+ * AVX2 one to exactly the results of the other on generated, truncated and
+ * mutated documents and on the benchmark bodies.
+ */
 
 #include <ctype.h>
+#include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "unit.h"
-#include "llm_json_scan.h"
+#include "llm_json_scan_int.h"
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LLM_TEST_ASAN  1
+#endif
+#endif
+
+#if defined(__SANITIZE_ADDRESS__) || defined(LLM_TEST_ASAN)
+#include <sanitizer/asan_interface.h>
+#else
+#define ASAN_POISON_MEMORY_REGION(addr, size)    ((void) (addr), (void) (size))
+#define ASAN_UNPOISON_MEMORY_REGION(addr, size)  ((void) (addr), (void) (size))
+#endif
+
+
+typedef int (*scan_fn)(const char *p, size_t len, llm_json_scan_t *out);
+
+/* the implementation the scanning tests run against */
+static scan_fn  scan_impl = llm_json_scan;
 
 
 static int
 scan(const char *s, llm_json_scan_t *out)
 {
-    return llm_json_scan(s, strlen(s), out);
+    return scan_impl(s, strlen(s), out);
 }
 
 
@@ -60,7 +87,7 @@ UNIT_TEST(test_deep_nesting_is_bounded)
     }
     strcpy(s + 5 + 2 * n, "}");
 
-    CHECK(llm_json_scan(s, strlen(s), &sc) == -1);
+    CHECK(scan_impl(s, strlen(s), &sc) == -1);
     free(s);
 }
 
@@ -112,24 +139,27 @@ UNIT_TEST(test_quote)
 }
 
 
-/* long strings are skipped 16 bytes at a time: every position matters */
+/* long strings are skipped a block at a time: every position matters */
 UNIT_TEST(test_long_strings)
 {
-    char             doc[128];
+    char             doc[256], xs[160], ys[160];
     size_t           at, n;
     llm_json_scan_t  sc;
 
-    for (at = 0; at < 40; at++) {
+    memset(xs, 'x', sizeof(xs) - 1);
+    xs[sizeof(xs) - 1] = '\0';
+    memset(ys, 'y', sizeof(ys) - 1);
+    ys[sizeof(ys) - 1] = '\0';
+
+    for (at = 0; at < 140; at++) {
         n = (size_t) snprintf(doc, sizeof(doc), "{\"model\":\"%.*s%s%.*s\"}",
-                              (int) at, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
-                              "\\\"", 40 - (int) at,
-                              "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy");
-        CHECK(llm_json_scan(doc, n, &sc) == 0);
+                              (int) at, xs, "\\\"", 140 - (int) at, ys);
+        CHECK(scan_impl(doc, n, &sc) == 0);
         CHECK(sc.model.value_end == n - 1);
 
         /* a raw control character anywhere in a string is invalid */
         doc[10 + at] = '\t';
-        CHECK(llm_json_scan(doc, n, &sc) == -1);
+        CHECK(scan_impl(doc, n, &sc) == -1);
     }
 }
 
@@ -268,7 +298,7 @@ UNIT_TEST(test_strings_against_reference)
     bad = 0;
     cases = 0;
 
-    for (pad = 0; pad < 34; pad++) {
+    for (pad = 0; pad < 70; pad++) {
         for (n = 0; n < 300; n++) {
             len = (size_t) sprintf(doc, "{\"k\":\"");
             memset(doc + len, 'p', pad);
@@ -284,17 +314,699 @@ UNIT_TEST(test_strings_against_reference)
             len += (size_t) sprintf(doc + len, "\"}");
 
             cases++;
-            bad += ((llm_json_scan(doc, len, &sc) == 0) != ref_valid(doc, len));
+            bad += ((scan_impl(doc, len, &sc) == 0) != ref_valid(doc, len));
         }
     }
 
-    CHECK(cases == 34 * 300);
+    CHECK(cases == 70 * 300);
     CHECK(bad == 0);
 }
 
 
-UNIT_MAIN(test_valid_documents, test_invalid_documents,
-          test_deep_nesting_is_bounded, test_member_spans,
-          test_string_decoding, test_quote, test_long_strings,
+/*
+ * Differential tests: the AVX2 scanner against the byte-by-byte one, on an
+ * exact-sized heap copy (so that ASan sees a read past the end).  Every
+ * field must be the same, error_offset and the partial results of invalid
+ * documents included.
+ */
+
+static unsigned long  diff_cases, diff_valid, diff_bad;
+
+
+static int
+same_member(const llm_json_member_t *a, const llm_json_member_t *b);
+
+
+static int
+same_scan(const llm_json_scan_t *a, const llm_json_scan_t *b)
+{
+    return a->model.present == b->model.present
+           && a->model.key_start == b->model.key_start
+           && a->model.value_start == b->model.value_start
+           && a->model.value_end == b->model.value_end
+           && same_member(&a->stream, &b->stream)
+           && a->stream.key_start == b->stream.key_start
+           && a->stream.value_start == b->stream.value_start
+           && same_member(&a->stream_options, &b->stream_options)
+           && a->stream_options.value_start == b->stream_options.value_start
+           && same_member(&a->max_tokens, &b->max_tokens)
+           && a->max_tokens.value_start == b->max_tokens.value_start
+           && same_member(&a->usage, &b->usage)
+           && a->usage.value_start == b->usage.value_start
+           && same_member(&a->message, &b->message)
+           && a->message.value_start == b->message.value_start
+           && a->object_start == b->object_start
+           && a->object_end == b->object_end
+           && a->members == b->members
+           && a->error_offset == b->error_offset;
+}
+
+
+static void
+diff_at(const char *doc, size_t len, const char *copy)
+{
+#ifdef LLM_JSON_SCAN_AVX2
+    int              ra, rb;
+    llm_json_scan_t  a, b;
+
+    ra = llm_json_scan_generic(copy, len, &a);
+    rb = llm_json_scan_avx2(copy, len, &b);
+
+    diff_cases++;
+    diff_valid += (ra == 0);
+
+    if (ra != rb || !same_scan(&a, &b)) {
+        if (diff_bad++ < 5) {
+            fprintf(stderr, "scan mismatch: %d/%d, error at %zu/%zu, "
+                    "%zu/%zu members: \"%.*s\"\n", ra, rb, a.error_offset,
+                    b.error_offset, a.members, b.members,
+                    (int) (len < 300 ? len : 300), doc);
+        }
+    }
+#else
+    (void) doc;
+    (void) len;
+    (void) copy;
+#endif
+}
+
+
+static void
+diff(const char *doc, size_t len)
+{
+    char  *copy;
+
+    copy = malloc(len ? len : 1);
+    memcpy(copy, doc, len);
+    diff_at(doc, len, copy);
+    free(copy);
+}
+
+
+static int
+have_avx2(void)
+{
+#ifdef LLM_JSON_SCAN_AVX2
+    return llm_json_scan_avx2_usable();
+#else
+    return 0;
+#endif
+}
+
+
+/* the document whole, cut at every length, and changed at some bytes */
+
+static void
+diff_variants(char *doc, size_t len, unsigned *seed, int mutations)
+{
+    static const char  subst[] = "\"\\{}[],: \t\n\x01\x1f\x80\xff" "a0-.eEtu";
+
+    int     i;
+    char    old;
+    size_t  cut, at;
+
+    diff(doc, len);
+
+    for (cut = 0; cut < len; cut++) {
+        diff(doc, cut);
+    }
+
+    for (i = 0; i < mutations && len > 0; i++) {
+        *seed = *seed * 1103515245 + 12345;
+        at = (*seed >> 8) % len;
+        old = doc[at];
+        *seed = *seed * 1103515245 + 12345;
+        doc[at] = subst[(*seed >> 16) % (sizeof(subst) - 1)];
+        diff(doc, len);
+        doc[at] = old;
+    }
+}
+
+
+/* A random document: nested values, keys of interest, junk when bad. */
+
+typedef struct {
+    char      *p;
+    size_t     len;
+    size_t     size;
+    unsigned   seed;
+    int        bad;          /* whether to put in invalid pieces */
+} gen_t;
+
+
+static unsigned
+gen_rand(gen_t *g)
+{
+    g->seed = g->seed * 1103515245 + 12345;
+    return g->seed >> 16;
+}
+
+
+static void
+gen_put(gen_t *g, const char *s)
+{
+    size_t  n;
+
+    n = strlen(s);
+
+    if (g->len + n < g->size) {
+        memcpy(g->p + g->len, s, n);
+        g->len += n;
+    }
+}
+
+
+static void
+gen_ws(gen_t *g)
+{
+    static const char  *ws[] = { " ", "\n", "  ", "\t", "\r\n", "      " };
+
+    if (gen_rand(g) % 4 == 0) {
+        gen_put(g, ws[gen_rand(g) % 6]);
+    }
+}
+
+
+static void
+gen_string(gen_t *g)
+{
+    static const char  *good[] = {
+        "a", "hello world", "\\n", "\\\"", "\\\\", "\\/", "\\u00e9",
+        "\\uD83D\\uDE00", "\\t", "\\r\\n", "\\b\\f", "\\\\\\\"", "\\\\\\\\",
+        "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\x7f", "model",
+        "{[:,]}", "0123456789abcdef", " ",
+    };
+    static const char  *bad[] = {
+        "\\u12", "\\uZZZZ", "\\x", "\\", "\"", "\x01", "\x1f", "\t", "\n",
+        "\\\xc3\xa9", "\\U0041",
+    };
+
+    unsigned  i, n, k;
+
+    gen_put(g, "\"");
+
+    if (gen_rand(g) % 4 == 0) {
+        /* long enough to cross blocks, or to be skipped whole */
+        k = gen_rand(g) % 200;
+
+        for (i = 0; i < k; i++) {
+            gen_put(g, "x");
+        }
+    }
+
+    n = gen_rand(g) % 8;
+
+    for (i = 0; i < n; i++) {
+        if (g->bad && gen_rand(g) % 8 == 0) {
+            gen_put(g, bad[gen_rand(g) % (sizeof(bad) / sizeof(bad[0]))]);
+
+        } else {
+            gen_put(g, good[gen_rand(g) % (sizeof(good) / sizeof(good[0]))]);
+        }
+    }
+
+    gen_put(g, "\"");
+}
+
+
+static void
+gen_key(gen_t *g)
+{
+    static const char  *keys[] = {
+        "\"model\"", "\"stream\"", "\"stream_options\"", "\"max_tokens\"",
+        "\"usage\"", "\"usageMetadata\"", "\"message\"", "\"messages\"",
+        "\"mo\\u0064el\"", "\"x\"",
+    };
+
+    if (gen_rand(g) % 3) {
+        gen_put(g, keys[gen_rand(g) % (sizeof(keys) / sizeof(keys[0]))]);
+
+    } else {
+        gen_string(g);
+    }
+}
+
+
+static void
+gen_value(gen_t *g, int depth)
+{
+    static const char  *good[] = {
+        "0", "-1", "123456789", "1.5", "-0.25e-3", "1E+9", "true", "false",
+        "null", "12345678901234567890", "0.000000000000000001", "-0",
+        "9.99e99",
+    };
+    static const char  *bad[] = {
+        "01", "1.", "-", "tru", "nul", "1e", "+1", "truex", ".5", "1x",
+        "\\\\", "'a'", "\x01", "1 2", "--1", "0x1", "nulll", "1.2.3",
+    };
+
+    unsigned  r, i, n;
+
+    gen_ws(g);
+
+    r = gen_rand(g) % 10;
+
+    if (depth > 6) {
+        r = 8 + r % 2;
+    }
+
+    if (r < 3) {
+        n = gen_rand(g) % 5;
+        gen_put(g, "{");
+        gen_ws(g);
+
+        for (i = 0; i < n; i++) {
+            if (i) {
+                gen_put(g, ",");
+                gen_ws(g);
+            }
+
+            gen_key(g);
+            gen_ws(g);
+            gen_put(g, ":");
+            gen_value(g, depth + 1);
+            gen_ws(g);
+        }
+
+        gen_put(g, "}");
+
+    } else if (r < 5) {
+        n = gen_rand(g) % 6;
+        gen_put(g, "[");
+        gen_ws(g);
+
+        for (i = 0; i < n; i++) {
+            if (i) {
+                gen_put(g, ",");
+            }
+
+            gen_value(g, depth + 1);
+            gen_ws(g);
+        }
+
+        gen_put(g, "]");
+
+    } else if (r < 8) {
+        gen_string(g);
+
+    } else if (g->bad && gen_rand(g) % 6 == 0) {
+        gen_put(g, bad[gen_rand(g) % (sizeof(bad) / sizeof(bad[0]))]);
+
+    } else {
+        gen_put(g, good[gen_rand(g) % (sizeof(good) / sizeof(good[0]))]);
+    }
+}
+
+
+static size_t
+gen_doc(gen_t *g)
+{
+    unsigned  i, n;
+
+    g->len = 0;
+    g->bad = (gen_rand(g) % 4 == 0);
+
+    gen_ws(g);
+
+    if (gen_rand(g) % 4 == 0) {
+        /* the document at any offset from the blocks */
+        n = gen_rand(g) % 70;
+
+        for (i = 0; i < n; i++) {
+            gen_put(g, " ");
+        }
+    }
+
+    n = gen_rand(g) % 8;
+    gen_put(g, "{");
+    gen_ws(g);
+
+    for (i = 0; i < n; i++) {
+        if (i) {
+            gen_put(g, ",");
+            gen_ws(g);
+        }
+
+        gen_key(g);
+        gen_ws(g);
+        gen_put(g, ":");
+        gen_value(g, 1);
+        gen_ws(g);
+    }
+
+    gen_put(g, "}");
+    gen_ws(g);
+
+    return g->len;
+}
+
+
+UNIT_TEST(test_diff_generated)
+{
+    int        i;
+    char       buf[16384];
+    size_t     len;
+    gen_t      g;
+    unsigned   seed;
+
+    if (!have_avx2()) {
+        return;
+    }
+
+    g.p = buf;
+    g.size = sizeof(buf);
+    g.seed = 20240611;
+    seed = 7;
+    diff_cases = 0;
+    diff_valid = 0;
+    diff_bad = 0;
+
+    for (i = 0; i < 1000; i++) {
+        len = gen_doc(&g);
+        diff_variants(buf, len, &seed, 40);
+    }
+
+    CHECK(diff_bad == 0);
+    CHECK(diff_valid > 4000);
+}
+
+
+/*
+ * Pieces of strings, numbers and literals at every offset around the first
+ * two block edges, in a key, a value and an array, with what may follow.
+ */
+UNIT_TEST(test_diff_block_edges)
+{
+    static const char  *pieces[] = {
+        "\\\"", "\\\\", "\\\\\\\"", "\\\\\\\\\\\"", "\\\\\\\\\\\\\\\\",
+        "\\n", "\\u00e9", "\\uD83D\\uDE00", "\\u12", "\\u", "\\x", "\\",
+        "\"", "\"\"", "\x01", "\t", "\x1f", "\xc3\xa9", "\xe2\x82\xac",
+        "\xf0\x9f\x98\x80", "\x7f", "\xff", "\\/", "\"x\":1,\"y",
+        "\",\"model\":\"m", "\":[1,2],\"a", "\\\\\"", "\\\\\\\\\"",
+    };
+    static const char  *forms[] = {
+        "{\"k\":\"%s%s%s\"}",
+        "{\"%s%s%s\":1}",
+        "{\"a\":[\"%s%s%s\",\"z\"],\"model\":\"m\"}",
+        "{\"model\":\"%s%s%s\",\"stream\":true}",
+    };
+    static const char  *scalars[] = {
+        "0", "-12", "123456789012345678", "1.25", "-0.5e-7", "1E+300",
+        "true", "false", "null", "01", "1.", "1e", "-", "tru", "1x", "1 2",
+        "12345678901234567", "1234567890123456", "0.123456789012345",
+        "1.2345678901234e5", "1e123456789012345",
+    };
+
+    char             pad[160], doc[512];
+    size_t           i, j, at, len;
+    unsigned         seed;
+
+    if (!have_avx2()) {
+        return;
+    }
+
+    memset(pad, 'p', sizeof(pad) - 1);
+    pad[sizeof(pad) - 1] = '\0';
+    seed = 1;
+    diff_cases = 0;
+    diff_bad = 0;
+
+    for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+        for (j = 0; j < sizeof(pieces) / sizeof(pieces[0]); j++) {
+            for (at = 0; at < 140; at++) {
+                len = (size_t) snprintf(doc, sizeof(doc), forms[i],
+                                        pad + sizeof(pad) - 1 - at, pieces[j],
+                                        "tail");
+                diff(doc, len);
+                diff(doc, len - 1);
+                diff(doc, len - 2);
+            }
+        }
+    }
+
+    for (j = 0; j < sizeof(scalars) / sizeof(scalars[0]); j++) {
+        for (at = 0; at < 140; at++) {
+            len = (size_t) snprintf(doc, sizeof(doc),
+                                    "%s{\"a\":[%s],\"max_tokens\":%s}  ",
+                                    pad + sizeof(pad) - 1 - at, scalars[j],
+                                    scalars[j]);
+            diff_variants(doc, len, &seed, 2);
+        }
+    }
+
+    CHECK(diff_bad == 0);
+}
+
+
+/* Random runs of number bytes, where the 16-byte number reader may err. */
+UNIT_TEST(test_diff_numbers)
+{
+    static const char  alpha[] = "0123456789000111.eE+-x ";
+
+    int       k, n;
+    char      num[32], doc[128];
+    size_t    len, cut;
+    unsigned  seed;
+
+    if (!have_avx2()) {
+        return;
+    }
+
+    seed = 99;
+    diff_cases = 0;
+    diff_valid = 0;
+    diff_bad = 0;
+
+    for (k = 0; k < 20000; k++) {
+        seed = seed * 1103515245 + 12345;
+        n = 1 + (seed >> 16) % 24;
+
+        for (len = 0; len < (size_t) n; len++) {
+            seed = seed * 1103515245 + 12345;
+            num[len] = alpha[(seed >> 16) % (sizeof(alpha) - 1)];
+        }
+
+        num[n] = '\0';
+        seed = seed * 1103515245 + 12345;
+
+        len = (size_t) snprintf(doc, sizeof(doc), "%*s{\"a\":[%s]%*s}",
+                                (int) ((seed >> 16) % 70), "", num,
+                                (int) ((seed >> 8) % 20), "");
+
+        for (cut = len; cut + 22 > len && cut > 0; cut--) {
+            diff(doc, cut);
+        }
+    }
+
+    CHECK(diff_bad == 0);
+    CHECK(diff_valid > 1000);
+}
+
+
+static char *
+read_file(const char *path, size_t *len)
+{
+    long   n;
+    char  *buf;
+    FILE  *f;
+
+    f = fopen(path, "rb");
+    if (f == NULL) {
+        return NULL;
+    }
+
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+
+    buf = malloc((size_t) n + 1);
+    if (buf == NULL || fread(buf, 1, (size_t) n, f) != (size_t) n) {
+        free(buf);
+        fclose(f);
+        return NULL;
+    }
+
+    fclose(f);
+    *len = (size_t) n;
+
+    return buf;
+}
+
+
+/* A Claude-Code-like body when the benchmark ones are not there. */
+
+static char *
+make_body(size_t *len)
+{
+    int     i;
+    char   *p;
+    size_t  n, size;
+
+    size = 96 * 1024;
+    p = malloc(size);
+    n = (size_t) snprintf(p, size, "{\"model\":\"m\",\"max_tokens\":8192,"
+                          "\"stream\":true,\"tools\":[");
+
+    for (i = 0; i < 120; i++) {
+        n += (size_t) snprintf(p + n, size - n, "%s{\"name\":\"t%d\","
+                               "\"description\":\"Reads a file.\\nUse it "
+                               "\\\"often\\\" \\\\ \\u00e9 %d\",\"parameters\":"
+                               "{\"type\":\"object\",\"required\":[\"a\"],"
+                               "\"n\":[1,-2.5e3,true,null]}}", i ? "," : "",
+                               i, i * 7919);
+    }
+
+    n += (size_t) snprintf(p + n, size - n, "],\"messages\":[{\"role\":"
+                           "\"user\",\"content\":\"");
+
+    for (i = 0; i < 600; i++) {
+        n += (size_t) snprintf(p + n, size - n, "line %d of a tool result "
+                               "with \\\"quotes\\\" and a tab\\t here\\n", i);
+    }
+
+    n += (size_t) snprintf(p + n, size - n, "\"}]}\n");
+
+    *len = n;
+
+    return p;
+}
+
+
+static void
+diff_body(const char *body, size_t len)
+{
+    char      *copy;
+    size_t     cut, at;
+    unsigned   seed;
+
+    copy = malloc(len);
+    memcpy(copy, body, len);
+
+    diff_at(body, len, copy);
+
+    /*
+     * Every prefix: the end of the input in every state, at every offset.
+     * The bytes after it are made unaddressable (ASan), as a copy of the
+     * prefix alone would be, without copying it each time.
+     */
+    for (cut = 0; cut < len; cut++) {
+        ASAN_POISON_MEMORY_REGION(copy + cut, len - cut);
+        diff_at(body, cut, copy);
+        ASAN_UNPOISON_MEMORY_REGION(copy + cut, len - cut);
+    }
+
+    seed = (unsigned) len;
+
+    for (at = 0; at < 2000; at++) {
+        seed = seed * 1103515245 + 12345;
+        cut = (seed >> 4) % len;
+        copy[cut] ^= (char) (1 + (seed >> 24) % 0x7f);
+        diff_at(copy, len, copy);
+        copy[cut] = body[cut];
+    }
+
+    free(copy);
+}
+
+
+UNIT_TEST(test_diff_bench_bodies)
+{
+    DIR            *d;
+    char            path[512], *body;
+    size_t          n, len;
+    int             files;
+    struct dirent  *e;
+    static const char  *dir = "../../build/bench/bodies";
+
+    if (!have_avx2()) {
+        return;
+    }
+
+    diff_cases = 0;
+    diff_valid = 0;
+    diff_bad = 0;
+    files = 0;
+
+    d = opendir(dir);
+
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        n = strlen(e->d_name);
+
+        if (n < 5 || strcmp(e->d_name + n - 5, ".json") != 0) {
+            continue;
+        }
+
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        body = read_file(path, &len);
+
+        if (body == NULL) {
+            continue;
+        }
+
+        diff_body(body, len);
+        free(body);
+        files++;
+    }
+
+    if (d != NULL) {
+        closedir(d);
+    }
+
+    body = make_body(&len);
+    diff_body(body, len);
+    free(body);
+
+    CHECK(diff_bad == 0);
+    CHECK(diff_valid >= (unsigned long) files + 1);
+}
+
+
+/* The scanning tests, against each implementation in turn. */
+
+static void
+scan_tests(void)
+{
+    test_valid_documents();
+    test_invalid_documents();
+    test_deep_nesting_is_bounded();
+    test_member_spans();
+    test_string_decoding();
+    test_long_strings();
+    test_strings_against_reference();
+}
+
+
+UNIT_TEST(test_scan_generic)
+{
+    scan_impl = llm_json_scan_generic;
+    scan_tests();
+    scan_impl = llm_json_scan;
+}
+
+
+UNIT_TEST(test_scan_avx2)
+{
+#ifdef LLM_JSON_SCAN_AVX2
+    if (!llm_json_scan_avx2_usable()) {
+        fprintf(stderr, "test_json_scan: no AVX2 here, its tests skipped\n");
+        return;
+    }
+
+    scan_impl = llm_json_scan_avx2;
+    scan_tests();
+    scan_impl = llm_json_scan;
+#endif
+}
+
+
+UNIT_TEST(test_scan_dispatch)
+{
+    scan_impl = llm_json_scan;
+    scan_tests();
+}
+
+
+UNIT_MAIN(test_scan_generic, test_scan_avx2, test_scan_dispatch, test_quote,
           test_locate_matches_scan, test_locate_garbage_stays_in_bounds,
-          test_strings_against_reference)
+          test_diff_generated, test_diff_block_edges, test_diff_numbers,
+          test_diff_bench_bodies)

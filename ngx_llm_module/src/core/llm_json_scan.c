@@ -3,20 +3,18 @@
  * bounded so hostile input cannot exhaust the stack.
  */
 
+#include <stdint.h>
 #include <string.h>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
-#include "llm_json_scan.h"
+#include "llm_json_scan_int.h"
 
 
-#define LLM_JSON_MAX_DEPTH  128
-
-
-static int
-llm_hex(int c)
+int
+llm_json_hex(int c)
 {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')
            || (c >= 'A' && c <= 'F');
@@ -37,8 +35,8 @@ llm_scan_escape(const char *c, const char *end)
     ch = (unsigned char) c[1];
 
     if (ch == 'u') {
-        if (end - c < 6 || !llm_hex(c[2]) || !llm_hex(c[3])
-            || !llm_hex(c[4]) || !llm_hex(c[5]))
+        if (end - c < 6 || !llm_json_hex(c[2]) || !llm_json_hex(c[3])
+            || !llm_json_hex(c[4]) || !llm_json_hex(c[5]))
         {
             return NULL;
         }
@@ -115,8 +113,8 @@ llm_scan_string(const char *c, const char *end)
                         break;
                     }
 
-                    if (!llm_hex(c[i + 2]) || !llm_hex(c[i + 3])
-                        || !llm_hex(c[i + 4]) || !llm_hex(c[i + 5]))
+                    if (!llm_json_hex(c[i + 2]) || !llm_json_hex(c[i + 3])
+                        || !llm_json_hex(c[i + 4]) || !llm_json_hex(c[i + 5]))
                     {
                         return NULL;
                     }
@@ -190,8 +188,8 @@ llm_scan_digits(const char *c, const char *end)
 
 /* The number at c: past it, or NULL when it breaks RFC 8259's grammar. */
 
-static const char *
-llm_scan_number(const char *c, const char *end)
+const char *
+llm_json_scan_number(const char *c, const char *end)
 {
     const char  *d;
 
@@ -229,8 +227,9 @@ llm_scan_number(const char *c, const char *end)
 }
 
 
-static const char *
-llm_scan_literal(const char *c, const char *end, const char *lit, size_t n)
+const char *
+llm_json_scan_literal(const char *c, const char *end, const char *lit,
+    size_t n)
 {
     if ((size_t) (end - c) < n || memcmp(c, lit, n) != 0) {
         return NULL;
@@ -245,8 +244,8 @@ llm_scan_literal(const char *c, const char *end, const char *lit, size_t n)
         c++
 
 
-static llm_json_member_t *
-llm_member_slot(llm_json_scan_t *out, const char *key, size_t len)
+llm_json_member_t *
+llm_json_member_slot(llm_json_scan_t *out, const char *key, size_t len)
 {
     static const struct {
         const char  *name;
@@ -282,6 +281,10 @@ llm_member_slot(llm_json_scan_t *out, const char *key, size_t len)
 }
 
 
+/* Copied, in vector moves: memset() of it starts a slow "rep stos". */
+const llm_json_scan_t  llm_json_scan_zero;
+
+
 /*
  * One loop with an explicit stack of open containers instead of recursion:
  * small documents (most chat requests, every provider answer) are mostly
@@ -289,14 +292,14 @@ llm_member_slot(llm_json_scan_t *out, const char *key, size_t len)
  */
 
 int
-llm_json_scan(const char *p, size_t len, llm_json_scan_t *out)
+llm_json_scan_generic(const char *p, size_t len, llm_json_scan_t *out)
 {
     int                 depth;
     char                stack[LLM_JSON_MAX_DEPTH];
     const char         *c, *end, *key, *tok;
     llm_json_member_t  *m;
 
-    memset(out, 0, sizeof(*out));
+    *out = llm_json_scan_zero;
 
     c = p;
     end = p + len;
@@ -350,19 +353,19 @@ value:
         break;
 
     case 't':
-        c = llm_scan_literal(c, end, "true", 4);
+        c = llm_json_scan_literal(c, end, "true", 4);
         break;
 
     case 'f':
-        c = llm_scan_literal(c, end, "false", 5);
+        c = llm_json_scan_literal(c, end, "false", 5);
         break;
 
     case 'n':
-        c = llm_scan_literal(c, end, "null", 4);
+        c = llm_json_scan_literal(c, end, "null", 4);
         break;
 
     default:
-        c = llm_scan_number(c, end);
+        c = llm_json_scan_number(c, end);
     }
 
     if (c == NULL) {
@@ -429,7 +432,7 @@ key:
 
     if (depth == 1) {
         /* keys with escapes never match the names we look for */
-        m = llm_member_slot(out, key + 1, (size_t) (c - key) - 2);
+        m = llm_json_member_slot(out, key + 1, (size_t) (c - key) - 2);
     }
 
     llm_skip_ws(c, end);
@@ -476,6 +479,37 @@ invalid:
     out->error_offset = (size_t) (c - p);
 
     return -1;
+}
+
+
+
+
+/*
+ * Below this the set-up of the blocks costs more than they save: requests
+ * are seldom so small.
+ */
+#define LLM_JSON_AVX2_MIN  96
+
+
+int
+llm_json_scan(const char *p, size_t len, llm_json_scan_t *out)
+{
+#ifdef LLM_JSON_SCAN_AVX2
+    static int  avx2 = -1;
+
+    /* a race on the first calls is harmless: the same value is stored */
+    if (len >= LLM_JSON_AVX2_MIN) {
+        if (avx2 < 0) {
+            avx2 = llm_json_scan_avx2_usable();
+        }
+
+        if (avx2) {
+            return llm_json_scan_avx2(p, len, out);
+        }
+    }
+#endif
+
+    return llm_json_scan_generic(p, len, out);
 }
 
 
@@ -620,7 +654,7 @@ llm_json_locate(const char *p, size_t len, llm_json_scan_t *out)
 
         key = c;
         c = llm_json_string_end(c + 1, end);
-        m = llm_member_slot(out, key + 1, (size_t) (c - key) - 2);
+        m = llm_json_member_slot(out, key + 1, (size_t) (c - key) - 2);
 
         llm_skip_ws(c, end);
 
