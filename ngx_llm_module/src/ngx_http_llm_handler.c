@@ -985,6 +985,17 @@ ngx_http_llm_parse_body(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
                                        "invalid_request_error", (char *) msg);
     }
 
+    if (ctx->scan.ambiguous && ctx->api != LLM_API_GEMINI) {
+        /* see llm_json_member_slot(): parsers disagree on such names */
+        return ngx_http_llm_send_error(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                       "invalid_request_error",
+                                       "the body names \"model\", "
+                                       "\"stream\", \"stream_options\" or "
+                                       "\"max_tokens\" twice, or in another "
+                                       "letter case: providers would read "
+                                       "it differently");
+    }
+
     m = &ctx->scan.model;
 
     if (ctx->api == LLM_API_GEMINI) {

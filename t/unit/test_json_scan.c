@@ -961,6 +961,67 @@ UNIT_TEST(test_diff_bench_bodies)
 }
 
 
+/*
+ * Names as parsers read them: escapes decoded; request members named twice
+ * or in another letter case (Go's folding included) counted as ambiguous.
+ */
+UNIT_TEST(test_member_names)
+{
+    static const struct {
+        const char  *doc;
+        size_t       ambiguous;
+        int          model;           /* "model" found */
+    } cases[] = {
+        { "{\"model\":\"a\"}", 0, 1 },
+        { "{\"\\u006dodel\":\"a\"}", 0, 1 },
+        { "{\"mod\\u0065l\":\"a\"}", 0, 1 },
+        { "{\"\\u006D\\u006F\\u0044\\u0065\\u006c\":\"a\"}", 1, 0 },
+        { "{\"model\":\"a\",\"model\":\"b\"}", 1, 1 },
+        { "{\"model\":\"a\",\"\\u006dodel\":\"b\"}", 1, 1 },
+        { "{\"model\":\"a\",\"Model\":\"b\"}", 1, 1 },
+        { "{\"MODEL\":\"a\"}", 1, 0 },
+        { "{\"model\":\"a\",\"Stream\":true}", 1, 1 },
+        { "{\"model\":\"a\",\"\xc5\xbftream\":true}", 1, 1 },
+        { "{\"model\":\"a\",\"\\u017ftream\":true}", 1, 1 },
+        { "{\"model\":\"a\",\"\\u017Ftream_option\\u017f\":{}}", 1, 1 },
+        { "{\"model\":\"a\",\"max_to\xe2\x84\xaa" "ens\":1}", 1, 1 },
+        { "{\"model\":\"a\",\"max_to\\u212aens\":1}", 1, 1 },
+        { "{\"model\":\"a\",\"MAX_TOKENS\":1,\"Stream\":1}", 2, 1 },
+        /* alike, not the same: ordinary members */
+        { "{\"model\":\"a\",\"models\":1,\"mode\":1,\"modal\":1}", 0, 1 },
+        { "{\"model\":\"a\",\"streams\":1,\"max-tokens\":1}", 0, 1 },
+        { "{\"model\":\"a\",\"\\u00e9model\":1,\"m\\u00f8del\":1}", 0, 1 },
+        { "{\"model\":\"a\",\"s\xc5\xbf\":1,\"\\u212a\":1}", 0, 1 },
+        /* nested names are not the request's */
+        { "{\"model\":\"a\",\"x\":{\"model\":1,\"Model\":2}}", 0, 1 },
+        /* responses' names: duplicates there are not counted */
+        { "{\"usage\":{},\"usage\":{},\"Usage\":1}", 0, 0 },
+    };
+
+    size_t           i;
+    llm_json_scan_t  sc;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        CHECK(scan(cases[i].doc, &sc) == 0);
+        CHECK(sc.ambiguous == cases[i].ambiguous);
+        CHECK(sc.model.present == cases[i].model);
+
+        if (sc.ambiguous != cases[i].ambiguous
+            || sc.model.present != cases[i].model)
+        {
+            fprintf(stderr, "  case %zu: %s: ambiguous %zu\n", i,
+                    cases[i].doc, sc.ambiguous);
+        }
+    }
+
+    /* an escaped "model" spans its value as the plain one does */
+    CHECK(scan("{\"\\u006dodel\" : \"abc\"}", &sc) == 0);
+    CHECK(sc.model.key_start == 1);
+    CHECK(sc.model.value_start == 16);
+    CHECK(sc.model.value_end == 21);
+}
+
+
 /* The scanning tests, against each implementation in turn. */
 
 static void
@@ -973,6 +1034,7 @@ scan_tests(void)
     test_string_decoding();
     test_long_strings();
     test_strings_against_reference();
+    test_member_names();
 }
 
 

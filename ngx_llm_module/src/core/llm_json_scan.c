@@ -244,6 +244,142 @@ llm_json_scan_literal(const char *c, const char *end, const char *lit,
         c++
 
 
+/*
+ * A top-level name written with escapes, decoded into buf[size]: the length,
+ * or -1 when it does not fit or an escape is bad (then it names nothing we
+ * look for).  Characters other than ASCII and the two that fold to ASCII
+ * letters (see llm_json_name_folds()) become 0xff, which matches nothing.
+ */
+
+static long
+llm_json_name_decode(const char *key, size_t len, unsigned char *buf,
+    size_t size)
+{
+    size_t         i, j, n;
+    unsigned       cp;
+    unsigned char  ch;
+
+    n = 0;
+
+    for (i = 0; i < len; i++) {
+
+        if (n + 3 > size) {
+            return -1;
+        }
+
+        ch = (unsigned char) key[i];
+
+        if (ch != '\\') {
+            buf[n++] = ch;
+            continue;
+        }
+
+        if (++i == len) {
+            return -1;
+        }
+
+        switch (key[i]) {
+        case 'b': buf[n++] = '\b'; continue;
+        case 'f': buf[n++] = '\f'; continue;
+        case 'n': buf[n++] = '\n'; continue;
+        case 'r': buf[n++] = '\r'; continue;
+        case 't': buf[n++] = '\t'; continue;
+        case 'u': break;
+        default: buf[n++] = (unsigned char) key[i]; continue;
+        }
+
+        if (len - i < 5
+            || !llm_json_hex(key[i + 1]) || !llm_json_hex(key[i + 2])
+            || !llm_json_hex(key[i + 3]) || !llm_json_hex(key[i + 4]))
+        {
+            return -1;
+        }
+
+        cp = 0;
+
+        for (j = i + 1; j < i + 5; j++) {
+            ch = (unsigned char) key[j];
+            cp = cp << 4 | (ch <= '9' ? ch - '0' : (ch | 0x20) - 'a' + 10);
+        }
+
+        i += 4;
+
+        if (cp < 0x80) {
+            buf[n++] = (unsigned char) cp;
+
+        } else if (cp == 0x17f) {
+            buf[n++] = 0xc5;
+            buf[n++] = 0xbf;
+
+        } else if (cp == 0x212a) {
+            buf[n++] = 0xe2;
+            buf[n++] = 0x84;
+            buf[n++] = 0xaa;
+
+        } else {
+            buf[n++] = 0xff;
+        }
+    }
+
+    return (long) n;
+}
+
+
+/*
+ * 1 when key names the field `name` (lower case ASCII) to Go's
+ * encoding/json, which matches names without regard to letter case and
+ * with Unicode's simple folding: U+017F (long s) is an 's', U+212A (Kelvin
+ * sign) a 'k'.
+ */
+
+static int
+llm_json_name_folds(const unsigned char *k, size_t len, const char *name)
+{
+    const unsigned char  *e;
+
+    for (e = k + len; *name; name++) {
+        if (k == e) {
+            return 0;
+        }
+
+        if (*k < 0x80) {
+            if ((*k >= 'A' && *k <= 'Z' ? *k | 0x20 : *k) != *name) {
+                return 0;
+            }
+
+            k++;
+
+        } else if (*name == 's' && e - k >= 2 && k[0] == 0xc5
+                   && k[1] == 0xbf)
+        {
+            k += 2;
+
+        } else if (*name == 'k' && e - k >= 3 && k[0] == 0xe2 && k[1] == 0x84
+                   && k[2] == 0xaa)
+        {
+            k += 3;
+
+        } else {
+            return 0;
+        }
+    }
+
+    return k == e;
+}
+
+
+/*
+ * The member a top-level name stands for.  Names are compared as parsers
+ * read them, escapes decoded ("\\u006dodel" is "model").  Parsers disagree
+ * on the rest: most take the last of duplicate names, some the first or
+ * none, and Go's encoding/json (Ollama) takes "Model" or "MODEL" for the
+ * field "model" where others do not.  So a request member the gateway
+ * reads (model, stream, stream_options, max_tokens) named twice, or a name
+ * that differs from one only in letter case, is counted in ambiguous, and
+ * the request is refused: the gateway must route and charge on the member
+ * the provider reads.
+ */
+
 llm_json_member_t *
 llm_json_member_slot(llm_json_scan_t *out, const char *key, size_t len)
 {
@@ -265,15 +401,55 @@ llm_json_member_slot(llm_json_scan_t *out, const char *key, size_t len)
     static const unsigned  lengths = 1u << 5 | 1u << 6 | 1u << 7 | 1u << 10
                                      | 1u << 13 | 1u << 14;
 
-    size_t  i;
+    /* the request's names, each at most 2 bytes longer when folded */
+    static const unsigned  folded = 0x7u << 5 | 0x7u << 6 | 0x7u << 10
+                                    | 0x7u << 14;
 
-    if (len > 14 || !(lengths & (1u << len))) {
+    long                  n;
+    size_t                i;
+    llm_json_member_t    *m;
+    const unsigned char  *k;
+    unsigned char         buf[64];
+
+    if (len > 16 * 6) {
+        /* longer than any name of interest, even with every byte escaped
+           (and so also what llm_json_locate() makes of a broken key) */
+        return NULL;
+    }
+
+    k = (const unsigned char *) key;
+
+    if (memchr(key, '\\', len) != NULL) {
+        n = llm_json_name_decode(key, len, buf, sizeof(buf));
+
+        if (n < 0) {
+            return NULL;
+        }
+
+        k = buf;
+        len = (size_t) n;
+    }
+
+    if (len > 16 || !((folded | lengths) & (1u << len))) {
         return NULL;
     }
 
     for (i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
-        if (slots[i].len == len && memcmp(slots[i].name, key, len) == 0) {
-            return (llm_json_member_t *) ((char *) out + slots[i].offset);
+        if (slots[i].len == len && memcmp(slots[i].name, k, len) == 0) {
+            m = (llm_json_member_t *) ((char *) out + slots[i].offset);
+
+            if (i < 4 && m->present) {
+                out->ambiguous++;
+            }
+
+            return m;
+        }
+    }
+
+    for (i = 0; i < 4; i++) {
+        if (llm_json_name_folds(k, len, slots[i].name)) {
+            out->ambiguous++;
+            break;
         }
     }
 
@@ -445,7 +621,7 @@ key:
     llm_skip_ws(c, end);
 
     if (depth == 1 && m != NULL) {
-        /* the last duplicate wins, as in most JSON parsers */
+        /* of duplicates, the last (a request with them is refused) */
         m->key_start = (size_t) (key - p);
         m->value_start = (size_t) (c - p);
     }

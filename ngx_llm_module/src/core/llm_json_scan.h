@@ -29,6 +29,8 @@ typedef struct {
     size_t             object_start;   /* offset of the top-level '{' */
     size_t             object_end;     /* offset of the closing '}' */
     size_t             members;        /* number of top-level members */
+    size_t             ambiguous;      /* "model" twice, "Model", ...:
+                                          see llm_json_member_slot() */
     size_t             error_offset;   /* where a syntax error was found */
 } llm_json_scan_t;
 
