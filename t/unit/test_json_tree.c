@@ -18,6 +18,7 @@
 
 #include "unit.h"
 #include "llm_json_tree.h"
+#include "json_same.h"
 #include "llm_xlate_int.h"
 
 
@@ -74,80 +75,6 @@ tj_show(const char *what, const char *in, size_t len, size_t flags)
 }
 
 
-/* same type, same members in the same order, same bytes, same real bits */
-
-static int
-tj_same(const json_t *a, const json_t *b)
-{
-    double       x, y;
-    size_t       i;
-    void        *ia, *ib;
-
-    if (json_typeof(a) != json_typeof(b)) {
-        return 0;
-    }
-
-    switch (json_typeof(a)) {
-
-    case JSON_OBJECT:
-        if (json_object_size(a) != json_object_size(b)) {
-            return 0;
-        }
-        ia = json_object_iter((json_t *) a);
-        ib = json_object_iter((json_t *) b);
-        while (ia && ib) {
-            if (json_object_iter_key_len(ia) != json_object_iter_key_len(ib)
-                || memcmp(json_object_iter_key(ia), json_object_iter_key(ib),
-                          json_object_iter_key_len(ia)) != 0
-                || !tj_same(json_object_iter_value(ia),
-                            json_object_iter_value(ib)))
-            {
-                return 0;
-            }
-            ia = json_object_iter_next((json_t *) a, ia);
-            ib = json_object_iter_next((json_t *) b, ib);
-        }
-        return ia == NULL && ib == NULL;
-
-    case JSON_ARRAY:
-        if (json_array_size(a) != json_array_size(b)) {
-            return 0;
-        }
-        for (i = 0; i < json_array_size(a); i++) {
-            if (!tj_same(json_array_get(a, i), json_array_get(b, i))) {
-                return 0;
-            }
-        }
-        return 1;
-
-    case JSON_STRING:
-        return json_string_length(a) == json_string_length(b)
-               && memcmp(json_string_value(a), json_string_value(b),
-                         json_string_length(a)) == 0
-               && json_string_value(a)[json_string_length(a)] == '\0'
-               && json_string_value(b)[json_string_length(b)] == '\0';
-
-    case JSON_INTEGER:
-        return json_integer_value(a) == json_integer_value(b);
-
-    case JSON_REAL:
-        x = json_real_value(a);
-        y = json_real_value(b);
-        return memcmp(&x, &y, sizeof(double)) == 0;
-
-    default:
-        return 1;
-    }
-}
-
-
-static int
-tj_collect(const char *data, size_t len, void *b)
-{
-    return llm_buf_append(b, data, len);
-}
-
-
 /*
  * llm_json_dump_buf() and llm_json_dump() against json_dump_callback(),
  * llm_json_dumps() against json_dumps() (both released with free(), which
@@ -161,13 +88,13 @@ tj_dump_agrees(const json_t *j, size_t flags)
     char       *js, *ls;
     llm_buf_t   jb = LLM_BUF_INIT, bb = LLM_BUF_INIT, cb = LLM_BUF_INIT;
 
-    rj = json_dump_callback(j, tj_collect, &jb, flags);
+    rj = json_dump_callback(j, json_collect, &jb, flags);
 
     /* appends after what the buffer holds, and leaves it alone on failure */
     llm_buf_append(&bb, "xy", 2);
     rb = llm_json_dump_buf(j, flags, &bb);
 
-    rc = llm_json_dump(j, flags, tj_collect, &cb);
+    rc = llm_json_dump(j, flags, json_collect, &cb);
 
     js = json_dumps(j, flags);
     ls = llm_json_dumps(j, flags);
@@ -234,7 +161,7 @@ tj_load_agrees(const char *in, size_t len, size_t flags)
     b = llm_json_load(copy, len, flags, &eb);
 
     ok = (a == NULL) == (b == NULL)
-         && (a == NULL || tj_same(a, b))
+         && (a == NULL || json_same(a, b))
          && memcmp(&ea, &eb, sizeof(ea)) == 0;
 
     if (!ok) {

@@ -69,6 +69,12 @@
 #define llm_jt_room(b, n)                                                     \
     ((b)->cap - (b)->len > (n) || llm_buf_reserve(b, n) == 0)
 
+/* n bytes appended to b; 0 when they fit */
+#define llm_jt_put(b, s, n)                                                   \
+    (llm_jt_room(b, n) ? (memcpy((b)->data + (b)->len, s, n),                 \
+                          (b)->len += (n), 0)                                 \
+                       : -1)
+
 
 typedef struct {
     const unsigned char  *start, *p, *end;
@@ -972,14 +978,8 @@ llm_jd_integer(llm_buf_t *b, json_int_t v)
     }
 
     n = (size_t) (tmp + sizeof(tmp) - t);
-    if (!llm_jt_room(b, n)) {
-        return -1;
-    }
 
-    memcpy(b->data + b->len, t, n);
-    b->len += n;
-
-    return 0;
+    return llm_jt_put(b, t, n);
 }
 
 
@@ -1035,14 +1035,7 @@ llm_jd_real(llm_buf_t *b, double v, int precision)
         }
     }
 
-    if (!llm_jt_room(b, len)) {
-        return -1;
-    }
-
-    memcpy(b->data + b->len, buf, len);
-    b->len += len;
-
-    return 0;
+    return llm_jt_put(b, buf, len);
 }
 
 
@@ -1143,27 +1136,21 @@ value:
         break;
 
     case JSON_TRUE:
-        if (!llm_jt_room(b, 4)) {
+        if (llm_jt_put(b, "true", 4) != 0) {
             goto done;
         }
-        memcpy(b->data + b->len, "true", 4);
-        b->len += 4;
         break;
 
     case JSON_FALSE:
-        if (!llm_jt_room(b, 5)) {
+        if (llm_jt_put(b, "false", 5) != 0) {
             goto done;
         }
-        memcpy(b->data + b->len, "false", 5);
-        b->len += 5;
         break;
 
     case JSON_NULL:
-        if (!llm_jt_room(b, 4)) {
+        if (llm_jt_put(b, "null", 4) != 0) {
             goto done;
         }
-        memcpy(b->data + b->len, "null", 4);
-        b->len += 4;
         break;
 
     default:
