@@ -803,36 +803,6 @@ UNIT_TEST(test_diff_numbers)
 }
 
 
-static char *
-read_file(const char *path, size_t *len)
-{
-    long   n;
-    char  *buf;
-    FILE  *f;
-
-    f = fopen(path, "rb");
-    if (f == NULL) {
-        return NULL;
-    }
-
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-
-    buf = malloc((size_t) n + 1);
-    if (buf == NULL || fread(buf, 1, (size_t) n, f) != (size_t) n) {
-        free(buf);
-        fclose(f);
-        return NULL;
-    }
-
-    fclose(f);
-    *len = (size_t) n;
-
-    return buf;
-}
-
-
 /* A Claude-Code-like body when the benchmark ones are not there. */
 
 static char *
@@ -937,7 +907,7 @@ UNIT_TEST(test_diff_bench_bodies)
         }
 
         snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        body = read_file(path, &len);
+        body = unit_read_file(path, &len);
 
         if (body == NULL) {
             continue;

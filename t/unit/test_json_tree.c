@@ -204,31 +204,6 @@ tj_load_all(const char *in, size_t len)
 }
 
 
-static char *
-tj_read(const char *path, size_t *len)
-{
-    FILE  *f;
-    char  *buf;
-    long   n;
-
-    f = fopen(path, "rb");
-    if (f == NULL) {
-        return NULL;
-    }
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t) n + 1);
-    if (fread(buf, 1, (size_t) n, f) != (size_t) n) {
-        n = 0;
-    }
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t) n;
-    return buf;
-}
-
-
 /* every *.json in dir; the number of files read */
 
 static int
@@ -252,7 +227,7 @@ tj_dir(const char *dir, int *bad)
             continue;
         }
         snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        buf = tj_read(path, &len);
+        buf = unit_read_file(path, &len);
         if (buf == NULL) {
             continue;
         }
@@ -778,7 +753,7 @@ tj_mutate(const char *name, size_t cut_stride, size_t stride)
     int     bad;
 
     snprintf(path, sizeof(path), "samples/%s", name);
-    buf = tj_read(path, &len);
+    buf = unit_read_file(path, &len);
     if (buf == NULL) {
         return 1;
     }

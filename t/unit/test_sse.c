@@ -46,27 +46,16 @@ collect_cb(void *arg, const char *event, size_t event_len, const char *data,
 static char *
 read_sample(const char *name, size_t *len)
 {
-    char    path[256];
-    FILE   *f;
-    char   *buf;
-    long    n;
+    char   path[256], *buf;
 
     snprintf(path, sizeof(path), "samples/%s", name);
-    f = fopen(path, "rb");
-    if (f == NULL) {
+    buf = unit_read_file(path, len);
+
+    if (buf == NULL) {
         fprintf(stderr, "cannot open %s\n", path);
-        return NULL;
+        exit(2);
     }
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t) n + 1);
-    if (fread(buf, 1, (size_t) n, f) != (size_t) n) {
-        n = 0;
-    }
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t) n;
+
     return buf;
 }
 

@@ -20,27 +20,16 @@
 TX_UNUSED static char *
 read_sample(const char *name, size_t *len)
 {
-    char   path[256];
-    FILE  *f;
-    char  *buf;
-    long   n;
+    char   path[256], *buf;
 
     snprintf(path, sizeof(path), "samples/%s", name);
-    f = fopen(path, "rb");
-    if (f == NULL) {
+    buf = unit_read_file(path, len);
+
+    if (buf == NULL) {
         fprintf(stderr, "cannot open %s\n", path);
         exit(2);
     }
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t) n + 1);
-    if (fread(buf, 1, (size_t) n, f) != (size_t) n) {
-        n = 0;
-    }
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t) n;
+
     return buf;
 }
 

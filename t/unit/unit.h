@@ -8,6 +8,7 @@
 #define LLM_UNIT_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int  unit_passed, unit_failed;
@@ -38,6 +39,39 @@ static const char  *unit_current;
     } while (0)
 
 #define UNIT_TEST(name)  static void name(void)
+
+
+/* A whole file, malloc'd and NUL-terminated; NULL when it cannot be read. */
+
+__attribute__((unused)) static char *
+unit_read_file(const char *path, size_t *len)
+{
+    long   n;
+    char  *buf;
+    FILE  *f;
+
+    f = fopen(path, "rb");
+    if (f == NULL) {
+        return NULL;
+    }
+
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+
+    buf = (n < 0) ? NULL : malloc((size_t) n + 1);
+    if (buf == NULL || fread(buf, 1, (size_t) n, f) != (size_t) n) {
+        free(buf);
+        fclose(f);
+        return NULL;
+    }
+
+    fclose(f);
+    buf[n] = '\0';
+    *len = (size_t) n;
+
+    return buf;
+}
 
 typedef void (*unit_fn)(void);
 
