@@ -95,7 +95,7 @@ static void ngx_http_llm_backoff_done(ngx_http_request_t *r);
 static ngx_int_t ngx_http_llm_try_fallbacks(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx, llm_err_class_t cls);
 static llm_group_t *ngx_http_llm_next_fallback(ngx_http_llm_ctx_t *ctx);
-static ngx_int_t ngx_http_llm_body_in_place(ngx_http_request_t *r,
+static void ngx_http_llm_body_in_place(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
 static void ngx_http_llm_body_in_place_done(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
@@ -269,10 +269,7 @@ ngx_http_llm_access_handler(ngx_http_request_t *r)
 
     ctx->reading_body = 1;
 
-    rc = ngx_http_llm_body_in_place(r, ctx);
-    if (rc != NGX_OK) {
-        return rc;
-    }
+    ngx_http_llm_body_in_place(r, ctx);
 
     rc = ngx_http_read_client_request_body(r, ngx_http_llm_body_handler);
 
@@ -764,7 +761,7 @@ ngx_http_llm_body_handler(ngx_http_request_t *r)
  * sets up its reading; the part in the connection's buffer counts as read.
  */
 
-static ngx_int_t
+static void
 ngx_http_llm_body_in_place(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 {
     off_t                      size;
@@ -790,12 +787,13 @@ ngx_http_llm_body_in_place(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 #endif
        )
     {
-        return NGX_OK;
+        return;
     }
 
     p = ngx_pnalloc(r->pool, (size_t) size);
     if (p == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        /* nginx reads it as it would, and fails as it would */
+        return;
     }
 
     ngx_memzero(&ctx->body_in, sizeof(ngx_buf_t));
@@ -808,8 +806,6 @@ ngx_http_llm_body_in_place(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 
     ctx->header_in = b;
     r->header_in = &ctx->body_in;
-
-    return NGX_OK;
 }
 
 
