@@ -992,6 +992,26 @@ UNIT_TEST(test_member_names)
 }
 
 
+/* Decoding text that was never validated stays in bounds and refuses. */
+UNIT_TEST(test_string_value_unvalidated)
+{
+    static const char  *bad[] = {
+        "\"ab\\u12\"", "\"\\u00zz\"", "\"\\u\"", "\"\\ud83d\\u12\"",
+    };
+
+    char    buf[64];
+    size_t  i;
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CHECK(llm_json_string_value(bad[i], 0, strlen(bad[i]), buf,
+                                    sizeof(buf))
+              == -1);
+    }
+
+    CHECK(llm_json_string_value("\"\\u00e9\"", 0, 8, buf, sizeof(buf)) == 2);
+}
+
+
 /* The scanning tests, against each implementation in turn. */
 
 static void
@@ -1039,6 +1059,7 @@ UNIT_TEST(test_scan_dispatch)
 
 
 UNIT_MAIN(test_scan_generic, test_scan_avx2, test_scan_dispatch, test_quote,
+          test_string_value_unvalidated,
           test_locate_matches_scan, test_locate_garbage_stays_in_bounds,
           test_diff_generated, test_diff_block_edges, test_diff_numbers,
           test_diff_bench_bodies)

@@ -245,87 +245,6 @@ llm_json_scan_literal(const char *c, const char *end, const char *lit,
 
 
 /*
- * A top-level name written with escapes, decoded into buf[size]: the length,
- * or -1 when it does not fit or an escape is bad (then it names nothing we
- * look for).  Characters other than ASCII and the two that fold to ASCII
- * letters (see llm_json_name_folds()) become 0xff, which matches nothing.
- */
-
-static long
-llm_json_name_decode(const char *key, size_t len, unsigned char *buf,
-    size_t size)
-{
-    size_t         i, j, n;
-    unsigned       cp;
-    unsigned char  ch;
-
-    n = 0;
-
-    for (i = 0; i < len; i++) {
-
-        if (n + 3 > size) {
-            return -1;
-        }
-
-        ch = (unsigned char) key[i];
-
-        if (ch != '\\') {
-            buf[n++] = ch;
-            continue;
-        }
-
-        if (++i == len) {
-            return -1;
-        }
-
-        switch (key[i]) {
-        case 'b': buf[n++] = '\b'; continue;
-        case 'f': buf[n++] = '\f'; continue;
-        case 'n': buf[n++] = '\n'; continue;
-        case 'r': buf[n++] = '\r'; continue;
-        case 't': buf[n++] = '\t'; continue;
-        case 'u': break;
-        default: buf[n++] = (unsigned char) key[i]; continue;
-        }
-
-        if (len - i < 5
-            || !llm_json_hex(key[i + 1]) || !llm_json_hex(key[i + 2])
-            || !llm_json_hex(key[i + 3]) || !llm_json_hex(key[i + 4]))
-        {
-            return -1;
-        }
-
-        cp = 0;
-
-        for (j = i + 1; j < i + 5; j++) {
-            ch = (unsigned char) key[j];
-            cp = cp << 4 | (ch <= '9' ? ch - '0' : (ch | 0x20) - 'a' + 10);
-        }
-
-        i += 4;
-
-        if (cp < 0x80) {
-            buf[n++] = (unsigned char) cp;
-
-        } else if (cp == 0x17f) {
-            buf[n++] = 0xc5;
-            buf[n++] = 0xbf;
-
-        } else if (cp == 0x212a) {
-            buf[n++] = 0xe2;
-            buf[n++] = 0x84;
-            buf[n++] = 0xaa;
-
-        } else {
-            buf[n++] = 0xff;
-        }
-    }
-
-    return (long) n;
-}
-
-
-/*
  * 1 when key names the field `name` (lower case ASCII) to Go's
  * encoding/json, which matches names without regard to letter case and
  * with Unicode's simple folding: U+017F (long s) is an 's', U+212A (Kelvin
@@ -420,7 +339,9 @@ llm_json_member_slot(llm_json_scan_t *out, const char *key, size_t len)
     k = (const unsigned char *) key;
 
     if (memchr(key, '\\', len) != NULL) {
-        n = llm_json_name_decode(key, len, buf, sizeof(buf));
+        /* the key with its quotes; garbage from llm_json_locate() fails */
+        n = llm_json_string_value(key - 1, 0, len + 2, (char *) buf,
+                                  sizeof(buf));
 
         if (n < 0) {
             return NULL;
@@ -908,13 +829,23 @@ llm_json_string_value(const char *p, size_t start, size_t end, char *buf,
         case 'r': buf[n++] = '\r'; break;
         case 't': buf[n++] = '\t'; break;
         case 'u':
+            if (i + 4 >= end - 1
+                || !llm_json_hex(p[i + 1]) || !llm_json_hex(p[i + 2])
+                || !llm_json_hex(p[i + 3]) || !llm_json_hex(p[i + 4]))
+            {
+                /* only in a text that was not validated */
+                return -1;
+            }
+
             cp = (llm_hex_value(p[i + 1]) << 12)
                  | (llm_hex_value(p[i + 2]) << 8)
                  | (llm_hex_value(p[i + 3]) << 4) | llm_hex_value(p[i + 4]);
             i += 4;
 
             if (cp >= 0xd800 && cp < 0xdc00 && i + 6 < end
-                && p[i + 1] == '\\' && p[i + 2] == 'u')
+                && p[i + 1] == '\\' && p[i + 2] == 'u'
+                && llm_json_hex(p[i + 3]) && llm_json_hex(p[i + 4])
+                && llm_json_hex(p[i + 5]) && llm_json_hex(p[i + 6]))
             {
                 lo = (llm_hex_value(p[i + 3]) << 12)
                      | (llm_hex_value(p[i + 4]) << 8)
