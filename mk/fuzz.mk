@@ -46,7 +46,8 @@ $(FUZZ_DIR)/fuzz_json_tree: t/fuzz/fuzz_json_tree.c $(FUZZ_DEPS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CORE) -ljansson -lcrypto
 
-# the request scanner: its AVX2 and byte-by-byte implementations agree
+# the request scanner: its AVX2 and byte-by-byte implementations agree, and
+# reading usage backwards finds what they find
 $(FUZZ_DIR)/fuzz_scan: t/fuzz/fuzz_scan.c $(FUZZ_DEPS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CORE) -ljansson -lcrypto

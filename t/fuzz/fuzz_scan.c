@@ -1,10 +1,11 @@
 /*
  * libFuzzer target: the request scanner's two implementations, byte by
  * byte and AVX2, must agree on every input: the same return value and the
- * same llm_json_scan_t, error_offset included.  Each runs on an exactly
- * sized heap copy (ASan sees a read past the end), the input as it is and
- * again after 1 to 63 spaces, so that it meets the 64-byte blocks at
- * another offset.
+ * same llm_json_scan_t, error_offset included.  llm_json_locate_usage()
+ * must find their usage member in every valid document.  Each runs on an
+ * exactly sized heap copy (ASan sees a read past the end), the input as it
+ * is and again after 1 to 63 spaces, so that it meets the 64-byte blocks
+ * at another offset.
  */
 
 #include <stdint.h>
@@ -36,7 +37,7 @@ fuzz_compare(const char *doc, size_t len)
 #ifdef LLM_JSON_SCAN_AVX2
     int              ra, rb;
     char            *copy;
-    llm_json_scan_t  a, b;
+    llm_json_scan_t  a, b, l;
 
     copy = malloc(len ? len : 1);
     if (copy == NULL) {
@@ -48,7 +49,24 @@ fuzz_compare(const char *doc, size_t len)
     ra = llm_json_scan_generic(copy, len, &a);
     rb = llm_json_scan_avx2(copy, len, &b);
 
+    /* reading usage backwards: what the scanner found, on valid JSON */
+    (void) llm_json_locate_usage(copy, len, &l);
+
     free(copy);
+
+    if (ra == 0) {
+        fuzz_member("locate usage", &a.usage, &l.usage);
+
+        if (!a.usage.present) {
+            fuzz_member("locate message", &a.message, &l.message);
+        }
+
+    } else if ((l.usage.present && l.usage.value_end > len)
+               || (l.message.present && l.message.value_end > len))
+    {
+        fprintf(stderr, "locate: span past the end\n");
+        abort();
+    }
 
     if (ra != rb || a.object_start != b.object_start
         || a.object_end != b.object_end || a.members != b.members

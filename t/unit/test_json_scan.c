@@ -175,6 +175,10 @@ same_member(const llm_json_member_t *a, const llm_json_member_t *b)
 }
 
 
+static int locate_usage_agrees(const char *copy, size_t len, int valid,
+    const llm_json_scan_t *sc);
+
+
 /* on valid documents the locator finds exactly what the scanner finds */
 UNIT_TEST(test_locate_matches_scan)
 {
@@ -187,12 +191,19 @@ UNIT_TEST(test_locate_matches_scan)
         "{\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":3}}}",
         "{\"usageMetadata\":{\"promptTokenCount\":1},\"n\":-1.5e3,\"t\":false}",
         "{\"model\":\"a\",\"model\":\"b\"}",
+        /* read backwards: quotes and backslashes at the ends of strings */
+        "{\"usage\":{\"a\":1},\"s\":\"\\\\\",\"t\":\"\\\"usage\\\":{}\"}",
+        "{\"usage\":1,\"usage\":{\"b\":\"}\\\\\"},\"x\":[\"]\",{\"usage\":2}]}",
+        "{\"u\\u0073age\":{\"c\":[1,{\"d\":\"[\"}]} , \"n\" : -1 } \n",
+        "{\"message\":{\"usage\":{}},\"k\\\\\":true,\"usageMetadata\":{}}",
+        "{\"message\":{\"usage\":{}},\"x\":\"\\\\\\\"\"}",
     };
     size_t           i;
     llm_json_scan_t  sc, lc;
 
     for (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
         CHECK(scan(docs[i], &sc) == 0);
+        CHECK(locate_usage_agrees(docs[i], strlen(docs[i]), 1, &sc));
         CHECK(llm_json_locate(docs[i], strlen(docs[i]), &lc) == 0);
         CHECK(lc.members == sc.members);
         CHECK(same_member(&lc.model, &sc.model));
@@ -204,6 +215,46 @@ UNIT_TEST(test_locate_matches_scan)
 }
 
 
+/*
+ * Reading usage backwards 64 bytes at a time: escaped quotes and brackets
+ * in strings, and runs of backslashes, at every offset from the blocks'
+ * edges (counted from the end, where the reading starts).
+ */
+UNIT_TEST(test_locate_usage_block_edges)
+{
+    static const char  *inner[] = {
+        "\\\"}{][", "\\\\", "\\\\\\\"]", "{\\\"usage\\\":}", "\\\\\\\\\\\"",
+    };
+    static const char  *after[] = {
+        "", ",\"k\":[1,{\"s\":\"}\"}]", ",\"t\":\"\\\\\"",
+    };
+
+    char             doc[512], *copy;
+    size_t           i, j, k, len;
+    llm_json_scan_t  sc;
+
+    for (i = 0; i < sizeof(inner) / sizeof(inner[0]); i++) {
+        for (j = 0; j < sizeof(after) / sizeof(after[0]); j++) {
+            for (k = 0; k < 200; k++) {
+                len = (size_t) snprintf(doc, sizeof(doc),
+                          "{\"id\":1,\"usage\":{\"a\":\"%.*s%s\",\"b\":[2,"
+                          "{\"c\":\"%s\"}],\"d\":%zu%s}%s}", (int) (k % 90),
+                          "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                          "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+                          inner[i], inner[(i + k) % 5], k,
+                          k >= 90 ? ",\"e\":\"{{\"" : "", after[j]);
+
+                copy = malloc(len);
+                memcpy(copy, doc, len);
+                CHECK(scan(doc, &sc) == 0);
+                CHECK(locate_usage_agrees(copy, len, 1, &sc));
+                free(copy);
+            }
+        }
+    }
+}
+
+
 /* on anything else it ends, and every span stays inside the input */
 UNIT_TEST(test_locate_garbage_stays_in_bounds)
 {
@@ -211,6 +262,10 @@ UNIT_TEST(test_locate_garbage_stays_in_bounds)
         "", "[]", "{", "{\"usage", "{\"usage\":", "{\"usage\":{\"a\":1",
         "{\"usage\":\"\\", "{\"a\":1 \"usage\":{}}", "{\"usage\":{]]]]}",
         "{\"model\":}", "{,,,}", "{\"a\"\"b\":1}",
+        /* what reads back to the start, or stops, from the end */
+        "}", "\"}", "\\\"}", ":1}", "\"usage\":{}}", "\"usage\":{\"a\":\"}}",
+        "{\"usage\"::{}}", "{\"usage\":{}],1}", "]]}", "{\"usage\":\"\\\"}",
+        "x\"usage\":{}}", ",\"usage\":{}}", "{ , \"usage\" : { } }",
     };
     size_t             i, len;
     llm_json_scan_t    lc;
@@ -219,6 +274,7 @@ UNIT_TEST(test_locate_garbage_stays_in_bounds)
 
     for (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
         len = strlen(docs[i]);
+        CHECK(locate_usage_agrees(docs[i], len, 0, NULL));
         (void) llm_json_locate(docs[i], len, &lc);
 
         for (j = 0; j < sizeof(m) / sizeof(m[0]); j++) {
@@ -362,6 +418,31 @@ same_scan(const llm_json_scan_t *a, const llm_json_scan_t *b)
 }
 
 
+/*
+ * llm_json_locate_usage() against the scanner: on a valid document the
+ * same usage member, and message when there is no usage; on any other,
+ * spans inside the input (copy is exactly len bytes: ASan sees the rest).
+ */
+static int
+locate_usage_agrees(const char *copy, size_t len, int valid,
+    const llm_json_scan_t *sc)
+{
+    llm_json_scan_t  lc;
+
+    (void) llm_json_locate_usage(copy, len, &lc);
+
+    if (!valid) {
+        return (!lc.usage.present || lc.usage.value_end <= len)
+               && (!lc.message.present || lc.message.value_end <= len)
+               && lc.usage.value_start <= lc.usage.value_end
+               && lc.message.value_start <= lc.message.value_end;
+    }
+
+    return same_member(&lc.usage, &sc->usage)
+           && (sc->usage.present || same_member(&lc.message, &sc->message));
+}
+
+
 static void
 diff_at(const char *doc, size_t len, const char *copy)
 {
@@ -371,6 +452,13 @@ diff_at(const char *doc, size_t len, const char *copy)
 
     ra = llm_json_scan_generic(copy, len, &a);
     rb = llm_json_scan_avx2(copy, len, &b);
+
+    if (!locate_usage_agrees(copy, len, ra == 0, &a)) {
+        if (diff_bad++ < 5) {
+            fprintf(stderr, "locate_usage mismatch: \"%.*s\"\n",
+                    (int) (len < 300 ? len : 300), doc);
+        }
+    }
 
     diff_cases++;
     diff_valid += (ra == 0);
@@ -1060,6 +1148,7 @@ UNIT_TEST(test_scan_dispatch)
 
 UNIT_MAIN(test_scan_generic, test_scan_avx2, test_scan_dispatch, test_quote,
           test_string_value_unvalidated,
-          test_locate_matches_scan, test_locate_garbage_stays_in_bounds,
+          test_locate_matches_scan, test_locate_usage_block_edges,
+          test_locate_garbage_stays_in_bounds,
           test_diff_generated, test_diff_block_edges, test_diff_numbers,
           test_diff_bench_bodies)

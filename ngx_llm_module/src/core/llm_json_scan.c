@@ -239,11 +239,6 @@ llm_json_scan_literal(const char *c, const char *end, const char *lit,
 }
 
 
-#define llm_skip_ws(c, end)                                                  \
-    while (c < end && (*c == ' ' || *c == '\n' || *c == '\r' || *c == '\t')) \
-        c++
-
-
 /*
  * 1 when key names the field `name` (lower case ASCII) to Go's
  * encoding/json, which matches names without regard to letter case and
@@ -326,6 +321,7 @@ llm_json_member_slot(llm_json_scan_t *out, const char *key, size_t len)
 
     long                  n;
     size_t                i;
+    int                   plain;
     llm_json_member_t    *m;
     const unsigned char  *k;
     unsigned char         buf[64];
@@ -338,7 +334,23 @@ llm_json_member_slot(llm_json_scan_t *out, const char *key, size_t len)
 
     k = (const unsigned char *) key;
 
-    if (memchr(key, '\\', len) != NULL) {
+    /*
+     * Most names are plain lower case: no escape to decode and nothing
+     * that folds, so only an exact match can name a member.
+     */
+    for (i = 0; i < len; i++) {
+        if (k[i] == '\\' || k[i] >= 0x80 || (k[i] >= 'A' && k[i] <= 'Z')) {
+            break;
+        }
+    }
+
+    plain = (i == len);
+
+    if (plain && (len > 16 || !(lengths & (1u << len)))) {
+        return NULL;
+    }
+
+    if (!plain && memchr(key, '\\', len) != NULL) {
         /* the key with its quotes; garbage from llm_json_locate() fails */
         n = llm_json_string_value(key - 1, 0, len + 2, (char *) buf,
                                   sizeof(buf));
@@ -365,6 +377,10 @@ llm_json_member_slot(llm_json_scan_t *out, const char *key, size_t len)
 
             return m;
         }
+    }
+
+    if (plain) {
+        return NULL;
     }
 
     for (i = 0; i < 4; i++) {
@@ -579,8 +595,6 @@ invalid:
 }
 
 
-
-
 /*
  * Below this the set-up of the blocks costs more than they save: requests
  * are seldom so small.
@@ -607,181 +621,6 @@ llm_json_scan(const char *p, size_t len, llm_json_scan_t *out)
 #endif
 
     return llm_json_scan_generic(p, len, out);
-}
-
-
-/*
- * Finding members without validating: provider answers and stream events
- * are forwarded as they are, so only the usage member is wanted from them,
- * and checking the grammar of each would cost more than all the rest of
- * their handling.  Strings are skipped with memchr(), nested containers
- * by counting brackets; every offset stays within the input whatever it
- * holds.
- */
-
-/* The first '"' at or after c, or end: inline, as most strings are short. */
-
-static const char *
-llm_find_quote(const char *c, const char *end)
-{
-#if defined(__SSE2__)
-    int            mask;
-    const __m128i  quote = _mm_set1_epi8('"');
-
-    while (end - c >= 16) {
-        mask = _mm_movemask_epi8(_mm_cmpeq_epi8(
-                   _mm_loadu_si128((const __m128i *) c), quote));
-
-        if (mask) {
-            return c + __builtin_ctz((unsigned) mask);
-        }
-
-        c += 16;
-    }
-#endif
-
-    while (c < end && *c != '"') {
-        c++;
-    }
-
-    return c;
-}
-
-
-const char *
-llm_json_string_end(const char *c, const char *end)
-{
-    const char  *q, *b;
-
-    /* c is past the opening quote: the closing one has an even run of
-     * backslashes before it */
-    for ( ;; ) {
-        q = llm_find_quote(c, end);
-
-        if (q == end) {
-            return end;
-        }
-
-        for (b = q; b > c && b[-1] == '\\'; b--) { /* void */ }
-
-        if ((q - b) % 2 == 0) {
-            return q + 1;
-        }
-
-        c = q + 1;
-    }
-}
-
-
-static const char *
-llm_locate_value_end(const char *c, const char *end)
-{
-    int  depth;
-
-    if (c < end && *c == '"') {
-        return llm_json_string_end(c + 1, end);
-    }
-
-    if (c < end && *c != '{' && *c != '[') {
-        /* a number or literal */
-        while (c < end && *c != ',' && *c != '}' && *c != ']' && *c != ' '
-               && *c != '\n' && *c != '\r' && *c != '\t')
-        {
-            c++;
-        }
-
-        return c;
-    }
-
-    depth = 0;
-
-    while (c < end) {
-        switch (*c++) {
-        case '"':
-            c = llm_json_string_end(c, end);
-            break;
-        case '{':
-        case '[':
-            depth++;
-            break;
-        case '}':
-        case ']':
-            if (--depth == 0) {
-                return c;
-            }
-            break;
-        }
-    }
-
-    return end;
-}
-
-
-int
-llm_json_locate(const char *p, size_t len, llm_json_scan_t *out)
-{
-    const char         *c, *end, *key;
-    llm_json_member_t  *m;
-
-    memset(out, 0, sizeof(*out));
-
-    c = p;
-    end = p + len;
-
-    llm_skip_ws(c, end);
-
-    if (c >= end || *c != '{') {
-        return -1;
-    }
-
-    out->object_start = (size_t) (c - p);
-    c++;
-
-    for ( ;; ) {
-        llm_skip_ws(c, end);
-
-        if (c < end && *c == '}') {
-            out->object_end = (size_t) (c - p);
-            return 0;
-        }
-
-        if (c >= end || *c != '"') {
-            return -1;
-        }
-
-        key = c;
-        c = llm_json_string_end(c + 1, end);
-        m = llm_json_member_slot(out, key + 1, (size_t) (c - key) - 2);
-
-        llm_skip_ws(c, end);
-
-        if (c >= end || *c != ':') {
-            return -1;
-        }
-
-        c++;
-        llm_skip_ws(c, end);
-
-        if (m != NULL) {
-            m->key_start = (size_t) (key - p);
-            m->value_start = (size_t) (c - p);
-        }
-
-        c = llm_locate_value_end(c, end);
-
-        if (m != NULL) {
-            m->value_end = (size_t) (c - p);
-            m->present = (m->value_end > m->value_start);
-        }
-
-        out->members++;
-
-        llm_skip_ws(c, end);
-
-        if (c < end && *c == ',') {
-            c++;
-        }
-    }
 }
 
 

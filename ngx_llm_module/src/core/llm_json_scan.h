@@ -47,6 +47,14 @@ int llm_json_scan(const char *p, size_t len, llm_json_scan_t *out);
 int llm_json_locate(const char *p, size_t len, llm_json_scan_t *out);
 
 /*
+ * The top-level usage ("usage" or "usageMetadata") of such a document, read
+ * from its end, where providers put it: only what follows it is walked.
+ * Fills usage (and, when usage is not there, message) as llm_json_locate()
+ * does, and is llm_json_locate() on what does not read back as JSON.
+ */
+int llm_json_locate_usage(const char *p, size_t len, llm_json_scan_t *out);
+
+/*
  * Past the closing quote of the string whose contents start at c (just
  * after its opening quote), not validating escapes; end if it has none.
  */

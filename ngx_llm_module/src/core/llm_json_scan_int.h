@@ -27,7 +27,13 @@
 /* Byte by byte (16-byte blocks for strings, with SSE2): any CPU. */
 int llm_json_scan_generic(const char *p, size_t len, llm_json_scan_t *out);
 
-/* what both implementations share (llm_json_scan.c) */
+/* JSON whitespace at c, skipped */
+#define llm_skip_ws(c, end)                                                  \
+    while (c < end && (*c == ' ' || *c == '\n' || *c == '\r' || *c == '\t')) \
+        c++
+
+
+/* what the scanners and the locator share (llm_json_scan.c) */
 extern const llm_json_scan_t  llm_json_scan_zero;
 
 int llm_json_hex(int c);

@@ -121,16 +121,18 @@ llm_usage_text_pairs(llm_usage_src_t *s, const char *p, size_t len)
 }
 
 
+/* key is a literal: its length is known where it is written */
+#define llm_usage_int(s, sub, key, dst)                                       \
+    llm_usage_int_n(s, sub, key, sizeof(key) - 1, dst)
+
 static int
-llm_usage_int(const llm_usage_src_t *s, const char *sub, const char *key,
-    long long *dst)
+llm_usage_int_n(const llm_usage_src_t *s, const char *sub, const char *key,
+    size_t n, long long *dst)
 {
-    size_t   i, n;
+    size_t   i;
     json_t  *v;
 
     if (s->obj == NULL) {
-        n = strlen(key);
-
         for (i = 0; i < s->npairs; i++) {
             if (s->pairs[i].len == n
                 && memcmp(s->pairs[i].key, key, n) == 0)
@@ -284,15 +286,16 @@ llm_usage_from_json(llm_api_t api, const char *in, size_t len, llm_usage_t *u)
     llm_usage_src_t     us;
     const char         *base;
 
-    if (llm_json_locate(in, len, &scan) != 0) {
+    if (llm_json_locate_usage(in, len, &scan) != 0) {
         return -1;
     }
     m = &scan.usage;
     base = in;
     if (!m->present && api == LLM_API_ANTHROPIC && scan.message.present) {
         base = in + scan.message.value_start;
-        if (llm_json_locate(base, scan.message.value_end
-                                  - scan.message.value_start, &inner) != 0)
+        if (llm_json_locate_usage(base, scan.message.value_end
+                                        - scan.message.value_start, &inner)
+            != 0)
         {
             return 0;
         }
