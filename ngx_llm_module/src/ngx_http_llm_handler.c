@@ -25,6 +25,12 @@
  */
 #define NGX_HTTP_LLM_ANSWERED  -100
 
+/*
+ * Bodies up to this size are sent as one buffer when the model is
+ * rewritten: copying them costs less than sending the pieces.
+ */
+#define NGX_HTTP_LLM_BODY_COPY_MAX  4096
+
 
 typedef struct {
     ngx_str_t                  path;
@@ -1255,7 +1261,7 @@ static ngx_int_t
 ngx_http_llm_set_model(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     const char *model)
 {
-    u_char             *body, *q;
+    u_char             *body, *q, *p;
     size_t              mlen, head;
     ngx_chain_t        *chain, **ll;
     llm_json_member_t  *m;
@@ -1271,6 +1277,43 @@ ngx_http_llm_set_model(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     add_usage = (ctx->stream && ctx->endpoint != NGX_HTTP_LLM_EP_MESSAGES
                  && !ctx->scan.stream_options.present);
 
+    head = ctx->scan.object_start + 1;
+
+    if (ctx->body.len + LLM_JSON_QUOTED_MAX(mlen) + sizeof(usage)
+        <= NGX_HTTP_LLM_BODY_COPY_MAX)
+    {
+        /*
+         * A small body is copied whole with its new model: one buffer to
+         * send costs less (to proxy and to the kernel) than the pieces.
+         */
+        q = ngx_pnalloc(r->pool, ctx->body.len + LLM_JSON_QUOTED_MAX(mlen)
+                                 + sizeof(usage));
+        if (q == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (add_usage) {
+            p = ngx_cpymem(q, body, head);
+            p = ngx_cpymem(p, usage, sizeof(usage) - 1);
+            p = ngx_cpymem(p, body + head, m->value_start - head);
+
+        } else {
+            p = ngx_cpymem(q, body, m->value_start);
+        }
+
+        p += llm_json_quote(model, mlen, (char *) p);
+        p = ngx_cpymem(p, body + m->value_end, ctx->body.len - m->value_end);
+
+        chain = NULL;
+        ll = &chain;
+
+        if (ngx_http_llm_chain_add(r, &ll, q, p - q) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        return ngx_http_llm_set_body(r, ctx, chain);
+    }
+
     q = ngx_pnalloc(r->pool, LLM_JSON_QUOTED_MAX(mlen));
     if (q == NULL) {
         return NGX_ERROR;
@@ -1278,7 +1321,6 @@ ngx_http_llm_set_model(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
 
     chain = NULL;
     ll = &chain;
-    head = ctx->scan.object_start + 1;
 
     if ((add_usage
          && (ngx_http_llm_chain_add(r, &ll, body, head) != NGX_OK
@@ -1362,10 +1404,11 @@ static ngx_int_t
 ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 {
     u_char            *p;
-    size_t             len;
+    size_t             len, scheme_len, base_len, model_len, version_len;
     ngx_int_t          rc;
+    ngx_str_t          endpoint, suffix;
     ngx_chain_t       *chain, **ll;
-    const char        *model, *endpoint, *suffix;
+    const char        *model;
     llm_deployment_t  *d;
     u_char             name[512];
 
@@ -1418,34 +1461,55 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     }
 
     /* the provider's endpoint for what the client asked */
-    suffix = "";
+    ngx_str_null(&suffix);
 
     switch (d->api) {
 
     case LLM_API_ANTHROPIC:
-        endpoint = ctx->endpoint == NGX_HTTP_LLM_EP_COUNT_TOKENS
-                   ? "/messages/count_tokens" : "/messages";
+        if (ctx->endpoint == NGX_HTTP_LLM_EP_COUNT_TOKENS) {
+            ngx_str_set(&endpoint, "/messages/count_tokens");
+
+        } else {
+            ngx_str_set(&endpoint, "/messages");
+        }
+
         break;
 
     case LLM_API_GEMINI:
-        endpoint = "/models/";
-        suffix = ctx->stream ? ":streamGenerateContent?alt=sse"
-                             : ":generateContent";
+        ngx_str_set(&endpoint, "/models/");
+
+        if (ctx->stream) {
+            ngx_str_set(&suffix, ":streamGenerateContent?alt=sse");
+
+        } else {
+            ngx_str_set(&suffix, ":generateContent");
+        }
+
         break;
 
     default:
-        endpoint = ctx->endpoint == NGX_HTTP_LLM_EP_COMPLETIONS
-                   ? "/completions"
-                   : ctx->endpoint == NGX_HTTP_LLM_EP_EMBEDDINGS
-                   ? "/embeddings" : "/chat/completions";
+        if (ctx->endpoint == NGX_HTTP_LLM_EP_COMPLETIONS) {
+            ngx_str_set(&endpoint, "/completions");
+
+        } else if (ctx->endpoint == NGX_HTTP_LLM_EP_EMBEDDINGS) {
+            ngx_str_set(&endpoint, "/embeddings");
+
+        } else {
+            ngx_str_set(&endpoint, "/chat/completions");
+        }
+
         break;
     }
 
-    len = sizeof("https://llm_upstream") + ngx_strlen(d->base_path)
-          + sizeof("/openai/deployments/") + ngx_strlen(model)
-          + ngx_strlen(endpoint) + ngx_strlen(suffix)
-          + sizeof("?api-version=")
-          + (d->api_version ? ngx_strlen(d->api_version) : 0);
+    /* the lengths once: this runs for every attempt */
+    scheme_len = ngx_strlen(d->scheme);
+    base_len = ngx_strlen(d->base_path);
+    model_len = ngx_strlen(model);
+    version_len = d->api_version ? ngx_strlen(d->api_version) : 0;
+
+    len = scheme_len + sizeof("://llm_upstream") + base_len
+          + sizeof("/openai/deployments/") + model_len + endpoint.len
+          + suffix.len + sizeof("?api-version=") + version_len;
 
     p = ngx_pnalloc(r->pool, len);
     if (p == NULL) {
@@ -1455,28 +1519,28 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     ctx->upstream_url.data = p;
 
     /* copies, not ngx_sprintf(): this runs for every attempt */
-    p = ngx_cpymem(p, d->scheme, ngx_strlen(d->scheme));
+    p = ngx_cpymem(p, d->scheme, scheme_len);
     p = ngx_cpymem(p, "://llm_upstream", sizeof("://llm_upstream") - 1);
-    p = ngx_cpymem(p, d->base_path, ngx_strlen(d->base_path));
+    p = ngx_cpymem(p, d->base_path, base_len);
 
     if (d->provider == LLM_PROVIDER_AZURE) {
         p = ngx_cpymem(p, "/openai/deployments/",
                        sizeof("/openai/deployments/") - 1);
-        p = ngx_cpymem(p, model, ngx_strlen(model));
-        p = ngx_cpymem(p, endpoint, ngx_strlen(endpoint));
+        p = ngx_cpymem(p, model, model_len);
+        p = ngx_cpymem(p, endpoint.data, endpoint.len);
         p = ngx_cpymem(p, "?api-version=", sizeof("?api-version=") - 1);
 
-        if (d->api_version) {
-            p = ngx_cpymem(p, d->api_version, ngx_strlen(d->api_version));
+        if (version_len) {
+            p = ngx_cpymem(p, d->api_version, version_len);
         }
 
     } else if (d->api == LLM_API_GEMINI) {
-        p = ngx_cpymem(p, endpoint, ngx_strlen(endpoint));
-        p = ngx_cpymem(p, model, ngx_strlen(model));
-        p = ngx_cpymem(p, suffix, ngx_strlen(suffix));
+        p = ngx_cpymem(p, endpoint.data, endpoint.len);
+        p = ngx_cpymem(p, model, model_len);
+        p = ngx_cpymem(p, suffix.data, suffix.len);
 
     } else {
-        p = ngx_cpymem(p, endpoint, ngx_strlen(endpoint));
+        p = ngx_cpymem(p, endpoint.data, endpoint.len);
     }
 
     ctx->upstream_url.len = p - ctx->upstream_url.data;

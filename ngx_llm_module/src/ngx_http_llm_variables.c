@@ -259,7 +259,7 @@ ngx_http_llm_variable_log(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     ngx_http_llm_ctx_t *ctx)
 {
     u_char            *p, *start;
-    size_t             len;
+    size_t             len, dep_len, prov_len, alias_len;
     const char        *dep, *prov, *alias;
     llm_deployment_t  *d;
 
@@ -278,10 +278,14 @@ ngx_http_llm_variable_log(ngx_http_request_t *r, ngx_http_variable_value_t *v,
 
     ngx_http_llm_usage_final(ctx);
 
+    dep_len = ngx_strlen(dep);
+    prov_len = ngx_strlen(prov);
+    alias_len = ngx_strlen(alias);
+
     len = sizeof("model= deployment= provider= attempts= tokens=/ cost= key= "
                  "fallbacks=")
-          + ctx->model.len + ngx_strlen(dep) + ngx_strlen(prov)
-          + ngx_strlen(alias) + 5 * (NGX_INT64_LEN + 8);
+          + ctx->model.len + dep_len + prov_len + alias_len
+          + 5 * (NGX_INT64_LEN + 8);
 
     start = ngx_pnalloc(r->pool, len);
     if (start == NULL) {
@@ -291,9 +295,9 @@ ngx_http_llm_variable_log(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     p = ngx_cpymem(start, "model=", 6);
     p = ngx_cpymem(p, ctx->model.data, ctx->model.len);
     p = ngx_cpymem(p, " deployment=", 12);
-    p = ngx_cpymem(p, dep, ngx_strlen(dep));
+    p = ngx_cpymem(p, dep, dep_len);
     p = ngx_cpymem(p, " provider=", 10);
-    p = ngx_cpymem(p, prov, ngx_strlen(prov));
+    p = ngx_cpymem(p, prov, prov_len);
     p = ngx_cpymem(p, " attempts=", 10);
     p = ngx_http_llm_cpy_num(p, ctx->attempts, 0);
     p = ngx_cpymem(p, " tokens=", 8);
@@ -303,7 +307,7 @@ ngx_http_llm_variable_log(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     p = ngx_cpymem(p, " cost=", 6);
     p = ngx_http_llm_cpy_num(p, ngx_http_llm_cost(ctx), 1);
     p = ngx_cpymem(p, " key=", 5);
-    p = ngx_cpymem(p, alias, ngx_strlen(alias));
+    p = ngx_cpymem(p, alias, alias_len);
     p = ngx_cpymem(p, " fallbacks=", 11);
     p = ngx_http_llm_cpy_num(p, ctx->fallbacks_used, 0);
 
