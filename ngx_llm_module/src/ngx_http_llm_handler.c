@@ -540,8 +540,11 @@ ngx_http_llm_client_key(ngx_http_request_t *r, ngx_str_t *key)
     if (r->headers_in.authorization) {
         auth = &r->headers_in.authorization->value;
 
-        if (auth->len > 7 && ngx_strncasecmp(auth->data, (u_char *) "Bearer ",
-                                             7) == 0)
+        /* the scheme in any letter case; the byte loop only if not as
+           written here, as nearly every client sends it */
+        if (auth->len > 7
+            && (ngx_strncmp(auth->data, "Bearer ", 7) == 0
+                || ngx_strncasecmp(auth->data, (u_char *) "Bearer ", 7) == 0))
         {
             key->data = auth->data + 7;
             key->len = auth->len - 7;
