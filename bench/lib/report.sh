@@ -11,6 +11,25 @@ ratio_cb() {
     fi
 }
 
+# paired_cb SCENARIO: c/b of each round (b's run, then c's right after it),
+# in run order, and their median.  The machine's state drifts between runs
+# (a shared VM); the two runs of a round share it, so their ratio moves
+# less than the ratio of the two medians.
+paired_cb() {
+    local sc=$1 r b c list=()
+    for (( r = 1; r <= RUNS; r++ )); do
+        b=${R[$sc/b/$r/rps]:-} c=${R[$sc/c/$r/rps]:-}
+        if [ "${R[$sc/b/$r/status]:-}" != ok ] || [ "${R[$sc/c/$r/status]:-}" != ok ] \
+            || [ -z "$b" ] || [ "$b" = 0 ] || [ -z "$c" ]; then
+            continue
+        fi
+        list+=("$(awk -v b="$b" -v c="$c" 'BEGIN { printf "%.2f", c / b }')")
+    done
+    (( ${#list[@]} )) || return 0
+    printf '%s: %s (median %s)\n' "$sc" "${list[*]}" \
+        "$(printf '%s\n' "${list[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')"
+}
+
 # rows FORMAT: one printf per scenario x target with the shared columns.
 report_rows() {
     local fmt=$1 sc t k ratio
@@ -71,6 +90,10 @@ report_terminal() {
     echo "cpu%, mock%, wrk%, other%: CPU used by the target's processes, the mock, wrk and"
     echo "everything else on the machine (other processes, hypervisor steal), in % of one core;"
     echo "us/req: the target's CPU microseconds per request"
+    if (( RUNS > 1 )); then
+        echo "c/b of each round (b's run, then c's), in run order:"
+        for sc in "${SCENARIOS[@]}"; do paired_cb "$sc"; done | sed 's/^/  /'
+    fi
     report_disturbance
     report_failures | sed 's/^/FAILED /'
 }
@@ -105,6 +128,9 @@ report_markdown() {
                     [ -z "${R[$sc/$t/all_rps]:-}" ] || echo "- $sc/$t: ${R[$sc/$t/all_rps]}"
                 done
             done
+            echo
+            echo "c/b of each round (b's run, then c's right after it), in run order:"
+            for sc in "${SCENARIOS[@]}"; do paired_cb "$sc"; done | sed 's/^/- /'
         fi
         if report_failures | grep -q .; then
             echo
