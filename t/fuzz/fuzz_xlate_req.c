@@ -31,7 +31,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (llm_xlate_request(from, to, (const char *) data, size, &o, &out, err,
                           sizeof(err)) == 0)
     {
-        j = json_loadb(out.data, out.len, 0, NULL);
+        j = json_loadb(out.data, out.len, JSON_ALLOW_NUL, NULL);
         if (j == NULL) {
             abort();
         }

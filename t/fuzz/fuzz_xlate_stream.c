@@ -23,7 +23,7 @@ check_cb(void *arg, const char *event, size_t elen, const char *data,
     if (dlen == 6 && memcmp(data, "[DONE]", 6) == 0) {
         return 0;
     }
-    j = json_loadb(data, dlen, 0, NULL);
+    j = json_loadb(data, dlen, JSON_ALLOW_NUL, NULL);
     if (j == NULL) {
         abort();
     }
