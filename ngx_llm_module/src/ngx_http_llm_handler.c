@@ -1265,10 +1265,11 @@ ngx_http_llm_set_model(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     const char *model)
 {
     u_char             *body, *q, *p;
-    size_t              mlen, head;
+    size_t              mlen, head, len;
+    ngx_str_t           piece[5];
+    ngx_uint_t          i, n;
     ngx_chain_t        *chain, **ll;
     llm_json_member_t  *m;
-    ngx_flag_t          add_usage;
 
     static u_char  usage[] = "\"stream_options\":{\"include_usage\":true},";
 
@@ -1276,70 +1277,71 @@ ngx_http_llm_set_model(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     m = &ctx->scan.model;
     mlen = ngx_strlen(model);
 
-    /* ask streams for usage, unless the client set stream_options itself */
-    add_usage = (ctx->stream && ctx->endpoint != NGX_HTTP_LLM_EP_MESSAGES
-                 && !ctx->scan.stream_options.present);
-
-    head = ctx->scan.object_start + 1;
-
-    if (ctx->body.len + LLM_JSON_QUOTED_MAX(mlen) + sizeof(usage)
-        <= NGX_HTTP_LLM_BODY_COPY_MAX)
-    {
-        /*
-         * A small body is copied whole with its new model: one buffer to
-         * send costs less (to proxy and to the kernel) than the pieces.
-         */
-        q = ngx_pnalloc(r->pool, ctx->body.len + LLM_JSON_QUOTED_MAX(mlen)
-                                 + sizeof(usage));
-        if (q == NULL) {
-            return NGX_ERROR;
-        }
-
-        if (add_usage) {
-            p = ngx_cpymem(q, body, head);
-            p = ngx_cpymem(p, usage, sizeof(usage) - 1);
-            p = ngx_cpymem(p, body + head, m->value_start - head);
-
-        } else {
-            p = ngx_cpymem(q, body, m->value_start);
-        }
-
-        p += llm_json_quote(model, mlen, (char *) p);
-        p = ngx_cpymem(p, body + m->value_end, ctx->body.len - m->value_end);
-
-        chain = NULL;
-        ll = &chain;
-
-        if (ngx_http_llm_chain_add(r, &ll, q, p - q) != NGX_OK) {
-            return NGX_ERROR;
-        }
-
-        return ngx_http_llm_set_body(r, ctx, chain);
-    }
-
     q = ngx_pnalloc(r->pool, LLM_JSON_QUOTED_MAX(mlen));
     if (q == NULL) {
         return NGX_ERROR;
     }
 
+    /* the body in pieces: the client's bytes around what changes */
+    n = 0;
+
+    /* ask streams for usage, unless the client set stream_options itself */
+    if (ctx->stream && ctx->endpoint != NGX_HTTP_LLM_EP_MESSAGES
+        && !ctx->scan.stream_options.present)
+    {
+        head = ctx->scan.object_start + 1;
+
+        piece[n].data = body;
+        piece[n++].len = head;
+        piece[n].data = usage;
+        piece[n++].len = sizeof(usage) - 1;
+        piece[n].data = body + head;
+        piece[n++].len = m->value_start - head;
+
+    } else {
+        piece[n].data = body;
+        piece[n++].len = m->value_start;
+    }
+
+    piece[n].data = q;
+    piece[n++].len = llm_json_quote(model, mlen, (char *) q);
+    piece[n].data = body + m->value_end;
+    piece[n++].len = ctx->body.len - m->value_end;
+
+    len = 0;
+
+    for (i = 0; i < n; i++) {
+        len += piece[i].len;
+    }
+
     chain = NULL;
     ll = &chain;
 
-    if ((add_usage
-         && (ngx_http_llm_chain_add(r, &ll, body, head) != NGX_OK
-             || ngx_http_llm_chain_add(r, &ll, usage, sizeof(usage) - 1)
-                != NGX_OK
-             || ngx_http_llm_chain_add(r, &ll, body + head,
-                                       m->value_start - head) != NGX_OK))
-        || (!add_usage
-            && ngx_http_llm_chain_add(r, &ll, body, m->value_start) != NGX_OK)
-        || ngx_http_llm_chain_add(r, &ll, q,
-                                  llm_json_quote(model, mlen, (char *) q))
-           != NGX_OK
-        || ngx_http_llm_chain_add(r, &ll, body + m->value_end,
-                                  ctx->body.len - m->value_end) != NGX_OK)
-    {
-        return NGX_ERROR;
+    if (len <= NGX_HTTP_LLM_BODY_COPY_MAX) {
+        /*
+         * A small body is copied whole: one buffer to send costs less (to
+         * proxy and to the kernel) than the pieces.
+         */
+        p = ngx_pnalloc(r->pool, len);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        for (i = 0; i < n; i++) {
+            p = ngx_cpymem(p, piece[i].data, piece[i].len);
+        }
+
+        piece[0].data = p - len;
+        piece[0].len = len;
+        n = 1;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (ngx_http_llm_chain_add(r, &ll, piece[i].data, piece[i].len)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
     }
 
     return ngx_http_llm_set_body(r, ctx, chain);
