@@ -635,6 +635,36 @@ gen_key(gen_t *g)
 }
 
 
+static void gen_value(gen_t *g, int depth);
+
+
+/* {"key": value, ...} with n members, whose values are at depth + 1 */
+
+static void
+gen_object(gen_t *g, unsigned n, int depth)
+{
+    unsigned  i;
+
+    gen_put(g, "{");
+    gen_ws(g);
+
+    for (i = 0; i < n; i++) {
+        if (i) {
+            gen_put(g, ",");
+            gen_ws(g);
+        }
+
+        gen_key(g);
+        gen_ws(g);
+        gen_put(g, ":");
+        gen_value(g, depth + 1);
+        gen_ws(g);
+    }
+
+    gen_put(g, "}");
+}
+
+
 static void
 gen_value(gen_t *g, int depth)
 {
@@ -659,24 +689,7 @@ gen_value(gen_t *g, int depth)
     }
 
     if (r < 3) {
-        n = gen_rand(g) % 5;
-        gen_put(g, "{");
-        gen_ws(g);
-
-        for (i = 0; i < n; i++) {
-            if (i) {
-                gen_put(g, ",");
-                gen_ws(g);
-            }
-
-            gen_key(g);
-            gen_ws(g);
-            gen_put(g, ":");
-            gen_value(g, depth + 1);
-            gen_ws(g);
-        }
-
-        gen_put(g, "}");
+        gen_object(g, gen_rand(g) % 5, depth);
 
     } else if (r < 5) {
         n = gen_rand(g) % 6;
@@ -725,24 +738,7 @@ gen_doc(gen_t *g)
         }
     }
 
-    n = gen_rand(g) % 8;
-    gen_put(g, "{");
-    gen_ws(g);
-
-    for (i = 0; i < n; i++) {
-        if (i) {
-            gen_put(g, ",");
-            gen_ws(g);
-        }
-
-        gen_key(g);
-        gen_ws(g);
-        gen_put(g, ":");
-        gen_value(g, 1);
-        gen_ws(g);
-    }
-
-    gen_put(g, "}");
+    gen_object(g, gen_rand(g) % 8, 0);
     gen_ws(g);
 
     return g->len;

@@ -444,6 +444,26 @@ llm_jl_string(llm_jl_t *c, llm_buf_t *sb, const char **s, size_t *n)
 }
 
 
+/* The literal lit at *p, as v (a jansson singleton); NULL if it is not. */
+
+static json_t *
+llm_jl_literal(const unsigned char **p, const unsigned char *end,
+    const char *lit, json_t *v)
+{
+    size_t  n;
+
+    n = strlen(lit);
+
+    if ((size_t) (end - *p) < n || memcmp(*p, lit, n) != 0) {
+        return NULL;
+    }
+
+    *p += n;
+
+    return v;
+}
+
+
 /*
  * The number at c->p, converted as jansson's lexer does: no '.', 'e' or
  * 'E' makes an integer (strtoll; out of range is an error), anything else
@@ -641,27 +661,15 @@ value:
         break;
 
     case 't':
-        if (end - p < 4 || memcmp(p, "true", 4) != 0) {
-            goto fail;
-        }
-        p += 4;
-        v = json_true();
+        v = llm_jl_literal(&p, end, "true", json_true());
         break;
 
     case 'f':
-        if (end - p < 5 || memcmp(p, "false", 5) != 0) {
-            goto fail;
-        }
-        p += 5;
-        v = json_false();
+        v = llm_jl_literal(&p, end, "false", json_false());
         break;
 
     case 'n':
-        if (end - p < 4 || memcmp(p, "null", 4) != 0) {
-            goto fail;
-        }
-        p += 4;
-        v = json_null();
+        v = llm_jl_literal(&p, end, "null", json_null());
         break;
 
     default:
