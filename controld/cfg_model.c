@@ -305,6 +305,17 @@ read_item(cfg_ctx_t *ctx, yaml_node_t *item, const char *path,
     return ok;
 }
 
+static int
+has_control_char(const char *s)
+{
+    for ( /* void */ ; *s; s++) {
+        if ((unsigned char) *s < 0x20 || *s == 0x7f) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* scheme/host/port/base_path from api_base or the provider's default. */
 static int
 set_endpoint(cfg_ctx_t *ctx, const char *path, deployment_t *d,
@@ -434,6 +445,15 @@ build_deployment(cfg_ctx_t *ctx, const char *path, size_t index,
     }
 
     if (d->api_key != NULL && d->api_key[0] != '\0') {
+        if (has_control_char(d->api_key)) {
+            /* the module writes the key into a request header */
+            cfg_path(sub, path, "litellm_params.api_key");
+            cfg_error(ctx, d->params_node, sub,
+                      "contains a control character (a stray line break "
+                      "or carriage return in .env?); a key is one line");
+            json_decref(out);
+            return NULL;
+        }
         json_object_set_new(out, "api_key", json_string(d->api_key));
     }
     if (strcmp(provider->name, "azure") == 0 && d->mock_response == NULL) {

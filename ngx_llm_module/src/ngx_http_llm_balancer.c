@@ -18,6 +18,8 @@ static ngx_int_t ngx_http_llm_init_upstream(ngx_conf_t *cf,
     ngx_http_upstream_srv_conf_t *us);
 static ngx_int_t ngx_http_llm_init_peer(ngx_http_request_t *r,
     ngx_http_upstream_srv_conf_t *us);
+static ngx_int_t ngx_http_llm_add_headers(ngx_http_request_t *r,
+    ngx_http_upstream_t *u, ngx_http_llm_ctx_t *ctx);
 static ngx_int_t ngx_http_llm_get_peer(ngx_peer_connection_t *pc,
     void *data);
 static void ngx_http_llm_free_peer(ngx_peer_connection_t *pc, void *data,
@@ -93,6 +95,29 @@ ngx_http_llm_init_peer(ngx_http_request_t *r,
 
     u = r->upstream;
 
+    /* proxy has built the request: the client's URI back (see handler) */
+
+    if (ctx->uri_lent) {
+        r->unparsed_uri = ctx->client_uri;
+        r->valid_unparsed_uri = ctx->client_uri_valid;
+        ctx->uri_lent = 0;
+    }
+
+    if (ngx_http_llm_add_headers(r, u, ctx) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+#if (NGX_HTTP_SSL)
+
+    /* `proxy_pass https://llm_upstream`: plain HTTP for http deployments */
+
+    if (!ctx->dep->ssl) {
+        u->ssl = 0;
+        ngx_str_set(&u->schema, "http://");
+    }
+
+#endif
+
     u->peer.get = ngx_http_llm_get_peer;
     u->peer.free = ngx_http_llm_free_peer;
     u->peer.data = ctx;
@@ -129,6 +154,106 @@ ngx_http_llm_init_peer(ngx_http_request_t *r,
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * The deployment's key and API headers go into the request proxy has just
+ * built (create_request runs before peer.init), spliced in before the
+ * empty line that ends its header block.  As proxy_set_header variables,
+ * proxy's scripts would evaluate six of them three times per request,
+ * mostly to find them empty: that cost more than the splice's one copy.
+ */
+
+static ngx_int_t
+ngx_http_llm_add_headers(ngx_http_request_t *r, ngx_http_upstream_t *u,
+    ngx_http_llm_ctx_t *ctx)
+{
+    u_char     *p, *start, *split, *end;
+    size_t      len;
+    ngx_str_t  *hs, beta;
+    ngx_buf_t  *b;
+
+    static const u_char  beta_name[] = "Anthropic-Beta: ";
+
+    hs = &ctx->dep->headers;
+
+    if (ctx->dep->dep->api == LLM_API_ANTHROPIC) {
+        beta = ctx->anthropic_beta;
+
+    } else {
+        ngx_str_null(&beta);
+    }
+
+    if (hs->len == 0 && beta.len == 0) {
+        return NGX_OK;
+    }
+
+    b = u->request_bufs ? u->request_bufs->buf : NULL;
+
+    if (b == NULL || !ngx_buf_in_memory(b)) {
+        goto broken;
+    }
+
+    start = b->pos;
+    end = b->last;
+
+    /* with proxy_set_body the body follows the empty line in this buffer */
+
+    if (end - start >= 4 && ngx_memcmp(end - 4, CRLF CRLF, 4) == 0) {
+        split = end - 2;
+
+    } else {
+        for (split = start; end - split >= 4; split++) {
+            if (ngx_memcmp(split, CRLF CRLF, 4) == 0) {
+                break;
+            }
+        }
+
+        if (end - split < 4) {
+            goto broken;
+        }
+
+        split += 2;
+    }
+
+    len = (end - start) + hs->len;
+
+    if (beta.len) {
+        len += sizeof(beta_name) - 1 + beta.len + sizeof(CRLF) - 1;
+    }
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->start = p;
+    b->pos = p;
+
+    p = ngx_cpymem(p, start, split - start);
+    p = ngx_cpymem(p, hs->data, hs->len);
+
+    if (beta.len) {
+        p = ngx_cpymem(p, beta_name, sizeof(beta_name) - 1);
+        p = ngx_cpymem(p, beta.data, beta.len);
+        *p++ = CR; *p++ = LF;
+    }
+
+    p = ngx_cpymem(p, split, end - split);
+
+    b->last = p;
+    b->end = p;
+
+    return NGX_OK;
+
+broken:
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "llm: no request header block to add the provider's "
+                  "headers to: is upstream llm_upstream used by proxy_pass?");
+
+    return NGX_ERROR;
 }
 
 

@@ -1550,6 +1550,25 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 
     ctx->upstream_url.len = p - ctx->upstream_url.data;
 
+    /*
+     * `proxy_pass https://llm_upstream` has no URI of its own, so proxy
+     * sends r->unparsed_uri as it is: the attempt's path and query are
+     * lent there until the balancer, which runs once proxy has built the
+     * request, puts the client's back.  Neither is escaped again, and no
+     * variable URL is parsed per request.
+     */
+
+    if (!ctx->uri_lent) {
+        ctx->client_uri = r->unparsed_uri;
+        ctx->client_uri_valid = r->valid_unparsed_uri;
+        ctx->uri_lent = 1;
+    }
+
+    r->unparsed_uri.data = ctx->upstream_url.data + scheme_len
+                           + sizeof("://llm_upstream") - 1;
+    r->unparsed_uri.len = p - r->unparsed_uri.data;
+    r->valid_unparsed_uri = 1;
+
     if (ctx->stream && ctx->translate) {
         ctx->xlate = NULL;      /* created by the header filter on success */
     }

@@ -27,6 +27,9 @@
 #define NGX_HTTP_LLM_SLOTS      1024
 #define NGX_HTTP_LLM_KEY_SLOTS  8192
 
+/* the Messages API version sent to Anthropic deployments */
+#define NGX_HTTP_LLM_ANTHROPIC_VERSION  "2023-06-01"
+
 
 /* what the client asked for, by URI */
 typedef enum {
@@ -144,7 +147,9 @@ typedef struct {
     ngx_uint_t                    naddrs;
     ngx_uint_t                    next_addr;
     ngx_str_t                     host;            /* Host header */
-    ngx_str_t                     authorization;   /* "Bearer key" */
+    ngx_flag_t                    ssl;             /* https */
+    ngx_str_t                     headers;         /* key and API header
+                                                      lines, see balancer */
     ngx_str_t                     api_base;        /* for response headers */
 } ngx_http_llm_dep_t;
 
@@ -206,9 +211,11 @@ typedef struct {
     ngx_int_t                     answer_rc;
     ngx_uint_t                    last_error;      /* upstream status */
 
-    /* the current attempt, read through variables by proxy */
+    /* the current attempt */
     ngx_str_t                     upstream_url;
     ngx_str_t                     anthropic_beta;
+    ngx_str_t                     client_uri;      /* while r->unparsed_uri
+                                                      is lent to proxy */
 
     /* the response */
     ngx_uint_t                    resp_status;
@@ -236,6 +243,8 @@ typedef struct {
     unsigned                      hold_header:1;   /* until the body is in */
     unsigned                      cost_trailer:1;  /* a stream's cost */
     unsigned                      usage_estimated:1;
+    unsigned                      uri_lent:1;
+    unsigned                      client_uri_valid:1;
 } ngx_http_llm_ctx_t;
 
 

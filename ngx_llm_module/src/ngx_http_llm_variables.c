@@ -16,12 +16,6 @@
 typedef enum {
     NGX_HTTP_LLM_VAR_UPSTREAM_URL = 0,
     NGX_HTTP_LLM_VAR_UPSTREAM_HOST,
-    NGX_HTTP_LLM_VAR_AUTHORIZATION,
-    NGX_HTTP_LLM_VAR_API_KEY,
-    NGX_HTTP_LLM_VAR_X_API_KEY,
-    NGX_HTTP_LLM_VAR_GOOG_API_KEY,
-    NGX_HTTP_LLM_VAR_ANTHROPIC_VERSION,
-    NGX_HTTP_LLM_VAR_ANTHROPIC_BETA,
     NGX_HTTP_LLM_VAR_MODEL,
     NGX_HTTP_LLM_VAR_DEPLOYMENT,
     NGX_HTTP_LLM_VAR_PROVIDER,
@@ -49,24 +43,6 @@ static ngx_http_variable_t  ngx_http_llm_vars[] = {
 
     { ngx_string("llm_upstream_host"), NULL, ngx_http_llm_variable,
       NGX_HTTP_LLM_VAR_UPSTREAM_HOST, NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("llm_upstream_authorization"), NULL, ngx_http_llm_variable,
-      NGX_HTTP_LLM_VAR_AUTHORIZATION, NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("llm_upstream_api_key"), NULL, ngx_http_llm_variable,
-      NGX_HTTP_LLM_VAR_API_KEY, NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("llm_upstream_x_api_key"), NULL, ngx_http_llm_variable,
-      NGX_HTTP_LLM_VAR_X_API_KEY, NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("llm_upstream_goog_api_key"), NULL, ngx_http_llm_variable,
-      NGX_HTTP_LLM_VAR_GOOG_API_KEY, NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("llm_anthropic_version"), NULL, ngx_http_llm_variable,
-      NGX_HTTP_LLM_VAR_ANTHROPIC_VERSION, NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("llm_anthropic_beta"), NULL, ngx_http_llm_variable,
-      NGX_HTTP_LLM_VAR_ANTHROPIC_BETA, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("llm_model"), NULL, ngx_http_llm_variable,
       NGX_HTTP_LLM_VAR_MODEL, NGX_HTTP_VAR_NOCACHEABLE, 0 },
@@ -348,38 +324,6 @@ ngx_http_llm_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
                ? ngx_http_llm_variable_str(v, ctx->dep->host.data,
                                            ctx->dep->host.len)
                : ngx_http_llm_variable_str(v, NULL, 0);
-
-    case NGX_HTTP_LLM_VAR_AUTHORIZATION:
-        if (d && d->api == LLM_API_OPENAI
-            && d->provider != LLM_PROVIDER_AZURE)
-        {
-            return ngx_http_llm_variable_str(v, ctx->dep->authorization.data,
-                                             ctx->dep->authorization.len);
-        }
-        break;
-
-    case NGX_HTTP_LLM_VAR_API_KEY:
-        s = (d && d->provider == LLM_PROVIDER_AZURE) ? d->api_key : NULL;
-        break;
-
-    case NGX_HTTP_LLM_VAR_X_API_KEY:
-        s = (d && d->api == LLM_API_ANTHROPIC) ? d->api_key : NULL;
-        break;
-
-    case NGX_HTTP_LLM_VAR_GOOG_API_KEY:
-        s = (d && d->api == LLM_API_GEMINI) ? d->api_key : NULL;
-        break;
-
-    case NGX_HTTP_LLM_VAR_ANTHROPIC_VERSION:
-        s = (d && d->api == LLM_API_ANTHROPIC) ? "2023-06-01" : NULL;
-        break;
-
-    case NGX_HTTP_LLM_VAR_ANTHROPIC_BETA:
-        if (d && d->api == LLM_API_ANTHROPIC) {
-            return ngx_http_llm_variable_str(v, ctx->anthropic_beta.data,
-                                             ctx->anthropic_beta.len);
-        }
-        break;
 
     case NGX_HTTP_LLM_VAR_MODEL:
         return ngx_http_llm_variable_str(v, ctx->model.data, ctx->model.len);

@@ -384,6 +384,75 @@ ngx_http_llm_tag_sockaddr(struct sockaddr *sa, llm_deployment_t *d)
 }
 
 
+/*
+ * The provider's credential and API headers, as the header lines the
+ * balancer splices into each request proxy builds for this deployment.
+ * Keys are one line: controld refuses control characters in them.
+ */
+
+static ngx_int_t
+ngx_http_llm_dep_headers(ngx_pool_t *pool, ngx_http_llm_dep_t *nd,
+    llm_deployment_t *d)
+{
+    u_char      *p;
+    size_t       len;
+    const char  *name, *prefix, *key, *version;
+
+    key = (d->api_key && d->api_key[0]) ? d->api_key : NULL;
+    prefix = "";
+    version = "";
+
+    switch (d->api) {
+
+    case LLM_API_ANTHROPIC:
+        name = "X-Api-Key";
+        version = "Anthropic-Version: " NGX_HTTP_LLM_ANTHROPIC_VERSION CRLF;
+        break;
+
+    case LLM_API_GEMINI:
+        name = "X-Goog-Api-Key";
+        break;
+
+    default:
+        if (d->provider == LLM_PROVIDER_AZURE) {
+            name = "Api-Key";
+
+        } else {
+            name = "Authorization";
+            prefix = "Bearer ";
+        }
+    }
+
+    len = ngx_strlen(version);
+
+    if (key) {
+        len += ngx_strlen(name) + sizeof(": ") - 1 + ngx_strlen(prefix)
+               + ngx_strlen(key) + sizeof(CRLF) - 1;
+    }
+
+    if (len == 0) {
+        return NGX_OK;
+    }
+
+    nd->headers.data = ngx_pnalloc(pool, len);
+    if (nd->headers.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = nd->headers.data;
+
+    if (key) {
+        p = ngx_sprintf(p, "%s: %s%s" CRLF, name, prefix, key);
+    }
+
+    p = ngx_cpymem(p, version, ngx_strlen(version));
+
+    nd->headers.len = p - nd->headers.data;
+
+    return NGX_OK;
+}
+
+
 static ngx_int_t
 ngx_http_llm_dep_init(ngx_pool_t *pool, ngx_http_llm_dep_t *nd,
     llm_deployment_t *d, ngx_log_t *log)
@@ -423,6 +492,8 @@ ngx_http_llm_dep_init(ngx_pool_t *pool, ngx_http_llm_dep_t *nd,
         nd->addrs[nd->naddrs++] = addr;
     }
 
+    nd->ssl = (ngx_strcmp(d->scheme, "https") == 0);
+
     /* Host carries the port only when it is not the scheme's default */
     if ((d->port == 443 && ngx_strcmp(d->scheme, "https") == 0)
         || (d->port == 80 && ngx_strcmp(d->scheme, "http") == 0))
@@ -451,20 +522,7 @@ ngx_http_llm_dep_init(ngx_pool_t *pool, ngx_http_llm_dep_t *nd,
                                    &nd->host, d->base_path)
                        - nd->api_base.data;
 
-    if (d->api_key && d->api_key[0]) {
-        len = sizeof("Bearer ") - 1 + ngx_strlen(d->api_key);
-
-        nd->authorization.data = ngx_pnalloc(pool, len);
-        if (nd->authorization.data == NULL) {
-            return NGX_ERROR;
-        }
-
-        nd->authorization.len = ngx_sprintf(nd->authorization.data,
-                                            "Bearer %s", d->api_key)
-                                - nd->authorization.data;
-    }
-
-    return NGX_OK;
+    return ngx_http_llm_dep_headers(pool, nd, d);
 }
 
 

@@ -457,6 +457,11 @@ UNIT_TEST(error_messages)
                  "openrouter, ollama, ollama_chat, hosted_vllm, anthropic, "
                  "gemini)");
     expect_error("model_list:\n  - model_name: a\n    litellm_params:\n"
+                 "      model: openai/a\n      api_key: \"sk-1\\r\\nX: y\"\n",
+                 "config.yaml:4:7: error: model_list[0].litellm_params."
+                 "api_key: contains a control character (a stray line break "
+                 "or carriage return in .env?); a key is one line");
+    expect_error("model_list:\n  - model_name: a\n    litellm_params:\n"
                  "      model: openai/a\n      api_base: ftp://x\n",
                  "config.yaml:5:17: error: model_list[0].litellm_params."
                  "api_base: expected http(s)://host[:port][/path], got "

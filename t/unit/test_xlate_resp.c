@@ -4,6 +4,7 @@
  */
 
 #include "test_xlate_util.h"
+#include "llm_xlate_int.h"      /* llm_usage_read(), from a tree */
 
 #define LONG_TOOL \
     "mcp__github_enterprise_server__create_pull_request_review_comment_with_suggestion"
@@ -255,6 +256,159 @@ UNIT_TEST(test_usage_from_json)
           && u.reasoning_tokens == 3 && u.total_tokens == 19);
 }
 
+/*
+ * Usage read from the text and from a parsed tree agree, for every key of
+ * every format, placed as providers place them, next to members that are
+ * not usage keys (some one byte off one, or of a key's length).
+ */
+
+typedef struct {
+    const char  *sub;       /* the sub-object it sits in, or NULL */
+    const char  *key;
+} usage_member_t;
+
+static const usage_member_t  usage_members[][16] = {
+    [LLM_API_OPENAI] = {
+        { NULL, "prompt_tokens" }, { NULL, "completion_tokens" },
+        { NULL, "total_tokens" }, { NULL, "prompt_cache_hit_tokens" },
+        { NULL, "cache_creation_input_tokens" }, { NULL, "audio_tokens" },
+        { NULL, "prompt_tokenz" }, { NULL, "cache_read_input_tokenx" },
+        { "prompt_tokens_details", "cached_tokens" },
+        { "prompt_tokens_details", "cache_write_tokens" },
+        { "prompt_tokens_details", "audio_tokens" },
+        { "completion_tokens_details", "reasoning_tokens" },
+        { "completion_tokens_details", "accepted_prediction_tokens" },
+        { "completion_tokens_details", "output_tokenz" },
+    },
+    [LLM_API_ANTHROPIC] = {
+        { NULL, "input_tokens" }, { NULL, "cache_read_input_tokens" },
+        { NULL, "cache_creation_input_tokens" }, { NULL, "output_tokens" },
+        { NULL, "input_tokenz" }, { NULL, "cached_tokens_" },
+        { "server_tool_use", "web_search_requests" },
+        { "cache_creation", "ephemeral_5m_input_tokens" },
+    },
+    [LLM_API_GEMINI] = {
+        { NULL, "promptTokenCount" }, { NULL, "toolUsePromptTokenCount" },
+        { NULL, "candidatesTokenCount" }, { NULL, "thoughtsTokenCount" },
+        { NULL, "cachedContentTokenCount" }, { NULL, "totalTokenCount" },
+        { NULL, "cachedContentTokenCounT" }, { NULL, "toolUsePromptTokenCounts" },
+        { NULL, "totalTokenCounts" },
+    },
+};
+
+static unsigned
+usage_rand(unsigned *seed)
+{
+    *seed = *seed * 1103515245 + 12345;
+    return *seed >> 8;
+}
+
+/* one member "key":value with a random integer (or, rarely, not one) */
+static char *
+usage_member(char *p, const char *key, unsigned *seed)
+{
+    static const char  *other[] = { "null", "1.5", "\"7\"", "-3", "1e3" };
+    unsigned            r = usage_rand(seed);
+
+    p += sprintf(p, "\"%s\"%s:%s", key, r % 5 == 0 ? " " : "",
+                 r % 7 == 0 ? " " : "");
+    if (r % 11 == 0) {
+        return p + sprintf(p, "%s", other[usage_rand(seed) % 5]);
+    }
+    return p + sprintf(p, "%u", usage_rand(seed) % 100000);
+}
+
+static void
+usage_doc(llm_api_t api, char *p, unsigned *seed)
+{
+    const usage_member_t  *m = usage_members[api];
+    const char            *subs[4] = { NULL };
+    size_t                 i, j, n, nsubs = 0;
+    int                    first = 1, sfirst;
+
+    for (n = 0; n < 16 && m[n].key; n++) { /* void */ }
+
+    p += sprintf(p, "{\"id\":\"x\",\"%s\":{", api == LLM_API_GEMINI
+                 ? "usageMetadata" : "usage");
+    for (i = 0; i < n; i++) {
+        if (usage_rand(seed) % 3 == 0) {
+            continue;
+        }
+        if (m[i].sub == NULL) {
+            p += sprintf(p, "%s", first ? "" : ",");
+            p = usage_member(p, m[i].key, seed);
+            first = 0;
+            continue;
+        }
+        for (j = 0; j < nsubs && strcmp(subs[j], m[i].sub) != 0; j++) { }
+        if (j == nsubs) {
+            subs[nsubs++] = m[i].sub;
+        }
+    }
+    /* each sub-object once, with the members of it that were drawn */
+    for (j = 0; j < nsubs; j++) {
+        p += sprintf(p, "%s\"%s\":{", first ? "" : ",", subs[j]);
+        first = 0;
+        sfirst = 1;
+        for (i = 0; i < n; i++) {
+            if (m[i].sub && strcmp(m[i].sub, subs[j]) == 0) {
+                p += sprintf(p, "%s", sfirst ? "" : ",");
+                p = usage_member(p, m[i].key, seed);
+                sfirst = 0;
+            }
+        }
+        p += sprintf(p, "}");
+    }
+    sprintf(p, "}%s}", api == LLM_API_OPENAI
+            ? ",\"service_tier\":\"default\"" : "");
+}
+
+static int
+usage_same(const llm_usage_t *a, const llm_usage_t *b)
+{
+    return a->prompt_tokens == b->prompt_tokens
+           && a->completion_tokens == b->completion_tokens
+           && a->total_tokens == b->total_tokens
+           && a->cache_read_tokens == b->cache_read_tokens
+           && a->cache_creation_tokens == b->cache_creation_tokens
+           && a->reasoning_tokens == b->reasoning_tokens
+           && a->present == b->present;
+}
+
+UNIT_TEST(test_usage_text_agrees_with_tree)
+{
+    char         doc[4096];
+    unsigned     seed = 2026;
+    int          i, rt, rj;
+    llm_api_t    api;
+    json_t      *j;
+    llm_usage_t  ut, uj;
+
+    for (i = 0; i < 3000; i++) {
+        api = (llm_api_t) (usage_rand(&seed) % 3);
+        usage_doc(api, doc, &seed);
+
+        /* the same state before: Anthropic adds to an earlier event's */
+        memset(&ut, 0, sizeof(ut));
+        ut.prompt_tokens = usage_rand(&seed) % 50;
+        ut.completion_tokens = usage_rand(&seed) % 50;
+        uj = ut;
+
+        rt = llm_usage_from_json(api, doc, strlen(doc), &ut);
+        j = json_loads(doc, 0, NULL);
+        CHECK(j != NULL);
+        rj = llm_usage_read(api, j, &uj);
+        json_decref(j);
+
+        CHECK(rt == rj);
+        CHECK(usage_same(&ut, &uj));
+        if (rt != rj || !usage_same(&ut, &uj)) {
+            fprintf(stderr, "  api %d: %s\n", (int) api, doc);
+            break;
+        }
+    }
+}
+
 UNIT_TEST(test_error_bodies)
 {
     llm_buf_t  out = LLM_BUF_INIT;
@@ -421,4 +575,5 @@ UNIT_TEST(test_estimate_tokens)
 
 UNIT_MAIN(test_openai_resp_to_anthropic, test_anthropic_resp_to_openai,
           test_gemini_resp, test_resp_not_a_response, test_usage_from_json,
-          test_error_bodies, test_xlate_error, test_estimate_tokens)
+          test_usage_text_agrees_with_tree, test_error_bodies,
+          test_xlate_error, test_estimate_tokens)

@@ -14,23 +14,62 @@
  * one) or straight from the text (forwarded answers and stream events:
  * parsing them into a tree only for a few integers would cost more than
  * the rest of their handling).  Both go through llm_usage_int(), so the
- * mapping below exists once.  From the text, one pass collects every
+ * mapping below exists once.  From the text, one pass reads every
  * `"key": <integer>` member at any depth (the usage keys read here are
- * unique across its sub-objects); lookups then search that short list.
+ * unique across its sub-objects) and keeps the first value of each key
+ * the readers ask for, in that key's slot.
  */
 
-#define LLM_USAGE_MAX_PAIRS  48
+typedef enum {
+    LLM_UK_PROMPT_TOKENS = 0,
+    LLM_UK_COMPLETION_TOKENS,
+    LLM_UK_TOTAL_TOKENS,
+    LLM_UK_CACHED_TOKENS,
+    LLM_UK_PROMPT_CACHE_HIT_TOKENS,
+    LLM_UK_CACHE_CREATION_INPUT_TOKENS,
+    LLM_UK_CACHE_WRITE_TOKENS,
+    LLM_UK_REASONING_TOKENS,
+    LLM_UK_INPUT_TOKENS,
+    LLM_UK_CACHE_READ_INPUT_TOKENS,
+    LLM_UK_OUTPUT_TOKENS,
+    LLM_UK_PROMPT_TOKEN_COUNT,
+    LLM_UK_TOOL_USE_PROMPT_TOKEN_COUNT,
+    LLM_UK_CANDIDATES_TOKEN_COUNT,
+    LLM_UK_THOUGHTS_TOKEN_COUNT,
+    LLM_UK_CACHED_CONTENT_TOKEN_COUNT,
+    LLM_UK_TOTAL_TOKEN_COUNT,
+    LLM_UK_N
+} llm_usage_key_e;
+
+#define LLM_UK(name)  { name, sizeof(name) - 1 }
+
+static const struct {
+    const char  *name;
+    size_t       len;
+} llm_usage_keys[LLM_UK_N] = {
+    LLM_UK("prompt_tokens"),
+    LLM_UK("completion_tokens"),
+    LLM_UK("total_tokens"),
+    LLM_UK("cached_tokens"),
+    LLM_UK("prompt_cache_hit_tokens"),
+    LLM_UK("cache_creation_input_tokens"),
+    LLM_UK("cache_write_tokens"),
+    LLM_UK("reasoning_tokens"),
+    LLM_UK("input_tokens"),
+    LLM_UK("cache_read_input_tokens"),
+    LLM_UK("output_tokens"),
+    LLM_UK("promptTokenCount"),
+    LLM_UK("toolUsePromptTokenCount"),
+    LLM_UK("candidatesTokenCount"),
+    LLM_UK("thoughtsTokenCount"),
+    LLM_UK("cachedContentTokenCount"),
+    LLM_UK("totalTokenCount"),
+};
 
 typedef struct {
-    const char    *key;
-    size_t         len;
-    long long      value;
-} llm_usage_pair_t;
-
-typedef struct {
-    const json_t      *obj;         /* the usage object, or NULL */
-    llm_usage_pair_t   pairs[LLM_USAGE_MAX_PAIRS];
-    size_t             npairs;
+    const json_t  *obj;             /* the usage object, or NULL: text */
+    unsigned       have;            /* text: bit per key found */
+    long long      value[LLM_UK_N];
 } llm_usage_src_t;
 
 
@@ -76,16 +115,69 @@ llm_usage_text_number(const char *c, const char *end, long long *v)
 }
 
 
-static void
-llm_usage_text_pairs(llm_usage_src_t *s, const char *p, size_t len)
+/*
+ * Which usage key k is, or -1: the length and a byte or two leave one
+ * candidate, whose name is then compared.  Most members of a usage object
+ * are keys of this list or lengths it has none of.
+ */
+static int
+llm_usage_key_id(const char *k, size_t len)
 {
+    int  id;
+
+    switch (len) {
+    case 12:
+        id = (k[0] == 't') ? LLM_UK_TOTAL_TOKENS : LLM_UK_INPUT_TOKENS;
+        break;
+    case 13:
+        id = (k[0] == 'p') ? LLM_UK_PROMPT_TOKENS
+             : (k[0] == 'c') ? LLM_UK_CACHED_TOKENS : LLM_UK_OUTPUT_TOKENS;
+        break;
+    case 15:
+        id = LLM_UK_TOTAL_TOKEN_COUNT;
+        break;
+    case 16:
+        id = (k[0] == 'r') ? LLM_UK_REASONING_TOKENS
+                           : LLM_UK_PROMPT_TOKEN_COUNT;
+        break;
+    case 17:
+        id = LLM_UK_COMPLETION_TOKENS;
+        break;
+    case 18:
+        id = (k[0] == 'c') ? LLM_UK_CACHE_WRITE_TOKENS
+                           : LLM_UK_THOUGHTS_TOKEN_COUNT;
+        break;
+    case 20:
+        id = LLM_UK_CANDIDATES_TOKEN_COUNT;
+        break;
+    case 23:
+        id = (k[0] == 'p') ? LLM_UK_PROMPT_CACHE_HIT_TOKENS
+             : (k[0] == 't') ? LLM_UK_TOOL_USE_PROMPT_TOKEN_COUNT
+             : (k[5] == '_') ? LLM_UK_CACHE_READ_INPUT_TOKENS
+                             : LLM_UK_CACHED_CONTENT_TOKEN_COUNT;
+        break;
+    case 27:
+        id = LLM_UK_CACHE_CREATION_INPUT_TOKENS;
+        break;
+    default:
+        return -1;
+    }
+
+    return memcmp(k, llm_usage_keys[id].name, len) == 0 ? id : -1;
+}
+
+
+static void
+llm_usage_text_values(llm_usage_src_t *s, const char *p, size_t len)
+{
+    int          id;
     const char  *end, *key, *c;
     long long    v;
 
     end = p + len;
-    s->npairs = 0;
+    s->have = 0;
 
-    while (s->npairs < LLM_USAGE_MAX_PAIRS) {
+    for ( ;; ) {
 
         /* the next key is a few bytes on: after a number and a comma */
         while (p < end && *p != '"') {
@@ -103,49 +195,42 @@ llm_usage_text_pairs(llm_usage_src_t *s, const char *p, size_t len)
             return;
         }
 
-        p--;                        /* the closing quote */
+        /* p is past the closing quote */
 
-        c = llm_usage_skip_ws(p + 1, end);
+        c = llm_usage_skip_ws(p, end);
 
         if (c < end && *c == ':'
             && llm_usage_text_number(llm_usage_skip_ws(c + 1, end), end, &v)
                == 0)
         {
-            s->pairs[s->npairs].key = key;
-            s->pairs[s->npairs].len = (size_t) (p - key);
-            s->pairs[s->npairs++].value = v;
-        }
+            id = llm_usage_key_id(key, (size_t) (p - 1 - key));
 
-        p++;                        /* past the closing quote */
+            if (id >= 0 && !(s->have & (1u << id))) {
+                s->have |= 1u << id;
+                s->value[id] = v;
+            }
+        }
     }
 }
 
 
-/* key is a literal: its length is known where it is written */
-#define llm_usage_int(s, sub, key, dst)                                       \
-    llm_usage_int_n(s, sub, key, sizeof(key) - 1, dst)
-
 static int
-llm_usage_int_n(const llm_usage_src_t *s, const char *sub, const char *key,
-    size_t n, long long *dst)
+llm_usage_int(const llm_usage_src_t *s, const char *sub, llm_usage_key_e id,
+    long long *dst)
 {
-    size_t   i;
     json_t  *v;
 
     if (s->obj == NULL) {
-        for (i = 0; i < s->npairs; i++) {
-            if (s->pairs[i].len == n
-                && memcmp(s->pairs[i].key, key, n) == 0)
-            {
-                *dst = s->pairs[i].value;
-                return 1;
-            }
+        if (!(s->have & (1u << id))) {
+            return 0;
         }
 
-        return 0;
+        *dst = s->value[id];
+        return 1;
     }
 
-    v = json_object_get(sub ? json_object_get(s->obj, sub) : s->obj, key);
+    v = json_object_get(sub ? json_object_get(s->obj, sub) : s->obj,
+                        llm_usage_keys[id].name);
 
     if (!json_is_integer(v)) {
         return 0;
@@ -159,21 +244,25 @@ llm_usage_read_openai(const llm_usage_src_t *us, llm_usage_t *u)
 {
     int  got = 0;
 
-    got |= llm_usage_int(us, NULL, "prompt_tokens", &u->prompt_tokens);
-    got |= llm_usage_int(us, NULL, "completion_tokens", &u->completion_tokens);
-    if (!llm_usage_int(us, NULL, "total_tokens", &u->total_tokens) && got) {
+    got |= llm_usage_int(us, NULL, LLM_UK_PROMPT_TOKENS, &u->prompt_tokens);
+    got |= llm_usage_int(us, NULL, LLM_UK_COMPLETION_TOKENS,
+                         &u->completion_tokens);
+    if (!llm_usage_int(us, NULL, LLM_UK_TOTAL_TOKENS, &u->total_tokens)
+        && got)
+    {
         u->total_tokens = u->prompt_tokens + u->completion_tokens;
     }
-    llm_usage_int(us, "prompt_tokens_details", "cached_tokens",
+    llm_usage_int(us, "prompt_tokens_details", LLM_UK_CACHED_TOKENS,
                   &u->cache_read_tokens);
     /* DeepSeek reports its cache hits beside the OpenAI fields */
-    llm_usage_int(us, NULL, "prompt_cache_hit_tokens", &u->cache_read_tokens);
+    llm_usage_int(us, NULL, LLM_UK_PROMPT_CACHE_HIT_TOKENS,
+                  &u->cache_read_tokens);
     /* OpenRouter / LiteLLM-style passthrough of Anthropic cache writes */
-    llm_usage_int(us, NULL, "cache_creation_input_tokens",
+    llm_usage_int(us, NULL, LLM_UK_CACHE_CREATION_INPUT_TOKENS,
                   &u->cache_creation_tokens);
-    llm_usage_int(us, "prompt_tokens_details", "cache_write_tokens",
+    llm_usage_int(us, "prompt_tokens_details", LLM_UK_CACHE_WRITE_TOKENS,
                   &u->cache_creation_tokens);
-    llm_usage_int(us, "completion_tokens_details", "reasoning_tokens",
+    llm_usage_int(us, "completion_tokens_details", LLM_UK_REASONING_TOKENS,
                   &u->reasoning_tokens);
     return got;
 }
@@ -188,12 +277,13 @@ llm_usage_read_anthropic(const llm_usage_src_t *us, llm_usage_t *u)
     if (input < 0) {
         input = 0;
     }
-    got |= llm_usage_int(us, NULL, "input_tokens", &input);
-    got |= llm_usage_int(us, NULL, "cache_read_input_tokens",
+    got |= llm_usage_int(us, NULL, LLM_UK_INPUT_TOKENS, &input);
+    got |= llm_usage_int(us, NULL, LLM_UK_CACHE_READ_INPUT_TOKENS,
                          &u->cache_read_tokens);
-    got |= llm_usage_int(us, NULL, "cache_creation_input_tokens",
+    got |= llm_usage_int(us, NULL, LLM_UK_CACHE_CREATION_INPUT_TOKENS,
                          &u->cache_creation_tokens);
-    got |= llm_usage_int(us, NULL, "output_tokens", &u->completion_tokens);
+    got |= llm_usage_int(us, NULL, LLM_UK_OUTPUT_TOKENS,
+                         &u->completion_tokens);
     if (got) {
         u->prompt_tokens = input + u->cache_read_tokens
                            + u->cache_creation_tokens;
@@ -208,10 +298,10 @@ llm_usage_read_gemini(const llm_usage_src_t *us, llm_usage_t *u)
     long long  prompt = 0, tool_prompt = 0, cand = 0, thoughts = 0;
     int        got;
 
-    got = llm_usage_int(us, NULL, "promptTokenCount", &prompt);
-    llm_usage_int(us, NULL, "toolUsePromptTokenCount", &tool_prompt);
-    got |= llm_usage_int(us, NULL, "candidatesTokenCount", &cand);
-    llm_usage_int(us, NULL, "thoughtsTokenCount", &thoughts);
+    got = llm_usage_int(us, NULL, LLM_UK_PROMPT_TOKEN_COUNT, &prompt);
+    llm_usage_int(us, NULL, LLM_UK_TOOL_USE_PROMPT_TOKEN_COUNT, &tool_prompt);
+    got |= llm_usage_int(us, NULL, LLM_UK_CANDIDATES_TOKEN_COUNT, &cand);
+    llm_usage_int(us, NULL, LLM_UK_THOUGHTS_TOKEN_COUNT, &thoughts);
     if (!got) {
         return 0;
     }
@@ -220,8 +310,10 @@ llm_usage_read_gemini(const llm_usage_src_t *us, llm_usage_t *u)
     u->completion_tokens = cand + thoughts;
     u->reasoning_tokens = thoughts;
     u->cache_read_tokens = 0;
-    llm_usage_int(us, NULL, "cachedContentTokenCount", &u->cache_read_tokens);
-    if (!llm_usage_int(us, NULL, "totalTokenCount", &u->total_tokens)) {
+    llm_usage_int(us, NULL, LLM_UK_CACHED_CONTENT_TOKEN_COUNT,
+                  &u->cache_read_tokens);
+    if (!llm_usage_int(us, NULL, LLM_UK_TOTAL_TOKEN_COUNT, &u->total_tokens))
+    {
         u->total_tokens = u->prompt_tokens + u->completion_tokens;
     }
     return 1;
@@ -267,7 +359,7 @@ llm_usage_read(llm_api_t api, const json_t *doc, llm_usage_t *u)
         return 0;
     }
     us.obj = obj;
-    us.npairs = 0;
+    us.have = 0;
     return llm_usage_apply(api, &us, u);
 }
 
@@ -305,8 +397,8 @@ llm_usage_from_json(llm_api_t api, const char *in, size_t len, llm_usage_t *u)
         return 0;
     }
     us.obj = NULL;
-    llm_usage_text_pairs(&us, base + m->value_start,
-                         m->value_end - m->value_start);
+    llm_usage_text_values(&us, base + m->value_start,
+                          m->value_end - m->value_start);
     return llm_usage_apply(api, &us, u);
 }
 
