@@ -96,12 +96,7 @@ ngx_http_llm_init_peer(ngx_http_request_t *r,
     u = r->upstream;
 
     /* proxy has built the request: the client's URI back (see handler) */
-
-    if (ctx->uri_lent) {
-        r->unparsed_uri = ctx->client_uri;
-        r->valid_unparsed_uri = ctx->client_uri_valid;
-        ctx->uri_lent = 0;
-    }
+    ngx_http_llm_return_uri(r, ctx);
 
     if (ngx_http_llm_add_headers(r, u, ctx) != NGX_OK) {
         return NGX_ERROR;

@@ -1550,24 +1550,11 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 
     ctx->upstream_url.len = p - ctx->upstream_url.data;
 
-    /*
-     * `proxy_pass https://llm_upstream` has no URI of its own, so proxy
-     * sends r->unparsed_uri as it is: the attempt's path and query are
-     * lent there until the balancer, which runs once proxy has built the
-     * request, puts the client's back.  Neither is escaped again, and no
-     * variable URL is parsed per request.
-     */
+    ctx->upstream_uri.data = ctx->upstream_url.data + scheme_len
+                             + sizeof("://llm_upstream") - 1;
+    ctx->upstream_uri.len = p - ctx->upstream_uri.data;
 
-    if (!ctx->uri_lent) {
-        ctx->client_uri = r->unparsed_uri;
-        ctx->client_uri_valid = r->valid_unparsed_uri;
-        ctx->uri_lent = 1;
-    }
-
-    r->unparsed_uri.data = ctx->upstream_url.data + scheme_len
-                           + sizeof("://llm_upstream") - 1;
-    r->unparsed_uri.len = p - r->unparsed_uri.data;
-    r->valid_unparsed_uri = 1;
+    ngx_http_llm_lend_uri(r, ctx);
 
     if (ctx->stream && ctx->translate) {
         ctx->xlate = NULL;      /* created by the header filter on success */
@@ -1999,6 +1986,8 @@ ngx_http_llm_backoff(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "llm: backoff %uLms", ms);
 
+    /* the client's URI while it waits: it may be logged before proxy runs */
+    ngx_http_llm_return_uri(r, ctx);
 
     r->read_event_handler = ngx_http_test_reading;
     r->write_event_handler = ngx_http_llm_backoff_done;
@@ -2012,7 +2001,8 @@ ngx_http_llm_backoff(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
 static void
 ngx_http_llm_backoff_done(ngx_http_request_t *r)
 {
-    ngx_event_t  *wev;
+    ngx_event_t         *wev;
+    ngx_http_llm_ctx_t  *ctx;
 
     wev = r->connection->write;
 
@@ -2033,7 +2023,46 @@ ngx_http_llm_backoff_done(ngx_http_request_t *r)
     r->read_event_handler = ngx_http_block_reading;
     r->write_event_handler = ngx_http_core_run_phases;
 
+    ctx = ngx_http_llm_get_ctx(r);
+
+    if (ctx != NULL) {
+        ngx_http_llm_lend_uri(r, ctx);
+    }
+
     ngx_http_core_run_phases(r);
+}
+
+
+/*
+ * `proxy_pass https://llm_upstream` has no URI of its own, so proxy sends
+ * r->unparsed_uri as it is: the attempt's path and query are lent there
+ * while proxy builds the request, and the balancer, which runs right after
+ * that, gives the client's back.  Nothing is escaped again, and no
+ * variable URL is parsed per request.
+ */
+
+void
+ngx_http_llm_lend_uri(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    if (!ctx->uri_lent) {
+        ctx->client_uri = r->unparsed_uri;
+        ctx->client_uri_valid = r->valid_unparsed_uri;
+        ctx->uri_lent = 1;
+    }
+
+    r->unparsed_uri = ctx->upstream_uri;
+    r->valid_unparsed_uri = 1;
+}
+
+
+void
+ngx_http_llm_return_uri(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    if (ctx->uri_lent) {
+        r->unparsed_uri = ctx->client_uri;
+        r->valid_unparsed_uri = ctx->client_uri_valid;
+        ctx->uri_lent = 0;
+    }
 }
 
 

@@ -213,6 +213,7 @@ typedef struct {
 
     /* the current attempt */
     ngx_str_t                     upstream_url;
+    ngx_str_t                     upstream_uri;    /* its path and query */
     ngx_str_t                     anthropic_beta;
     ngx_str_t                     client_uri;      /* while r->unparsed_uri
                                                       is lent to proxy */
@@ -300,6 +301,8 @@ ngx_int_t ngx_http_llm_access_handler(ngx_http_request_t *r);
 ngx_http_llm_ctx_t *ngx_http_llm_get_ctx(ngx_http_request_t *r);
 ngx_int_t ngx_http_llm_send_body(ngx_http_request_t *r, ngx_uint_t status,
     const char *content_type, u_char *data, size_t len);
+void ngx_http_llm_lend_uri(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx);
+void ngx_http_llm_return_uri(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx);
 
 /* balancer.c */
 char *ngx_http_llm_balancer(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);

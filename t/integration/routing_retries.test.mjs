@@ -89,7 +89,8 @@ test('a failed attempt is retried on the next deployment; attempted-retries coun
 test('a single flaky deployment: retried after a backoff; provider retry-after is honoured', async () => {
     const [m] = await mocks(1);
     const list = [
-        routed('flaky', 'flaky-only', m, 'fault-flaky-2'), // 500, 500, then 200
+        // Its own path prefix: the attempts after a backoff reach it too.
+        routed('flaky', 'flaky-only', m, 'fault-flaky-2', { api_base: `${m.url}/flaky/v1` }), // 500, 500, then 200
         routed('limited-ra', 'limited-ra-only', m, 'fault-ratelimited-once-2'), // 429 retry-after: 2, then 200
         routed('limited', 'limited-only', m, 'fault-ratelimited-once-0'), // 429 without retry-after, then 200
     ];
@@ -102,6 +103,7 @@ test('a single flaky deployment: retried after a backoff; provider retry-after i
         // Backoff 0.5 s then 1 s, each shortened by at most 25 %.
         assert.ok(res.elapsedMs >= 1100 && res.elapsedMs < 3000, `flaky: backoffs took ${res.elapsedMs} ms`);
         const [f1, f2, ok] = byModel(m, 'fault-flaky-2');
+        for (const r of [f1, f2, ok]) assert.equal(r.path, '/flaky/v1/chat/completions');
         assert.ok(f2.at - f1.at >= 350, `first backoff ${f2.at - f1.at} ms`);
         assert.ok(ok.at - f2.at >= 700, `second backoff ${ok.at - f2.at} ms`);
 
