@@ -387,18 +387,30 @@ ngx_http_llm_tag_sockaddr(struct sockaddr *sa, llm_deployment_t *d)
 /*
  * The provider's credential and API headers, as the header lines the
  * balancer splices into each request proxy builds for this deployment.
- * Keys are one line: controld refuses control characters in them.
+ * Keys are one line: controld refuses control characters in them, and a
+ * snapshot edited by hand gets no header line out of one either.
  */
 
 static ngx_int_t
 ngx_http_llm_dep_headers(ngx_pool_t *pool, ngx_http_llm_dep_t *nd,
-    llm_deployment_t *d)
+    llm_deployment_t *d, ngx_log_t *log)
 {
     u_char      *p;
     size_t       len;
-    const char  *name, *prefix, *key, *version;
+    const char  *name, *prefix, *key, *version, *c;
 
     key = (d->api_key && d->api_key[0]) ? d->api_key : NULL;
+
+    for (c = key; c && *c; c++) {
+        if ((u_char) *c < 0x20 || *c == 0x7f) {
+            ngx_log_error(NGX_LOG_ERR, log, 0,
+                          "llm: deployment \"%s\": api_key has a control "
+                          "character, not sent", d->id);
+            key = NULL;
+            break;
+        }
+    }
+
     prefix = "";
     version = "";
 
@@ -522,7 +534,7 @@ ngx_http_llm_dep_init(ngx_pool_t *pool, ngx_http_llm_dep_t *nd,
                                    &nd->host, d->base_path)
                        - nd->api_base.data;
 
-    return ngx_http_llm_dep_headers(pool, nd, d);
+    return ngx_http_llm_dep_headers(pool, nd, d, log);
 }
 
 

@@ -3,7 +3,9 @@
 // client credentials or cookies.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeAll, startGateway, startMockProvider, makeSecret, deployment, openaiDeployment } from '../lib/index.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { closeAll, startGateway, startMockProvider, makeSecret, deployment, openaiDeployment, request, unixRequest } from '../lib/index.mjs';
 
 const KEYS = {
     OPENAI_API_KEY: makeSecret('sk-prov-openai-'),
@@ -121,4 +123,32 @@ test('hosted_vllm: /v1 appended to a custom base path, Bearer key', async () => 
 
 test('no provider key in any log', async () => {
     assert.deepEqual(gw.leakedSecrets([...Object.values(KEYS), gw.masterKey]), []);
+});
+
+// The key becomes a header line: controld refuses a control character in
+// it, and a config published around controld (a hand-edited snapshot) gets
+// no header line out of one either.
+test('a key with a line break, published around controld, is never sent', async () => {
+    const original = fs.readFileSync(path.join(gw.prefix, 'state', 'config.json'), 'utf8');
+    const cfg = JSON.parse(original);
+    const dep = cfg.deployments.find((d) => d.api_key === KEYS.OPENAI_API_KEY);
+    dep.api_key = `${KEYS.OPENAI_API_KEY}\r\nX-Injected: 1`;
+    const pub = await unixRequest(gw.adminSocket, '/_llm/config', { body: JSON.stringify(cfg) });
+    assert.equal(pub.status, 200, pub.text);
+    try {
+        const before = mocks.openai.requests.length;
+        const res = await request(`${gw.url}/v1/chat/completions`, {
+            headers: { authorization: `Bearer ${gw.masterKey}` },
+            body: { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] },
+        });
+        assert.equal(mocks.openai.requests.length, before + 1, res.text);
+        const seen = mocks.openai.last();
+        assert.equal(seen.headers['x-injected'], undefined, 'a header injected through the key');
+        assert.equal(seen.headers.authorization, undefined, 'the broken key sent anyway');
+        assert.match(gw.errorLog(), /api_key has a control character, not sent/);
+        assert.ok(!gw.errorLog().includes(KEYS.OPENAI_API_KEY), 'the key in the error log');
+    } finally {
+        const back = await unixRequest(gw.adminSocket, '/_llm/config', { body: original });
+        assert.equal(back.status, 200, back.text);
+    }
 });
