@@ -291,7 +291,8 @@ static const usage_member_t  usage_members[][16] = {
         { NULL, "promptTokenCount" }, { NULL, "toolUsePromptTokenCount" },
         { NULL, "candidatesTokenCount" }, { NULL, "thoughtsTokenCount" },
         { NULL, "cachedContentTokenCount" }, { NULL, "totalTokenCount" },
-        { NULL, "cachedContentTokenCounT" }, { NULL, "toolUsePromptTokenCounts" },
+        { NULL, "cachedContentTokenCounT" },
+        { NULL, "toolUsePromptTokenCounts" },
         { NULL, "totalTokenCounts" },
     },
 };
