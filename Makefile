@@ -1,6 +1,7 @@
 # ngx_llm: nginx module + controld + llmctl.
 #
 #   make deps    install every build/test/run dependency (Debian, as root)
+#   make deps-run  only what building and running needs (make run uses it)
 #   make         build/ngx_llm_module.so, build/controld, build/llmctl
 #   make run     run the gateway on conf/config.yaml (127.0.0.1:4000)
 #   make test    unit + integration tests
@@ -23,7 +24,7 @@ include mk/*.mk
 
 RUN_ARGS ?= --config conf/config.yaml
 
-run: deps all
+run: deps-run all
 	$(BUILD)/llmctl run $(RUN_ARGS)
 
 clean:

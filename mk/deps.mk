@@ -1,21 +1,33 @@
-# Debian packages needed to build, test and run.  Keep complete: CI runs on a
-# fresh machine.
-APT_PKGS := build-essential nginx nginx-dev libssl-dev libpcre2-dev zlib1g-dev \
+# Debian packages.  Keep complete: CI runs on a fresh machine.
+#   make deps-run   what building and running the gateway needs (make run)
+#   make deps       that, plus every test, benchmark and packaging tool and
+#                   the npm clients the integration suites drive (make test)
+APT_RUN  := build-essential nginx nginx-dev libssl-dev libpcre2-dev zlib1g-dev \
             libjansson-dev libyaml-dev libhiredis-dev libcurl4-openssl-dev \
-            redis-server wrk openssl curl ca-certificates \
-            clang libclang-rt-14-dev valgrind procps iproute2
+            openssl curl ca-certificates procps
+APT_TEST := redis-server wrk clang libclang-rt-14-dev valgrind iproute2 \
+            prometheus chromium debhelper devscripts lintian fakeroot \
+            dpkg-dev systemd
 
-DEPS_STAMP := $(BUILD)/.deps-ok
+.PHONY: deps-run
 
-deps:
-	@missing=""; for p in $(APT_PKGS); do \
+# apt_install(pkgs): installs the ones not installed yet; waits for a dpkg
+# lock another apt run holds instead of failing.
+define apt_install
+	@missing=""; for p in $(1); do \
 	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \
 	        || missing="$$missing $$p"; done; \
-	command -v node >/dev/null && command -v npm >/dev/null \
-	    || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 	    echo "installing:$$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	        apt-get install -y -qq --no-install-recommends $$missing; \
+	        apt-get install -y -qq --no-install-recommends \
+	        -o DPkg::Lock::Timeout=600 $$missing; \
 	fi
+endef
+
+deps-run:
+	$(call apt_install,$(APT_RUN))
+
+deps: deps-run
+	$(call apt_install,$(APT_TEST) $(if $(shell command -v node && command -v npm),,nodejs npm))
 	@$(MAKE) --no-print-directory npm-deps
