@@ -114,6 +114,18 @@ cfg_warning(cfg_ctx_t *ctx, const yaml_node_t *node, const char *path,
 }
 
 void
+cfg_soft_error(cfg_ctx_t *ctx, const yaml_node_t *node, const char *path,
+    const char *fmt, ...)
+{
+    va_list  ap;
+
+    va_start(ap, fmt);
+    cfg_vmessage(ctx, ctx->strict ? CFG_ERROR : CFG_WARNING, node, path, fmt,
+                 ap);
+    va_end(ap);
+}
+
+void
 cfg_warn_unknown_key(cfg_ctx_t *ctx, const yaml_node_t *key, const char *path)
 {
     cfg_diag_add(ctx->diag, CFG_WARNING, ctx->file, key->start_mark.line + 1,
@@ -168,6 +180,13 @@ scalar_text(cfg_ctx_t *ctx, yaml_node_t *node, const char *path,
         return -1;
     }
     *text = cfg_env_lookup(ctx->env, name);
+    if (*text == NULL && ctx->defer_env) {
+        if (ctx->missing_env == NULL) {
+            ctx->missing_env = name;
+            ctx->missing_env_node = node;
+        }
+        return 0;
+    }
     if (*text == NULL) {
         cfg_error(ctx, node, path,
                   "environment variable %.128s is not set (os.environ/%.128s)",
