@@ -65,6 +65,9 @@ void cfg_error(cfg_ctx_t *ctx, const yaml_node_t *node, const char *path,
 void cfg_warning(cfg_ctx_t *ctx, const yaml_node_t *node, const char *path,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* 1 when s has a control character (it would break a header line). */
+int cfg_has_control_char(const char *s);
+
 /* A warning, or an error under --strict (strict_config). */
 void cfg_soft_error(cfg_ctx_t *ctx, const yaml_node_t *node,
     const char *path, const char *fmt, ...)

@@ -386,17 +386,6 @@ read_item(cfg_ctx_t *ctx, yaml_node_t *item, const char *path,
     return ok;
 }
 
-static int
-has_control_char(const char *s)
-{
-    for ( /* void */ ; *s; s++) {
-        if ((unsigned char) *s < 0x20 || *s == 0x7f) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
 /* The first of a comma-separated list of variables that is set, or NULL. */
 static const char *
 env_first(cfg_ctx_t *ctx, const char *names, const char **which)
@@ -628,7 +617,7 @@ set_api_key(cfg_ctx_t *ctx, const char *path, deployment_t *d,
         return 1;
     }
 
-    if (has_control_char(key)) {
+    if (cfg_has_control_char(key)) {
         /* the module writes the key into a request header */
         cfg_path(sub, path, "litellm_params.api_key");
         cfg_error(ctx, d->params_node, sub,

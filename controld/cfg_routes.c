@@ -138,17 +138,6 @@ expand_header(cfg_ctx_t *ctx, yaml_node_t *node, const char *path,
 }
 
 static int
-has_control_char(const char *s)
-{
-    for ( /* void */ ; *s; s++) {
-        if ((unsigned char) *s < 0x20 || *s == 0x7f) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-static int
 pass_through_headers(cfg_ctx_t *ctx, yaml_node_t *node, const char *path,
     json_t *out)
 {
@@ -183,7 +172,7 @@ pass_through_headers(cfg_ctx_t *ctx, yaml_node_t *node, const char *path,
             ok = -1;
             continue;
         }
-        if (has_control_char(name) || has_control_char(value)
+        if (cfg_has_control_char(name) || cfg_has_control_char(value)
             || strpbrk(name, " :") != NULL)
         {
             cfg_error(ctx, v, sub, "a header name and value are one line "

@@ -113,6 +113,17 @@ cfg_warning(cfg_ctx_t *ctx, const yaml_node_t *node, const char *path,
     va_end(ap);
 }
 
+int
+cfg_has_control_char(const char *s)
+{
+    for ( /* void */ ; *s; s++) {
+        if ((unsigned char) *s < 0x20 || *s == 0x7f) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void
 cfg_soft_error(cfg_ctx_t *ctx, const yaml_node_t *node, const char *path,
     const char *fmt, ...)

@@ -10,12 +10,12 @@
 #include "llm_provider.h"
 
 
-static const char  *llm_wire_names[LLM_WIRE_COUNT] = {
+static const char *const  llm_wire_names[LLM_WIRE_COUNT] = {
     "openai", "anthropic", "gemini", "openai_completions",
     "bedrock_converse", "cohere_v2", "vertex"
 };
 
-static const char  *llm_auth_names[LLM_AUTH_COUNT] = {
+static const char *const  llm_auth_names[LLM_AUTH_COUNT] = {
     "bearer", "header", "none", "sigv4", "oauth2"
 };
 
@@ -85,19 +85,32 @@ llm_wire_name(llm_wire_t wire)
 }
 
 
-int
-llm_wire_parse(const char *name, llm_wire_t *out)
+/* The index of name in names[0..n), or -1. */
+static int
+llm_name_index(const char *const *names, int n, const char *name)
 {
     int  i;
 
-    for (i = 0; i < LLM_WIRE_COUNT; i++) {
-        if (strcmp(llm_wire_names[i], name) == 0) {
-            *out = (llm_wire_t) i;
-            return 0;
+    for (i = 0; i < n; i++) {
+        if (strcmp(names[i], name) == 0) {
+            return i;
         }
     }
 
     return -1;
+}
+
+
+int
+llm_wire_parse(const char *name, llm_wire_t *out)
+{
+    int  i = llm_name_index(llm_wire_names, LLM_WIRE_COUNT, name);
+
+    if (i >= 0) {
+        *out = (llm_wire_t) i;
+    }
+
+    return i >= 0 ? 0 : -1;
 }
 
 
@@ -111,16 +124,13 @@ llm_auth_name(llm_auth_t auth)
 int
 llm_auth_parse(const char *name, llm_auth_t *out)
 {
-    int  i;
+    int  i = llm_name_index(llm_auth_names, LLM_AUTH_COUNT, name);
 
-    for (i = 0; i < LLM_AUTH_COUNT; i++) {
-        if (strcmp(llm_auth_names[i], name) == 0) {
-            *out = (llm_auth_t) i;
-            return 0;
-        }
+    if (i >= 0) {
+        *out = (llm_auth_t) i;
     }
 
-    return -1;
+    return i >= 0 ? 0 : -1;
 }
 
 
