@@ -100,17 +100,17 @@ first_existing(const char *env_name, const char *beside_self,
 char *
 llmctl_module_path(void)
 {
+    /* the build tree's name, then Debian's (libnginx-mod-http-llm) */
     return first_existing("LLM_MODULE", "ngx_llm_module.so",
-                          "/usr/lib/nginx/modules/ngx_llm_module.so");
+                          "/usr/lib/nginx/modules/ngx_http_llm_module.so");
 }
 
 char *
 llmctl_controld_path(void)
 {
-    char  *dir = llmctl_self_dir(), *path = join(dir, "controld");
-
-    free(dir);
-    return path;
+    /* beside llmctl in the build tree; the package puts the daemon in
+     * /usr/sbin and llmctl in /usr/bin */
+    return first_existing(NULL, "controld", "/usr/sbin/controld");
 }
 
 char *
