@@ -113,6 +113,21 @@ llmctl_controld_path(void)
     return first_existing(NULL, "controld", "/usr/sbin/controld");
 }
 
+/* The console's files: ui/ beside llmctl (build/ui), else the package's. */
+char *
+llmctl_ui_dir(void)
+{
+    char  *index = first_existing("LLM_UI_DIR", "ui/index.html",
+                                  "/usr/share/ngx_llm/ui/index.html");
+    char  *slash;
+
+    if (getenv("LLM_UI_DIR") == NULL || getenv("LLM_UI_DIR")[0] == '\0') {
+        slash = strrchr(index, '/');      /* drop "/index.html" */
+        *slash = '\0';
+    }
+    return index;
+}
+
 char *
 llmctl_conf_dir(void)
 {

@@ -151,6 +151,16 @@ out=$(chat "$vkey")
 out=$(chat "sk-not-a-key")
 [[ "$out" == *$'\n401' ]] && ok "unknown key refused (401)" || bad "unknown key: $out"
 
+# the console from the package's files, its API through controld's socket
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/ui/")
+csp=$(curl -s -D - -o /dev/null "http://127.0.0.1:$PORT/ui/app.js" | grep -i '^content-security-policy')
+[ "$code" = 200 ] && [[ "$csp" == *"default-src 'none'"* ]] && ok "console served from /usr/share/ngx_llm/ui with its CSP" \
+    || bad "console: $code $csp"
+login=$(curl -s -D - "http://127.0.0.1:$PORT/ui/api/login" -H 'Content-Type: application/json' \
+        -d "{\"key\":\"$KEY\"}")
+[[ "$login" == *"Set-Cookie: llm_session="*"HttpOnly; SameSite=Strict"* && "$login" == *'"role":"admin"'* ]] \
+    && ok "console sign-in with the master key" || bad "console sign-in: $login"
+
 # ExecReload's SIGHUP: controld re-reads and republishes; nothing fails
 if [ "$SYSTEMD" = 1 ]; then systemctl reload ngx-llm-controld; else kill -HUP "$CONTROLD_PID"; fi
 sleep 1
