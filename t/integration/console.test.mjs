@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer from 'puppeteer-core';
 import {
-    closeAll, startGateway, startMockProvider, makeSecret, openaiDeployment, request, makeTempDir,
+    closeAll, startGateway, startMockProvider, makeSecret, openaiDeployment, request, unixRequest, makeTempDir,
 } from '../lib/index.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -103,6 +103,21 @@ test('sign-in: master key gets an admin session cookie (HttpOnly, SameSite=Stric
     const s = await ui(jar, 'GET', '/session');
     assert.equal(s.status, 200);
     assert.equal(s.json.csrf, jar.csrf);
+});
+
+test('the cookie is Secure when nginx got the request over TLS (X-LLM-Scheme), and a client cannot fake that', async () => {
+    const sock = path.join(gw.prefix, 'run/controld.sock');
+    const tls = await unixRequest(sock, '/ui/api/login', {
+        method: 'POST', headers: { 'x-llm-scheme': 'https' }, body: { key: gw.masterKey },
+    });
+    assert.equal(tls.status, 200);
+    assert.match(tls.headers['set-cookie'][0], /; HttpOnly; SameSite=Strict; Secure$/);
+    // through nginx over plain HTTP: nginx sets X-LLM-Scheme from $scheme
+    const plain = await request(`${gw.url}/ui/api/login`, {
+        method: 'POST', headers: { 'x-llm-scheme': 'https' }, body: { key: gw.masterKey },
+    });
+    assert.equal(plain.status, 200);
+    assert.doesNotMatch(plain.headers['set-cookie'][0], /Secure/);
 });
 
 test('sign-in refusals: wrong key 401, unknown key 401, non-JSON 415', async () => {
