@@ -15,7 +15,7 @@ import { parseSse } from '../lib/sse.mjs';
 const KEY = 'sk-mock-provider-key-1234';
 let mock;
 
-before(async () => { mock = await startMockProvider({ apiKey: KEY }); });
+before(async () => { mock = await startMockProvider({ apiKey: KEY, name: 'self' }); });
 after(async () => { await mock.close(); });
 
 test('openai SDK: chat, stream with usage, completions, embeddings, models', async () => {
@@ -226,6 +226,10 @@ test('wire: the prompt marker and mock.wire choose the delivery too', async () =
     assert.equal(headerOf(marked.head, 'transfer-encoding'), undefined);
     assert.equal(headerOf(marked.head, 'connection'), 'close');
     assert.equal(JSON.parse(marked.body).error.type, 'server_error');
+    const named = await rawExchange(mock.url, chatPath,
+        { model: 'fault-500', messages: [{ role: 'user', content: 'mock-wire@other[rst-request] mock-wire@self[close]' }] });
+    assert.equal(named.ended, 'fin', 'only the marker naming this mock applies');
+    assert.equal(headerOf(named.head, 'connection'), 'close');
     mock.wire = 'close';
     try {
         const viaMock = await rawExchange(mock.url, chatPath, errBody);
@@ -245,6 +249,8 @@ test('wire: chunked, chunked-bad, chunked-truncated, gzip', async () => {
     const bad = await rawExchange(mock.url, chatPath, errBody, { 'x-mock-wire': 'chunked-bad' });
     assert.match(bad.body.toString(), /\r\nzz\r\n/);
     assert.equal(bad.ended, 'fin');
+    const badAt = await rawExchange(mock.url, chatPath, errBody, { 'x-mock-wire': 'chunked-bad=9' });
+    assert.match(badAt.body.toString(), /^9\r\n\{"error":\r\nzz\r\n/);
     const cut = await rawExchange(mock.url, chatPath, errBody, { 'x-mock-wire': 'chunked-truncated' });
     assert.equal(cut.ended, 'fin');
     assert.doesNotMatch(cut.body.toString(), /\r\n0\r\n\r\n$/);

@@ -9,7 +9,9 @@
 //   - the request header `x-mock-wire: <spec>` (direct tests);
 //   - a marker `mock-wire[<spec>]` anywhere in the request body, e.g. in
 //     the prompt: it survives the gateway's translation between formats, so
-//     one request chooses its own delivery;
+//     one request chooses its own delivery; `mock-wire@NAME[<spec>]` only
+//     applies on the mock started with {name: 'NAME'} (say, the failing
+//     deployment's, not its fallback's);
 //   - mock.wire: a spec string, or (record) => spec | null, per mock.
 //
 // Tokens (MS = milliseconds, N/K = bytes; defaults in brackets):
@@ -21,7 +23,8 @@
 //   close-nolength   `Connection: close`, no Content-Length, no chunking:
 //                    the body ends where the connection does
 //   chunked          `Transfer-Encoding: chunked`, one chunk per write
-//   chunked-bad      chunked, then a chunk-size line that is not hex
+//   chunked-bad=K    chunked, and after K body bytes [all of them] a
+//                    chunk-size line that is not hex; FIN
 //   chunked-truncated  chunked, the body's chunks but no final 0-chunk; FIN
 //   gzip             JSON bodies (errors included) sent with
 //                    `Content-Encoding: gzip`, Content-Length of the gzip
@@ -40,7 +43,14 @@ import zlib from 'node:zlib';
 import http from 'node:http';
 import { sleep } from './common.mjs';
 
-const MARKER = /mock-wire\[([^\]]*)\]/;
+const MARKER = /mock-wire(?:@([\w.-]+))?\[([^\]]*)\]/g;
+
+function markerSpec(mock, text) {
+    for (const m of text.matchAll(MARKER)) {
+        if (!m[1] || m[1] === mock.options.name) return m[2];
+    }
+    return null;
+}
 
 /** parseWire('apart=30,gzip') -> {apart: 30, gzip: true}; null for none. */
 export function parseWire(spec) {
@@ -56,7 +66,7 @@ export function parseWire(spec) {
         case 'close': out.close = true; break;
         case 'close-nolength': out.close = true; out.noLength = true; break;
         case 'chunked': out.chunked = 'ok'; break;
-        case 'chunked-bad': out.chunked = 'bad'; break;
+        case 'chunked-bad': out.chunked = 'bad'; out.badAt = a; break;
         case 'chunked-truncated': out.chunked = 'truncated'; break;
         case 'gzip': out.gzip = true; break;
         case 'rst-request': out.cut = { where: 'request', how: 'rst' }; break;
@@ -74,7 +84,7 @@ export function parseWire(spec) {
 /** The wire spec for a request (see the header comment), parsed, or null. */
 export function wireFor(mock, req, record) {
     let spec = req.headers['x-mock-wire'];
-    if (!spec) spec = MARKER.exec(record.rawBody)?.[1];
+    if (!spec) spec = markerSpec(mock, record.rawBody);
     if (!spec && mock.wire) spec = typeof mock.wire === 'function' ? mock.wire(record) : mock.wire;
     return parseWire(spec || null);
 }
@@ -196,7 +206,11 @@ export class WireWriter {
         }
         const gap = w.bytes ? w.bytes.gap : w.split ? w.split.gap : 0;
         for (let i = 0; i < pieces.length; i++) {
-            let p = pieces[i];
+            const p = pieces[i];
+            if (w.chunked === 'bad' && w.badAt !== null && this.sent + p.length >= w.badAt) {
+                this.rawWrite(p.subarray(0, Math.max(0, w.badAt - this.sent)));
+                return this.badChunk();
+            }
             if (w.cut?.where === 'body') {
                 const at = w.cut.at ?? (this.total ? this.total >> 1 : buf.length >> 1);
                 if (this.sent + p.length >= at) {
@@ -212,6 +226,12 @@ export class WireWriter {
         return true;
     }
 
+    async badChunk() {
+        this.sock.write('zz\r\nnot a chunk\r\n');
+        await sleep(20);
+        return this.finish('fin');
+    }
+
     async end() {
         if (this.gone) return false;
         const w = this.w;
@@ -223,9 +243,7 @@ export class WireWriter {
         if (!raw(w)) {
             this.res.end();
         } else if (w.chunked === 'bad') {
-            this.sock.write('zz\r\nnot a chunk\r\n');
-            await sleep(20);
-            return this.finish('fin');
+            return this.badChunk();
         } else if (w.chunked === 'truncated') {
             await sleep(20);
             return this.finish('fin');
