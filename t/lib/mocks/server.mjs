@@ -24,6 +24,8 @@ import { openaiFormat } from './openai.mjs';
 import { anthropicFormat } from './anthropic.mjs';
 import { geminiFormat } from './gemini.mjs';
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 // Anthropic and Gemini first: OpenAI matches generic suffixes.
 const FORMATS = [anthropicFormat, geminiFormat, openaiFormat];
 
@@ -265,10 +267,16 @@ export class MockProvider {
         const problem = ctx.format.checkRequest?.(ctx);
         if (problem) { ctx.fail(400, 'bad_request', problem); return; }
         if (raw.length) {
-            try { ctx.body = JSON.parse(record.rawBody); } catch {
-                ctx.fail(400, 'bad_request', 'mock: request body is not valid JSON');
+            // Like the real APIs: JSON must be UTF-8 ("We could not parse the
+            // JSON body of your request"), and numbers within their ranges.
+            try {
+                ctx.body = JSON.parse(UTF8.decode(raw));
+            } catch {
+                ctx.fail(400, 'bad_request', 'We could not parse the JSON body of your request (mock: not UTF-8 JSON).');
                 return;
             }
+            const bad = ctx.format.checkBody?.(ctx.body);
+            if (bad) { ctx.fail(400, 'bad_request', bad); return; }
         }
         record.body = ctx.body;
         ctx.model = route.model ?? ctx.body?.model ?? null;
