@@ -209,6 +209,7 @@ ngx_http_llm_admin_status(ngx_http_request_t *r)
 {
     u_char                    *p, *start;
     size_t                     i, len;
+    ngx_uint_t                 pages, free_pages;
     llm_config_t              *cf;
     llm_disabled_t            *dis;
     ngx_http_llm_zone_t       *zone;
@@ -221,10 +222,16 @@ ngx_http_llm_admin_status(ngx_http_request_t *r)
     t = ngx_http_llm_tables_acquire(r);
     cf = t ? t->cf : NULL;
 
+    /* the zone's pages in use: leak checks compare it with a baseline */
+    ngx_shmtx_lock(&zone->shpool->mutex);
+    pages = (zone->shpool->end - zone->shpool->start) / ngx_pagesize;
+    free_pages = zone->shpool->pfree;
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
     len = sizeof("{\"generation\":,\"deployments\":,\"loaded_at\":,"
-                 "\"keys\":{\"generation\":},\"models\":[],"
-                 "\"disabled\":[]}")
-          + 4 * NGX_INT64_LEN;
+                 "\"keys\":{\"generation\":},\"zone\":{\"pages\":,"
+                 "\"free_pages\":},\"models\":[],\"disabled\":[]}")
+          + 6 * NGX_INT64_LEN;
 
     for (i = 0; cf && i < cf->ngroups; i++) {
         len += LLM_JSON_QUOTED_MAX(ngx_strlen(cf->groups[i].name)) + 1;
@@ -245,10 +252,11 @@ ngx_http_llm_admin_status(ngx_http_request_t *r)
 
     p = ngx_sprintf(start, "{\"generation\":%uA,\"deployments\":%uz,"
                     "\"loaded_at\":%T,\"keys\":{\"generation\":%uA},"
+                    "\"zone\":{\"pages\":%ui,\"free_pages\":%ui},"
                     "\"models\":[",
                     t ? t->generation : 0,
                     cf ? cf->ndeployments : 0, zone->sh->config.loaded_at,
-                    zone->sh->keys.generation);
+                    zone->sh->keys.generation, pages, free_pages);
 
     for (i = 0; cf && i < cf->ngroups; i++) {
         if (i) {

@@ -29,6 +29,11 @@ static void ngx_http_llm_whole_usage(ngx_http_llm_ctx_t *ctx,
     const char *data, size_t len);
 
 
+/* a collected answer the provider did not finish */
+#define NGX_HTTP_LLM_BROKE_OFF                                               \
+    "the provider's answer broke off before it completed"
+
+
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
 
@@ -537,8 +542,7 @@ ngx_http_llm_collect_whole(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
         ctx->failed_mid_stream = 1;
 
         llm_error_body(ctx->api, NGX_HTTP_BAD_GATEWAY, NULL,
-                       "the provider's answer broke off before it completed",
-                       NULL, &err);
+                       NGX_HTTP_LLM_BROKE_OFF, NULL, &err);
 
         r->headers_out.status = NGX_HTTP_BAD_GATEWAY;
         r->headers_out.status_line.len = 0;
@@ -642,7 +646,22 @@ ngx_http_llm_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
             cl->buf->pos = cl->buf->last;
         }
 
-        if (broken) {
+        if (broken && ctx->hold_header) {
+            /*
+             * A collected answer: nothing has reached the client, so it
+             * gets a 502 in its format, as in ngx_http_llm_collect_whole(),
+             * and not a stream's error event.
+             */
+            ctx->failed_mid_stream = 1;
+            llm_buf_reset(&out);
+            llm_error_body(ctx->api, NGX_HTTP_BAD_GATEWAY, "api_error",
+                           NGX_HTTP_LLM_BROKE_OFF, NULL, &out);
+
+            r->headers_out.status = NGX_HTTP_BAD_GATEWAY;
+            r->headers_out.status_line.len = 0;
+            last = 1;
+
+        } else if (broken) {
             ctx->failed_mid_stream = 1;
             ngx_http_llm_stream_error(ctx, &out);
 
