@@ -200,8 +200,9 @@ too_large:
 static ngx_int_t
 ngx_http_llm_process_body(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 {
-    ngx_int_t  rc;
-    u_char     msg[512];
+    ngx_int_t              rc;
+    u_char                 msg[768];
+    const llm_disabled_t  *dis;
 
     rc = ngx_http_llm_collect_body(r, ctx);
     if (rc != NGX_OK) {
@@ -216,6 +217,24 @@ ngx_http_llm_process_body(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     ctx->group = llm_config_find_group(ctx->tables->cf,
                                        (char *) ctx->model.data,
                                        ctx->model.len);
+
+    if (ctx->group == NULL && ctx->tables->cf->ndisabled) {
+        dis = llm_config_find_disabled(ctx->tables->cf,
+                                       (char *) ctx->model.data,
+                                       ctx->model.len);
+
+        if (dis != NULL) {
+            /* the operator's config problem, said as controld said it */
+            ngx_snprintf(msg, sizeof(msg), "model \"%V\" cannot be served: "
+                         "its deployment is disabled: %*s%Z", &ctx->model,
+                         ngx_min(ngx_strlen(dis->reason), 400),
+                         dis->reason);
+
+            return ngx_http_llm_send_error(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                           "invalid_request_error",
+                                           (char *) msg);
+        }
+    }
 
     if (ctx->group == NULL) {
         ngx_snprintf(msg, sizeof(msg),

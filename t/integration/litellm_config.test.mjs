@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-    closeAll, startGateway, startMockProvider, makeSecret, run, CONTROLD, REPO_DIR, makeTempDir,
+    closeAll, startGateway, startMockProvider, makeSecret, run, CONTROLD, REPO_DIR, makeTempDir, request,
 } from '../lib/index.mjs';
 
 const FIXTURE = path.join(REPO_DIR, 't/fixtures/litellm/proxy_server_config.yaml');
@@ -135,4 +135,38 @@ test('fixture: llmctl status lists each disabled deployment with its reason', as
     assert.match(res.stdout, /disabled: 2/);
     assert.match(res.stdout, /sagemaker-completion-model \(sagemaker\/berri-benchmarking-Llama-2-70b-chat-hf-4\): provider 'sagemaker'/);
     assert.deepEqual(gw.leakedSecrets(Object.values(KEYS)), []);
+});
+
+test('a model whose deployments are all disabled gets the reason, in the client\'s format', async () => {
+    // (in the fixture the "*" group catches these names, as in LiteLLM)
+    const small = await startGateway({
+        config: {
+            model_list: [
+                { model_name: 'sagemaker-completion-model', litellm_params: { model: 'sagemaker/llama-2' } },
+                { model_name: 'dall-e-2', litellm_params: { model: 'azure/', api_base: mock.url, api_key: 'k' } },
+            ],
+        },
+        masterKey: 'sk-1234',
+    });
+    try {
+        mock.reset();
+        const err = await small.client({ apiKey: 'sk-1234' }).chat.completions.create({
+            model: 'sagemaker-completion-model', messages: [{ role: 'user', content: 'x' }],
+        }).then(() => null, (e) => e);
+        assert.ok(err, 'must fail');
+        assert.equal(err.status, 400);
+        assert.equal(err.error?.type, 'invalid_request_error');
+        assert.match(err.message, /model "sagemaker-completion-model" cannot be served: its deployment is disabled: provider 'sagemaker' is not supported by this gateway/);
+
+        const res = await request(`${small.url}/v1/messages`, {
+            headers: { 'x-api-key': 'sk-1234', 'anthropic-version': '2023-06-01' },
+            body: { model: 'dall-e-2', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] },
+        });
+        assert.equal(res.status, 400);
+        assert.equal(res.json.type, 'error');
+        assert.match(res.json.error.message, /model "dall-e-2" cannot be served: .*no deployment name after 'azure\/'/);
+        assert.equal(mock.requests.length, 0, 'nothing reaches a provider');
+    } finally {
+        await small.stop();
+    }
 });
