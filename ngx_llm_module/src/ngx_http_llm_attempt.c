@@ -13,6 +13,14 @@
 #include "ngx_http_llm_request.h"
 
 
+/* of a provider's error: the whole of it decides its class and message */
+#define NGX_HTTP_LLM_ERROR_BODY_MAX  (64 * 1024)
+
+
+static ngx_int_t ngx_http_llm_process_header(ngx_http_request_t *r);
+static ngx_int_t ngx_http_llm_read_error_body(ngx_http_request_t *r);
+static ngx_uint_t ngx_http_llm_chunks(u_char *p, u_char *last, u_char *out,
+    size_t *len);
 static ngx_int_t ngx_http_llm_prepare_attempt(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
 static llm_group_t *ngx_http_llm_next_fallback(ngx_http_llm_ctx_t *ctx);
@@ -307,16 +315,182 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 
 
 /*
- * The body of the error an intercepted upstream response started with:
- * what was read with its header.  Returns 1 when that is all of it.
+ * A provider's error is classified by its body (a context window, a
+ * content policy, its own message for the caller), but proxy intercepts
+ * the response as soon as its header is in, with whatever part of the
+ * body came in the same reads.  So proxy's header parser is wrapped: for
+ * an error status the upstream goes on reading into u->buffer until the
+ * body is whole (by Content-Length or the last chunk), at most
+ * NGX_HTTP_LLM_ERROR_BODY_MAX of it.  A success body is never held.
+ */
+
+void
+ngx_http_llm_hold_error_body(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    ngx_http_upstream_t  *u;
+
+    u = r->upstream;
+
+    if (!u->conf->intercept_errors) {
+        return;
+    }
+
+    ctx->process_header = u->process_header;
+    u->process_header = ngx_http_llm_process_header;
+}
+
+
+static ngx_int_t
+ngx_http_llm_process_header(ngx_http_request_t *r)
+{
+    ngx_int_t             rc;
+    ngx_http_llm_ctx_t   *ctx;
+    ngx_http_upstream_t  *u;
+
+    ctx = ngx_http_llm_get_ctx(r);
+    u = r->upstream;
+
+    rc = ctx->process_header(r);
+
+    if (u->process_header != ngx_http_llm_process_header) {
+        /* proxy went on from its status line to its header lines */
+        ctx->process_header = u->process_header;
+        u->process_header = ngx_http_llm_process_header;
+    }
+
+    if (rc != NGX_OK || u->headers_in.status_n < NGX_HTTP_BAD_REQUEST) {
+        return rc;
+    }
+
+    u->process_header = ngx_http_llm_read_error_body;
+
+    return ngx_http_llm_read_error_body(r);
+}
+
+
+/* NGX_AGAIN until the error body is whole, or as whole as it may get */
+
+static ngx_int_t
+ngx_http_llm_read_error_body(ngx_http_request_t *r)
+{
+    size_t                size, head, body;
+    u_char               *p;
+    ngx_http_upstream_t  *u;
+
+    u = r->upstream;
+
+    body = u->buffer.last - u->buffer.pos;
+
+    if (body >= NGX_HTTP_LLM_ERROR_BODY_MAX) {
+        return NGX_OK;
+    }
+
+    if (u->headers_in.chunked) {
+        if (ngx_http_llm_chunks(u->buffer.pos, u->buffer.last, NULL, &size))
+        {
+            return NGX_OK;
+        }
+
+    } else if (u->headers_in.content_length_n < 0
+               || body >= (size_t) u->headers_in.content_length_n)
+    {
+        /* whole, or delimited by the close we cannot wait for here */
+        return NGX_OK;
+    }
+
+    if (u->buffer.last < u->buffer.end) {
+        return NGX_AGAIN;
+    }
+
+    /*
+     * proxy_buffer_size is full: a bigger buffer for this error only.  The
+     * old one stays in the pool, where the parsed headers point.
+     */
+
+    head = u->buffer.pos - u->buffer.start;
+    size = ngx_min(2 * (size_t) (u->buffer.end - u->buffer.start),
+                   head + NGX_HTTP_LLM_ERROR_BODY_MAX);
+
+    p = ngx_palloc(r->pool, size);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(p, u->buffer.start, head + body);
+
+    u->buffer.start = p;
+    u->buffer.pos = p + head;
+    u->buffer.last = p + head + body;
+    u->buffer.end = p + size;
+
+    return NGX_AGAIN;
+}
+
+
+/*
+ * Walks "size CRLF data CRLF ... 0 CRLF CRLF" from p to last, copying the
+ * data to out unless it is NULL; *len is the data's length.  Returns 1
+ * when the last chunk was seen.
+ */
+
+static ngx_uint_t
+ngx_http_llm_chunks(u_char *p, u_char *last, u_char *out, size_t *len)
+{
+    size_t  size, n;
+
+    *len = 0;
+
+    for ( ;; ) {
+        size = 0;
+
+        while (p < last && ngx_hextoi(p, 1) != NGX_ERROR) {
+            size = size * 16 + ngx_hextoi(p, 1);
+            p++;
+        }
+
+        while (p < last && *p != '\n') {
+            p++;                               /* chunk extensions, CR */
+        }
+
+        if (p++ >= last) {
+            return 0;
+        }
+
+        if (size == 0) {
+            return 1;
+        }
+
+        n = ngx_min(size, (size_t) (last - p));
+
+        if (out) {
+            out = ngx_cpymem(out, p, n);
+        }
+
+        *len += n;
+
+        if (n < size) {
+            return 0;
+        }
+
+        p += size;
+
+        while (p < last && (*p == '\r' || *p == '\n')) {
+            p++;
+        }
+    }
+}
+
+
+/*
+ * The body of the error an intercepted upstream response started with
+ * (see ngx_http_llm_hold_error_body()).  Returns 1 when that is all of it.
  */
 
 static ngx_uint_t
 ngx_http_llm_upstream_body(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *body)
 {
-    u_char               *p, *last, *out;
-    size_t                size;
+    u_char               *p, *last;
     ngx_http_upstream_t  *u;
 
     ngx_str_null(body);
@@ -340,48 +514,12 @@ ngx_http_llm_upstream_body(ngx_http_request_t *r, ngx_uint_t status,
                && body->len == (size_t) u->headers_in.content_length_n;
     }
 
-    /* chunked: "size CRLF data CRLF ... 0 CRLF CRLF", decoded into a copy */
-    out = ngx_pnalloc(r->pool, last - p);
-    if (out == NULL) {
+    body->data = ngx_pnalloc(r->pool, last - p);
+    if (body->data == NULL) {
         return 0;
     }
 
-    body->data = out;
-
-    for ( ;; ) {
-        size = 0;
-
-        while (p < last && ngx_hextoi(p, 1) != NGX_ERROR) {
-            size = size * 16 + ngx_hextoi(p, 1);
-            p++;
-        }
-
-        while (p < last && *p != '\n') {
-            p++;                               /* chunk extensions, CR */
-        }
-
-        if (p++ >= last) {
-            return 0;
-        }
-
-        if (size == 0) {
-            return 1;
-        }
-
-        if ((size_t) (last - p) < size) {
-            out = ngx_cpymem(out, p, last - p);
-            body->len = out - body->data;
-            return 0;
-        }
-
-        out = ngx_cpymem(out, p, size);
-        body->len = out - body->data;
-        p += size;
-
-        while (p < last && (*p == '\r' || *p == '\n')) {
-            p++;
-        }
-    }
+    return ngx_http_llm_chunks(p, last, body->data, &body->len);
 }
 
 

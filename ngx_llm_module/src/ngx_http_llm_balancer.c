@@ -102,6 +102,8 @@ ngx_http_llm_init_peer(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
+    ngx_http_llm_hold_error_body(r, ctx);
+
 #if (NGX_HTTP_SSL)
 
     /* `proxy_pass https://llm_upstream`: plain HTTP for http deployments */

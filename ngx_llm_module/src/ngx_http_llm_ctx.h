@@ -72,6 +72,8 @@ struct ngx_http_llm_ctx_s {
     ngx_str_t                     anthropic_beta;
     ngx_str_t                     client_uri;      /* while r->unparsed_uri
                                                       is lent to proxy */
+    ngx_int_t                   (*process_header)(ngx_http_request_t *r);
+                                                   /* proxy's, wrapped */
 
     /* the response */
     ngx_uint_t                    resp_status;

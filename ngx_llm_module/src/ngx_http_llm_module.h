@@ -219,6 +219,8 @@ ngx_int_t ngx_http_llm_send_body(ngx_http_request_t *r, ngx_uint_t status,
     const char *content_type, u_char *data, size_t len);
 void ngx_http_llm_lend_uri(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx);
 void ngx_http_llm_return_uri(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx);
+void ngx_http_llm_hold_error_body(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
 
 /* balancer.c */
 char *ngx_http_llm_balancer(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
