@@ -124,7 +124,8 @@ compile_root(cfg_ctx_t *ctx, yaml_node_t *root, cfg_result_t *res)
     json_object_set_new(doc, "version", json_integer(1));
 
     if (general != NULL
-        && cfg_compile_general(ctx, general, &res->master_key, &key_node) < 0)
+        && cfg_compile_general(ctx, general, &res->master_key, &key_node,
+                               doc) < 0)
     {
         ok = -1;
     }

@@ -17,6 +17,6 @@ int cfg_compile_settings(cfg_ctx_t *ctx, yaml_node_t *node,
 
 /* general_settings: only master_key is used; *master_key gets its value. */
 int cfg_compile_general(cfg_ctx_t *ctx, yaml_node_t *node, char **master_key,
-    yaml_node_t **master_key_node);
+    yaml_node_t **master_key_node, json_t *doc);
 
 #endif

@@ -414,9 +414,53 @@ cfg_compile_settings(cfg_ctx_t *ctx, yaml_node_t *node, const char *section,
     return ok;
 }
 
+/*
+ * general_settings.metrics_listen (an address nginx listens on for
+ * /metrics without auth) and metrics_names (native, litellm or both): not
+ * for the module, for the nginx.conf llmctl writes ("metrics" in doc).
+ */
+static int
+compile_metrics(cfg_ctx_t *ctx, const char *key, yaml_node_t *value,
+    json_t *doc)
+{
+    char    *s = NULL, path[256];
+    json_t  *m;
+    int      rc;
+
+    cfg_path(path, "general_settings", key);
+    rc = cfg_get_string(ctx, value, path, &s);
+    if (rc <= 0) {
+        return rc;
+    }
+    if (strcmp(key, "metrics_names") == 0 && strcmp(s, "native") != 0
+        && strcmp(s, "litellm") != 0 && strcmp(s, "both") != 0)
+    {
+        cfg_error(ctx, value, path, "must be native, litellm or both");
+        free(s);
+        return -1;
+    }
+    if (strcmp(key, "metrics_listen") == 0
+        && (s[0] == '\0' || strpbrk(s, " \t\n;{}") != NULL))
+    {
+        cfg_error(ctx, value, path, "must be an address nginx listens on, "
+                  "e.g. 127.0.0.1:9464");
+        free(s);
+        return -1;
+    }
+    m = json_object_get(doc, "metrics");
+    if (m == NULL) {
+        m = json_object();
+        json_object_set_new(doc, "metrics", m);
+    }
+    json_object_set_new(m, strcmp(key, "metrics_names") == 0
+                           ? "names" : "listen", json_string(s));
+    free(s);
+    return 0;
+}
+
 int
 cfg_compile_general(cfg_ctx_t *ctx, yaml_node_t *node, char **master_key,
-    yaml_node_t **master_key_node)
+    yaml_node_t **master_key_node, json_t *doc)
 {
     const char        *key;
     int                ok = 0, rc;
@@ -440,6 +484,14 @@ cfg_compile_general(cfg_ctx_t *ctx, yaml_node_t *node, char **master_key,
             }
         } else if (strcmp(key, "keys") == 0 || strcmp(key, "teams") == 0) {
             /* read by controld's key store (keys_config.c), not compiled */
+        } else if (strcmp(key, "metrics_listen") == 0
+                   || strcmp(key, "metrics_names") == 0)
+        {
+            if (compile_metrics(ctx, key, cfg_node(ctx, pair->value), doc)
+                < 0)
+            {
+                ok = -1;
+            }
         } else {
             cfg_warn_unknown_key(ctx, cfg_node(ctx, pair->key),
                                  "general_settings");
