@@ -54,5 +54,8 @@ void ngx_http_llm_metrics_failure(ngx_http_llm_slot_t *slot,
     llm_err_class_t cls, ngx_uint_t cooled);
 void ngx_http_llm_metrics_controld_seen(void);
 
+/* variables.c: the request id (32 hex digits) written at buf */
+u_char *ngx_http_llm_request_id(ngx_http_request_t *r, u_char *buf);
+
 
 #endif /* _NGX_HTTP_LLM_METRICS_H_INCLUDED_ */
