@@ -16,7 +16,7 @@ CFLAGS    ?= -g -O2
 WARN      := -Wall -Wextra -Wno-unused-parameter
 CORE_DIR  := ngx_llm_module/src/core
 
-all: module controld
+all: module controld ui
 
 .PHONY: all deps run test bench fuzz clean
 

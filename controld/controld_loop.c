@@ -253,7 +253,7 @@ reload(controld_t *cd)
 {
     json_t  *doc;
 
-    ctl_log("SIGHUP: reloading %s", cd->opts->config);
+    ctl_log("reloading %s", cd->opts->config);
     doc = compile(cd->opts);
     if (doc == NULL) {
         ctl_log("reload failed; the running config stays in place");
@@ -358,6 +358,11 @@ controld_run(const controld_options_t *opts)
         }
         if (cd.mgmt != NULL) {
             http_server_process(cd.mgmt, fds + 1, nfds - 1);
+            if (cd.keys->reload_requested) {    /* the console's "apply" */
+                cd.keys->reload_requested = 0;
+                reload(&cd);
+                continue;
+            }
         }
 
         sig = 0;

@@ -28,6 +28,7 @@ char *llmctl_prefix_path(const llmctl_options_t *o, const char *rel);
 char *llmctl_module_path(void);
 char *llmctl_controld_path(void);
 char *llmctl_conf_dir(void);
+char *llmctl_ui_dir(void);
 /* "http://127.0.0.1:4000" for a listen value (wildcards -> loopback). */
 char *llmctl_listen_url(const char *listen);
 /* A pid from a pid file if that process is alive, else 0. */

@@ -178,11 +178,11 @@ llmctl_prepare_prefix(const llmctl_options_t *o)
 {
     static const char *const  dirs[] = { "", "conf", "logs", "run", "tmp" };
     char         *conf_dir, *module, *socket, *snapshot, *text, *out, *conf;
-    char         *mgmt;
+    char         *mgmt, *ui;
     char          template_path[4096];
     size_t        i;
     int           err, rc = -1;
-    placeholder_t ph[11];
+    placeholder_t ph[12];
     char          metrics_server[1024];
     const char   *names, *mlisten;
     cfg_result_t  res;
@@ -203,6 +203,7 @@ llmctl_prepare_prefix(const llmctl_options_t *o)
     snapshot = llmctl_prefix_path(o, "state/config.json");
     conf = llmctl_prefix_path(o, "conf/nginx.conf");
     mgmt = llmctl_prefix_path(o, "run/controld.sock");
+    ui = llmctl_ui_dir();
 
     snprintf(template_path, sizeof(template_path), "%s/nginx.conf.in",
              conf_dir);
@@ -229,6 +230,8 @@ llmctl_prepare_prefix(const llmctl_options_t *o)
     ph[7] = (placeholder_t) { "USER", geteuid() == 0 ? "user root;" : "" };
     /* controld's management API (/key/..., /team/..., /spend/...) */
     ph[8] = (placeholder_t) { "MGMT_SOCKET", mgmt };
+    /* the console's static files (build/ui, or the package's) */
+    ph[9] = (placeholder_t) { "UI_DIR", ui };
 
     /* general_settings.metrics_names / metrics_listen */
     names = "native";
@@ -254,8 +257,8 @@ llmctl_prepare_prefix(const llmctl_options_t *o)
                  "        location / { return 404; }\n"
                  "    }\n", mlisten, names);
     }
-    ph[9] = (placeholder_t) { "METRICS_NAMES", names };
-    ph[10] = (placeholder_t) { "METRICS_SERVER", metrics_server };
+    ph[10] = (placeholder_t) { "METRICS_NAMES", names };
+    ph[11] = (placeholder_t) { "METRICS_SERVER", metrics_server };
 
     out = render(text, ph, sizeof(ph) / sizeof(ph[0]));
     cfg_result_free(&res);
@@ -287,5 +290,6 @@ done:
     free(snapshot);
     free(conf);
     free(mgmt);
+    free(ui);
     return rc;
 }
