@@ -154,6 +154,15 @@ test('a real Prometheus scrapes metrics_listen and answers PromQL for our reques
             return got !== undefined && Number(got) >= want;
         }, { timeoutMs: 60000, intervalMs: 500, what: 'Prometheus to scrape the gateway' });
         assert.equal(Number(got), want);
+        // every query of the shipped Grafana dashboard parses and runs
+        const dash = JSON.parse(fs.readFileSync(new URL('../../conf/grafana-ngx-llm.json', import.meta.url), 'utf8'));
+        const exprs = dash.panels.flatMap((p) => p.targets.map((t) => t.expr.replaceAll('$model_group', '.*')));
+        assert.ok(exprs.length >= 10);
+        for (const e of exprs) {
+            const r = await request(`http://127.0.0.1:${promPort}/api/v1/query?query=${encodeURIComponent(e)}`);
+            assert.equal(r.status, 200, `${e}: ${r.text}`);
+            assert.equal(JSON.parse(r.text).status, 'success', e);
+        }
         const up = await request(`http://127.0.0.1:${promPort}/api/v1/query?query=${encodeURIComponent('up{job="ngx_llm"}')}`);
         assert.equal(JSON.parse(up.text).data.result[0].value[1], '1');
     } finally {
