@@ -74,6 +74,11 @@ static const command_t  commands[] = {
       "first; --follow then prints new ones.  --model matches the requested\n"
       "model or its group, --key a key alias.  --json prints the lines as\n"
       "they are in PREFIX/logs/requests.log.\n" },
+    { "proxy-status", llmctl_cmd_proxy_status,
+      "proxy-status [--prefix DIR] [--watch] [--json]",
+      "A live view from the gateway's /metrics: requests/s, in flight, the\n"
+      "error rate (over one second, up to the last minute with --watch,\n"
+      "which redraws every second), deployments cooling down, controld.\n" },
 };
 
 #define NCOMMANDS  (sizeof(commands) / sizeof(commands[0]))
@@ -136,7 +141,7 @@ parse_flags(const command_t *c, int argc, char **argv, llmctl_options_t *o)
 
     /* keys/spend parse their own words; only the common flags here. */
     if (c->run == llmctl_cmd_keys || c->run == llmctl_cmd_spend
-        || c->run == llmctl_cmd_logs)
+        || c->run == llmctl_cmd_logs || c->run == llmctl_cmd_proxy_status)
     {
         o->args = calloc((size_t) argc + 1, sizeof(char *));
         for (i = 1; i < argc; i++) {

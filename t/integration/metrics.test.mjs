@@ -121,6 +121,13 @@ test('a failing deployment shows failures and a cooldown by reason', async () =>
         assert.ok(fails >= 1, text.split('\n').filter((l) => l.startsWith('llm_deployment_f')).join('\n'));
         assert.ok(sample(text, 'llm_deployment_cooldowns_total', { model_group: 'flaky', reason: 'rate_limit' }) >= 1);
         assert.ok(sample(text, 'llm_deployment_cooling_down', { model_group: 'flaky' }) >= 1);
+
+        // llmctl proxy-status names the deployments cooling down
+        const ps = await g2.llmctl(['proxy-status', '--prefix', g2.prefix, '--json']);
+        assert.equal(ps.code, 0, ps.stderr);
+        const view = JSON.parse(ps.stdout);
+        assert.match(view.cooling_down, /\(flaky\)/);
+        assert.equal(view.controld_up, true);
     } finally {
         await closeAll(g2, m2);
     }
@@ -169,4 +176,34 @@ test('a real Prometheus scrapes metrics_listen and answers PromQL for our reques
         prom.kill('SIGTERM');
         await new Promise((r) => prom.once('exit', r));
     }
+});
+
+test('llmctl proxy-status: requests/s, in flight, error rate from the metrics', async () => {
+    const ps = gw.llmctl(['proxy-status', '--prefix', gw.prefix, '--json']);
+    // requests during its one-second window
+    const end = Date.now() + 1500;
+    let sent = 0;
+    while (Date.now() < end) {
+        await client.chat.completions.create({ model: 'chat-model', messages: [{ role: 'user', content: 'busy' }] });
+        sent++;
+    }
+    const r = await ps;
+    assert.equal(r.code, 0, r.stderr);
+    const view = JSON.parse(r.stdout);
+    assert.ok(view.requests >= 1 && view.requests <= sent, r.stdout);
+    assert.ok(view.requests_per_s > 0);
+    assert.equal(view.error_rate, 0);
+    assert.equal(view.cooling_down, '');
+    assert.ok(view.config_generation >= 1);
+
+    const table = await gw.llmctl(['proxy-status', '--prefix', gw.prefix]);
+    assert.equal(table.code, 0, table.stderr);
+    for (const row of ['requests/s', 'in flight', 'error rate', 'cooling down', 'controld', 'config gen']) {
+        assert.match(table.stdout, new RegExp(`^${row}\\s`, 'm'));
+    }
+    assert.match(table.stdout, /^cooling down\s+none$/m);
+    assert.ok(!table.stdout.includes('\u001b['), 'no colour off a TTY');
+    assert.equal((await gw.llmctl(['proxy-status', '--prefix', gw.prefix, '--bogus'])).code, 2);
+    const none = makeTempDir('ngx-llm-noprefix');
+    assert.equal((await gw.llmctl(['proxy-status', '--prefix', none])).code, 1);
 });
