@@ -11,7 +11,7 @@
 #define _NGX_HTTP_LLM_METRICS_H_INCLUDED_
 
 
-#include "ngx_http_llm_module.h"
+#include "ngx_http_llm_ctx.h"
 #include "llm_metrics.h"
 
 
