@@ -464,6 +464,50 @@ cfg_compile_settings(cfg_ctx_t *ctx, yaml_node_t *node, const char *section,
 }
 
 /*
+ * general_settings.metrics_listen (an address nginx listens on for
+ * /metrics without auth) and metrics_names (native, litellm or both): not
+ * for the module, for the nginx.conf llmctl writes ("metrics" in doc).
+ */
+static int
+compile_metrics(cfg_ctx_t *ctx, const char *key, yaml_node_t *value,
+    json_t *doc)
+{
+    char    *s = NULL, path[256];
+    json_t  *m;
+    int      rc;
+
+    cfg_path(path, "general_settings", key);
+    rc = cfg_get_string(ctx, value, path, &s);
+    if (rc <= 0) {
+        return rc;
+    }
+    if (strcmp(key, "metrics_names") == 0 && strcmp(s, "native") != 0
+        && strcmp(s, "litellm") != 0 && strcmp(s, "both") != 0)
+    {
+        cfg_error(ctx, value, path, "must be native, litellm or both");
+        free(s);
+        return -1;
+    }
+    if (strcmp(key, "metrics_listen") == 0
+        && (s[0] == '\0' || strpbrk(s, " \t\n;{}") != NULL))
+    {
+        cfg_error(ctx, value, path, "must be an address nginx listens on, "
+                  "e.g. 127.0.0.1:9464");
+        free(s);
+        return -1;
+    }
+    m = json_object_get(doc, "metrics");
+    if (m == NULL) {
+        m = json_object();
+        json_object_set_new(doc, "metrics", m);
+    }
+    json_object_set_new(m, strcmp(key, "metrics_names") == 0
+                           ? "names" : "listen", json_string(s));
+    free(s);
+    return 0;
+}
+
+/*
  * general_settings that make no sense in this gateway, with why: each is a
  * warning (the user should know it is not in effect), never an error.
  */
@@ -571,6 +615,12 @@ cfg_compile_general(cfg_ctx_t *ctx, yaml_node_t *node, char **master_key,
             /* keys, teams: read by controld's key store (keys_config.c) */
         } else if (strcmp(key, "pass_through_endpoints") == 0) {
             pass_through = value;
+        } else if (strcmp(key, "metrics_listen") == 0
+                   || strcmp(key, "metrics_names") == 0)
+        {
+            if (compile_metrics(ctx, key, value, doc) < 0) {
+                ok = -1;
+            }
         } else if (!cfg_ignored_setting(ctx, cfg_node(ctx, pair->key), key,
                                         "general_settings"))
         {

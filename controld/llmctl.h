@@ -60,6 +60,10 @@ int llmctl_cmd_test_model(llmctl_options_t *o);
 /* llmctl_keys.c: keys and spend through controld's management socket */
 int llmctl_cmd_keys(llmctl_options_t *o);
 int llmctl_cmd_spend(llmctl_options_t *o);
+/* llmctl_logs.c: the request log */
+int llmctl_cmd_logs(llmctl_options_t *o);
+/* llmctl_proxy_status.c: a live view from /metrics */
+int llmctl_cmd_proxy_status(llmctl_options_t *o);
 /* The master key: --key, $LITELLM_MASTER_KEY, or the running config's. */
 char *llmctl_master_key(const llmctl_options_t *o);
 

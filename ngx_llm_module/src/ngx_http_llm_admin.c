@@ -17,6 +17,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_llm_module.h"
+#include "ngx_http_llm_metrics.h"
 
 
 static ngx_int_t ngx_http_llm_admin_handler(ngx_http_request_t *r);
@@ -313,6 +314,8 @@ ngx_http_llm_admin_usage(ngx_http_request_t *r)
 {
     u_char  *p;
     size_t   len;
+
+    ngx_http_llm_metrics_controld_seen();
 
     p = ngx_http_llm_usage_json(r, &len);
     if (p == NULL) {

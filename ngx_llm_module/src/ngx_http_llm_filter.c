@@ -14,6 +14,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_llm_ctx.h"
+#include "ngx_http_llm_metrics.h"
 
 
 #define NGX_HTTP_LLM_MAX_WHOLE   (16 * 1024 * 1024)
@@ -118,6 +119,30 @@ ngx_http_llm_push_cost(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
 }
 
 
+/* x-request-id and LiteLLM's x-litellm-call-id: the request log's id */
+
+static ngx_int_t
+ngx_http_llm_id_headers(ngx_http_request_t *r)
+{
+    ngx_str_t  v;
+
+    v.data = ngx_pnalloc(r->pool, 32);
+    if (v.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    v.len = ngx_http_llm_request_id(r, v.data) - v.data;
+
+    if (ngx_http_llm_add_header(r, "x-request-id", &v) != NGX_OK
+        || ngx_http_llm_add_header(r, "x-litellm-call-id", &v) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
 static ngx_int_t
 ngx_http_llm_info_headers(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 {
@@ -166,6 +191,12 @@ ngx_http_llm_header_filter(ngx_http_request_t *r)
     ngx_http_llm_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_llm_module);
+
+    if (ctx != NULL && r == r->main && ctx->endpoint != NGX_HTTP_LLM_EP_NONE
+        && ngx_http_llm_id_headers(r) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
     if (ctx == NULL || !ctx->proxied || ctx->self_response || r != r->main) {
         return ngx_http_next_header_filter(r);
