@@ -81,10 +81,11 @@ static json_t *
 compile(const controld_options_t *opts)
 {
     cfg_result_t   res;
+    cfg_options_t  copts = { opts->strict, NULL };
     json_t        *doc;
     size_t         i;
 
-    cfg_compile_file(opts->config, opts->env, &res);
+    cfg_compile_file_opts(opts->config, opts->env, &copts, &res);
     for (i = 0; i < res.diag.count; i++) {
         ctl_log("%s", res.diag.items[i].text);
     }
