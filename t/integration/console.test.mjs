@@ -26,7 +26,9 @@ before(async () => {
     gw = await startGateway({
         config: {
             model_list: [openaiDeployment('gpt-4o', mock, 'upstream-4o',
-                { input_cost_per_token: 0.0001, output_cost_per_token: 0.0002 })],
+                { input_cost_per_token: 0.0001, output_cost_per_token: 0.0002 }),
+            // a provider the gateway does not know: compiled as disabled
+            { model_name: 'mystery', litellm_params: { model: 'nosuchprovider/m1', api_base: `${mock.url}/v1` } }],
         },
         env: { OPENAI_API_KEY: PROVIDER_KEY },
     });
@@ -292,6 +294,8 @@ test('browser: sign in, create a key, use it, see its spend, block it, sign out'
         await page.keyboard.press('Enter');
         await page.waitForSelector('.top nav a[data-page="overview"][aria-current="page"]', { visible: true });
         await page.waitForFunction(() => document.querySelectorAll('.u-wrap, .uplot').length >= 1);
+        await page.waitForFunction(() => [...document.querySelectorAll('.pill.bad')]
+            .some((p) => /^disabled: /.test(p.textContent)));
         const cookies = await page.cookies();
         const sessionCookie = cookies.find((c) => c.name === 'llm_session');
         assert.ok(sessionCookie.httpOnly && sessionCookie.sameSite === 'Strict');
