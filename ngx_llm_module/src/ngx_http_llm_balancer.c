@@ -11,7 +11,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_llm_module.h"
+#include "ngx_http_llm_ctx.h"
 
 
 static ngx_int_t ngx_http_llm_init_upstream(ngx_conf_t *cf,

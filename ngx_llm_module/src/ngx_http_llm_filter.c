@@ -13,7 +13,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_llm_module.h"
+#include "ngx_http_llm_ctx.h"
 
 
 #define NGX_HTTP_LLM_MAX_WHOLE   (16 * 1024 * 1024)

@@ -13,7 +13,7 @@
 
 #include <openssl/sha.h>
 
-#include "ngx_http_llm_module.h"
+#include "ngx_http_llm_ctx.h"
 
 
 static ngx_http_llm_keyset_t  *ngx_http_llm_keys_current;

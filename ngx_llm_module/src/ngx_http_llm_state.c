@@ -10,7 +10,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_llm_module.h"
+#include "ngx_http_llm_ctx.h"
 
 
 uint64_t
