@@ -210,6 +210,7 @@ ngx_http_llm_admin_status(ngx_http_request_t *r)
     u_char                    *p, *start;
     size_t                     i, len;
     llm_config_t              *cf;
+    llm_disabled_t            *dis;
     ngx_http_llm_zone_t       *zone;
     ngx_http_llm_tables_t     *t;
     ngx_http_llm_main_conf_t  *lmcf;
@@ -221,11 +222,20 @@ ngx_http_llm_admin_status(ngx_http_request_t *r)
     cf = t ? t->cf : NULL;
 
     len = sizeof("{\"generation\":,\"deployments\":,\"loaded_at\":,"
-                 "\"keys\":{\"generation\":},\"models\":[]}")
+                 "\"keys\":{\"generation\":},\"models\":[],"
+                 "\"disabled\":[]}")
           + 4 * NGX_INT64_LEN;
 
     for (i = 0; cf && i < cf->ngroups; i++) {
         len += LLM_JSON_QUOTED_MAX(ngx_strlen(cf->groups[i].name)) + 1;
+    }
+
+    for (i = 0; cf && i < cf->ndisabled; i++) {
+        dis = &cf->disabled[i];
+        len += sizeof("{\"model_name\":,\"model\":,\"reason\":},")
+               + LLM_JSON_QUOTED_MAX(ngx_strlen(dis->model_name))
+               + LLM_JSON_QUOTED_MAX(ngx_strlen(dis->model))
+               + LLM_JSON_QUOTED_MAX(ngx_strlen(dis->reason));
     }
 
     start = ngx_pnalloc(r->pool, len);
@@ -247,6 +257,23 @@ ngx_http_llm_admin_status(ngx_http_request_t *r)
 
         p += llm_json_quote(cf->groups[i].name, ngx_strlen(cf->groups[i].name),
                             (char *) p);
+    }
+
+    /* what controld could not serve, and why (no secrets in either) */
+    p = ngx_cpymem(p, "],\"disabled\":[", sizeof("],\"disabled\":[") - 1);
+
+    for (i = 0; cf && i < cf->ndisabled; i++) {
+        dis = &cf->disabled[i];
+
+        p = ngx_cpymem(p, i ? ",{\"model_name\":" : "{\"model_name\":",
+                       i ? 15 : 14);
+        p += llm_json_quote(dis->model_name, ngx_strlen(dis->model_name),
+                            (char *) p);
+        p = ngx_cpymem(p, ",\"model\":", 9);
+        p += llm_json_quote(dis->model, ngx_strlen(dis->model), (char *) p);
+        p = ngx_cpymem(p, ",\"reason\":", 10);
+        p += llm_json_quote(dis->reason, ngx_strlen(dis->reason), (char *) p);
+        *p++ = '}';
     }
 
     p = ngx_cpymem(p, "]}", 2);

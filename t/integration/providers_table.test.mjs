@@ -9,8 +9,10 @@
 // Adding a provider: one row in the table, one line here.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import {
-    closeAll, startGateway, startMockProvider, makeSecret, deployment, collectChatStream, run, CONTROLD,
+    REPO_DIR, closeAll, startGateway, startMockProvider, makeSecret, deployment, collectChatStream, run, CONTROLD,
 } from '../lib/index.mjs';
 
 // prefix, default api_base (null: the config must give one), key variable,
@@ -150,6 +152,14 @@ for (const [name, base, keyEnv, header, wire = 'openai'] of ROWS) {
         assert.equal(out.deltas.join(''), seen.response.text, `${name}: the answer arrives whole`);
     });
 }
+
+test('docs/providers.md has a line for every row and README says how many', () => {
+    const doc = fs.readFileSync(path.join(REPO_DIR, 'docs/providers.md'), 'utf8');
+    for (const row of table) assert.ok(doc.includes(`| \`${row.name}/\` |`), `docs/providers.md lacks ${row.name}`);
+    assert.match(doc, new RegExp(`\\*\\*${table.length} providers\\*\\*`));
+    const readme = fs.readFileSync(path.join(REPO_DIR, 'README.md'), 'utf8').split('\n\n')[1];
+    assert.match(readme, new RegExp(`any of ${table.length}\\s+providers`));
+});
 
 test('no provider key in any log', () => {
     assert.deepEqual(gw.leakedSecrets(Object.values(KEYS)), []);

@@ -6,7 +6,9 @@
 #include <jansson.h>
 
 #include "llm_config.h"
+#include "llm_keys.h"
 #include "llm_provider.h"
+#include "llm_router.h"
 #include "unit.h"
 
 
@@ -180,4 +182,54 @@ UNIT_TEST(deployment_fields)
     llm_config_free(cf);
 }
 
-UNIT_MAIN(builtin_rows, names, rows_from_json, deployment_fields)
+/*
+ * The shipped price of a deployment: model_info.base_model first, then
+ * the provider's name for the model, then the bare name; per-second
+ * prices cost by duration.
+ */
+UNIT_TEST(prices_by_provider_and_duration)
+{
+    char                err[256];
+    json_t             *table;
+    llm_config_t       *cf;
+    llm_router_conf_t  *rc;
+    static const char   doc[] =
+        "{\"version\": 1, \"deployments\": ["
+        "{\"id\": \"1\", \"model_name\": \"a\", \"provider\": \"groq\","
+        " \"model\": \"x\", \"scheme\": \"http\", \"host\": \"h\"},"
+        "{\"id\": \"2\", \"model_name\": \"b\", \"provider\": \"azure\","
+        " \"model\": \"my-deployment\", \"scheme\": \"http\", \"host\": \"h\","
+        " \"model_info\": {\"base_model\": \"text-embedding-ada-002\"}},"
+        "{\"id\": \"3\", \"model_name\": \"c\", \"provider\": \"openai\","
+        " \"model\": \"x\", \"scheme\": \"http\", \"host\": \"h\","
+        " \"input_cost_per_second\": 0.00042}]}";
+
+    table = json_loads("{\"models\": {"
+                       "\"x\": {\"input_cost_per_token\": 1e-06},"
+                       "\"groq/x\": {\"input_cost_per_token\": 5e-08},"
+                       "\"text-embedding-ada-002\": "
+                       "{\"input_cost_per_token\": 1e-07}}}", 0, NULL);
+    cf = llm_config_parse(doc, sizeof(doc) - 1, err, sizeof(err));
+    CHECK(cf != NULL && table != NULL);
+    if (cf == NULL || table == NULL) {
+        return;
+    }
+    cf->price_table = table;
+    rc = llm_router_conf_build(cf, err, sizeof(err));
+    CHECK(rc != NULL);
+    if (rc != NULL) {
+        CHECK(rc->prices[0].input == 50000);       /* groq/x, not x */
+        CHECK(rc->prices[1].input == 100000);      /* its base_model */
+        CHECK(rc->prices[2].known);
+        CHECK(rc->prices[2].input_per_second == 420000000);
+        /* 2.5 s at $0.00042/s = $0.00105 = 1050 micro-dollars */
+        CHECK(llm_cost_duration(&rc->prices[2], 2500) == 1050);
+        CHECK(llm_cost_duration(&rc->prices[0], 2500) == 0);
+        llm_router_conf_free(rc);
+    }
+    llm_config_free(cf);
+    json_decref(table);
+}
+
+UNIT_MAIN(builtin_rows, names, rows_from_json, deployment_fields,
+          prices_by_provider_and_duration)
