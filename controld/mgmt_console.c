@@ -16,7 +16,9 @@
  *   *    /ui/api/<management route>  (admin)
  *
  * Every POST must be application/json (a cross-site form cannot send it)
- * and, except login, carry the session's token in X-CSRF-Token.  Sessions
+ * and, except login, carry the session's token in X-CSRF-Token.  Five
+ * failed sign-ins from one address (X-LLM-Client, set by nginx) make it
+ * wait 30 s.  Sessions
  * live in controld's memory only: a restart signs everyone out.
  */
 
@@ -39,6 +41,9 @@
 #define CONSOLE_SESSIONS    256
 #define CONSOLE_TTL         (8 * 3600)          /* seconds, from sign-in */
 #define CONSOLE_COOKIE      "llm_session"
+#define CONSOLE_CLIENTS     64          /* addresses with failed sign-ins */
+#define CONSOLE_MAX_FAILS   5           /* then that address waits: */
+#define CONSOLE_LOCKOUT     30          /* seconds */
 
 typedef enum { ROLE_NONE = 0, ROLE_ADMIN, ROLE_KEY } console_role_t;
 
@@ -51,6 +56,84 @@ typedef struct {
 } console_session_t;
 
 static console_session_t  sessions[CONSOLE_SESSIONS];
+
+/* Failed sign-ins per client address (nginx's $remote_addr in
+ * X-LLM-Client): guessing a weak master key costs 30 s per 5 tries. */
+typedef struct {
+    char    addr[64];
+    int     fails;
+    time_t  until;
+} console_client_t;
+
+static console_client_t  clients[CONSOLE_CLIENTS];
+
+static console_client_t *
+client_slot(const http_request_t *req, int create)
+{
+    const char        *addr = http_header(req, "x-llm-client");
+    console_client_t  *free_slot = NULL, *c;
+    size_t             i;
+    time_t             now = time(NULL);
+
+    if (addr == NULL) {
+        addr = "";
+    }
+    for (i = 0; i < CONSOLE_CLIENTS; i++) {
+        c = &clients[i];
+        if (c->fails > 0 && strncmp(c->addr, addr, sizeof(c->addr) - 1) == 0) {
+            return c;
+        }
+        if (free_slot == NULL
+            && (c->fails == 0 || (c->until != 0 && c->until <= now)))
+        {
+            free_slot = c;
+        }
+    }
+    if (!create) {
+        return NULL;
+    }
+    c = free_slot != NULL ? free_slot : &clients[now % CONSOLE_CLIENTS];
+    memset(c, 0, sizeof(*c));
+    snprintf(c->addr, sizeof(c->addr), "%s", addr);
+    return c;
+}
+
+/* 1 when this address must wait before trying again. */
+static int
+locked_out(const http_request_t *req)
+{
+    console_client_t  *c = client_slot(req, 0);
+    time_t             now = time(NULL);
+
+    if (c == NULL || c->until == 0) {
+        return 0;
+    }
+    if (c->until > now) {
+        return 1;
+    }
+    memset(c, 0, sizeof(*c));           /* served its wait */
+    return 0;
+}
+
+static void
+sign_in_failed(const http_request_t *req)
+{
+    console_client_t  *c = client_slot(req, 1);
+
+    if (++c->fails >= CONSOLE_MAX_FAILS) {
+        c->until = time(NULL) + CONSOLE_LOCKOUT;
+    }
+}
+
+static void
+sign_in_succeeded(const http_request_t *req)
+{
+    console_client_t  *c = client_slot(req, 0);
+
+    if (c != NULL) {
+        memset(c, 0, sizeof(*c));
+    }
+}
 
 static int
 random_hex(char out[65])
@@ -205,6 +288,11 @@ login(mgmt_call_t *c)
     size_t              i;
     time_t              now = time(NULL), oldest = 0;
 
+    if (locked_out(c->req)) {
+        c->resp->headers = strdup("Retry-After: 30\r\n");
+        console_error(c, 429, "too many failed sign-ins; try again in 30 s");
+        return;
+    }
     key = json_string_value(json_object_get(c->body, "key"));
     if (key == NULL || key[0] == '\0') {
         console_error(c, 400, "sign in with the master key or a virtual key");
@@ -223,6 +311,7 @@ login(mgmt_call_t *c)
                 && keys_rec_int(rec, "expires", 0) <= (int64_t) now))
         {
             /* the same answer for unknown, blocked and expired keys */
+            sign_in_failed(c->req);
             console_error(c, 401, "this key cannot sign in");
             return;
         }
@@ -246,6 +335,7 @@ login(mgmt_call_t *c)
         console_error(c, 500, "no randomness for a session");
         return;
     }
+    sign_in_succeeded(c->req);
     snprintf(s->token, sizeof(s->token), "%s", rec ? hex : "");
     s->role = role;
     s->expires = now + CONSOLE_TTL;

@@ -283,7 +283,12 @@
 
       const states = {};
       for (const d of g.status?.deployment_states || g.status?.deployments_state || []) states[d.id] = d;
-      depBody.replaceChildren(...Object.values(deps).map((d) => {
+      // deployments the config compiler set aside, with its reason
+      const disabled = (cfg?.disabled || []).map((d) => h('tr', {}, h('td', {}, d.model_name), h('td', {}, d.model || ''),
+        h('td', { class: 'opt' }, d.provider || ''),
+        h('td', {}, h('span', { class: 'pill bad' }, `disabled: ${d.reason}`)), h('td', { class: 'num' }, '—'),
+        h('td', { class: 'num opt' }, '—'), h('td', { class: 'num' }, '—')));
+      depBody.replaceChildren(...disabled, ...Object.values(deps).map((d) => {
         const u = g.usage?.deployments?.[d.id] || {};
         const st = states[d.id];
         const state = st?.state || 'healthy';

@@ -26,7 +26,9 @@ before(async () => {
     gw = await startGateway({
         config: {
             model_list: [openaiDeployment('gpt-4o', mock, 'upstream-4o',
-                { input_cost_per_token: 0.0001, output_cost_per_token: 0.0002 })],
+                { input_cost_per_token: 0.0001, output_cost_per_token: 0.0002 }),
+            // a provider the gateway does not know: compiled as disabled
+            { model_name: 'mystery', litellm_params: { model: 'nosuchprovider/m1', api_base: `${mock.url}/v1` } }],
         },
         env: { OPENAI_API_KEY: PROVIDER_KEY },
     });
@@ -131,6 +133,23 @@ test('sign-in refusals: wrong key 401, unknown key 401, non-JSON 415', async () 
     assert.equal(res.status, 415, 'a cross-site form post cannot sign in');
 });
 
+test('five failed sign-ins from one address: that address waits (429), others do not', async () => {
+    const sock = path.join(gw.prefix, 'run/controld.sock');
+    const login = (addr, key) => unixRequest(sock, '/ui/api/login', {
+        method: 'POST', headers: { 'x-llm-client': addr }, body: { key },
+    });
+    for (let i = 0; i < 5; i++) assert.equal((await login('192.0.2.7', `sk-guess-${i}`)).status, 401);
+    const locked = await login('192.0.2.7', gw.masterKey);
+    assert.equal(locked.status, 429, 'even the right key waits');
+    assert.equal(locked.headers['retry-after'], '30');
+    assert.equal((await login('192.0.2.8', gw.masterKey)).status, 200, 'another address is not affected');
+    // through nginx, a client cannot pick its own address
+    const res = await request(`${gw.url}/ui/api/login`, {
+        method: 'POST', headers: { 'x-llm-client': '192.0.2.7' }, body: { key: gw.masterKey },
+    });
+    assert.equal(res.status, 200);
+});
+
 test('no session: every console call is 401; a forged cookie too', async () => {
     for (const [m, r] of [['GET', '/key/list'], ['GET', '/config'], ['GET', '/self'], ['POST', '/key/generate']]) {
         const res = await ui({}, m, r, {});
@@ -212,6 +231,21 @@ test('config view: secrets masked, no provider or master key', async () => {
     assert.ok(g.json.usage.epoch);
 });
 
+test('config apply: controld re-reads config.yaml and publishes a new generation', async () => {
+    const jar = await signIn(gw.masterKey);
+    const before = (await ui(jar, 'GET', '/gateway')).json.status.generation;
+    const res = await ui(jar, 'POST', '/config/apply', {});
+    assert.equal(res.status, 202);
+    let now = before;
+    for (let i = 0; i < 50 && now <= before; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        now = (await ui(jar, 'GET', '/gateway')).json.status.generation;
+    }
+    assert.ok(now > before, `generation ${before} -> ${now}`);
+    const chatRes = await chat(gw.masterKey);
+    assert.equal(chatRes.status, 200, 'serving after the reload');
+});
+
 // ---- the browser ----------------------------------------------------------
 
 async function launch() {
@@ -260,6 +294,8 @@ test('browser: sign in, create a key, use it, see its spend, block it, sign out'
         await page.keyboard.press('Enter');
         await page.waitForSelector('.top nav a[data-page="overview"][aria-current="page"]', { visible: true });
         await page.waitForFunction(() => document.querySelectorAll('.u-wrap, .uplot').length >= 1);
+        await page.waitForFunction(() => [...document.querySelectorAll('.pill.bad')]
+            .some((p) => /^disabled: /.test(p.textContent)));
         const cookies = await page.cookies();
         const sessionCookie = cookies.find((c) => c.name === 'llm_session');
         assert.ok(sessionCookie.httpOnly && sessionCookie.sameSite === 'Strict');
@@ -296,9 +332,44 @@ test('browser: sign in, create a key, use it, see its spend, block it, sign out'
         assert.match(spendText, /\$0\.0*[1-9]\d* of \$5/, `spend shown: ${spendText}`);
         await shot(page, '04-keys-spend');
 
-        await goto(page, '#/spend', '#spend-table');
+        // edit it: a new budget
+        const editRow = await page.evaluateHandle(() => [...document.querySelectorAll('#keys-table tbody tr')]
+            .find((tr) => tr.textContent.includes('browser-key')));
+        await (await editRow.$('button')).click();
+        await page.waitForFunction(() => document.querySelector('#k-alias').value === 'browser-key');
+        await page.$eval('#k-budget', (el) => { el.value = ''; });
+        await page.type('#k-budget', '6');
+        await page.click('#k-submit');
+        await page.waitForFunction(() => [...document.querySelectorAll('#keys-table tbody tr')]
+            .find((tr) => tr.textContent.includes('browser-key'))?.textContent.includes('of $6'));
+
+        // keyboard only: Tab to the Spend link, Enter
+        let onSpend = false;
+        for (let i = 0; i < 30 && !onSpend; i++) {
+            await page.keyboard.press('Tab');
+            onSpend = await page.evaluate(() => document.activeElement?.dataset?.page === 'spend');
+        }
+        assert.ok(onSpend, 'the Spend link is reachable with Tab');
+        await page.keyboard.press('Enter');
+        await page.waitForSelector('#spend-table', { visible: true });
         await page.waitForFunction(() => document.querySelector('#spend-table').textContent.includes('browser-key'));
         await shot(page, '05-spend');
+
+        // CSV export: the file the browser saves
+        const downloads = makeTempDir('ngx-llm-downloads');
+        const cdp = await page.createCDPSession();
+        await cdp.send('Page.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+        await page.click('#s-csv');
+        let csv = null;
+        for (let i = 0; i < 50 && csv === null; i++) {
+            await new Promise((r) => setTimeout(r, 100));
+            const f = fs.readdirSync(downloads).find((n) => n.endsWith('.csv'));
+            if (f) csv = fs.readFileSync(path.join(downloads, f), 'utf8');
+        }
+        assert.ok(csv, 'a CSV was saved');
+        const [head, ...lines] = csv.trim().split('\n');
+        assert.equal(head, 'key,spend_usd,requests,prompt_tokens,completion_tokens');
+        assert.ok(lines.some((l) => /^browser-key,0\.0*[1-9][\d.e-]*,1,\d+,\d+$/.test(l)), csv);
         await page.select('#s-by', 'provider');
         await page.waitForFunction(() => document.querySelector('#spend-table')?.textContent.includes('openai'));
         await goto(page, '#/log', '#page h1');
