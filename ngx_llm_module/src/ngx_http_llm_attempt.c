@@ -148,6 +148,34 @@ ngx_http_llm_unavailable(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 
 
 
+/*
+ * Letters, digits and "-._~@+" only: what provider model and deployment
+ * names use, and nothing that means anything in a request line's path.
+ */
+
+static ngx_uint_t
+ngx_http_llm_path_safe(u_char *p)
+{
+    if (*p == '\0') {
+        return 0;
+    }
+
+    for ( /* void */ ; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
+            || (*p >= '0' && *p <= '9')
+            || *p == '-' || *p == '.' || *p == '_' || *p == '~'
+            || *p == '@' || *p == '+')
+        {
+            continue;
+        }
+
+        return 0;
+    }
+
+    return 1;
+}
+
+
 static ngx_int_t
 ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 {
@@ -169,6 +197,22 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 
     } else {
         model = d->model;
+    }
+
+    /*
+     * Azure and Gemini name the model in the URL's path, and a wildcard
+     * deployment takes that name from the client: a CR, LF, space, "/",
+     * "?" or "#" there would add headers, path segments or a query of the
+     * client's choosing to the provider's request line.
+     */
+    if ((d->provider == LLM_PROVIDER_AZURE || d->api == LLM_API_GEMINI)
+        && !ngx_http_llm_path_safe((u_char *) model))
+    {
+        return ngx_http_llm_send_error(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                       "invalid_request_error",
+                                       "the model name has characters that "
+                                       "cannot be sent in the provider's "
+                                       "URL");
     }
 
     if ((ctx->endpoint == NGX_HTTP_LLM_EP_COMPLETIONS

@@ -76,8 +76,14 @@ test(`${CLIENTS} streaming clients hanging up at random, ${ROUNDS} rounds: no le
         after.push({ round, hungUp, rss: rssKb(pids), zone: await zone() });
     }
     console.log(JSON.stringify(after));
+    // The zone must come back exactly.  Worker RSS grows once while malloc
+    // and nginx warm up (connection and pool caches: up to ~4 MB in round
+    // 0 -> 1 on a loaded machine); a leak grows it every round, so the
+    // baseline for RSS is the round after the first.
     for (const a of after.slice(1)) {
         assert.equal(a.zone.free_pages, after[0].zone.free_pages, `zone pages back to baseline: ${JSON.stringify(after)}`);
-        assert.ok(a.rss - after[0].rss < RSS_SLACK_KB, `worker RSS back near baseline: ${JSON.stringify(after)}`);
+    }
+    for (const a of after.slice(2)) {
+        assert.ok(a.rss - after[1].rss < RSS_SLACK_KB, `worker RSS back near baseline: ${JSON.stringify(after)}`);
     }
 });

@@ -198,10 +198,7 @@ test('openai, anthropic: duplicate "model" or "stream" keys -> 400, nothing sent
     }
 });
 
-test('a model name cannot inject headers, path segments or a query into the provider request', {
-    todo: 'SECURITY: a wildcard Gemini (and Azure) deployment copies the client\'s model raw into the provider\'s ' +
-        'request line (ngx_http_llm_handler.c, attempt URL): fix once the handler split has landed',
-}, async () => {
+test('a model name cannot inject headers, path segments or a query into the provider request', async () => {
     const attempts = [
         'wild-gemini/g\r\nX-Injected: 1',
         'wild-gemini/g\nX-Injected: 1',
@@ -217,7 +214,14 @@ test('a model name cannot inject headers, path segments or a query into the prov
             { authorization: `Bearer ${gw.masterKey}` });
         const what = JSON.stringify(model);
         assert.ok(res.status >= 400 && res.status < 500, `${what}: ${res.status} ${res.text.slice(0, 200)}`);
-        assert.equal(typeof clientError('openai', res), 'object', `${what}: OpenAI error shape: ${res.text.slice(0, 200)}`);
+        // Gemini names the model in the URL: the gateway refuses it itself.
+        // An OpenAI deployment carries it in the JSON body, escaped, and the
+        // capture mock's own 404 passes through as the provider wrote it.
+        if (model.startsWith('wild-gemini/')) {
+            assert.equal(res.status, 400, `${what}: refused by the gateway`);
+            assert.equal(typeof clientError('openai', res), 'object', `${what}: OpenAI error shape: ${res.text.slice(0, 200)}`);
+            assert.equal(capture.heads.length, 0, `${what}: nothing sent to the provider`);
+        }
         for (const head of capture.heads) {
             const [line, ...headers] = head.split('\r\n');
             assert.match(line, /^POST \S+ HTTP\/1\.1$/, `${what}: one well-formed request line: ${JSON.stringify(line)}`);
