@@ -14,7 +14,7 @@ import path from 'node:path';
 import { closeAll, startGateway, makeSecret, makeTempDir, request } from '../lib/index.mjs';
 import { startScriptedProvider } from '../lib/scripted.mjs';
 import { KEY_ENV, formatDeployment, neutralRequest, assertGeminiError } from '../lib/xlate.mjs';
-import { describeRequests } from '../lib/claude.mjs';
+import { describeRequests, toolResults, hasTools } from '../lib/claude.mjs';
 import { runGemini, geminiInstalled } from '../lib/gemini.mjs';
 
 const SKIP = geminiInstalled() ? false : 'node_modules/.bin/gemini is not installed (npm install in t/)';
@@ -22,17 +22,7 @@ const FIXED = 'Hello from the mock provider behind ngx_llm!';
 const NOTE = `note-${makeSecret('').slice(0, 12)}`;
 const CLASSIFIED = JSON.stringify({ complexity_reasoning: 'a greeting', complexity_score: 5 });
 
-function hasTools(format, record) {
-    try { return neutralRequest(format, record).tools.length > 0; } catch { return false; }
-}
 
-function toolResults(format, record) {
-    try {
-        return neutralRequest(format, record).items.filter((i) => i.kind === 'result');
-    } catch {
-        return [];
-    }
-}
 
 /** The CLI's JSON-schema calls (its model router) reach OpenAI as response_format. */
 function wantsJson(record) {

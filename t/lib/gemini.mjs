@@ -12,12 +12,12 @@
 //
 //   const r = await runGemini({baseUrl: gw.url, key: gw.masterKey, prompt: 'Say hello'});
 //   r.code, r.stdout, r.stderr, r.durationMs
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeTempDir } from './tmp.mjs';
 import { freePort } from './ports.mjs';
+import { runHeadless } from './claude.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const GEMINI_BIN = process.env.GEMINI_BIN || path.resolve(here, '..', 'node_modules', '.bin', 'gemini');
@@ -63,29 +63,5 @@ export async function runGemini(opts) {
         ...(opts.env || {}),
     };
     const args = ['-p', opts.prompt, '--output-format', 'text', ...(opts.args || [])];
-    const outFile = path.join(home, 'stdout.txt');
-    const errFile = path.join(home, 'stderr.txt');
-    const outFd = fs.openSync(outFile, 'w');
-    const errFd = fs.openSync(errFile, 'w');
-    const started = Date.now();
-    // stdin is /dev/null: -p must not wait for piped input.
-    const child = spawn(GEMINI_BIN, args, { cwd, env, stdio: ['ignore', outFd, errFd], detached: true });
-    fs.closeSync(outFd);
-    fs.closeSync(errFd);
-    const timeoutMs = opts.timeoutMs ?? 120000;
-    const result = await new Promise((resolve, reject) => {
-        let timedOut = false;
-        const timer = setTimeout(() => {
-            timedOut = true;
-            try { process.kill(-child.pid, 'SIGKILL'); } catch { child.kill('SIGKILL'); }
-        }, timeoutMs);
-        child.on('error', (e) => { clearTimeout(timer); reject(e); });
-        child.on('exit', (code, signal) => { clearTimeout(timer); resolve({ code, signal, timedOut }); });
-    });
-    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* group already gone */ }
-    result.durationMs = Date.now() - started;
-    result.stdout = fs.readFileSync(outFile, 'utf8');
-    result.stderr = fs.readFileSync(errFile, 'utf8');
-    result.home = home;
-    return result;
+    return runHeadless(GEMINI_BIN, args, { cwd, env, home, timeoutMs: opts.timeoutMs });
 }
