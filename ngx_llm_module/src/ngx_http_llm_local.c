@@ -203,21 +203,60 @@ ngx_http_llm_send_mock(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 }
 
 
+/*
+ * /v1/models lists what a client may ask for: the model groups, then the
+ * model_group_alias names that are not hidden and name no group of their
+ * own (as LiteLLM lists them).
+ */
+
+static const char *
+ngx_http_llm_listed_model(llm_config_t *cf, size_t i)
+{
+    size_t        k;
+    llm_alias_t  *a;
+
+    if (i < cf->ngroups) {
+        return cf->groups[i].name;
+    }
+
+    a = &cf->aliases[i - cf->ngroups];
+
+    if (a->hidden) {
+        return NULL;
+    }
+
+    for (k = 0; k < cf->nexact; k++) {
+        if (ngx_strcmp(cf->groups[k].name, a->alias) == 0) {
+            return NULL;
+        }
+    }
+
+    return a->alias;
+}
+
+
 ngx_int_t
 ngx_http_llm_send_models(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 {
     u_char        *p;
-    size_t         i, len;
+    size_t         i, n, len;
+    ngx_uint_t     listed;
+    const char    *name;
     llm_config_t  *cf;
 
     cf = ctx->tables->cf;
+    n = cf->ngroups + cf->naliases;
 
     len = sizeof("{\"object\":\"list\",\"data\":[]}");
 
-    for (i = 0; i < cf->ngroups; i++) {
-        len += LLM_JSON_QUOTED_MAX(ngx_strlen(cf->groups[i].name))
-               + sizeof("{\"id\":,\"object\":\"model\",\"created\":,"
-                        "\"owned_by\":\"ngx_llm\"},") + NGX_TIME_T_LEN;
+    for (i = 0; i < n; i++) {
+        name = ngx_http_llm_listed_model(cf, i);
+
+        if (name != NULL) {
+            len += LLM_JSON_QUOTED_MAX(ngx_strlen(name))
+                   + sizeof("{\"id\":,\"object\":\"model\",\"created\":,"
+                            "\"owned_by\":\"ngx_llm\"},") + NGX_TIME_T_LEN;
+        }
     }
 
     p = ngx_pnalloc(r->pool, len);
@@ -226,12 +265,18 @@ ngx_http_llm_send_models(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     }
 
     len = ngx_sprintf(p, "{\"object\":\"list\",\"data\":[") - p;
+    listed = 0;
 
-    for (i = 0; i < cf->ngroups; i++) {
-        len += ngx_sprintf(p + len, "%s{\"id\":", i ? "," : "") - (p + len);
-        len += llm_json_quote(cf->groups[i].name,
-                              ngx_strlen(cf->groups[i].name),
-                              (char *) p + len);
+    for (i = 0; i < n; i++) {
+        name = ngx_http_llm_listed_model(cf, i);
+
+        if (name == NULL) {
+            continue;
+        }
+
+        len += ngx_sprintf(p + len, "%s{\"id\":", listed++ ? "," : "")
+               - (p + len);
+        len += llm_json_quote(name, ngx_strlen(name), (char *) p + len);
         len += ngx_sprintf(p + len, ",\"object\":\"model\",\"created\":%T,"
                            "\"owned_by\":\"ngx_llm\"}",
                            (time_t) 1677610602)
