@@ -169,6 +169,23 @@ test('fixture: llmctl status lists each disabled deployment with its reason', as
     assert.deepEqual(gw.leakedSecrets(Object.values(KEYS)), []);
 });
 
+test('fixture: /health lists each disabled deployment with its reason, in LiteLLM\'s shape', async () => {
+    const res = await request(`${gw.url}/health`, { method: 'GET', headers: { authorization: 'Bearer sk-1234' } });
+    assert.equal(res.status, 200, res.text);
+    const h = res.json;
+    assert.equal(h.unhealthy_count, h.unhealthy_endpoints.length);
+    assert.equal(h.healthy_count, h.healthy_endpoints.length);
+    const bad = Object.fromEntries(h.unhealthy_endpoints.map((e) => [e.model_name, e]));
+    assert.match(bad['sagemaker-completion-model'].error, /provider 'sagemaker' is not supported by this gateway/);
+    assert.match(bad['dall-e-2'].error, /no deployment name after 'azure\/'/);
+    assert.equal(bad['dall-e-2'].disabled, true);
+    assert.ok(h.healthy_endpoints.some((e) => e.model_name === 'groq/*' && e.provider === 'groq'));
+    for (const v of Object.values(KEYS)) assert.ok(!res.text.includes(v), 'no provider key in /health');
+    assert.ok(!res.text.includes('my-fake-key'), 'no api_key in /health');
+    const anon = await request(`${gw.url}/health`, { method: 'GET' });
+    assert.equal(anon.status, 401, 'a key is needed, as in LiteLLM');
+});
+
 test('a model whose deployments are all disabled gets the reason, in the client\'s format', async () => {
     // (in the fixture the "*" group catches these names, as in LiteLLM)
     const small = await startGateway({
