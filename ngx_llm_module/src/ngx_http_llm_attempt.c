@@ -176,6 +176,36 @@ ngx_http_llm_path_safe(u_char *p)
 }
 
 
+/*
+ * The endpoints a deployment serves are its provider row's (chat covers
+ * Anthropic's messages and Gemini's generateContent, by translation);
+ * completions and embeddings have no translation to another wire.
+ */
+
+static ngx_uint_t
+ngx_http_llm_endpoint_refused(ngx_http_llm_ctx_t *ctx, llm_deployment_t *d)
+{
+    switch (ctx->endpoint) {
+
+    case NGX_HTTP_LLM_EP_COMPLETIONS:
+        return d->api != LLM_API_OPENAI
+               || !(d->endpoints & LLM_EP_COMPLETIONS);
+
+    case NGX_HTTP_LLM_EP_EMBEDDINGS:
+        return d->api != LLM_API_OPENAI
+               || !(d->endpoints & LLM_EP_EMBEDDINGS);
+
+    case NGX_HTTP_LLM_EP_CHAT:
+    case NGX_HTTP_LLM_EP_MESSAGES:
+    case NGX_HTTP_LLM_EP_GENERATE:
+        return !(d->endpoints & LLM_EP_CHAT);
+
+    default:
+        return 0;
+    }
+}
+
+
 static ngx_int_t
 ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 {
@@ -215,14 +245,15 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
                                        "URL");
     }
 
-    if ((ctx->endpoint == NGX_HTTP_LLM_EP_COMPLETIONS
-         || ctx->endpoint == NGX_HTTP_LLM_EP_EMBEDDINGS)
-        && d->api != LLM_API_OPENAI)
-    {
+    if (ngx_http_llm_endpoint_refused(ctx, d)) {
+        ngx_snprintf(name, sizeof(name), "model \"%V\": provider \"%s\" "
+                     "does not serve %V requests%Z", &ctx->model,
+                     d->provider_name ? d->provider_name : "?",
+                     &r->uri);
+
         return ngx_http_llm_send_error(r, ctx, NGX_HTTP_BAD_REQUEST,
                                        "invalid_request_error",
-                                       "this model's provider does not "
-                                       "support this endpoint");
+                                       (char *) name);
     }
 
     ctx->translate = (ctx->api != d->api);
