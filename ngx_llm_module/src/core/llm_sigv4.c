@@ -55,9 +55,9 @@ llm_sigv4_amz_date(long long t, char *out)
 
     tt = (time_t) t;
     gmtime_r(&tt, &tm);
-    snprintf(out, LLM_SIGV4_DATE_LEN + 1, "%04d%02d%02dT%02d%02d%02dZ",
-             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-             tm.tm_min, tm.tm_sec);
+    if (strftime(out, LLM_SIGV4_DATE_LEN + 1, "%Y%m%dT%H%M%SZ", &tm) == 0) {
+        out[0] = '\0';
+    }
 }
 
 
