@@ -20,7 +20,7 @@ FUZZ_ALL     := sse resp stream error json_tree scan eventstream \
                 $(addprefix req_,$(FUZZ_PAIRS))
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_BINS    := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_TARGETS))
-FUZZ_DEPS    := $(FUZZ_CORE) $(wildcard $(CORE_DIR)/*.h)
+FUZZ_DEPS    := $(FUZZ_CORE) $(wildcard $(CORE_DIR)/*.h) t/fuzz/fuzz_split.h
 
 .PHONY: fuzz fuzz-build fuzz-seeds
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "llm_eventstream.h"
+#include "fuzz_split.h"
 
 
 static int
@@ -36,19 +37,12 @@ decode(const unsigned char *d, size_t n, unsigned seed, llm_buf_t *log)
     llm_evs_parser_t  p;
     size_t            off = 0, step;
     int               rc = LLM_EVS_OK;
-    unsigned          x = seed * 2654435761u + 1;
+    fuzz_split_t      split;
 
+    fuzz_split_init(&split, seed, 40);
     llm_evs_init(&p);
     while (off < n && rc == LLM_EVS_OK) {
-        if (seed == 0) {
-            step = n;
-        } else {
-            x ^= x << 13; x ^= x >> 17; x ^= x << 5;
-            step = 1 + x % 40;
-        }
-        if (step > n - off) {
-            step = n - off;
-        }
+        step = fuzz_split_next(&split, n - off);
         rc = llm_evs_feed(&p, d + off, step, log_cb, log);
         off += step;
     }
