@@ -93,6 +93,23 @@ for (const model of CHAT) {
     });
 }
 
+test('fixture: provider wildcards keep LiteLLM\'s prefix semantics (the prefix names the provider, the rest is its model)', async () => {
+    for (const [model, path, sent] of [
+        ['anthropic/claude-3-5-haiku', '/v1/messages', 'claude-3-5-haiku'],
+        ['groq/llama-3.1-8b-instant', '/openai/v1/chat/completions', 'llama-3.1-8b-instant'],
+    ]) {
+        mock.reset();
+        const stream = await gw.client({ apiKey: 'sk-1234' }).chat.completions.create({
+            model, stream: true, messages: [{ role: 'user', content: 'wild' }],
+        });
+        let text = '';
+        for await (const chunk of stream) text += chunk.choices?.[0]?.delta?.content ?? '';
+        assert.equal(mock.last().path, path, model);
+        assert.equal(mock.last().body.model, sent, model);
+        assert.equal(text, mock.last().response.text, model);
+    }
+});
+
 test('fixture: the alias goes to its group (fake-openai-endpoint-3 deployments)', async () => {
     mock.reset();
     await gw.client({ apiKey: 'sk-1234' }).chat.completions.create({
