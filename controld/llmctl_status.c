@@ -325,7 +325,7 @@ llmctl_cmd_status_detailed(llmctl_options_t *o)
     if (store != NULL) {
         printf("  %-12s %s %s, %s (%lld keys, %lld teams)\n", "store",
                json_string_value(json_object_get(store, "store")),
-               json_object_get(store, "redis")
+               json_is_string(json_object_get(store, "redis"))
                    ? json_string_value(json_object_get(store, "redis"))
                    : json_string_value(json_object_get(store, "state_file")),
                json_is_true(json_object_get(store, "available"))
