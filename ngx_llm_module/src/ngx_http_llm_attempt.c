@@ -206,6 +206,26 @@ ngx_http_llm_endpoint_refused(ngx_http_llm_ctx_t *ctx, llm_deployment_t *d)
 }
 
 
+/* The length of "vendor/" in a group pattern "vendor/" "*", else 0. */
+
+static size_t
+ngx_http_llm_wildcard_prefix(const char *pattern)
+{
+    size_t  len;
+
+    len = ngx_strlen(pattern);
+
+    if (len < 3 || pattern[len - 1] != '*' || pattern[len - 2] != '/'
+        || ngx_strlchr((u_char *) pattern, (u_char *) pattern + len - 1, '*')
+           != NULL)
+    {
+        return 0;
+    }
+
+    return len - 1;
+}
+
+
 static ngx_int_t
 ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 {
@@ -216,6 +236,7 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     ngx_chain_t       *chain, **ll;
     const char        *model;
     llm_deployment_t  *d;
+    size_t             prefix;
     u_char             name[512];
 
     d = ctx->dep->dep;
@@ -224,6 +245,21 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         ngx_cpystrn(name, ctx->model.data,
                     ngx_min(ctx->model.len + 1, sizeof(name)));
         model = (char *) name;
+
+        /*
+         * LiteLLM puts what the group's "*" matched in place of the
+         * deployment's: a group "anthropic/" "*" asked for
+         * "anthropic/claude-x" sends "claude-x".  Done for such
+         * "vendor/" "*" groups; any other pattern sends the name whole.
+         */
+        prefix = ngx_http_llm_wildcard_prefix(d->model_name);
+
+        if (prefix && prefix <= ctx->model.len
+            && ngx_strncmp(name, d->model_name, prefix) == 0
+            && name[prefix] != '\0')
+        {
+            model += prefix;
+        }
 
     } else {
         model = d->model;
