@@ -120,4 +120,6 @@ char *llmctl_master_key(const llmctl_options_t *o);
 json_t *llmctl_admin_status(const llmctl_options_t *o, char *error,
     size_t size);
 
+void llmctl_remove_tree(const char *dir);
+
 #endif

@@ -65,8 +65,9 @@ remove_entry(const char *path, const struct stat *sb, int flag,
     return remove(path);
 }
 
-static void
-remove_tree(const char *dir)
+/* rm -rf DIR, not following symlinks (also content remove's) */
+void
+llmctl_remove_tree(const char *dir)
 {
     nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
@@ -290,7 +291,7 @@ llmctl_cmd_backup(llmctl_options_t *o)
 
 done:
     json_decref(state);
-    remove_tree(stage_tpl);
+    llmctl_remove_tree(stage_tpl);
     free(out);
     return rc;
 }
@@ -412,7 +413,7 @@ llmctl_cmd_restore(llmctl_options_t *o)
     p = path_join(stage_tpl, "content");
     if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) {
         char  *cp_argv[] = { "cp", "-a", p, content, NULL };
-        remove_tree(content);
+        llmctl_remove_tree(content);
         if (run_tar(cp_argv) != 0) {
             fprintf(stderr, "llmctl: cannot restore %s\n", content);
         }
@@ -462,7 +463,7 @@ llmctl_cmd_restore(llmctl_options_t *o)
 done:
     json_decref(manifest);
     json_decref(state);
-    remove_tree(stage_tpl);
+    llmctl_remove_tree(stage_tpl);
     return rc;
 }
 
@@ -524,7 +525,7 @@ purge(llmctl_options_t *o)
     }
     json_decref(answer);
     dir = llmctl_prefix_path(o, "content");
-    remove_tree(dir);
+    llmctl_remove_tree(dir);
     free(dir);
     dir = llmctl_prefix_path(o, "logs");
     nftw(dir, truncate_logs, 16, FTW_PHYS);

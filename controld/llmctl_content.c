@@ -10,7 +10,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -305,16 +304,6 @@ content_execute(llmctl_options_t *o)
 }
 
 static int
-remove_entry(const char *path, const struct stat *sb, int flag,
-    struct FTW *ftw)
-{
-    (void) sb;
-    (void) flag;
-    (void) ftw;
-    return remove(path);
-}
-
-static int
 content_remove(llmctl_options_t *o)
 {
     char  *dir = entry_dir(o, o->name);
@@ -331,7 +320,7 @@ content_remove(llmctl_options_t *o)
         free(dir);
         return LLMCTL_FAILED;
     }
-    nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+    llmctl_remove_tree(dir);
     printf("removed %s %s (%d versions)\n", o->type, o->name, count);
     free(dir);
     return LLMCTL_OK;
