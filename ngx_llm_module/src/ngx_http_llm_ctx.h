@@ -84,6 +84,9 @@ struct ngx_http_llm_ctx_s {
     /* the response */
     ngx_uint_t                    resp_status;
     size_t                        resp_bytes;
+    u_char                       *answer;          /* log_payloads: the
+                                                      answer's first bytes */
+    size_t                        answer_len;
     llm_sse_parser_t              sse;
     llm_stream_xlate_t           *xlate;
     llm_buf_t                     resp;            /* a whole answer */

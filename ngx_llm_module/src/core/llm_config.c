@@ -246,6 +246,7 @@ llm_parse_settings(llm_config_t *cf, json_t *s, char *err, size_t errlen)
     st->cooldown_time_ms = 5000;
     st->max_fallbacks = 5;
     st->drop_params = -1;             /* not set: LLM_DROP_HINTS */
+    st->log_payload_bytes = 0;
 
     if (s == NULL) {
         return 0;
@@ -646,6 +647,14 @@ llm_config_parse(const char *json, size_t len, char *err, size_t errlen)
 
     if (llm_parse_settings(cf, json_object_get(cf->root, "settings"), err,
                            errlen) != 0)
+    {
+        goto failed;
+    }
+
+    /* request_log.payload_bytes: general_settings.log_payloads */
+    if (llm_int(json_object_get(cf->root, "request_log"), "payload_bytes",
+                &cf->settings.log_payload_bytes, err, errlen, "request_log")
+        != 0)
     {
         goto failed;
     }

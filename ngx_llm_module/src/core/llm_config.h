@@ -84,6 +84,9 @@ typedef struct {
     long long    cooldown_time_ms;
     long long    max_fallbacks;
     int          drop_params;       /* -1: not set */
+    long long    log_payload_bytes; /* request log: bytes of the request
+                                       and the answer kept; 0: none
+                                       (general_settings.log_payloads) */
 } llm_settings_t;
 
 
