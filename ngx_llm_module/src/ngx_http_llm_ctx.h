@@ -113,6 +113,8 @@ struct ngx_http_llm_ctx_s {
     unsigned                      client_uri_valid:1;
     unsigned                      provider_408:1;  /* went by as a 504 */
     unsigned                      upstream_invalid:1;  /* a bad chunk */
+    unsigned                      error_to_close:1;    /* its body ends
+                                                          with the close */
 };
 
 
