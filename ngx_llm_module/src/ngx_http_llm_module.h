@@ -146,6 +146,7 @@ typedef struct {
     llm_config_t                 *cf;
     llm_router_conf_t            *router;
     ngx_http_llm_dep_t           *deps;
+    ngx_http_llm_dep_t           *pass;            /* by cf->pass index */
     ngx_pool_t                   *pool;
 } ngx_http_llm_tables_t;
 

@@ -683,7 +683,8 @@ llm_config_parse(const char *json, size_t len, char *err, size_t errlen)
 
     if (llm_build_groups(cf, err, errlen) != 0
         || llm_parse_aliases(cf, err, errlen) != 0
-        || llm_parse_disabled(cf, err, errlen) != 0)
+        || llm_parse_disabled(cf, err, errlen) != 0
+        || llm_parse_pass(cf, err, errlen) != 0)
     {
         goto failed;
     }
@@ -714,6 +715,7 @@ llm_config_free(llm_config_t *cf)
 
     free(cf->aliases);
     free(cf->disabled);
+    llm_pass_free(cf);
 
     for (i = 0; cf->groups && i < cf->ngroups; i++) {
         free(cf->groups[i].deployments);
