@@ -28,41 +28,41 @@ fuzz-build: $(FUZZ_BINS)
 
 $(FUZZ_DIR)/fuzz_sse: t/fuzz/fuzz_sse.c $(FUZZ_DEPS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CORE) -ljansson -lcrypto
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CORE) -ljansson -lcrypto -lz
 
 $(FUZZ_DIR)/fuzz_resp: t/fuzz/fuzz_xlate_resp.c $(FUZZ_DEPS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CORE) -ljansson -lcrypto
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CORE) -ljansson -lcrypto -lz
 
 $(FUZZ_DIR)/fuzz_stream: t/fuzz/fuzz_xlate_stream.c $(FUZZ_DEPS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CORE) -ljansson -lcrypto
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CORE) -ljansson -lcrypto -lz
 
 $(FUZZ_DIR)/fuzz_error: t/fuzz/fuzz_xlate_error.c $(FUZZ_DEPS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CORE) -ljansson -lcrypto
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CORE) -ljansson -lcrypto -lz
 
 $(FUZZ_DIR)/fuzz_json_tree: t/fuzz/fuzz_json_tree.c $(FUZZ_DEPS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CORE) -ljansson -lcrypto
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CORE) -ljansson -lcrypto -lz
 
 # the AWS event-stream framing (Bedrock's ConverseStream)
 $(FUZZ_DIR)/fuzz_eventstream: t/fuzz/fuzz_eventstream.c $(FUZZ_DEPS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CORE) -ljansson -lcrypto
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CORE) -ljansson -lcrypto -lz
 
 # the request scanner: its AVX2 and byte-by-byte implementations agree, and
 # reading usage backwards finds what they find
 $(FUZZ_DIR)/fuzz_scan: t/fuzz/fuzz_scan.c $(FUZZ_DEPS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CORE) -ljansson -lcrypto
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CORE) -ljansson -lcrypto -lz
 
 # one binary per request direction: req_<from>_<to>
 $(FUZZ_DIR)/fuzz_req_%: t/fuzz/fuzz_xlate_req.c $(FUZZ_DEPS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -DFUZZ_FROM='"$(word 1,$(subst _, ,$*))"' \
 	    -DFUZZ_TO='"$(word 2,$(subst _, ,$*))"' -o $@ $< $(FUZZ_CORE) \
-	    -ljansson -lcrypto
+	    -ljansson -lcrypto -lz
 
 # seed corpora; targets that read selector bytes get the samples prefixed
 # with every selector that makes sense for them

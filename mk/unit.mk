@@ -18,7 +18,7 @@ $(UNIT_CFG_BINS): $(BUILD)/t/%: t/unit/%.c $(CONTROLD_LIB_SRCS) $(CONTROLD_HDRS)
 $(UNIT_CORE_BINS): $(BUILD)/t/%: t/unit/%.c $(CORE_SRCS) $(wildcard $(CORE_DIR)/*.h) t/unit/unit.h
 	@mkdir -p $(@D)
 	@echo "CC $@"
-	@$(CC) $(UNIT_FLAGS) -I$(CORE_DIR) -It/unit -o $@ $< $(CORE_SRCS) -ljansson -lcrypto
+	@$(CC) $(UNIT_FLAGS) -I$(CORE_DIR) -It/unit -o $@ $< $(CORE_SRCS) -ljansson -lcrypto -lz
 
 .PHONY: unit
 unit: $(UNIT_BINS)

@@ -11,6 +11,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_llm_request.h"
+#include "llm_gzip.h"
 
 
 /* of a provider's error: the whole of it decides its class and message */
@@ -19,6 +20,7 @@
 
 static ngx_int_t ngx_http_llm_process_header(ngx_http_request_t *r);
 static ngx_int_t ngx_http_llm_read_error_body(ngx_http_request_t *r);
+static ngx_uint_t ngx_http_llm_upstream_gzip(ngx_http_upstream_t *u);
 static ngx_int_t ngx_http_llm_input_filter_init(void *data);
 static ngx_int_t ngx_http_llm_input_filter(void *data, ssize_t bytes);
 static ngx_uint_t ngx_http_llm_chunks(u_char *p, u_char *last, u_char *out,
@@ -689,7 +691,9 @@ static ngx_uint_t
 ngx_http_llm_upstream_body(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *body)
 {
-    u_char               *p, *last;
+    size_t                len;
+    u_char               *p, *last, *out;
+    ngx_uint_t            complete;
     ngx_http_upstream_t  *u;
 
     ngx_str_null(body);
@@ -709,16 +713,94 @@ ngx_http_llm_upstream_body(ngx_http_request_t *r, ngx_uint_t status,
         body->data = p;
         body->len = last - p;
 
-        return u->headers_in.content_length_n >= 0
-               && body->len == (size_t) u->headers_in.content_length_n;
+        complete = u->headers_in.content_length_n >= 0
+                   && body->len == (size_t) u->headers_in.content_length_n;
+
+    } else {
+        body->data = ngx_pnalloc(r->pool, last - p);
+        if (body->data == NULL) {
+            return 0;
+        }
+
+        complete = ngx_http_llm_chunks(p, last, body->data, &body->len);
     }
 
-    body->data = ngx_pnalloc(r->pool, last - p);
-    if (body->data == NULL) {
+    if (body->len == 0 || !ngx_http_llm_upstream_gzip(u)) {
+        return complete;
+    }
+
+    /*
+     * Some providers and proxies gzip an error body we never asked to be
+     * encoded: it is classified and translated decoded, at most
+     * LLM_GUNZIP_MAX of it; what does not decode is no body at all.
+     */
+
+    out = ngx_pnalloc(r->pool, LLM_GUNZIP_MAX);
+    if (out == NULL) {
+        ngx_str_null(body);
         return 0;
     }
 
-    return ngx_http_llm_chunks(p, last, body->data, &body->len);
+    switch (llm_gunzip(body->data, body->len, out, LLM_GUNZIP_MAX, &len)) {
+
+    case LLM_GUNZIP_OK:
+        break;
+
+    case LLM_GUNZIP_CUT:
+        complete = 0;
+        break;
+
+    default:
+        ngx_str_null(body);
+        return 0;
+    }
+
+    body->data = out;
+    body->len = len;
+
+    return complete;
+}
+
+
+/* the upstream's Content-Encoding is gzip (or deflate, zlib-wrapped) */
+
+static ngx_uint_t
+ngx_http_llm_upstream_gzip(ngx_http_upstream_t *u)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &u->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return 0;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].hash == 0
+            || h[i].key.len != sizeof("Content-Encoding") - 1
+            || ngx_strncasecmp(h[i].key.data, (u_char *) "Content-Encoding",
+                               h[i].key.len) != 0)
+        {
+            continue;
+        }
+
+        return ngx_strlcasestrn(h[i].value.data,
+                                h[i].value.data + h[i].value.len,
+                                (u_char *) "gzip", 4 - 1) != NULL
+               || ngx_strlcasestrn(h[i].value.data,
+                                   h[i].value.data + h[i].value.len,
+                                   (u_char *) "deflate", 7 - 1) != NULL;
+    }
 }
 
 
