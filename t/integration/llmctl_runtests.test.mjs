@@ -147,3 +147,11 @@ test('restart with nothing running in the prefix: exit 1 with a message', async 
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stderr, /no instance to restart/);
 });
+
+test('test: the key store line says where the store is (the state file here)', async () => {
+    const r = await ctl('test', '--json');
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const store = JSON.parse(r.stdout).checks.find((c) => c.check === 'key store');
+    assert.equal(store.ok, true);
+    assert.equal(store.detail, `file ${path.join(gw.prefix, 'state', 'keys.json')}`);
+});
