@@ -187,9 +187,51 @@ pass_through_headers(cfg_ctx_t *ctx, yaml_node_t *node, const char *path,
     return ok;
 }
 
-/* One pass_through_endpoints entry; NULL after an error. */
+/*
+ * The paths nginx's llm handler answers itself (ngx_http_llm_routes in
+ * ngx_http_llm_handler.c, and Gemini's models/ prefixes): a pass-through
+ * route there would never be reached.
+ */
+static const char  *builtin_paths[] = {
+    "/v1/chat/completions", "/chat/completions", "/v1/completions",
+    "/completions", "/v1/embeddings", "/embeddings", "/v1/messages",
+    "/messages", "/v1/messages/count_tokens", "/messages/count_tokens",
+    "/v1/models", "/models", "/health/liveliness", "/health/liveness",
+    "/health/readiness", "/health"
+};
+
+static const char  *builtin_prefixes[] = { "/v1beta/models/", "/v1/models/" };
+
+/* The built-in route that shadows `route`, or NULL. */
+static const char *
+pass_through_shadowed(const char *route)
+{
+    size_t  i;
+
+    for (i = 0; i < sizeof(builtin_paths) / sizeof(builtin_paths[0]); i++) {
+        if (strcmp(route, builtin_paths[i]) == 0) {
+            return builtin_paths[i];
+        }
+    }
+    for (i = 0; i < sizeof(builtin_prefixes) / sizeof(builtin_prefixes[0]);
+         i++)
+    {
+        if (strncmp(route, builtin_prefixes[i], strlen(builtin_prefixes[i]))
+            == 0)
+        {
+            return builtin_prefixes[i];
+        }
+    }
+    return NULL;
+}
+
+/*
+ * One pass_through_endpoints entry; NULL after an error, or when a built-in
+ * route shadows it (*shadowed set: a warning, an error under --strict).
+ */
 static json_t *
-pass_through_entry(cfg_ctx_t *ctx, yaml_node_t *node, const char *path)
+pass_through_entry(cfg_ctx_t *ctx, yaml_node_t *node, const char *path,
+    int *shadowed)
 {
     char               sub[CFG_PATH_MAX];
     char              *route = NULL, *target = NULL;
@@ -248,6 +290,17 @@ pass_through_entry(cfg_ctx_t *ctx, yaml_node_t *node, const char *path)
                   "/_llm (got \"%.80s\")", route);
         ok = -1;
     }
+    if (ok == 0 && (why = pass_through_shadowed(route)) != NULL) {
+        cfg_soft_error(ctx, node, path, "route '%.80s' ignored: the "
+                       "gateway's own %s route answers that path", route,
+                       why);
+        *shadowed = 1;
+        json_decref(out);
+        json_decref(headers);
+        free(route);
+        free(target);
+        return NULL;
+    }
     if (ok == 0 && target == NULL) {
         cfg_error(ctx, node, path, "'target' (the URL to forward to) is "
                   "required");
@@ -285,7 +338,7 @@ cfg_compile_pass_through(cfg_ctx_t *ctx, yaml_node_t *node, json_t *doc)
 {
     char               path[CFG_PATH_MAX];
     size_t             index = 0;
-    int                ok = 0, rc;
+    int                ok = 0, rc, shadowed;
     json_t            *list, *entry;
     yaml_node_item_t  *item;
 
@@ -298,9 +351,13 @@ cfg_compile_pass_through(cfg_ctx_t *ctx, yaml_node_t *node, json_t *doc)
     cfg_for_each_item(node, item) {
         cfg_path_index(path, "general_settings.pass_through_endpoints",
                        index++);
-        entry = pass_through_entry(ctx, cfg_node(ctx, *item), path);
+        shadowed = 0;
+        entry = pass_through_entry(ctx, cfg_node(ctx, *item), path,
+                                   &shadowed);
         if (entry == NULL) {
-            ok = -1;
+            if (!shadowed || ctx->strict) {
+                ok = -1;
+            }
         } else {
             json_array_append_new(list, entry);
         }

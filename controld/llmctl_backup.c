@@ -15,6 +15,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,11 +35,14 @@
 #define BACKUP_FORMAT   "ngx_llm-backup"
 #define BACKUP_VERSION  1
 
+/* Run tar(1) or cp(1) and wait.  quiet: the tool's stderr goes to
+ * /dev/null, for a file we only probe (restore says in one line what is
+ * wrong with it). */
 static int
-run_tar(char *const argv[])
+run_tar(char *const argv[], int quiet)
 {
     pid_t  pid;
-    int    status;
+    int    status, fd;
 
     fflush(NULL);
     pid = fork();
@@ -46,6 +50,9 @@ run_tar(char *const argv[])
         return -1;
     }
     if (pid == 0) {
+        if (quiet && (fd = open("/dev/null", O_WRONLY)) != -1) {
+            dup2(fd, STDERR_FILENO);
+        }
         execvp(argv[0], argv);
         _exit(127);
     }
@@ -218,7 +225,7 @@ llmctl_cmd_backup(llmctl_options_t *o)
     if (stat(content, &sb) == 0 && S_ISDIR(sb.st_mode)) {
         p = path_join(stage_tpl, "content");
         char  *cp_argv[] = { "cp", "-a", content, p, NULL };
-        if (run_tar(cp_argv) != 0) {
+        if (run_tar(cp_argv, 0) != 0) {
             fprintf(stderr, "llmctl: cannot copy %s\n", content);
             free(p);
             free(content);
@@ -262,7 +269,7 @@ llmctl_cmd_backup(llmctl_options_t *o)
     tar_argv[5] = ".";
     tar_argv[6] = NULL;
     umask(077);
-    if (rc != 0 || run_tar(tar_argv) != 0) {
+    if (rc != 0 || run_tar(tar_argv, 0) != 0) {
         fprintf(stderr, "llmctl: tar -czf %s failed\n", out);
         json_decref(manifest);
         rc = LLMCTL_FAILED;
@@ -367,7 +374,7 @@ llmctl_cmd_restore(llmctl_options_t *o)
     tar_argv[4] = stage_tpl;
     tar_argv[5] = "--no-same-owner";
     tar_argv[6] = NULL;
-    if (run_tar(tar_argv) != 0) {
+    if (run_tar(tar_argv, 1) != 0) {
         rc = invalid(file, "not a gzip'd tar archive");
         goto done;
     }
@@ -414,7 +421,7 @@ llmctl_cmd_restore(llmctl_options_t *o)
     if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) {
         char  *cp_argv[] = { "cp", "-a", p, content, NULL };
         llmctl_remove_tree(content);
-        if (run_tar(cp_argv) != 0) {
+        if (run_tar(cp_argv, 0) != 0) {
             fprintf(stderr, "llmctl: cannot restore %s\n", content);
         }
     }

@@ -185,6 +185,20 @@ last_reload(const llmctl_options_t *o)
     return out;
 }
 
+/* Where the key store lives, from /_ops/health: Redis's address, else the
+ * state file ("redis" is JSON null for the file store). */
+static const char *
+store_where(const json_t *health)
+{
+    const char  *where;
+
+    where = json_string_value(json_object_get(health, "redis"));
+    if (where == NULL) {
+        where = json_string_value(json_object_get(health, "state_file"));
+    }
+    return where ? where : "?";
+}
+
 static json_t *
 gather(llmctl_options_t *o, int *healthy)
 {
@@ -325,9 +339,7 @@ llmctl_cmd_status_detailed(llmctl_options_t *o)
     if (store != NULL) {
         printf("  %-12s %s %s, %s (%lld keys, %lld teams)\n", "store",
                json_string_value(json_object_get(store, "store")),
-               json_is_string(json_object_get(store, "redis"))
-                   ? json_string_value(json_object_get(store, "redis"))
-                   : json_string_value(json_object_get(store, "state_file")),
+               store_where(store),
                json_is_true(json_object_get(store, "available"))
                    ? llmctl_green("ok") : llmctl_red("unreachable"),
                json_integer_value(json_object_get(store, "keys")),
@@ -496,9 +508,7 @@ llmctl_cmd_test(llmctl_options_t *o)
     if (health != NULL) {
         snprintf(detail, sizeof(detail), "%s %s",
                  json_string_value(json_object_get(health, "store")),
-                 json_object_get(health, "redis")
-                 ? json_string_value(json_object_get(health, "redis"))
-                 : json_string_value(json_object_get(health, "state_file")));
+                 store_where(health));
         check_line(&c, "key store", json_is_true(json_object_get(health,
                    "available")), detail, 0);
         json_decref(health);

@@ -557,25 +557,19 @@ ngx_http_llm_pass_headers(ngx_pool_t *pool, ngx_http_llm_dep_t *nd,
     static const char  *own[] = { "host", "connection", "content-length",
                                   "transfer-encoding" };
 
-    len = 0;
+    if (pr->nheaders == 0) {
+        return NGX_OK;
+    }
 
-    for (i = 0; i < pr->nheaders; i++) {
+    for (len = 0, i = 0; i < pr->nheaders; i++) {
         len += ngx_strlen(pr->header_names[i]) + sizeof(": ") - 1
                + ngx_strlen(pr->header_values[i]) + sizeof(CRLF) - 1;
     }
 
-    if (len == 0) {
-        return NGX_OK;
-    }
+    p = ngx_pnalloc(pool, len);
+    nd->headers.data = p;
 
-    nd->headers.data = ngx_pnalloc(pool, len);
-    if (nd->headers.data == NULL) {
-        return NGX_ERROR;
-    }
-
-    p = nd->headers.data;
-
-    for (i = 0; i < pr->nheaders; i++) {
+    for (i = 0; p && i < pr->nheaders; i++) {
         name = pr->header_names[i];
 
         if (ngx_strcasecmp((u_char *) name, (u_char *) own[0]) == 0
@@ -587,6 +581,10 @@ ngx_http_llm_pass_headers(ngx_pool_t *pool, ngx_http_llm_dep_t *nd,
         }
 
         p = ngx_sprintf(p, "%s: %s" CRLF, name, pr->header_values[i]);
+    }
+
+    if (p == NULL) {
+        return NGX_ERROR;
     }
 
     nd->headers.len = p - nd->headers.data;

@@ -151,6 +151,9 @@ for (const withRedis of [false, true]) {
         fs.writeFileSync(bogus, 'not a backup');
         r = await ctl(gw, 'restore', '--yes', bogus);
         assert.equal(r.code, 1);
+        // one line saying what is wrong, not tar's and gzip's complaints
+        assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+        assert.match(r.stderr, /is not a valid ngx_llm backup: not a gzip'd tar archive; nothing was changed/);
         assert.deepEqual(gw.leakedSecrets([PROVIDER_KEY, gw.masterKey, a, b]), []);
         for (const o of outputs) for (const s of [PROVIDER_KEY, gw.masterKey, a, b]) assert.ok(!o.includes(s));
     });

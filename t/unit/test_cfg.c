@@ -387,6 +387,41 @@ UNIT_TEST(provider_fields_and_env)
     cfg_result_free(&res);
     unsetenv("TEST_CFG_COHERE");
 
+    /* a route the gateway answers itself is shadowed: warned and left out */
+    {
+        static const char  *yaml =
+            "model_list:\n"
+            "  - model_name: g\n    litellm_params: {model: openai/x}\n"
+            "general_settings:\n"
+            "  pass_through_endpoints:\n"
+            "    - path: /v1/chat/completions\n"
+            "      target: https://example.com/v1/chat/completions\n"
+            "    - path: /v1beta/models/x\n"
+            "      target: https://example.com/g\n"
+            "    - path: /v1/rerank\n"
+            "      target: https://example.com/rerank\n";
+
+        CHECK(compile(yaml, &res) == 0);
+        CHECK(cfg_diag_find(&res.diag, "config.yaml:6:7: warning: "
+                            "general_settings.pass_through_endpoints[0]: "
+                            "route '/v1/chat/completions' ignored: the "
+                            "gateway's own /v1/chat/completions route "
+                            "answers that path") != NULL);
+        CHECK(cfg_diag_find(&res.diag, "route '/v1beta/models/x' ignored: "
+                            "the gateway's own /v1beta/models/ route")
+              != NULL);
+        d = json_object_get(res.doc, "pass_through");
+        CHECK(json_array_size(d) == 1);
+        CHECK_STR(str(json_array_get(d, 0), "path"), "/v1/rerank");
+        cfg_result_free(&res);
+
+        CHECK(compile_strict(yaml, &res) == -1);
+        CHECK(cfg_diag_find(&res.diag, "error: general_settings."
+                            "pass_through_endpoints[0]: route "
+                            "'/v1/chat/completions' ignored") != NULL);
+        cfg_result_free(&res);
+    }
+
     CHECK(compile("general_settings:\n  strict_config: true\n"
                   "model_list:\n  - model_name: a\n    litellm_params:\n"
                   "      model: sagemaker/x\n", &res) == -1);

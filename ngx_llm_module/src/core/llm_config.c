@@ -284,13 +284,49 @@ llm_parse_settings(llm_config_t *cf, json_t *s, char *err, size_t errlen)
 }
 
 
+/*
+ * "addrs" (controld's resolved addresses of the target) of a deployment or
+ * a pass-through route; the strings stay owned by the document.
+ */
+int
+llm_deployment_addrs(llm_deployment_t *d, json_t *o, const char *where,
+    char *err, size_t errlen)
+{
+    size_t   k, n;
+    json_t  *addrs;
+
+    addrs = json_object_get(o, "addrs");
+    n = json_is_array(addrs) ? json_array_size(addrs) : 0;
+
+    if (n == 0) {
+        return 0;
+    }
+
+    d->addrs = calloc(n, sizeof(char *));
+    if (d->addrs == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+
+    for (k = 0; k < n; k++) {
+        if (!json_is_string(json_array_get(addrs, k))) {
+            snprintf(err, errlen, "%s.addrs[%zu]: expected a string",
+                     where, k);
+            return -1;
+        }
+        d->addrs[d->naddrs++] = json_string_value(json_array_get(addrs, k));
+    }
+
+    return 0;
+}
+
+
 static int
 llm_parse_deployment(llm_deployment_t *d, json_t *o, size_t i, char *err,
     size_t errlen)
 {
-    char     where[64];
-    size_t   k, n;
-    json_t  *addrs;
+    char    where[64];
+    size_t  k;
 
     snprintf(where, sizeof(where), "deployments[%zu]", i);
 
@@ -404,24 +440,8 @@ llm_parse_deployment(llm_deployment_t *d, json_t *o, size_t i, char *err,
         return -1;
     }
 
-    addrs = json_object_get(o, "addrs");
-    n = json_is_array(addrs) ? json_array_size(addrs) : 0;
-
-    if (n) {
-        d->addrs = calloc(n, sizeof(char *));
-        if (d->addrs == NULL) {
-            snprintf(err, errlen, "out of memory");
-            return -1;
-        }
-
-        for (k = 0; k < n; k++) {
-            if (!json_is_string(json_array_get(addrs, k))) {
-                snprintf(err, errlen, "%s.addrs[%zu]: expected a string",
-                         where, k);
-                return -1;
-            }
-            d->addrs[d->naddrs++] = json_string_value(json_array_get(addrs, k));
-        }
+    if (llm_deployment_addrs(d, o, where, err, errlen) != 0) {
+        return -1;
     }
 
     return 0;

@@ -194,6 +194,10 @@ int llm_deployment_rejects(const llm_deployment_t *d, const char *name,
 int llm_deployment_drop_refused(const llm_deployment_t *d, const char *in,
     size_t len, llm_buf_t *out, size_t *dropped);
 
+/* o.addrs -> d->addrs; "where" names o in an error. */
+int llm_deployment_addrs(llm_deployment_t *d, json_t *o, const char *where,
+    char *err, size_t errlen);
+
 /* "pass_through" of the document -> cf->pass (llm_pass.c). */
 int llm_parse_pass(llm_config_t *cf, char *err, size_t errlen);
 void llm_pass_free(llm_config_t *cf);

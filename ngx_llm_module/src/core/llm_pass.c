@@ -23,8 +23,9 @@ static int
 llm_pass_route(llm_pass_route_t *pr, json_t *o, size_t i, char *err,
     size_t errlen)
 {
-    size_t             k, n;
-    json_t            *headers, *addrs, *v;
+    char               where[64];
+    size_t             n;
+    json_t            *headers, *v;
     const char        *name;
     llm_deployment_t  *d;
 
@@ -97,28 +98,9 @@ llm_pass_route(llm_pass_route_t *pr, json_t *o, size_t i, char *err,
         }
     }
 
-    addrs = json_object_get(o, "addrs");
-    n = json_is_array(addrs) ? json_array_size(addrs) : 0;
+    snprintf(where, sizeof(where), "pass_through[%zu]", i);
 
-    if (n) {
-        d->addrs = calloc(n, sizeof(char *));
-        if (d->addrs == NULL) {
-            snprintf(err, errlen, "out of memory");
-            return -1;
-        }
-
-        for (k = 0; k < n; k++) {
-            if (!json_is_string(json_array_get(addrs, k))) {
-                snprintf(err, errlen, "pass_through[%zu].addrs[%zu]: "
-                         "expected a string", i, k);
-                return -1;
-            }
-            d->addrs[d->naddrs++] = json_string_value(json_array_get(addrs,
-                                                                     k));
-        }
-    }
-
-    return 0;
+    return llm_deployment_addrs(d, o, where, err, errlen);
 }
 
 
