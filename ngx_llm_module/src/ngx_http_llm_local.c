@@ -348,7 +348,7 @@ ngx_http_llm_gemini_model(llm_config_t *cf, const char *name)
         json_array_append_new(methods, json_string("batchEmbedContents"));
     }
 
-    o = json_pack("{s:s++, s:s, s:s, s:s, s:o}", "name", "models/", name,
+    o = json_pack("{s:s+, s:s, s:s, s:s, s:o}", "name", "models/", name,
                   "version", "ngx_llm", "displayName", name,
                   "description", "served by ngx_llm",
                   "supportedGenerationMethods", methods);
