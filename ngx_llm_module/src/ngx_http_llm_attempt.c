@@ -97,12 +97,14 @@ ngx_http_llm_next_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     ctx->attempts_in_group++;
 
     /*
-     * Mocks answer here; so does count_tokens for providers without a
-     * counting endpoint (a documented local estimate).
+     * Mocks answer here; so does a token count unless the provider has a
+     * counting endpoint in the client's own API (a documented local
+     * estimate, said so in x-llm-token-count).
      */
     if (d->provider == LLM_PROVIDER_MOCK
         || (ctx->endpoint == NGX_HTTP_LLM_EP_COUNT_TOKENS
-            && d->api != LLM_API_ANTHROPIC))
+            && (d->api != ctx->api
+                || !(d->endpoints & LLM_EP_COUNT_TOKENS))))
     {
         ctx->self_response = 1;
         ctx->answer_rc = ngx_http_llm_send_mock(r, ctx);
@@ -183,7 +185,8 @@ ngx_http_llm_path_safe(u_char *p)
 /*
  * The endpoints a deployment serves are its provider row's (chat covers
  * Anthropic's messages and Gemini's generateContent, by translation);
- * completions and embeddings have no translation to another wire.
+ * completions have no translation to another wire, embeddings only
+ * Gemini's to OpenAI's.
  */
 
 static ngx_uint_t
@@ -196,7 +199,8 @@ ngx_http_llm_endpoint_refused(ngx_http_llm_ctx_t *ctx, llm_deployment_t *d)
                || !(d->endpoints & LLM_EP_COMPLETIONS);
 
     case NGX_HTTP_LLM_EP_EMBEDDINGS:
-        return d->api != LLM_API_OPENAI
+        /* Gemini's embedContent: to Gemini, or translated to OpenAI's */
+        return (d->api != LLM_API_OPENAI && d->api != ctx->api)
                || !(d->endpoints & LLM_EP_EMBEDDINGS);
 
     case NGX_HTTP_LLM_EP_CHAT:
@@ -343,6 +347,17 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 
         if (ctx->stream) {
             ngx_str_set(&suffix, ":streamGenerateContent?alt=sse");
+
+        } else if (ctx->endpoint == NGX_HTTP_LLM_EP_COUNT_TOKENS) {
+            ngx_str_set(&suffix, ":countTokens");
+
+        } else if (ctx->endpoint == NGX_HTTP_LLM_EP_EMBEDDINGS) {
+            if (ctx->embed_batch) {
+                ngx_str_set(&suffix, ":batchEmbedContents");
+
+            } else {
+                ngx_str_set(&suffix, ":embedContent");
+            }
 
         } else {
             ngx_str_set(&suffix, ":generateContent");

@@ -639,8 +639,16 @@ ngx_http_llm_translate_request(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     o.include_usage = ctx->include_usage;
     o.dropped = &dropped;
 
-    rc = llm_xlate_request(ctx->api, d->api, (char *) ctx->body.data,
-                           ctx->body.len, &o, &out, err, sizeof(err));
+    if (ctx->endpoint == NGX_HTTP_LLM_EP_EMBEDDINGS) {
+        /* Gemini's embedContent to OpenAI's (the only pair routed here) */
+        rc = llm_xlate_embed_request((char *) ctx->body.data, ctx->body.len,
+                                     ctx->embed_batch, model, &out, &dropped,
+                                     err, sizeof(err));
+
+    } else {
+        rc = llm_xlate_request(ctx->api, d->api, (char *) ctx->body.data,
+                               ctx->body.len, &o, &out, err, sizeof(err));
+    }
 
     /* this attempt's list (a fallback to another format has its own) */
     ngx_str_null(&ctx->dropped);

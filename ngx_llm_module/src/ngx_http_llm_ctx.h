@@ -23,6 +23,8 @@ typedef enum {
     NGX_HTTP_LLM_EP_COUNT_TOKENS,
     NGX_HTTP_LLM_EP_GENERATE,
     NGX_HTTP_LLM_EP_MODELS,
+    NGX_HTTP_LLM_EP_MODEL,          /* one model: /v1/models/{m}, Gemini's
+                                       /v1beta/models/{m} */
     NGX_HTTP_LLM_EP_LIVELINESS,
     NGX_HTTP_LLM_EP_READINESS,
     NGX_HTTP_LLM_EP_HEALTH          /* /health: deployments, disabled ones
@@ -114,6 +116,8 @@ struct ngx_http_llm_ctx_s {
     unsigned                      usage_estimated:1;
     unsigned                      uri_lent:1;
     unsigned                      client_uri_valid:1;
+    unsigned                      embed_batch:1;   /* Gemini's
+                                                      batchEmbedContents */
     unsigned                      provider_408:1;  /* went by as a 504 */
     unsigned                      upstream_invalid:1;  /* a bad chunk */
     unsigned                      error_to_close:1;    /* its body ends

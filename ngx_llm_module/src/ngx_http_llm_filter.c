@@ -205,6 +205,23 @@ ngx_http_llm_header_filter(ngx_http_request_t *r)
         return NGX_ERROR;
     }
 
+    if (ctx != NULL && r == r->main
+        && ctx->endpoint == NGX_HTTP_LLM_EP_COUNT_TOKENS
+        && r->headers_out.status == NGX_HTTP_OK)
+    {
+        /* who counted: the provider, or the gateway's estimate */
+        if (ctx->self_response) {
+            ngx_str_set(&v, "estimate");
+
+        } else {
+            ngx_str_set(&v, "provider");
+        }
+
+        if (ngx_http_llm_add_header(r, "x-llm-token-count", &v) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
     if (ctx == NULL || !ctx->proxied || ctx->self_response || r != r->main) {
         return ngx_http_next_header_filter(r);
     }
@@ -520,8 +537,11 @@ ngx_http_llm_translate_whole(ngx_http_llm_ctx_t *ctx, llm_buf_t *out)
     o.client_request = (char *) ctx->body.data;
     o.client_request_len = ctx->body.len;
 
-    if (llm_xlate_response(ctx->dep->dep->api, ctx->api, ctx->resp.data,
-                           ctx->resp.len, &o, out, &ctx->usage)
+    if ((ctx->endpoint == NGX_HTTP_LLM_EP_EMBEDDINGS
+         ? llm_xlate_embed_response(ctx->resp.data, ctx->resp.len,
+                                    ctx->embed_batch, out, &ctx->usage)
+         : llm_xlate_response(ctx->dep->dep->api, ctx->api, ctx->resp.data,
+                              ctx->resp.len, &o, out, &ctx->usage))
         != 0)
     {
         llm_buf_reset(out);

@@ -65,6 +65,36 @@ static ngx_http_llm_route_t  ngx_http_llm_routes[] = {
 static void ngx_http_llm_ctx_cleanup(void *data);
 static ngx_int_t ngx_http_llm_match_route(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
+static ngx_int_t ngx_http_llm_match_gemini(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
+static ngx_uint_t ngx_http_llm_gemini_auth(ngx_http_request_t *r);
+
+
+/* Gemini's API versions, and the methods of /{version}/models/{m}:method */
+static ngx_str_t  ngx_http_llm_gemini_versions[] = {
+    ngx_string("/v1beta/"),
+    ngx_string("/v1/"),
+    ngx_string("/v1alpha/"),
+    ngx_null_string
+};
+
+
+typedef struct {
+    ngx_str_t                  method;
+    ngx_http_llm_endpoint_e    endpoint;
+    unsigned                   stream:1;
+    unsigned                   batch:1;
+} ngx_http_llm_gemini_method_t;
+
+
+static ngx_http_llm_gemini_method_t  ngx_http_llm_gemini_methods[] = {
+    { ngx_string(":generateContent"), NGX_HTTP_LLM_EP_GENERATE, 0, 0 },
+    { ngx_string(":streamGenerateContent"), NGX_HTTP_LLM_EP_GENERATE, 1, 0 },
+    { ngx_string(":countTokens"), NGX_HTTP_LLM_EP_COUNT_TOKENS, 0, 0 },
+    { ngx_string(":embedContent"), NGX_HTTP_LLM_EP_EMBEDDINGS, 0, 0 },
+    { ngx_string(":batchEmbedContents"), NGX_HTTP_LLM_EP_EMBEDDINGS, 0, 1 },
+    { ngx_null_string, NGX_HTTP_LLM_EP_NONE, 0, 0 }
+};
 
 
 ngx_int_t
@@ -215,6 +245,10 @@ ngx_http_llm_access_handler(ngx_http_request_t *r)
         return ngx_http_llm_finish(r, ctx, ngx_http_llm_send_models(r, ctx));
     }
 
+    if (ctx->endpoint == NGX_HTTP_LLM_EP_MODEL) {
+        return ngx_http_llm_finish(r, ctx, ngx_http_llm_send_model(r, ctx));
+    }
+
     if (ctx->endpoint == NGX_HTTP_LLM_EP_HEALTH) {
         return ngx_http_llm_finish(r, ctx, ngx_http_llm_send_health(r, ctx));
     }
@@ -301,8 +335,16 @@ ngx_http_llm_ctx_cleanup(void *data)
 static ngx_int_t
 ngx_http_llm_match_route(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 {
-    u_char                *p, *last, *colon;
+    ngx_int_t              rc;
     ngx_http_llm_route_t  *rt;
+
+    /* "/v1/models" is OpenAI's list, or Gemini's asked with Gemini's key */
+    if (r->uri.len == sizeof("/v1/models") - 1
+        && ngx_strncmp(r->uri.data, "/v1/models", r->uri.len) == 0
+        && ngx_http_llm_gemini_auth(r))
+    {
+        return ngx_http_llm_match_gemini(r, ctx);
+    }
 
     for (rt = ngx_http_llm_routes; rt->path.len; rt++) {
         if (r->uri.len == rt->path.len
@@ -321,51 +363,10 @@ ngx_http_llm_match_route(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         }
     }
 
-    /* Gemini: /v1beta/models/{model}:generateContent (or /v1/models/...) */
-    if (r->uri.len > sizeof("/v1beta/models/") - 1
-        && ngx_strncmp(r->uri.data, "/v1beta/models/",
-                       sizeof("/v1beta/models/") - 1) == 0)
-    {
-        p = r->uri.data + sizeof("/v1beta/models/") - 1;
+    rc = ngx_http_llm_match_gemini(r, ctx);
 
-    } else if (r->uri.len > sizeof("/v1/models/") - 1
-               && ngx_strncmp(r->uri.data, "/v1/models/",
-                              sizeof("/v1/models/") - 1) == 0)
-    {
-        p = r->uri.data + sizeof("/v1/models/") - 1;
-
-    } else {
-        p = NULL;
-    }
-
-    if (p != NULL) {
-        ctx->api = LLM_API_GEMINI;
-
-        last = r->uri.data + r->uri.len;
-        colon = ngx_strlchr(p, last, ':');
-
-        if (colon != NULL && colon > p && r->method == NGX_HTTP_POST) {
-            ctx->model.data = p;
-            ctx->model.len = colon - p;
-
-            if ((size_t) (last - colon) == sizeof(":generateContent") - 1
-                && ngx_strncmp(colon, ":generateContent",
-                               sizeof(":generateContent") - 1) == 0)
-            {
-                ctx->endpoint = NGX_HTTP_LLM_EP_GENERATE;
-                return NGX_OK;
-            }
-
-            if ((size_t) (last - colon)
-                == sizeof(":streamGenerateContent") - 1
-                && ngx_strncmp(colon, ":streamGenerateContent",
-                               sizeof(":streamGenerateContent") - 1) == 0)
-            {
-                ctx->endpoint = NGX_HTTP_LLM_EP_GENERATE;
-                ctx->stream = 1;
-                return NGX_OK;
-            }
-        }
+    if (rc != NGX_DECLINED) {
+        return rc;
     }
 
     if (r->uri.len >= sizeof("/v1/messages") - 1
@@ -376,6 +377,123 @@ ngx_http_llm_match_route(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     }
 
     return NGX_DECLINED;
+}
+
+
+/*
+ * /{v1beta,v1,v1alpha}/models, /models/{m} and /models/{m}:method.  The
+ * "/v1/models/{m}" of an OpenAI client (no Gemini key: see
+ * ngx_http_llm_gemini_auth()) is OpenAI's model retrieval.  NGX_DECLINED:
+ * not a Gemini path.
+ */
+
+static ngx_int_t
+ngx_http_llm_match_gemini(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    u_char                        *p, *last, *colon;
+    ngx_str_t                     *v;
+    ngx_http_llm_gemini_method_t  *m;
+
+    last = r->uri.data + r->uri.len;
+
+    for (v = ngx_http_llm_gemini_versions; v->len; v++) {
+        if (r->uri.len >= v->len + sizeof("models") - 1
+            && ngx_strncmp(r->uri.data, v->data, v->len) == 0
+            && ngx_strncmp(r->uri.data + v->len, "models",
+                           sizeof("models") - 1) == 0)
+        {
+            break;
+        }
+    }
+
+    if (v->len == 0) {
+        return NGX_DECLINED;
+    }
+
+    p = r->uri.data + v->len + sizeof("models") - 1;
+
+    if (p < last && *p != '/') {
+        return NGX_DECLINED;
+    }
+
+    ctx->api = LLM_API_GEMINI;
+    colon = ngx_strlchr(p, last, ':');
+
+    /* a model list or model under /v1 without Gemini's key is OpenAI's */
+    if (colon == NULL && v == &ngx_http_llm_gemini_versions[1]
+        && !ngx_http_llm_gemini_auth(r))
+    {
+        ctx->api = LLM_API_OPENAI;
+    }
+
+    if (p == last || p + 1 == last) {
+        ctx->endpoint = NGX_HTTP_LLM_EP_MODELS;
+        goto get;
+    }
+
+    p++;
+
+    if (colon == NULL) {
+        ctx->endpoint = NGX_HTTP_LLM_EP_MODEL;
+        ctx->model.data = p;
+        ctx->model.len = last - p;
+        goto get;
+    }
+
+    if (colon == p) {
+        goto not_found;
+    }
+
+    for (m = ngx_http_llm_gemini_methods; m->method.len; m++) {
+        if ((size_t) (last - colon) == m->method.len
+            && ngx_strncmp(colon, m->method.data, m->method.len) == 0)
+        {
+            break;
+        }
+    }
+
+    if (m->method.len == 0) {
+        goto not_found;
+    }
+
+    ctx->endpoint = m->endpoint;
+    ctx->stream = m->stream;
+    ctx->embed_batch = m->batch;
+    ctx->model.data = p;
+    ctx->model.len = colon - p;
+
+    if (r->method != NGX_HTTP_POST) {
+        return ngx_http_llm_send_error(r, ctx, NGX_HTTP_NOT_ALLOWED, NULL,
+                                       "method not allowed here");
+    }
+
+    return NGX_OK;
+
+get:
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return ngx_http_llm_send_error(r, ctx, NGX_HTTP_NOT_ALLOWED, NULL,
+                                       "method not allowed here");
+    }
+
+    return NGX_OK;
+
+not_found:
+
+    return ngx_http_llm_send_error(r, ctx, NGX_HTTP_NOT_FOUND, "not_found",
+                                   "no such route on this gateway");
+}
+
+
+/* The client authenticates as Gemini's clients do: x-goog-api-key, ?key= */
+
+static ngx_uint_t
+ngx_http_llm_gemini_auth(ngx_http_request_t *r)
+{
+    ngx_str_t  key;
+
+    return ngx_http_llm_find_header(r, "x-goog-api-key") != NULL
+           || ngx_http_arg(r, (u_char *) "key", 3, &key) == NGX_OK;
 }
 
 

@@ -107,7 +107,9 @@ ngx_http_llm_send_mock(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     u_char                 *p;
     ngx_int_t               rc;
     llm_buf_t               out = LLM_BUF_INIT, client = LLM_BUF_INIT;
+    llm_buf_t               req = LLM_BUF_INIT;
     llm_mock_t              m;
+    char                    err[256];
     llm_xlate_opts_t        o;
     llm_stream_xlate_t     *x;
     char                    model[512];
@@ -119,7 +121,9 @@ ngx_http_llm_send_mock(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        rc = ngx_sprintf(p, "{\"input_tokens\":%L}",
+        rc = ngx_sprintf(p, ctx->api == LLM_API_GEMINI
+                            ? "{\"totalTokens\":%L}"
+                            : "{\"input_tokens\":%L}",
                          llm_estimate_tokens(ctx->api, (char *) ctx->body.data,
                                              ctx->body.len))
              - p;
@@ -139,14 +143,33 @@ ngx_http_llm_send_mock(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     m.text = ctx->dep->dep->mock_response;
     m.request = (char *) ctx->body.data;
     m.request_len = ctx->body.len;
+
+    if (m.kind == LLM_MOCK_EMBEDDING && ctx->api != LLM_API_OPENAI) {
+        /* Gemini's embedContent: the mock reads OpenAI's inputs */
+        if (llm_xlate_embed_request(m.request, m.request_len,
+                                    ctx->embed_batch, model, &req, NULL, err,
+                                    sizeof(err))
+            != 0)
+        {
+            llm_buf_free(&req);
+            return ngx_http_llm_send_error(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                           NULL, err);
+        }
+
+        m.request = req.data;
+        m.request_len = req.len;
+    }
+
     m.stream = ctx->stream;
     m.include_usage = ctx->include_usage || ctx->api != LLM_API_OPENAI;
     m.created = ngx_time();
     m.seq = ++seq;
 
-    if (llm_mock_response(&m, &out, &ctx->usage.prompt_tokens,
-                          &ctx->usage.completion_tokens) != 0)
-    {
+    rc = llm_mock_response(&m, &out, &ctx->usage.prompt_tokens,
+                           &ctx->usage.completion_tokens);
+    llm_buf_free(&req);
+
+    if (rc != 0) {
         llm_buf_free(&out);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -170,6 +193,10 @@ ngx_http_llm_send_mock(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
             if (x) {
                 llm_stream_xlate_free(x);
             }
+
+        } else if (m.kind == LLM_MOCK_EMBEDDING) {
+            rc = llm_xlate_embed_response(out.data, out.len, ctx->embed_batch,
+                                          &client, NULL);
 
         } else {
             rc = llm_xlate_response(LLM_API_OPENAI, ctx->api, out.data,
@@ -236,6 +263,181 @@ ngx_http_llm_listed_model(llm_config_t *cf, size_t i)
 }
 
 
+/* a tree the gateway answers with, copied to the pool */
+
+static ngx_int_t
+ngx_http_llm_send_json(ngx_http_request_t *r, json_t *o)
+{
+    u_char     *p;
+    ngx_int_t   rc;
+    llm_buf_t   out = LLM_BUF_INIT;
+
+    if (o == NULL || llm_json_dump_buf(o, JSON_COMPACT, &out) != 0) {
+        json_decref(o);
+        llm_buf_free(&out);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    json_decref(o);
+
+    p = ngx_pnalloc(r->pool, out.len);
+    if (p == NULL) {
+        llm_buf_free(&out);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(p, out.data, out.len);
+    rc = ngx_http_llm_send_body(r, NGX_HTTP_OK, "application/json", p,
+                                out.len);
+    llm_buf_free(&out);
+
+    return rc;
+}
+
+
+/*
+ * A model in Gemini's shape (models.list, models.get).  Its methods are
+ * what the group's deployments serve: their providers' endpoints, chat
+ * for generateContent by translation; outputTokenLimit is the smallest
+ * max_tokens set on them, when every one sets it.
+ */
+
+static json_t *
+ngx_http_llm_gemini_model(llm_config_t *cf, const char *name)
+{
+    size_t             i;
+    json_t            *o, *methods;
+    unsigned           eps, e;
+    long long          limit;
+    llm_group_t       *g;
+    llm_deployment_t  *d;
+
+    g = llm_config_find_group(cf, name, ngx_strlen(name));
+    eps = 0;
+    limit = -1;
+
+    for (i = 0; g != NULL && i < g->ndeployments; i++) {
+        d = g->deployments[i];
+        e = d->endpoints;
+
+        /* embeddings are translated from OpenAI's and Gemini's only */
+        if (d->api != LLM_API_OPENAI && d->api != LLM_API_GEMINI) {
+            e &= ~LLM_EP_EMBEDDINGS;
+        }
+
+        eps |= e;
+
+        if (d->max_tokens <= 0) {
+            limit = 0;
+
+        } else if (limit != 0 && (limit < 0 || d->max_tokens < limit)) {
+            limit = d->max_tokens;
+        }
+    }
+
+    methods = json_array();
+
+    if (eps & LLM_EP_CHAT) {
+        json_array_append_new(methods, json_string("generateContent"));
+        json_array_append_new(methods, json_string("streamGenerateContent"));
+        json_array_append_new(methods, json_string("countTokens"));
+    }
+
+    if (eps & LLM_EP_EMBEDDINGS) {
+        json_array_append_new(methods, json_string("embedContent"));
+        json_array_append_new(methods, json_string("batchEmbedContents"));
+    }
+
+    o = json_pack("{s:s+, s:s, s:s, s:s, s:o}", "name", "models/", name,
+                  "version", "ngx_llm", "displayName", name,
+                  "description", "served by ngx_llm",
+                  "supportedGenerationMethods", methods);
+
+    if (o != NULL && limit > 0) {
+        json_object_set_new(o, "outputTokenLimit", json_integer(limit));
+    }
+
+    return o;
+}
+
+
+ngx_int_t
+ngx_http_llm_send_model(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    u_char        *p;
+    u_char         msg[600];
+    llm_config_t  *cf;
+
+    cf = ctx->tables->cf;
+
+    /* Gemini's clients may name it "models/x" in a path of their own */
+    p = ctx->model.data;
+
+    if (ctx->model.len > 7 && ngx_strncmp(p, "models/", 7) == 0) {
+        ctx->model.data += 7;
+        ctx->model.len -= 7;
+    }
+
+    p = ngx_pnalloc(r->pool, ctx->model.len + 1);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(p, ctx->model.data, ctx->model.len);
+    p[ctx->model.len] = '\0';
+
+    if (ctx->model.len == 0
+        || llm_config_find_group(cf, (char *) p, ctx->model.len) == NULL)
+    {
+        ngx_snprintf(msg, sizeof(msg), "models/%*s is not found: no model "
+                     "group of this gateway serves it%Z",
+                     ngx_min(ctx->model.len, 400), ctx->model.data);
+
+        return ngx_http_llm_send_error(r, ctx, NGX_HTTP_NOT_FOUND,
+                                       "invalid_request_error",
+                                       (char *) msg);
+    }
+
+    if (ctx->api == LLM_API_GEMINI) {
+        return ngx_http_llm_send_json(r,
+                   ngx_http_llm_gemini_model(cf, (char *) p));
+    }
+
+    return ngx_http_llm_send_json(r,
+               json_pack("{s:s, s:s, s:I, s:s}", "id", p, "object", "model",
+                         "created", (json_int_t) 1677610602,
+                         "owned_by", "ngx_llm"));
+}
+
+
+/* GET /v1beta/models: every model a client may ask for, on one page */
+
+static ngx_int_t
+ngx_http_llm_send_gemini_models(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx)
+{
+    size_t         i, n;
+    json_t        *list;
+    const char    *name;
+    llm_config_t  *cf;
+
+    cf = ctx->tables->cf;
+    n = cf->ngroups + cf->naliases;
+    list = json_array();
+
+    for (i = 0; list != NULL && i < n; i++) {
+        name = ngx_http_llm_listed_model(cf, i);
+
+        if (name != NULL) {
+            json_array_append_new(list, ngx_http_llm_gemini_model(cf, name));
+        }
+    }
+
+    return ngx_http_llm_send_json(r, list ? json_pack("{s:o}", "models", list)
+                                          : NULL);
+}
+
+
 ngx_int_t
 ngx_http_llm_send_models(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 {
@@ -244,6 +446,10 @@ ngx_http_llm_send_models(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     ngx_uint_t     listed;
     const char    *name;
     llm_config_t  *cf;
+
+    if (ctx->api == LLM_API_GEMINI) {
+        return ngx_http_llm_send_gemini_models(r, ctx);
+    }
 
     cf = ctx->tables->cf;
     n = cf->ngroups + cf->naliases;
@@ -300,11 +506,8 @@ ngx_http_llm_send_models(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 ngx_int_t
 ngx_http_llm_send_health(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 {
-    u_char            *p;
     size_t             i;
     json_t            *healthy, *unhealthy, *o;
-    ngx_int_t          rc;
-    llm_buf_t          out = LLM_BUF_INIT;
     llm_config_t      *cf;
     llm_deployment_t  *d;
 
@@ -336,29 +539,9 @@ ngx_http_llm_send_health(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
                       "error", cf->disabled[i].reason, "disabled", 1));
     }
 
-    o = json_pack("{s:o, s:o, s:I, s:I}", "healthy_endpoints", healthy,
-                  "unhealthy_endpoints", unhealthy,
-                  "healthy_count", (json_int_t) cf->ndeployments,
-                  "unhealthy_count", (json_int_t) cf->ndisabled);
-
-    if (o == NULL || llm_json_dump_buf(o, JSON_COMPACT, &out) != 0) {
-        json_decref(o);
-        llm_buf_free(&out);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    json_decref(o);
-
-    p = ngx_pnalloc(r->pool, out.len);
-    if (p == NULL) {
-        llm_buf_free(&out);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ngx_memcpy(p, out.data, out.len);
-    rc = ngx_http_llm_send_body(r, NGX_HTTP_OK, "application/json", p,
-                                out.len);
-    llm_buf_free(&out);
-
-    return rc;
+    return ngx_http_llm_send_json(r,
+               json_pack("{s:o, s:o, s:I, s:I}", "healthy_endpoints", healthy,
+                         "unhealthy_endpoints", unhealthy,
+                         "healthy_count", (json_int_t) cf->ndeployments,
+                         "unhealthy_count", (json_int_t) cf->ndisabled));
 }

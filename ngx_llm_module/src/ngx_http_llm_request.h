@@ -71,6 +71,9 @@ ngx_int_t ngx_http_llm_send_mock(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
 ngx_int_t ngx_http_llm_send_models(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
+/* one model, in the client's API's shape; 404 when no group serves it */
+ngx_int_t ngx_http_llm_send_model(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
 /* /health: served and disabled deployments (reasons), no secrets */
 ngx_int_t ngx_http_llm_send_health(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);

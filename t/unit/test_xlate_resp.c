@@ -571,6 +571,17 @@ UNIT_TEST(test_estimate_tokens)
     CHECK(est > (long long) len / 8);
     CHECK(est < (long long) len / 2);
     CHECK(llm_estimate_tokens(LLM_API_OPENAI, "plain words here", 16) == 4);
+    /* Gemini's countTokens: contents, or a whole request wrapped */
+    {
+        const char *g = "{\"contents\":[{\"role\":\"user\",\"parts\":"
+                        "[{\"text\":\"Hello, world\"}]}]}";
+        const char *w = "{\"generateContentRequest\":{\"model\":"
+                        "\"models/m\",\"contents\":[{\"role\":\"user\","
+                        "\"parts\":[{\"text\":\"Hello, world\"}]}]}}";
+
+        CHECK(llm_estimate_tokens(LLM_API_GEMINI, g, strlen(g)) == small);
+        CHECK(llm_estimate_tokens(LLM_API_GEMINI, w, strlen(w)) == small);
+    }
     free(in);
 }
 

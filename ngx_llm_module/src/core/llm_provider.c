@@ -27,6 +27,7 @@ static const struct {
     { "completions", LLM_EP_COMPLETIONS },
     { "embeddings", LLM_EP_EMBEDDINGS },
     { "models", LLM_EP_MODELS },
+    { "count_tokens", LLM_EP_COUNT_TOKENS },
 }, llm_quirk_names[] = {
     { "append_v1", LLM_PQ_APPEND_V1 },
     { "key_optional", LLM_PQ_KEY_OPTIONAL },

@@ -49,6 +49,10 @@ typedef enum {
 #define LLM_EP_EMBEDDINGS    0x04   /* /v1/embeddings */
 #define LLM_EP_MODELS        0x08   /* the provider lists its models */
 #define LLM_EP_ALL           0x0f
+#define LLM_EP_COUNT_TOKENS  0x10   /* it counts a request's tokens in its
+                                       own API (Anthropic's count_tokens,
+                                       Gemini's countTokens); else the
+                                       gateway estimates */
 
 
 /* Quirks: what differs from the plain OpenAI shape (bit set). */

@@ -62,13 +62,13 @@ static const llm_provider_row_t  llm_provider_rows[] = {
 
     { "anthropic", LLM_WIRE_ANTHROPIC, LLM_AUTH_HEADER, "x-api-key",
       "https://api.anthropic.com", "ANTHROPIC_API_KEY",
-      "ANTHROPIC_API_BASE,ANTHROPIC_BASE_URL", NULL, CHAT_MODELS,
-      LLM_PQ_APPEND_V1, NULL },
+      "ANTHROPIC_API_BASE,ANTHROPIC_BASE_URL", NULL,
+      CHAT_MODELS | LLM_EP_COUNT_TOKENS, LLM_PQ_APPEND_V1, NULL },
 
     { "gemini", LLM_WIRE_GEMINI, LLM_AUTH_HEADER, "x-goog-api-key",
       "https://generativelanguage.googleapis.com/v1beta",
       "GEMINI_API_KEY,GOOGLE_API_KEY", "GEMINI_API_BASE", NULL,
-      CHAT_MODELS, 0, NULL },
+      CHAT_EMB_MODELS | LLM_EP_COUNT_TOKENS, 0, NULL },
 
     /* the OpenAI-compatible family */
 

@@ -132,12 +132,41 @@ llm_tok_walk(llm_tok_t *t, json_t *v, int tools)
     }
 }
 
+/* a request's members; Gemini's countTokens may wrap a whole request */
+static void
+llm_tok_request(llm_tok_t *t, json_t *body, size_t *nmsg)
+{
+    const char  *k;
+    json_t      *v;
+
+    json_object_foreach(body, k, v) {
+        if (strcmp(k, "tools") == 0) {
+            if (json_array_size(v)) {
+                llm_tok_walk(t, v, 1);
+                t->fixed += LLM_TOK_TOOLS_PROMPT;
+            }
+        } else if (strcmp(k, "messages") == 0 || strcmp(k, "contents") == 0) {
+            *nmsg += json_array_size(v);
+            llm_tok_walk(t, v, 0);
+        } else if (strcmp(k, "system") == 0
+                   || strcmp(k, "systemInstruction") == 0)
+        {
+            (*nmsg)++;
+            llm_tok_walk(t, v, 0);
+        } else if (strcmp(k, "generateContentRequest") == 0
+                   && json_is_object(v))
+        {
+            llm_tok_request(t, v, nmsg);
+        }
+        /* parameters (max_tokens, temperature, ...) cost nothing */
+    }
+}
+
 long long
 llm_estimate_tokens(llm_api_t api, const char *in, size_t len)
 {
     llm_tok_t    t = { 0, 0, 0 };
-    json_t      *body, *v;
-    const char  *k;
+    json_t      *body;
     size_t       nmsg = 0;
 
     body = llm_json_load(in, len, LLM_XL_LOAD_FLAGS, NULL);
@@ -147,23 +176,7 @@ llm_estimate_tokens(llm_api_t api, const char *in, size_t len)
         llm_tok_text(&t, in, len);
         return (t.ascii + 3) / 4 + t.other;
     }
-    json_object_foreach(body, k, v) {
-        if (strcmp(k, "tools") == 0) {
-            if (json_array_size(v)) {
-                llm_tok_walk(&t, v, 1);
-                t.fixed += LLM_TOK_TOOLS_PROMPT;
-            }
-        } else if (strcmp(k, "messages") == 0 || strcmp(k, "contents") == 0) {
-            nmsg += json_array_size(v);
-            llm_tok_walk(&t, v, 0);
-        } else if (strcmp(k, "system") == 0
-                   || strcmp(k, "systemInstruction") == 0)
-        {
-            nmsg++;
-            llm_tok_walk(&t, v, 0);
-        }
-        /* parameters (max_tokens, temperature, ...) cost nothing */
-    }
+    llm_tok_request(&t, body, &nmsg);
     json_decref(body);
     (void) api;     /* the walk is format-agnostic: keys differ, text not */
     return (t.ascii + 3) / 4 + t.other + t.fixed

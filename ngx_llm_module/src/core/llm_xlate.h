@@ -144,6 +144,21 @@ void llm_xlate_error(llm_api_t from, llm_api_t to, int status, const char *in,
    target cannot count): see docs/translation.md for the heuristic */
 long long llm_estimate_tokens(llm_api_t api, const char *in, size_t len);
 
+/*
+ * Gemini embedContent (batch 0) or batchEmbedContents (batch 1) request ->
+ * an OpenAI /v1/embeddings body for `model`; the hints dropped (task_type,
+ * title) are appended to *dropped (may be NULL).  0 ok; -1 with a message
+ * in err: a client error (a part that is not text, no content).
+ */
+int llm_xlate_embed_request(const char *in, size_t len, int batch,
+    const char *model, llm_buf_t *out, llm_buf_t *dropped, char *err,
+    size_t errlen);
+
+/* OpenAI embeddings response -> Gemini's; usage into *usage (may be NULL).
+   -1 when the body is not such a response (the caller answers 502). */
+int llm_xlate_embed_response(const char *in, size_t len, int batch,
+    llm_buf_t *out, llm_usage_t *usage);
+
 /* "openai" | "anthropic" | "gemini" -> api, -1 when unknown */
 int llm_api_from_name(const char *name);
 const char *llm_api_name(llm_api_t api);

@@ -1,0 +1,115 @@
+/*
+ * Gemini embedContent / batchEmbedContents <-> OpenAI embeddings.
+ */
+
+#include "test_xlate_util.h"
+
+static json_t *
+embed_req(const char *in, int batch, char *err, llm_buf_t *dropped)
+{
+    llm_buf_t  out = LLM_BUF_INIT;
+    json_t    *j = NULL;
+
+    err[0] = '\0';
+    if (llm_xlate_embed_request(in, strlen(in), batch, "text-embedding-3",
+                                &out, dropped, err, 256) == 0)
+    {
+        j = json_loadb(out.data, out.len, 0, NULL);
+        CHECK(j != NULL);
+    }
+    llm_buf_free(&out);
+    return j;
+}
+
+UNIT_TEST(test_embed_request)
+{
+    char       err[256];
+    json_t    *j;
+    llm_buf_t  dropped = LLM_BUF_INIT;
+
+    j = embed_req("{\"model\":\"models/e\",\"content\":{\"parts\":["
+                  "{\"text\":\"one\"},{\"text\":\"two\"}]},"
+                  "\"taskType\":\"RETRIEVAL_QUERY\","
+                  "\"outputDimensionality\":4}", 0, err, &dropped);
+    CHECK(j != NULL);
+    CHECK_STR(jstr(j, "model"), "text-embedding-3");
+    CHECK_STR(jstr(j, "input"), "one\ntwo");
+    CHECK(jint(j, "dimensions") == 4);
+    CHECK(dropped.len && strcmp(dropped.data, "task_type") == 0);
+    json_decref(j);
+
+    llm_buf_reset(&dropped);
+    j = embed_req("{\"requests\":[{\"model\":\"models/e\",\"content\":"
+                  "{\"parts\":[{\"text\":\"a\"}]},\"title\":\"T\"},"
+                  "{\"content\":{\"parts\":[{\"text\":\"b\"}]}}]}",
+                  1, err, &dropped);
+    CHECK(j != NULL);
+    CHECK(json_array_size(jget(j, "input")) == 2);
+    CHECK_STR(jstr(j, "input.0"), "a");
+    CHECK_STR(jstr(j, "input.1"), "b");
+    CHECK(jget(j, "dimensions") == NULL);
+    CHECK(dropped.len && strcmp(dropped.data, "title") == 0);
+    json_decref(j);
+    llm_buf_free(&dropped);
+
+    /* client errors: a message, no body */
+    CHECK(embed_req("{\"content\":{\"parts\":[{\"inlineData\":{\"mimeType\":"
+                    "\"image/png\",\"data\":\"AAAA\"}}]}}", 0, err, NULL)
+          == NULL);
+    CHECK(strstr(err, "only text parts") != NULL);
+    CHECK(embed_req("{\"content\":{}}", 0, err, NULL) == NULL);
+    CHECK(strstr(err, "content.parts") != NULL);
+    CHECK(embed_req("{\"requests\":[]}", 1, err, NULL) == NULL);
+    CHECK(strstr(err, "requests") != NULL);
+    CHECK(embed_req("{\"requests\":[{\"content\":{\"parts\":[{\"text\":"
+                    "\"a\"}]},\"outputDimensionality\":4},{\"content\":"
+                    "{\"parts\":[{\"text\":\"b\"}]},"
+                    "\"outputDimensionality\":8}]}", 1, err, NULL) == NULL);
+    CHECK(strstr(err, "same outputDimensionality") != NULL);
+    CHECK(embed_req("[1]", 0, err, NULL) == NULL);
+    CHECK(err[0] != '\0');
+}
+
+UNIT_TEST(test_embed_response)
+{
+    llm_buf_t    out = LLM_BUF_INIT;
+    llm_usage_t  u;
+    json_t      *j;
+    /* out of order by index; a value that needs 17 digits */
+    const char  *two = "{\"object\":\"list\",\"data\":["
+                       "{\"object\":\"embedding\",\"index\":1,"
+                       "\"embedding\":[0.5,-0.25]},"
+                       "{\"object\":\"embedding\",\"index\":0,"
+                       "\"embedding\":[0.12345679104328156,1e-7]}],"
+                       "\"model\":\"m\",\"usage\":{\"prompt_tokens\":5,"
+                       "\"total_tokens\":5}}";
+    const char  *one = "{\"data\":[{\"index\":0,\"embedding\":[0.1,0.2]}]}";
+
+    memset(&u, 0, sizeof(u));
+    CHECK(llm_xlate_embed_response(two, strlen(two), 1, &out, &u) == 0);
+    j = json_loadb(out.data, out.len, 0, NULL);
+    CHECK(j != NULL);
+    CHECK(json_array_size(jget(j, "embeddings")) == 2);
+    CHECK(json_real_value(jget(j, "embeddings.0.values.0"))
+          == 0.12345679104328156);
+    CHECK(json_real_value(jget(j, "embeddings.1.values.1")) == -0.25);
+    CHECK(u.present && u.prompt_tokens == 5);
+    json_decref(j);
+
+    llm_buf_reset(&out);
+    CHECK(llm_xlate_embed_response(one, strlen(one), 0, &out, NULL) == 0);
+    j = json_loadb(out.data, out.len, 0, NULL);
+    CHECK(json_array_size(jget(j, "embedding.values")) == 2);
+    CHECK(json_real_value(jget(j, "embedding.values.0")) == 0.1);
+    json_decref(j);
+
+    /* not an embeddings response: the caller answers 502 */
+    llm_buf_reset(&out);
+    CHECK(llm_xlate_embed_response("{\"error\":{}}", 12, 0, &out, NULL) == -1);
+    CHECK(llm_xlate_embed_response(two, strlen(two), 0, &out, NULL) == -1);
+    CHECK(llm_xlate_embed_response("{\"data\":[{\"embedding\":\"AAAA\"}]}", 31,
+                                   0, &out, NULL) == -1);
+    llm_buf_free(&out);
+}
+
+UNIT_MAIN(test_embed_request, test_embed_response)
