@@ -18,6 +18,9 @@ typedef struct {
                                               deployment is an error */
     const llm_provider_set_t  *providers;  /* provider rows defined at run
                                               time; NULL: built-in only */
+    struct cfg_vault_s        *vault;      /* Vault client kept across
+                                              compiles (last good secrets);
+                                              NULL: one for this compile */
 } cfg_options_t;
 
 typedef struct {

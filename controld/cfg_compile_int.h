@@ -28,6 +28,27 @@ int cfg_compile_settings(cfg_ctx_t *ctx, yaml_node_t *node,
 int cfg_compile_general(cfg_ctx_t *ctx, yaml_node_t *node, char **master_key,
     yaml_node_t **master_key_node, json_t *doc);
 
+/*
+ * Secrets from Vault (cfg_secrets.c).  key_management_system,
+ * vault_path_prefix, vault_refresh_interval: read before every other
+ * general setting (0 when key is none of them, -1 after an error).
+ */
+int cfg_compile_vault_setting(cfg_ctx_t *ctx, const char *key,
+    yaml_node_t *value);
+
+/* The value of "vault:MOUNT/PATH#FIELD" (ref without "vault:"): 1 with
+ * *text set, -1 after an error. */
+int cfg_vault_value(cfg_ctx_t *ctx, yaml_node_t *node, const char *path,
+    const char *ref, const char **text);
+
+/* PREFIX/<provider>#api_key when vault_path_prefix is set: the key, or
+ * NULL (*why set when Vault could not say). */
+const char *cfg_vault_default_key(cfg_ctx_t *ctx, const char *provider,
+    char *why, size_t whylen);
+
+/* doc "secrets": where secrets came from and Vault's health (no secret). */
+void cfg_secrets_status(cfg_ctx_t *ctx, json_t *doc);
+
 /* 1 (after a warning saying why) when key is a setting ignored here. */
 int cfg_ignored_setting(cfg_ctx_t *ctx, yaml_node_t *key_node,
     const char *key, const char *section);

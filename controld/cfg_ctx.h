@@ -21,6 +21,12 @@ typedef struct {
     const cfg_env_t           *env;
     const llm_provider_set_t  *providers;   /* run-time rows; may be NULL */
 
+    /* general_settings.key_management_system: hashicorp_vault */
+    struct cfg_vault_s        *vault;
+    int                        use_vault;
+    char                      *vault_prefix;   /* vault_path_prefix */
+    long long                  vault_refresh;  /* seconds; 0: default */
+
     /* --strict or general_settings.strict_config: what would disable a
      * deployment (or a setting) is an error instead of a warning */
     int                        strict;
