@@ -243,6 +243,12 @@ compile_into(const char *yaml, size_t len, const char *file,
     }
     rc = compile_root(&ctx, yaml_document_get_root_node(&ctx.doc), res);
     yaml_document_delete(&ctx.doc);
+
+    if (rc == 0) {
+        res->secrets = cfg_secrets_report(&ctx);
+        res->vault_refresh = cfg_vault_refresh(&ctx);
+    }
+    json_decref(ctx.key_sources);
     free(ctx.vault_prefix);
     cfg_vault_free(own_vault);
 
@@ -313,6 +319,7 @@ void
 cfg_result_free(cfg_result_t *res)
 {
     json_decref(res->doc);
+    json_decref(res->secrets);
     if (res->master_key != NULL) {
         memset(res->master_key, 0, strlen(res->master_key));
         free(res->master_key);

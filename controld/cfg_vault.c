@@ -8,7 +8,9 @@
 
 #include "cfg_vault.h"
 
-#define VAULT_TIMEOUT_MS  5000
+/* controld waits for Vault in its loop: a stalled Vault costs this much */
+#define VAULT_CONNECT_TIMEOUT_MS  2000
+#define VAULT_TIMEOUT_MS          5000
 #define VAULT_BODY_MAX    (1024 * 1024)
 
 struct cfg_vault_s {
@@ -24,11 +26,13 @@ struct cfg_vault_s {
     double    token_lease;       /* seconds the login granted */
 
     json_t   *cache;             /* "MOUNT/PATH" -> data object, or null */
+    json_t   *versions;          /* "MOUNT" -> 1 or 2 (its KV version) */
     json_t   *read;              /* paths read (or tried) this round */
     json_t   *stale;             /* paths served from the cache this round */
     int       used;
     int       reachable;         /* the last request got an answer */
     char      error[256];        /* the last failure, no secret in it */
+    char      path_error[480];   /* the same with the path it was for */
 };
 
 typedef struct {
@@ -54,6 +58,7 @@ cfg_vault_create(void)
         abort();
     }
     v->cache = json_object();
+    v->versions = json_object();
     v->read = json_object();
     v->stale = json_array();
     v->reachable = 1;
@@ -67,6 +72,7 @@ cfg_vault_free(cfg_vault_t *v)
         return;
     }
     json_decref(v->cache);
+    json_decref(v->versions);
     json_decref(v->read);
     json_decref(v->stale);
     memset(v->token, 0, sizeof(v->token));
@@ -128,6 +134,9 @@ cfg_vault_begin(cfg_vault_t *v, const cfg_env_t *env)
     json_object_clear(v->read);
     json_array_clear(v->stale);
     v->used = 0;
+    v->reachable = 1;
+    v->error[0] = '\0';               /* the last failure of this round */
+    v->path_error[0] = '\0';
 }
 
 static size_t
@@ -175,6 +184,8 @@ request(cfg_vault_t *v, const char *method, const char *path,
     snprintf(url, sizeof(url), "%s/v1/%s", v->addr, path);
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                     (long) VAULT_CONNECT_TIMEOUT_MS);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long) VAULT_TIMEOUT_MS);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -201,7 +212,7 @@ request(cfg_vault_t *v, const char *method, const char *path,
 
     rc = curl_easy_perform(curl);
     if (rc != CURLE_OK) {
-        snprintf(v->error, sizeof(v->error), "%s: %s", v->addr,
+        snprintf(v->error, sizeof(v->error), "%.120s: %.120s", v->addr,
                  curl_easy_strerror(rc));
     } else {
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
@@ -297,19 +308,65 @@ approle_login(cfg_vault_t *v)
     return 0;
 }
 
+/*
+ * The KV version of a mount, as the vault CLI finds it: GET
+ * sys/internal/ui/mounts/MOUNT says {"data":{"type":"kv","options":
+ * {"version":"2"}}}.  A token that may not ask (403) gets KV v2, the
+ * default of `vault secrets enable -version=2 kv` and of dev servers.
+ * Returns 1 or 2, or -1 when Vault did not answer.
+ */
+static int
+kv_version(cfg_vault_t *v, const char *mount, size_t len)
+{
+    char         key[256], path[300];
+    const char  *version;
+    long         status;
+    json_t      *answer, *data, *known;
+    int          n;
+
+    snprintf(key, sizeof(key), "%.*s", (int) len, mount);
+    known = json_object_get(v->versions, key);
+    if (known != NULL) {
+        return (int) json_integer_value(known);
+    }
+    snprintf(path, sizeof(path), "sys/internal/ui/mounts/%s", key);
+    status = request(v, "GET", path, NULL, &answer);
+    if (status < 0 || status >= 500) {
+        if (status >= 500) {
+            errors_text(status, answer, v->error, sizeof(v->error));
+        }
+        json_decref(answer);
+        return -1;
+    }
+    data = json_object_get(answer, "data");
+    version = json_string_value(json_object_get(json_object_get(data,
+                                                                "options"),
+                                                "version"));
+    n = 2;
+    if (status == 200 && (version == NULL || strcmp(version, "1") == 0)
+        && json_is_string(json_object_get(data, "type")))
+    {
+        n = 1;                          /* kv without options: version 1 */
+    }
+    json_decref(answer);
+    json_object_set_new(v->versions, key, json_integer(n));
+    return n;
+}
+
 /* Read MOUNT/PATH into the cache.  0 ok (found or not), -1 failed. */
 static int
 read_path(cfg_vault_t *v, const char *mount_path)
 {
     char         path[1200];
     const char  *slash;
-    long         status;
-    int          attempt;
-    json_t      *answer, *data;
+    long         status = -1;
+    int          attempt, version = 2;
+    json_t      *answer = NULL, *data;
 
     slash = strchr(mount_path, '/');
-    snprintf(path, sizeof(path), "%.*s/data/%s",
-             (int) (slash - mount_path), mount_path, slash + 1);
+    if (!v->reachable) {
+        return -1;          /* once per round: a down Vault costs one wait */
+    }
 
     for (attempt = 0; attempt < 2; attempt++) {
         if (approle_login(v) == -1 && v->role_id[0] != '\0') {
@@ -319,12 +376,23 @@ read_path(cfg_vault_t *v, const char *mount_path)
         if (v->token[0] == '\0') {
             return -1;
         }
+        version = kv_version(v, mount_path, (size_t) (slash - mount_path));
+        if (version < 0) {
+            v->reachable = 0;
+            return -1;
+        }
+        /* KV v2: GET MOUNT/data/PATH; v1: GET MOUNT/PATH */
+        snprintf(path, sizeof(path), "%.*s%s/%s",
+                 (int) (slash - mount_path), mount_path,
+                 version == 2 ? "/data" : "", slash + 1);
         status = request(v, "GET", path, NULL, &answer);
         if (status < 0) {
             v->reachable = 0;
             return -1;
         }
-        v->reachable = status < 500;
+        if (status >= 500) {
+            v->reachable = 0;           /* sealed, standby, overloaded */
+        }
         if (status == 403 && v->approle && attempt == 0) {
             /* the AppRole token may have been revoked: log in again */
             json_decref(answer);
@@ -339,18 +407,17 @@ read_path(cfg_vault_t *v, const char *mount_path)
         json_decref(answer);
         return 0;
     }
-    data = json_object_get(json_object_get(answer, "data"), "data");
+    data = json_object_get(answer, "data");
+    if (version == 2) {
+        data = json_object_get(data, "data");
+    }
     if (status != 200 || !json_is_object(data)) {
         errors_text(status, answer, v->error, sizeof(v->error));
-        snprintf(v->error + strlen(v->error),
-                 sizeof(v->error) - strlen(v->error), " (reading %.200s)",
-                 mount_path);
         json_decref(answer);
         return -1;
     }
     json_object_set(v->cache, mount_path, data);
     json_decref(answer);
-    v->error[0] = '\0';
     return 0;
 }
 
@@ -383,9 +450,12 @@ cfg_vault_get(cfg_vault_t *v, const char *ref, const char **value,
     if (json_object_get(v->read, mount_path) == NULL) {
         json_object_set_new(v->read, mount_path, json_true());
         if (read_path(v, mount_path) != 0) {
+            /* the status names the path too: "cannot read P from Vault: " */
+            snprintf(v->path_error, sizeof(v->path_error),
+                     "cannot read %.200s from Vault: %.240s", mount_path,
+                     v->error);
             if (json_object_get(v->cache, mount_path) == NULL) {
-                snprintf(err, errlen, "cannot read %s from Vault: %s",
-                         mount_path, v->error);
+                snprintf(err, errlen, "%s", v->path_error);
                 return -1;
             }
             json_array_append_new(v->stale, json_string(mount_path));
@@ -394,6 +464,7 @@ cfg_vault_get(cfg_vault_t *v, const char *ref, const char **value,
 
     data = json_object_get(v->cache, mount_path);
     if (data == NULL) {
+        /* tried earlier in this round and failed */
         snprintf(err, errlen, "cannot read %s from Vault: %s", mount_path,
                  v->error);
         return -1;
@@ -415,7 +486,7 @@ cfg_vault_status(const cfg_vault_t *v)
                                                           : "token",
                      "reachable", v->reachable
                                   && json_array_size(v->stale) == 0,
-                     "error", v->error[0] ? v->error : NULL,
+                     "error", v->path_error[0] ? v->path_error : NULL,
                      "stale_paths", v->stale);
 }
 
