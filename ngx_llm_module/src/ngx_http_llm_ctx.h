@@ -24,7 +24,9 @@ typedef enum {
     NGX_HTTP_LLM_EP_GENERATE,
     NGX_HTTP_LLM_EP_MODELS,
     NGX_HTTP_LLM_EP_LIVELINESS,
-    NGX_HTTP_LLM_EP_READINESS
+    NGX_HTTP_LLM_EP_READINESS,
+    NGX_HTTP_LLM_EP_HEALTH          /* /health: deployments, disabled ones
+                                       with their reasons */
 } ngx_http_llm_endpoint_e;
 
 

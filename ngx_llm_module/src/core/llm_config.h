@@ -153,6 +153,19 @@ const llm_disabled_t *llm_config_find_disabled(const llm_config_t *cf,
 int llm_deployment_rejects(const llm_deployment_t *d, const char *name,
     size_t len);
 
+/*
+ * The body in[0..len) without the top-level fields the deployment refuses
+ * (drop_params), appended to out: 1 when some were taken out (their number
+ * in *dropped), 0 when it has none of them (out untouched), -1 when it is
+ * not an object or out cannot grow.
+ */
+int llm_deployment_drop_refused(const llm_deployment_t *d, const char *in,
+    size_t len, llm_buf_t *out, size_t *dropped);
+
+/* drop_params for the deployment: its own setting, else the router's. */
+#define llm_deployment_drops(d, cf)                                          \
+    ((d)->drop_params >= 0 ? (d)->drop_params : (cf)->settings.drop_params)
+
 /* Shell-style match supporting only '*'. */
 int llm_pattern_match(const char *pattern, const char *s, size_t len);
 

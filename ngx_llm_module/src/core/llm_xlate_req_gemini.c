@@ -361,6 +361,10 @@ llm_gm_read_generation(llm_xl_ctx_t *c, const json_t *g, json_t *ir)
 json_t *
 llm_req_read_gemini(llm_xl_ctx_t *c, json_t *body)
 {
+    static const char  *known[] = {
+        "contents", "systemInstruction", "system_instruction", "tools",
+        "toolConfig", "generationConfig", "model",
+    };
     json_t      *ir, *pending, *contents, *m, *p, *v, *t, *d;
     const char  *key, *role;
     size_t       i, k;
@@ -467,15 +471,11 @@ llm_req_read_gemini(llm_xl_ctx_t *c, json_t *body)
         goto fail;
     }
 
-    json_object_foreach(body, key, v) {
-        if (strcmp(key, "contents") && strcmp(key, "systemInstruction")
-            && strcmp(key, "system_instruction") && strcmp(key, "tools")
-            && strcmp(key, "toolConfig") && strcmp(key, "generationConfig")
-            && strcmp(key, "model") && !json_is_null(v)
-            && llm_xl_unsupported(c, key, NULL) != 0)
-        {
-            goto fail;
-        }
+    if (llm_xl_check_fields(c, body, known, sizeof(known) / sizeof(known[0]),
+                            NULL, 0)
+        != 0)
+    {
+        goto fail;
     }
     json_decref(pending);
     return ir;

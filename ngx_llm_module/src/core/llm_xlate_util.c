@@ -61,6 +61,38 @@ llm_xl_unsupported(llm_xl_ctx_t *c, const char *field, const char *why)
                         llm_api_name(c->to), why ? ": " : "", why ? why : "");
 }
 
+static int
+llm_xl_listed(const char *key, const char *const *list, size_t n)
+{
+    size_t  i;
+
+    for (i = 0; i < n; i++) {
+        if (strcmp(key, list[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int
+llm_xl_check_fields(llm_xl_ctx_t *c, const json_t *body,
+    const char *const *known, size_t nknown, const char *const *more,
+    size_t nmore)
+{
+    const char  *key;
+    json_t      *v;
+
+    json_object_foreach((json_t *) body, key, v) {
+        if (!json_is_null(v) && !llm_xl_listed(key, known, nknown)
+            && !llm_xl_listed(key, more, nmore)
+            && llm_xl_unsupported(c, key, NULL) != 0)
+        {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 const char *
 llm_xl_str(const json_t *obj, const char *key)
 {
