@@ -471,7 +471,11 @@ ngx_http_llm_drop_refused(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
 
     d = ctx->dep->dep;
 
-    if (d->nrejects == 0 || !llm_deployment_drops(d, ctx->tables->cf)) {
+    /* a provider's refusals can be anything (tools, response_format):
+       cut only when the operator said drop_params: true */
+    if (d->nrejects == 0
+        || llm_deployment_drop_params(ctx->tables->cf, d) != LLM_DROP_ALL)
+    {
         return NGX_DECLINED;
     }
 
@@ -616,7 +620,7 @@ ngx_http_llm_translate_request(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     char               err[256], cmodel[512];
     ngx_int_t          rc;
     ngx_str_t          body;
-    llm_buf_t          out = LLM_BUF_INIT;
+    llm_buf_t          out = LLM_BUF_INIT, dropped = LLM_BUF_INIT;
     ngx_chain_t       *chain, **ll;
     llm_deployment_t  *d;
     llm_xlate_opts_t   o;
@@ -630,14 +634,33 @@ ngx_http_llm_translate_request(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     o.model = model;
     o.client_model = cmodel;
     o.stream = ctx->stream;
-    o.drop_params = llm_deployment_drops(d, ctx->tables->cf);
+    o.drop_params = llm_deployment_drop_params(ctx->tables->cf, d);
     o.default_max_tokens = d->max_tokens;
     o.include_usage = ctx->include_usage;
+    o.dropped = &dropped;
 
-    if (llm_xlate_request(ctx->api, d->api, (char *) ctx->body.data,
-                          ctx->body.len, &o, &out, err, sizeof(err))
-        != 0)
-    {
+    rc = llm_xlate_request(ctx->api, d->api, (char *) ctx->body.data,
+                           ctx->body.len, &o, &out, err, sizeof(err));
+
+    /* this attempt's list (a fallback to another format has its own) */
+    ngx_str_null(&ctx->dropped);
+
+    if (rc == 0 && dropped.len) {
+        ctx->dropped.data = ngx_pnalloc(r->pool, dropped.len);
+
+        if (ctx->dropped.data == NULL) {
+            llm_buf_free(&dropped);
+            llm_buf_free(&out);
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ngx_memcpy(ctx->dropped.data, dropped.data, dropped.len);
+        ctx->dropped.len = dropped.len;
+    }
+
+    llm_buf_free(&dropped);
+
+    if (rc != 0) {
         llm_buf_free(&out);
         return ngx_http_llm_send_error(r, ctx, NGX_HTTP_BAD_REQUEST,
                                        "invalid_request_error", err);

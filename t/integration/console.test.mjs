@@ -288,8 +288,17 @@ async function shot(page, name) {
 }
 
 async function goto(page, hash, selector) {
-    await page.evaluate((h) => { location.hash = h; }, hash);
-    await page.waitForSelector(selector, { visible: true });
+    // A viewport change with isMobile reloads the page: a hash set while
+    // the reloaded page signs back in can be lost, so set it again.
+    for (let attempt = 0; ; attempt++) {
+        await page.evaluate((h) => { location.hash = h; }, hash);
+        try {
+            await page.waitForSelector(selector, { visible: true, timeout: 20000 });
+            return;
+        } catch (e) {
+            if (attempt === 2) throw e;
+        }
+    }
 }
 
 test('browser: sign in, create a key, use it, see its spend, block it, sign out', async () => {
@@ -420,6 +429,7 @@ test('browser: sign in, create a key, use it, see its spend, block it, sign out'
 
         // phone width
         await page.setViewport({ width: 390, height: 844, isMobile: true });
+        await page.waitForSelector('.top nav a[data-page="overview"]', { visible: true, timeout: 60000 });
         await goto(page, '#/overview', '.stat');
         await shot(page, '09-overview-phone');
         await goto(page, '#/keys', '#keys-table');

@@ -83,7 +83,7 @@ typedef struct {
     long long    allowed_fails;
     long long    cooldown_time_ms;
     long long    max_fallbacks;
-    int          drop_params;
+    int          drop_params;       /* -1: not set */
 } llm_settings_t;
 
 
@@ -149,6 +149,14 @@ const char *llm_config_alias(const llm_config_t *cf, const char *model,
 const llm_disabled_t *llm_config_find_disabled(const llm_config_t *cf,
     const char *model, size_t len);
 
+/*
+ * The deployment's drop_params as an LLM_DROP_* value: its own
+ * litellm_params.drop_params, else the router's setting, else (neither
+ * set) LLM_DROP_HINTS.
+ */
+int llm_deployment_drop_params(const llm_config_t *cf,
+    const llm_deployment_t *d);
+
 /* 1 when the deployment refuses the top-level request field name. */
 int llm_deployment_rejects(const llm_deployment_t *d, const char *name,
     size_t len);
@@ -161,10 +169,6 @@ int llm_deployment_rejects(const llm_deployment_t *d, const char *name,
  */
 int llm_deployment_drop_refused(const llm_deployment_t *d, const char *in,
     size_t len, llm_buf_t *out, size_t *dropped);
-
-/* drop_params for the deployment: its own setting, else the router's. */
-#define llm_deployment_drops(d, cf)                                          \
-    ((d)->drop_params >= 0 ? (d)->drop_params : (cf)->settings.drop_params)
 
 /* Shell-style match supporting only '*'. */
 int llm_pattern_match(const char *pattern, const char *s, size_t len);

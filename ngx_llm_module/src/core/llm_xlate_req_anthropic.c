@@ -557,7 +557,13 @@ llm_req_write_anthropic(llm_xl_ctx_t *c, json_t *ir)
         llm_xl_copy(body, "temperature", ir, "temperature");
     }
     llm_xl_copy(body, "top_p", ir, "top_p");
-    llm_xl_copy(body, "top_k", ir, "top_k");
+    if (budget && json_object_get(ir, "top_k")) {
+        if (llm_xl_unsupported(c, "top_k", "not allowed with thinking") != 0) {
+            goto fail;
+        }
+    } else {
+        llm_xl_copy(body, "top_k", ir, "top_k");
+    }
     llm_xl_copy(body, "stop_sequences", ir, "stop");
     if (llm_xl_str(ir, "user")) {
         json_object_set_new(body, "metadata", json_pack("{s:O}", "user_id",

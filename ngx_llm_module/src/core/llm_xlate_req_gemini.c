@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "llm_json_tree.h"
 #include "llm_xlate_int.h"
@@ -341,7 +342,7 @@ llm_gm_read_generation(llm_xl_ctx_t *c, const json_t *g, json_t *ir)
                 const char  *l = llm_xl_str(v, "thinkingLevel");
 
                 json_object_set_new(ir, "thinking", json_pack("{s:I}",
-                    "budget_tokens", (json_int_t) (strcmp(l, "high") == 0
+                    "budget_tokens", (json_int_t) (strcasecmp(l, "high") == 0
                                                    ? 4096 : 1024)));
             }
             ok = 1;

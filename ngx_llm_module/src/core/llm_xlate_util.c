@@ -1,7 +1,7 @@
 /*
- * Helpers shared by the translators: error reporting, the drop_params rule,
- * small jansson conveniences, data URLs, tool-name shortening and the
- * stop-reason tables.
+ * Helpers shared by the translators: error reporting, small jansson
+ * conveniences, data URLs, tool-name shortening and the stop-reason tables
+ * (the drop_params rule is llm_xlate_drop.c).
  */
 
 #include <stdarg.h>
@@ -48,17 +48,6 @@ llm_xl_error(llm_xl_ctx_t *c, const char *fmt, ...)
         va_end(ap);
     }
     return -1;
-}
-
-int
-llm_xl_unsupported(llm_xl_ctx_t *c, const char *field, const char *why)
-{
-    if (c->o->drop_params) {
-        return 0;
-    }
-    return llm_xl_error(c, "%s is not supported by %s models%s%s; "
-                        "set drop_params: true to drop it", field,
-                        llm_api_name(c->to), why ? ": " : "", why ? why : "");
 }
 
 static int
