@@ -46,9 +46,12 @@ function vaultConfig(models, general = {}) {
 // an OpenAI deployment with no api_key: PREFIX/openai#api_key from Vault
 const openaiFromPrefix = (name, mock) => openaiDeployment(name, mock, 'gpt-4o-mini', {}, null);
 
-async function gateway(config, env) {
+// Each test's gateway stops when the test ends: one left running with a
+// 1 s refresh keeps reading Vault (with its own token) during later tests.
+async function gateway(t, config, env) {
     const gw = await startGateway({ config, env: { VAULT_ADDR: vault.url, ...env } });
     gateways.push(gw);
+    t.after(() => gw.stop().catch(() => {}));
     return gw;
 }
 
@@ -90,8 +93,8 @@ after(async () => {
     await closeAll(openai, anthropic, kv1mock, vault);
 });
 
-test('keys from Vault KV v2 (prefix and vault: refs) and KV v1 reach the providers; status names the source, last 4 only', async () => {
-    const gw = await gateway(vaultConfig([
+test('keys from Vault KV v2 (prefix and vault: refs) and KV v1 reach the providers; status names the source, last 4 only', async (t) => {
+    const gw = await gateway(t, vaultConfig([
         openaiFromPrefix('from-prefix', openai),
         deployment('claude', 'anthropic/claude-3-5-haiku', {
             api_base: anthropic.url, api_key: 'vault:secret/vrooli/anthropic#api_key',
@@ -131,10 +134,10 @@ test('keys from Vault KV v2 (prefix and vault: refs) and KV v1 reach the provide
     await assertNoLeak(gw);
 });
 
-test('a key rotated in Vault: llmctl reload picks it up; Vault down at reload keeps the last good key', async () => {
+test('a key rotated in Vault: llmctl reload picks it up; Vault down at reload keeps the last good key', async (t) => {
     vault.put('secret/vrooli/openai', { api_key: KEY_A });
     openai.options.apiKey = KEY_A;
-    const gw = await gateway(vaultConfig([openaiFromPrefix('m', openai)]), { VAULT_TOKEN: TOKEN });
+    const gw = await gateway(t, vaultConfig([openaiFromPrefix('m', openai)]), { VAULT_TOKEN: TOKEN });
     await chat(gw, 'm');
     assert.equal(openai.last().headers.authorization, `Bearer ${KEY_A}`);
 
@@ -170,10 +173,10 @@ test('a key rotated in Vault: llmctl reload picks it up; Vault down at reload ke
     await assertNoLeak(gw);
 });
 
-test('rotation by the refresh interval under load: no failed request; Vault down and sealed during refreshes', async () => {
+test('rotation by the refresh interval under load: no failed request; Vault down and sealed during refreshes', async (t) => {
     vault.put('secret/vrooli/openai', { api_key: KEY_B });
     openai.options.apiKey = KEY_B;
-    const gw = await gateway(vaultConfig([openaiFromPrefix('m', openai)], { vault_refresh_interval: 1 }),
+    const gw = await gateway(t, vaultConfig([openaiFromPrefix('m', openai)], { vault_refresh_interval: 1 }),
         { VAULT_TOKEN: TOKEN });
     await chat(gw, 'm');
 
@@ -225,13 +228,13 @@ test('rotation by the refresh interval under load: no failed request; Vault down
     await assertNoLeak(gw);
 });
 
-test('Vault down at start: controld starts, the model is disabled naming Vault; served once Vault is back', async () => {
+test('Vault down at start: controld starts, the model is disabled naming Vault; served once Vault is back', async (t) => {
     vault.put('secret/vrooli/openai', { api_key: KEY_C });
     openai.options.apiKey = KEY_C;
     await vault.stop();
     let gw;
     try {
-        gw = await gateway(vaultConfig([openaiFromPrefix('m', openai)], { vault_refresh_interval: 1 }),
+        gw = await gateway(t, vaultConfig([openaiFromPrefix('m', openai)], { vault_refresh_interval: 1 }),
             { VAULT_TOKEN: TOKEN });
         const st = await gw.status();
         assert.equal(st.disabled.length, 1);
@@ -248,9 +251,9 @@ test('Vault down at start: controld starts, the model is disabled naming Vault; 
     await assertNoLeak(gw);
 });
 
-test('a wrong Vault token: 403 from Vault disables what needs it, with a clear reason and no token anywhere', async () => {
+test('a wrong Vault token: 403 from Vault disables what needs it, with a clear reason and no token anywhere', async (t) => {
     const wrong = makeSecret('hvs.wrong-');
-    const gw = await gateway(vaultConfig([openaiFromPrefix('m', openai)]), { VAULT_TOKEN: wrong });
+    const gw = await gateway(t, vaultConfig([openaiFromPrefix('m', openai)]), { VAULT_TOKEN: wrong });
     const st = await gw.status();
     assert.match(st.disabled[0].reason, /cannot read secret\/vrooli\/openai from Vault: HTTP 403: permission denied/);
     await assert.rejects(chat(gw, 'm'), (e) => e.status === 400 && /permission denied/.test(e.message));
@@ -260,23 +263,29 @@ test('a wrong Vault token: 403 from Vault disables what needs it, with a clear r
     await assertNoLeak(gw);
 });
 
-test('AppRole: controld logs in with role_id/secret_id and reads with the token it got', async () => {
+test('AppRole: controld logs in with role_id/secret_id and reads with the token it got', async (t) => {
     vault.addRole('gateway-role', SECRET_ID, { ttl: 3600 });
     openai.options.apiKey = KEY_C;
-    const gw = await gateway(vaultConfig([openaiFromPrefix('m', openai)]),
+    const gw = await gateway(t, vaultConfig([openaiFromPrefix('m', openai)]),
         { VAULT_ROLE_ID: 'gateway-role', VAULT_SECRET_ID: SECRET_ID });
     await chat(gw, 'm');
     assert.equal(openai.last().headers.authorization, `Bearer ${KEY_C}`);
     const login = vault.requests.find((r) => r.path === '/v1/auth/approle/login');
     assert.deepEqual(JSON.parse(login.body), { role_id: 'gateway-role', secret_id: SECRET_ID });
-    const read = vault.requests.filter((r) => r.path === '/v1/secret/data/vrooli/openai').pop();
-    assert.match(read.token, /^hvs\./);
-    assert.notEqual(read.token, TOKEN);
+    // this gateway is the only one running: its reads carry the token
+    // the login gave, never the static one
+    const reads = vault.requests.slice(vault.requests.indexOf(login))
+        .filter((r) => r.path === '/v1/secret/data/vrooli/openai');
+    assert.ok(reads.length > 0, 'no read after the login');
+    for (const read of reads) {
+        assert.match(read.token, /^hvs\./);
+        assert.notEqual(read.token, TOKEN);
+    }
     assert.equal(secretsReport(gw).vault.auth, 'approle');
     await assertNoLeak(gw);
 });
 
-test('config errors: vault: without key_management_system; a bad vault_path_prefix', async () => {
+test('config errors: vault: without key_management_system; a bad vault_path_prefix', async (t) => {
     const bad = await run(CONTROLD, ['--check', '--config', writeTemp('model_list:\n  - model_name: m\n    litellm_params:\n'
         + '      model: openai/x\n      api_key: "vault:secret/a#b"\n')], { timeoutMs: 60000 });
     assert.equal(bad.code, 1);
