@@ -7,6 +7,7 @@
 #include "cfg_compile_int.h"
 #include "cfg_file.h"
 #include "cfg_hash.h"
+#include "cfg_vault.h"
 
 /* Internal marker cfg_settings.c leaves in "settings"; never published. */
 #define TIMEOUT_MARKER  "\001timeout_explicit"
@@ -218,8 +219,9 @@ static int
 compile_into(const char *yaml, size_t len, const char *file,
     const cfg_env_t *env, const cfg_options_t *opts, cfg_result_t *res)
 {
-    cfg_ctx_t  ctx;
-    int        rc;
+    cfg_ctx_t     ctx;
+    cfg_vault_t  *own_vault = NULL;
+    int           rc;
 
     memset(&ctx, 0, sizeof(ctx));
     ctx.file = file;
@@ -228,13 +230,27 @@ compile_into(const char *yaml, size_t len, const char *file,
     if (opts != NULL) {
         ctx.strict = opts->strict;
         ctx.providers = opts->providers;
+        ctx.vault = opts->vault;
     }
+    if (ctx.vault == NULL) {
+        ctx.vault = own_vault = cfg_vault_create();
+    }
+    cfg_vault_begin(ctx.vault, env);
 
     if (load_yaml(&ctx, yaml, len) != 0) {
+        cfg_vault_free(own_vault);
         return -1;
     }
     rc = compile_root(&ctx, yaml_document_get_root_node(&ctx.doc), res);
     yaml_document_delete(&ctx.doc);
+
+    if (rc == 0) {
+        res->secrets = cfg_secrets_report(&ctx);
+        res->vault_refresh = cfg_vault_refresh(&ctx);
+    }
+    json_decref(ctx.key_sources);
+    free(ctx.vault_prefix);
+    cfg_vault_free(own_vault);
 
     if (rc != 0) {
         free(res->master_key);
@@ -303,6 +319,7 @@ void
 cfg_result_free(cfg_result_t *res)
 {
     json_decref(res->doc);
+    json_decref(res->secrets);
     if (res->master_key != NULL) {
         memset(res->master_key, 0, strlen(res->master_key));
         free(res->master_key);

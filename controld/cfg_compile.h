@@ -18,6 +18,9 @@ typedef struct {
                                               deployment is an error */
     const llm_provider_set_t  *providers;  /* provider rows defined at run
                                               time; NULL: built-in only */
+    struct cfg_vault_s        *vault;      /* Vault client kept across
+                                              compiles (last good secrets);
+                                              NULL: one for this compile */
 } cfg_options_t;
 
 typedef struct {
@@ -25,6 +28,11 @@ typedef struct {
     char        *master_key;  /* in clear, for llmctl test-model only:
                                  never logged, never in doc */
     cfg_diag_t   diag;        /* warnings, and errors when doc is NULL */
+    json_t      *secrets;     /* where each provider key came from (last 4
+                                 characters only) and Vault's health; see
+                                 docs/secrets.md.  NULL on failure */
+    long long    vault_refresh;  /* seconds between Vault re-reads; 0:
+                                    Vault is not used */
 } cfg_result_t;
 
 /*

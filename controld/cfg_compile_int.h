@@ -28,6 +28,37 @@ int cfg_compile_settings(cfg_ctx_t *ctx, yaml_node_t *node,
 int cfg_compile_general(cfg_ctx_t *ctx, yaml_node_t *node, char **master_key,
     yaml_node_t **master_key_node, json_t *doc);
 
+/*
+ * Secrets from Vault (cfg_secrets.c).  key_management_system,
+ * vault_path_prefix, vault_refresh_interval: read before every other
+ * general setting (0 when key is none of them, -1 after an error).
+ */
+int cfg_compile_vault_setting(cfg_ctx_t *ctx, const char *key,
+    yaml_node_t *value);
+
+/*
+ * The value of "vault:MOUNT/PATH#FIELD" (ref without "vault:"): 1 with
+ * *text set; when Vault cannot give it, -1 after an error, or 0 inside
+ * litellm_params (ctx->defer_env: ctx->missing_why says why).
+ */
+int cfg_vault_value(cfg_ctx_t *ctx, yaml_node_t *node, const char *path,
+    const char *ref, const char **text);
+
+/* PREFIX/<provider>#api_key when vault_path_prefix is set: the key, or
+ * NULL (*why set when Vault could not say). */
+const char *cfg_vault_default_key(cfg_ctx_t *ctx, const char *provider,
+    char *why, size_t whylen);
+
+/* Records where a deployment's key came from (origin as ctx->origin). */
+void cfg_key_source(cfg_ctx_t *ctx, const char *model_name,
+    const char *provider, const char *origin, const char *key);
+
+/* {"keys":[...], "vault":{...}}: no secret in it (cfg_result_t.secrets). */
+json_t *cfg_secrets_report(cfg_ctx_t *ctx);
+
+/* Seconds between Vault re-reads; 0 when Vault is not used. */
+long long cfg_vault_refresh(const cfg_ctx_t *ctx);
+
 /* 1 (after a warning saying why) when key is a setting ignored here. */
 int cfg_ignored_setting(cfg_ctx_t *ctx, yaml_node_t *key_node,
     const char *key, const char *section);

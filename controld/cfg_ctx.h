@@ -21,6 +21,17 @@ typedef struct {
     const cfg_env_t           *env;
     const llm_provider_set_t  *providers;   /* run-time rows; may be NULL */
 
+    /* general_settings.key_management_system: hashicorp_vault */
+    struct cfg_vault_s        *vault;
+    int                        use_vault;
+    char                      *vault_prefix;   /* vault_path_prefix */
+    long long                  vault_refresh;  /* seconds; 0: default */
+    json_t                    *key_sources;    /* where each key came from */
+
+    /* where the last scalar read came from: "" (the config itself),
+     * "environment NAME", ".env NAME" or "vault MOUNT/PATH#FIELD" */
+    char                       origin[320];
+
     /* --strict or general_settings.strict_config: what would disable a
      * deployment (or a setting) is an error instead of a warning */
     int                        strict;
@@ -33,6 +44,8 @@ typedef struct {
     int                        defer_env;
     const char                *missing_env;
     const yaml_node_t         *missing_env_node;
+    /* the same for a vault: value Vault could not give (why, no secret) */
+    char                       missing_why[400];
 } cfg_ctx_t;
 
 /* Paths in messages look like "model_list[1].litellm_params.rpm". */

@@ -59,6 +59,11 @@ typedef struct {
     /* an os.environ/ variable it names that is not set (first one) */
     const char         *missing_env;
     const yaml_node_t  *missing_env_node;
+    /* a vault: value Vault could not give, and why */
+    char                missing_why[400];
+
+    /* where api_key came from (ctx->origin when it was read) */
+    char                key_origin[320];
 
     /* why the gateway cannot serve it (empty: it can) */
     char          disabled[512];
@@ -225,7 +230,9 @@ read_litellm_params(cfg_ctx_t *ctx, yaml_node_t *node, const char *path,
         if (read_field(ctx, &litellm_params_fields[i], d, value, sub) < 0) {
             ok = -1;
         }
-        if (strcmp(key, "model") == 0) {
+        if (strcmp(key, "api_key") == 0) {
+            memcpy(d->key_origin, ctx->origin, sizeof(d->key_origin));
+        } else if (strcmp(key, "model") == 0) {
             d->model_node = value;
         } else if (strcmp(key, "api_base") == 0) {
             d->api_base_node = value;
@@ -341,12 +348,15 @@ read_item(cfg_ctx_t *ctx, yaml_node_t *item, const char *path,
                 d->params_node = value;
                 ctx->defer_env = 1;
                 ctx->missing_env = NULL;
+                ctx->missing_why[0] = '\0';
                 if (read_litellm_params(ctx, value, sub, d) < 0) {
                     ok = -1;
                 }
                 ctx->defer_env = 0;
                 d->missing_env = ctx->missing_env;
                 d->missing_env_node = ctx->missing_env_node;
+                memcpy(d->missing_why, ctx->missing_why,
+                       sizeof(d->missing_why));
             } else if (rc < 0) {
                 ok = -1;
             }
@@ -592,16 +602,59 @@ set_provider_fields(json_t *out, const llm_provider_row_t *row)
     json_decref(row_json);
 }
 
-/* The key: api_key, else the provider's variables (as in LiteLLM). */
+/* "environment NAME" or ".env NAME" for the first name of "NAME,..." */
+static void
+env_origin(const char *names, char *out, size_t size)
+{
+    char    name[128];
+    size_t  len = strcspn(names, ",");
+
+    if (len >= sizeof(name)) {
+        len = sizeof(name) - 1;
+    }
+    memcpy(name, names, len);
+    name[len] = '\0';
+    snprintf(out, size, "%s %s", getenv(name) != NULL ? "environment"
+                                                       : ".env", name);
+}
+
+/*
+ * The key: api_key, else Vault's PREFIX/<provider> (vault_path_prefix),
+ * else the provider's variables (as in LiteLLM).
+ */
 static int
 set_api_key(cfg_ctx_t *ctx, const char *path, deployment_t *d,
     const llm_provider_row_t *row, json_t *out)
 {
-    char         sub[CFG_PATH_MAX];
-    const char  *key;
+    char         sub[CFG_PATH_MAX], why[320], origin[320];
+    const char  *key, *var = NULL;
 
-    key = (d->api_key != NULL && d->api_key[0] != '\0')
-          ? d->api_key : env_first(ctx, row->key_env, NULL);
+    why[0] = '\0';
+    origin[0] = '\0';
+    if (d->api_key != NULL && d->api_key[0] != '\0') {
+        key = d->api_key;
+        memcpy(origin, d->key_origin, sizeof(origin));
+    } else {
+        /* Vault's PREFIX/<provider> first (where an operator who set it
+         * keeps keys), then the provider's variables */
+        key = cfg_vault_default_key(ctx, row->name, why, sizeof(why));
+        if (key != NULL) {
+            memcpy(origin, ctx->origin, sizeof(origin));
+        } else {
+            key = env_first(ctx, row->key_env, &var);
+        }
+        if (var != NULL) {
+            env_origin(var, origin, sizeof(origin));
+        }
+    }
+
+    if (key == NULL && why[0] != '\0'
+        && d->mock_response == NULL && !(row->quirks & LLM_PQ_KEY_OPTIONAL))
+    {
+        disable(d, d->model_node, "no credentials for provider '%s': %s",
+                row->name, why);
+        return 1;
+    }
 
     if (key == NULL) {
         if (d->mock_response != NULL || (row->quirks & LLM_PQ_KEY_OPTIONAL)
@@ -626,6 +679,7 @@ set_api_key(cfg_ctx_t *ctx, const char *path, deployment_t *d,
         return -1;
     }
     json_object_set_new(out, "api_key", json_string(key));
+    cfg_key_source(ctx, d->model_name, row->name, origin, key);
     return 0;
 }
 
@@ -679,6 +733,10 @@ build_deployment(cfg_ctx_t *ctx, const char *path, size_t index,
     if (d->missing_env != NULL) {
         disable(d, d->missing_env_node, "environment variable %.128s is not "
                 "set (os.environ/%.128s)", d->missing_env, d->missing_env);
+        return NULL;
+    }
+    if (d->missing_why[0] != '\0') {
+        disable(d, d->item_node, "%s", d->missing_why);
         return NULL;
     }
 

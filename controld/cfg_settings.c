@@ -667,9 +667,17 @@ cfg_compile_general(cfg_ctx_t *ctx, yaml_node_t *node, char **master_key,
         return rc;
     }
 
-    /* strict_config first: it decides what the other keys' problems are */
+    /* strict_config first: it decides what the other keys' problems are;
+     * the Vault settings too, as any value below may be vault:... */
     cfg_for_each_pair(node, pair) {
         key = cfg_key(ctx, cfg_node(ctx, pair->key), "general_settings");
+        if (key != NULL && cfg_compile_vault_setting(ctx, key,
+                                                     cfg_node(ctx,
+                                                              pair->value))
+                           < 0)
+        {
+            ok = -1;
+        }
         if (key != NULL && strcmp(key, "strict_config") == 0) {
             rc = cfg_get_bool(ctx, cfg_node(ctx, pair->value),
                               "general_settings.strict_config", &strict);
@@ -694,7 +702,10 @@ cfg_compile_general(cfg_ctx_t *ctx, yaml_node_t *node, char **master_key,
                 ok = -1;
             }
         } else if (strcmp(key, "keys") == 0 || strcmp(key, "teams") == 0
-                   || strcmp(key, "strict_config") == 0)
+                   || strcmp(key, "strict_config") == 0
+                   || strcmp(key, "key_management_system") == 0
+                   || strcmp(key, "vault_path_prefix") == 0
+                   || strcmp(key, "vault_refresh_interval") == 0)
         {
             /* keys, teams: read by controld's key store (keys_config.c) */
         } else if (strcmp(key, "pass_through_endpoints") == 0) {

@@ -3,15 +3,18 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "cfg_ctx.h"
+#include "cfg_compile_int.h"
 
 #define ENV_PREFIX      "os.environ/"
 #define ENV_PREFIX_LEN  (sizeof(ENV_PREFIX) - 1)
+#define VAULT_PREFIX     "vault:"
+#define VAULT_PREFIX_LEN (sizeof(VAULT_PREFIX) - 1)
 
 void
 cfg_path(char *out, const char *base, const char *name)
@@ -179,7 +182,11 @@ scalar_text(cfg_ctx_t *ctx, yaml_node_t *node, const char *path,
         return 0;
     }
 
+    ctx->origin[0] = '\0';
     v = (const char *) node->data.scalar.value;
+    if (strncmp(v, VAULT_PREFIX, VAULT_PREFIX_LEN) == 0) {
+        return cfg_vault_value(ctx, node, path, v + VAULT_PREFIX_LEN, text);
+    }
     if (strncmp(v, ENV_PREFIX, ENV_PREFIX_LEN) != 0) {
         *text = v;
         return 1;
@@ -205,6 +212,8 @@ scalar_text(cfg_ctx_t *ctx, yaml_node_t *node, const char *path,
         return -1;
     }
     *from_env = name;
+    snprintf(ctx->origin, sizeof(ctx->origin), "%s %.300s",
+             getenv(name) != NULL ? "environment" : ".env", name);
     return 1;
 }
 
@@ -213,7 +222,11 @@ static void
 bad_value(cfg_ctx_t *ctx, yaml_node_t *node, const char *path,
     const char *want, const char *text, const char *from_env)
 {
-    if (from_env != NULL) {
+    if (strncmp(ctx->origin, "vault ", 6) == 0) {
+        /* a value from Vault may be a secret: never shown */
+        cfg_error(ctx, node, path, "expected %s, got something else (from "
+                  "vault:%.300s)", want, ctx->origin + 6);
+    } else if (from_env != NULL) {
         cfg_error(ctx, node, path, "expected %s, got \"%.40s\" (from "
                   "os.environ/%.128s)", want, text, from_env);
     } else {

@@ -18,6 +18,7 @@
 #include "cfg_compile.h"
 #include "cfg_file.h"
 #include "cfg_resolve.h"
+#include "cfg_vault.h"
 #include "controld.h"
 #include "ctl_http.h"
 #include "ctl_log.h"
@@ -39,26 +40,44 @@ typedef struct {
     keys_service_t            *keys;        /* NULL without --state-file */
     http_server_t             *mgmt;        /* NULL without --mgmt-socket */
     cfg_env_t                  env;         /* for REDIS_* */
+
+    /* what the running config was compiled from: a Vault refresh
+     * compiles the same text again, never an edit not yet reloaded */
+    char                      *source;
+    size_t                     source_len;
+    cfg_env_t                  source_env;
+    cfg_vault_t               *vault;       /* keeps the last good secrets */
+    long long                  vault_refresh;   /* seconds; 0: no Vault */
+    json_t                    *secrets;     /* the last report written */
 } controld_t;
 
 /*
- * The key table's snapshot sits next to the config's (nginx.conf.in names
- * both): PREFIX/state/config.json -> PREFIX/state/keys-snapshot.json.
+ * Files controld writes next to the config's snapshot (nginx.conf.in names
+ * it): PREFIX/state/config.json -> PREFIX/state/<name>.
  */
 static const char *
-keys_snapshot_path(const char *config_snapshot)
+sibling_path(const char *config_snapshot, const char *name, char *path,
+    size_t size)
 {
-    static char  path[4096];
     const char  *slash;
 
     slash = strrchr(config_snapshot, '/');
     if (slash == NULL) {
-        snprintf(path, sizeof(path), "keys-snapshot.json");
+        snprintf(path, size, "%s", name);
     } else {
-        snprintf(path, sizeof(path), "%.*s/keys-snapshot.json",
-                 (int) (slash - config_snapshot), config_snapshot);
+        snprintf(path, size, "%.*s/%s", (int) (slash - config_snapshot),
+                 config_snapshot, name);
     }
     return path;
+}
+
+static const char *
+keys_snapshot_path(const char *config_snapshot)
+{
+    static char  path[4096];
+
+    return sibling_path(config_snapshot, "keys-snapshot.json", path,
+                        sizeof(path));
 }
 
 static double
@@ -76,21 +95,126 @@ log_dns(const char *message)
     ctl_log("%s", message);
 }
 
-/* Compiles the config; messages go to the log.  Returns the doc or NULL. */
-static json_t *
-compile(const controld_options_t *opts)
+/*
+ * Where the keys came from and Vault's health, for `llmctl status`
+ * (state/secrets.json; last 4 characters of a key at most).  Vault going
+ * away or coming back is said in the log once, not at every refresh.
+ */
+static void
+report_secrets(controld_t *cd, json_t *report)
 {
-    cfg_result_t   res;
-    cfg_options_t  copts = { opts->strict, NULL };
-    json_t        *doc;
-    size_t         i;
+    char         path[4096], *text;
+    json_t      *vault, *was;
+    const char  *error;
+    size_t       stale;
 
-    cfg_compile_file_opts(opts->config, opts->env, &copts, &res);
-    for (i = 0; i < res.diag.count; i++) {
+    vault = json_object_get(report, "vault");
+    was = json_object_get(cd->secrets, "vault");
+    error = json_string_value(json_object_get(vault, "error"));
+    stale = json_array_size(json_object_get(vault, "stale_paths"));
+
+    if (vault != NULL && error != NULL
+        && !json_equal(json_object_get(was, "error"),
+                       json_object_get(vault, "error")))
+    {
+        ctl_log("vault: %s; %s", error,
+                stale ? "the last good secrets stay in force"
+                      : "what needs those secrets is disabled");
+    } else if (vault != NULL && error == NULL
+               && json_is_string(json_object_get(was, "error")))
+    {
+        ctl_log("vault: secrets read again from %s",
+                json_string_value(json_object_get(vault, "addr")));
+    }
+
+    if (cd->secrets != NULL && json_equal(cd->secrets, report)) {
+        json_decref(report);
+        return;
+    }
+    json_decref(cd->secrets);
+    cd->secrets = report;
+
+    text = cfg_dump(report, 1);
+    sibling_path(cd->opts->snapshot, "secrets.json", path, sizeof(path));
+    if (cfg_write_file_atomic(path, text, strlen(text), 0600) != 0) {
+        ctl_log("cannot write %s: %s", path, strerror(errno));
+    }
+    free(text);
+}
+
+/*
+ * Compiles the config (read again from its file and .env when `reread`,
+ * else the text the running config came from).  Messages go to the log,
+ * unless `quiet` and nothing changed.  Returns the doc or NULL.
+ */
+static json_t *
+compile(controld_t *cd, int reread, int quiet)
+{
+    const controld_options_t  *opts = cd->opts;
+    cfg_result_t               res;
+    cfg_options_t              copts = { opts->strict, NULL, cd->vault };
+    cfg_env_t                  env;
+    cfg_diag_t                 diag;
+    json_t                    *doc;
+    char                      *text, *default_env = NULL;
+    size_t                     i, len;
+    int                        err;
+
+    if (reread) {
+        cfg_diag_init(&diag);
+        cfg_env_init(&env);
+        if (opts->env == NULL) {
+            default_env = cfg_env_default_path(opts->config);
+        }
+        cfg_env_load(&env, opts->env ? opts->env : default_env,
+                     opts->env != NULL, &diag);
+        free(default_env);
+        for (i = 0; i < diag.count; i++) {
+            ctl_log("%s", diag.items[i].text);
+        }
+        text = cfg_read_file(opts->config, &len, &err);
+        if (text == NULL || diag.errors > 0) {
+            if (text == NULL) {
+                ctl_log("%s: cannot read config: %s", opts->config,
+                        strerror(err));
+            }
+            cfg_diag_free(&diag);
+            cfg_env_free(&env);
+            free(text);
+            return NULL;
+        }
+        cfg_diag_free(&diag);
+    } else {
+        text = cd->source;
+        len = cd->source_len;
+        env = cd->source_env;
+    }
+
+    cfg_compile_text_opts(text, len, opts->config, &env, &copts, &res);
+
+    quiet = quiet && res.doc != NULL && cd->compiled != NULL
+            && json_equal(res.doc, cd->compiled);
+    for (i = 0; !quiet && i < res.diag.count; i++) {
         ctl_log("%s", res.diag.items[i].text);
     }
     doc = res.doc;
     res.doc = NULL;
+
+    if (doc != NULL) {
+        report_secrets(cd, res.secrets);
+        res.secrets = NULL;
+        cd->vault_refresh = res.vault_refresh;
+    }
+    if (reread && doc != NULL) {
+        free(cd->source);
+        cfg_env_free(&cd->source_env);
+        cd->source = text;
+        cd->source_len = len;
+        cd->source_env = env;
+    } else if (reread) {
+        free(text);
+        cfg_env_free(&env);
+    }
     cfg_result_free(&res);
     return doc;
 }
@@ -256,7 +380,7 @@ reload(controld_t *cd)
     json_t  *doc;
 
     ctl_log("reloading %s", cd->opts->config);
-    doc = compile(cd->opts);
+    doc = compile(cd, 1, 0);
     if (doc == NULL) {
         ctl_log("reload failed; the running config stays in place");
         return;
@@ -265,6 +389,41 @@ reload(controld_t *cd)
     cd->compiled = doc;
     configure_keys(cd);
     refresh(cd, 1);
+}
+
+/*
+ * The Vault refresh: the running config compiled again with secrets read
+ * afresh; published only when something changed (a rotated key, Vault
+ * back after an outage).  A failed read keeps the last good secrets.
+ */
+static void
+refresh_secrets(controld_t *cd)
+{
+    json_t      *doc;
+    const char  *was, *now;
+
+    doc = compile(cd, 0, 1);
+    if (doc == NULL) {
+        ctl_log("vault refresh: the config did not compile; the running "
+                "config stays in place");
+        return;
+    }
+    if (json_equal(doc, cd->compiled)) {
+        json_decref(doc);
+        return;
+    }
+    was = json_string_value(json_object_get(cd->compiled,
+                                            "master_key_sha256"));
+    now = json_string_value(json_object_get(doc, "master_key_sha256"));
+    ctl_log("vault refresh: secrets changed; publishing");
+    json_decref(cd->compiled);
+    cd->compiled = doc;
+    if ((was == NULL) != (now == NULL)
+        || (was != NULL && strcmp(was, now) != 0))
+    {
+        configure_keys(cd);
+    }
+    refresh(cd, 0);
 }
 
 static void
@@ -285,7 +444,7 @@ controld_run(const controld_options_t *opts)
     sigset_t                 set;
     struct signalfd_siginfo  si;
     struct pollfd            fds[80];
-    double                   next_resolve, left, keys_left;
+    double                   next_resolve, next_vault, left, keys_left;
     int                      sig, sigfd, nfds, rc = 0;
 
     memset(&cd, 0, sizeof(cd));
@@ -304,10 +463,15 @@ controld_run(const controld_options_t *opts)
         return 1;
     }
 
-    cd.compiled = compile(opts);
+    cd.vault = cfg_vault_create();
+    cfg_env_init(&cd.source_env);
+    cd.compiled = compile(&cd, 1, 0);
     if (cd.compiled == NULL) {
         ctl_log("the config has errors; not starting");
         cfg_dns_free(&cd.dns);
+        cfg_vault_free(cd.vault);
+        json_decref(cd.secrets);
+        cfg_env_free(&cd.source_env);
         close(sigfd);
         return 1;
     }
@@ -323,6 +487,7 @@ controld_run(const controld_options_t *opts)
         goto done;
     }
     next_resolve = now_seconds() + opts->resolve_interval;
+    next_vault = now_seconds() + (double) cd.vault_refresh;
 
     for ( ;; ) {
         if (cd.pending != NULL) {
@@ -336,6 +501,9 @@ controld_run(const controld_options_t *opts)
         }
         if (keys_left < left) {
             left = keys_left;
+        }
+        if (cd.vault_refresh > 0 && next_vault - now_seconds() < left) {
+            left = next_vault - now_seconds();
         }
         if (left < 0) {
             left = 0;
@@ -363,6 +531,7 @@ controld_run(const controld_options_t *opts)
             if (cd.keys->reload_requested) {    /* the console's "apply" */
                 cd.keys->reload_requested = 0;
                 reload(&cd);
+                next_vault = now_seconds() + (double) cd.vault_refresh;
                 continue;
             }
         }
@@ -379,11 +548,16 @@ controld_run(const controld_options_t *opts)
         }
         if (sig == SIGHUP) {
             reload(&cd);
+            next_vault = now_seconds() + (double) cd.vault_refresh;
             continue;
         }
         if (now_seconds() >= next_resolve) {
             refresh(&cd, 0);
             next_resolve = now_seconds() + opts->resolve_interval;
+        }
+        if (cd.vault_refresh > 0 && now_seconds() >= next_vault) {
+            refresh_secrets(&cd);
+            next_vault = now_seconds() + (double) cd.vault_refresh;
         }
     }
 
@@ -398,6 +572,10 @@ done:
     }
     close(sigfd);
     json_decref(cd.compiled);
+    json_decref(cd.secrets);
+    cfg_vault_free(cd.vault);
+    free(cd.source);
+    cfg_env_free(&cd.source_env);
     cfg_dns_free(&cd.dns);
     free(cd.published);
     free(cd.pending);

@@ -77,7 +77,7 @@ static int
 check_or_print(const controld_options_t *opts, int print)
 {
     cfg_result_t   res;
-    cfg_options_t  copts = { opts->strict, NULL };
+    cfg_options_t  copts = { opts->strict, NULL, NULL };
     cfg_dns_t      dns;
     json_t        *redacted;
     char          *text;

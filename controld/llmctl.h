@@ -111,6 +111,8 @@ int llmctl_cmd_spend(llmctl_options_t *o);
 /* llmctl_logs.c: the request log */
 int llmctl_cmd_logs(llmctl_options_t *o);
 int llmctl_cmd_stats(llmctl_options_t *o);
+/* llmctl_secrets.c: where provider keys came from, Vault's health */
+void llmctl_print_secrets(const llmctl_options_t *o);
 /* llmctl_proxy_status.c: a live view from /metrics */
 int llmctl_cmd_proxy_status(llmctl_options_t *o);
 /* The master key: --key, $LITELLM_MASTER_KEY, or the running config's. */

@@ -148,6 +148,7 @@ llmctl_cmd_status(llmctl_options_t *o)
         print_disabled(json_object_get(status, "disabled"));
         json_decref(status);
     }
+    llmctl_print_secrets(o);
     return 0;
 }
 

@@ -263,7 +263,9 @@ export class MockProvider {
             ctx.fail(404, 'not_found', `mock: no route for ${req.method} ${u.pathname}`);
             return;
         }
-        if (this.apiKey && !ctx.format.authOk(ctx, this.apiKey)) {
+        // apiKey may be a list: the keys a provider accepts while one is rotated
+        const keys = [].concat(this.apiKey ?? []);
+        if (keys.length && !keys.some((k) => ctx.format.authOk(ctx, k))) {
             ctx.fail(401, 'auth', 'mock: missing or wrong provider credentials');
             return;
         }
@@ -316,7 +318,7 @@ function refusedField(refuses, path, body) {
     return null;
 }
 
-/** Start a mock provider.  options: {apiKey, tls: {cert, key}, reply, chunkDelayMs, port, host (a loopback address)}. */
+/** Start a mock provider.  options: {apiKey (a key or a list of keys), tls: {cert, key}, reply, chunkDelayMs, port, host (a loopback address)}. */
 export async function startMockProvider(options = {}) {
     return new MockProvider(options).start();
 }
