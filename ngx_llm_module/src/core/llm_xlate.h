@@ -20,10 +20,16 @@
 typedef enum {
     LLM_API_OPENAI = 0,
     LLM_API_ANTHROPIC,
-    LLM_API_GEMINI
+    LLM_API_GEMINI,
+    LLM_API_RESPONSES           /* OpenAI Responses API: a client format;
+                                   as a provider it is only passed through
+                                   (OpenAI, Azure), never translated to */
 } llm_api_t;
 
-#define LLM_API_COUNT  3
+/* formats a provider is translated to and from */
+#define LLM_API_COUNT         3
+/* formats a client can speak: the provider formats and Responses */
+#define LLM_API_CLIENT_COUNT  4
 
 /*
  * Token usage in OpenAI's terms, whatever the provider reported:
@@ -55,6 +61,9 @@ typedef struct {
                                      restore tool names that were shortened for an
                                      OpenAI target (> 64 chars) */
     size_t      client_request_len;
+    const char *response_id;      /* Responses clients: the id to give the
+                                     answer (NULL: derived from the
+                                     provider's id) */
 } llm_xlate_opts_t;
 
 /*
@@ -126,7 +135,7 @@ void llm_xlate_error(llm_api_t from, llm_api_t to, int status, const char *in,
    target cannot count): see docs/translation.md for the heuristic */
 long long llm_estimate_tokens(llm_api_t api, const char *in, size_t len);
 
-/* "openai" | "anthropic" | "gemini" -> api, -1 when unknown */
+/* "openai" | "anthropic" | "gemini" | "responses" -> api, -1 when unknown */
 int llm_api_from_name(const char *name);
 const char *llm_api_name(llm_api_t api);
 

@@ -309,22 +309,6 @@ llm_oa_read_tool_choice(llm_xl_ctx_t *c, const json_t *tc, json_t *ir)
     return 0;
 }
 
-/* LiteLLM's reasoning_effort -> thinking budget mapping */
-static long long
-llm_oa_effort_budget(const char *e)
-{
-    if (strcmp(e, "minimal") == 0 || strcmp(e, "low") == 0) {
-        return 1024;
-    }
-    if (strcmp(e, "medium") == 0) {
-        return 2048;
-    }
-    if (strcmp(e, "high") == 0) {
-        return 4096;
-    }
-    return 0;
-}
-
 json_t *
 llm_req_read_openai(llm_xl_ctx_t *c, json_t *body)
 {
@@ -396,10 +380,10 @@ llm_req_read_openai(llm_xl_ctx_t *c, json_t *body)
         json_object_set(ir, "response_format", v);
     }
     key = llm_xl_str(body, "reasoning_effort");
-    if (key && llm_oa_effort_budget(key)) {
+    if (key && llm_xl_effort_budget(key)) {
         json_object_set_new(ir, "reasoning_effort", json_string(key));
         json_object_set_new(ir, "thinking", json_pack("{s:I}", "budget_tokens",
-                            (json_int_t) llm_oa_effort_budget(key)));
+                            (json_int_t) llm_xl_effort_budget(key)));
     }
     /* LiteLLM also accepts Anthropic's thinking param on OpenAI requests */
     v = json_object_get(body, "thinking");

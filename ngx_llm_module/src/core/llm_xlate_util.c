@@ -14,14 +14,15 @@
 #include "llm_xlate_int.h"
 #include "llm_json_tree.h"
 
-static const char  *llm_api_names[LLM_API_COUNT] = {
-    "openai", "anthropic", "gemini"
+static const char  *llm_api_names[LLM_API_CLIENT_COUNT] = {
+    "openai", "anthropic", "gemini", "responses"
 };
 
 const char *
 llm_api_name(llm_api_t api)
 {
-    return (unsigned) api < LLM_API_COUNT ? llm_api_names[api] : "unknown";
+    return (unsigned) api < LLM_API_CLIENT_COUNT ? llm_api_names[api]
+                                                 : "unknown";
 }
 
 int
@@ -29,7 +30,7 @@ llm_api_from_name(const char *name)
 {
     int  i;
 
-    for (i = 0; name && i < LLM_API_COUNT; i++) {
+    for (i = 0; name && i < LLM_API_CLIENT_COUNT; i++) {
         if (strcmp(name, llm_api_names[i]) == 0) {
             return i;
         }
@@ -312,6 +313,7 @@ llm_xl_client_tools(llm_api_t api, const char *in, size_t len)
             n = json_object_get(json_object_get(t, "function"), "name");
             break;
         case LLM_API_ANTHROPIC:
+        case LLM_API_RESPONSES:
             n = json_object_get(t, "name");
             break;
         default:
@@ -362,6 +364,23 @@ llm_xl_gen_id(char *buf, size_t size, const char *prefix)
     x ^= x << 17;
     state = x;
     snprintf(buf, size, "%s%016llx", prefix, x);
+}
+
+/* LiteLLM's reasoning_effort -> thinking budget mapping (0: not an effort
+   that asks for thinking) */
+long long
+llm_xl_effort_budget(const char *e)
+{
+    if (strcmp(e, "minimal") == 0 || strcmp(e, "low") == 0) {
+        return 1024;
+    }
+    if (strcmp(e, "medium") == 0) {
+        return 2048;
+    }
+    if (strcmp(e, "high") == 0) {
+        return 4096;
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------- stop reasons */
