@@ -8,6 +8,7 @@
 #   make bench   gateway vs plain nginx proxy_pass
 #   make fuzz    libFuzzer targets for the parsers
 #   make test-asan NGINX_ASAN_SRC=DIR   integration suites on an ASan nginx
+#   make chaos   load + reloads + kill -9 of controld and Redis; spend exact
 
 SHELL     := /bin/bash
 BUILD     ?= build
@@ -16,7 +17,7 @@ CFLAGS    ?= -g -O2
 WARN      := -Wall -Wextra -Wno-unused-parameter
 CORE_DIR  := ngx_llm_module/src/core
 
-all: module controld
+all: module controld ui
 
 .PHONY: all deps run test bench fuzz clean
 

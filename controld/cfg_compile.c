@@ -80,10 +80,53 @@ master_key(cfg_ctx_t *ctx, char **key, yaml_node_t *node, json_t *doc)
 }
 
 static int
+names_group(const json_t *list, const char *name)
+{
+    size_t   i;
+    json_t  *d;
+
+    json_array_foreach(list, i, d) {
+        if (strcmp(json_string_value(json_object_get(d, "model_name")), name)
+            == 0)
+        {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* An alias of a group that does not exist serves nothing: say so. */
+static void
+check_aliases(cfg_ctx_t *ctx, yaml_node_t *router, json_t *settings,
+    const json_t *deployments, const json_t *disabled)
+{
+    const char  *alias, *group;
+    json_t      *aliases, *a;
+
+    aliases = json_object_get(settings, "model_group_alias");
+
+    json_object_foreach(aliases, alias, a) {
+        group = json_string_value(json_object_get(a, "model"));
+        if (!names_group(deployments, group)
+            && !names_group(disabled, group))
+        {
+            cfg_soft_error(ctx, router, "router_settings.model_group_alias",
+                           "alias '%.128s' names model group '%.128s', "
+                           "which no model_list entry has", alias, group);
+        }
+        if (names_group(deployments, alias)) {
+            cfg_warning(ctx, router, "router_settings.model_group_alias",
+                        "alias '%.128s' is also a model_name: requests for "
+                        "it go to '%.128s'", alias, group);
+        }
+    }
+}
+
+static int
 compile_root(cfg_ctx_t *ctx, yaml_node_t *root, cfg_result_t *res)
 {
     const char        *key;
-    json_t            *doc, *settings, *deployments;
+    json_t            *doc, *settings, *deployments, *disabled;
     yaml_node_t       *models = NULL, *router = NULL, *litellm = NULL;
     yaml_node_t       *general = NULL, *key_node = NULL;
     yaml_node_pair_t  *pair;
@@ -120,11 +163,13 @@ compile_root(cfg_ctx_t *ctx, yaml_node_t *root, cfg_result_t *res)
     doc = json_object();
     settings = cfg_default_settings();
     deployments = json_array();
+    disabled = json_array();
 
     json_object_set_new(doc, "version", json_integer(1));
 
     if (general != NULL
-        && cfg_compile_general(ctx, general, &res->master_key, &key_node) < 0)
+        && cfg_compile_general(ctx, general, &res->master_key, &key_node,
+                               doc) < 0)
     {
         ok = -1;
     }
@@ -149,13 +194,16 @@ compile_root(cfg_ctx_t *ctx, yaml_node_t *root, cfg_result_t *res)
                      "no model_list: every request will get 'model not "
                      "found'");
     } else if (cfg_expect_list(ctx, models, "model_list") < 0
-               || cfg_compile_models(ctx, models, deployments) < 0)
+               || cfg_compile_models(ctx, models, deployments,
+                                     disabled) < 0)
     {
         ok = -1;
     }
+    check_aliases(ctx, router, settings, deployments, disabled);
 
     json_object_set_new(doc, "settings", settings);
     json_object_set_new(doc, "deployments", deployments);
+    json_object_set_new(doc, "disabled", disabled);
 
     if (ok < 0 || ctx->diag->errors > 0) {
         json_decref(doc);
@@ -168,7 +216,7 @@ compile_root(cfg_ctx_t *ctx, yaml_node_t *root, cfg_result_t *res)
 /* Compiles into res, whose diag may already hold .env messages. */
 static int
 compile_into(const char *yaml, size_t len, const char *file,
-    const cfg_env_t *env, cfg_result_t *res)
+    const cfg_env_t *env, const cfg_options_t *opts, cfg_result_t *res)
 {
     cfg_ctx_t  ctx;
     int        rc;
@@ -177,6 +225,10 @@ compile_into(const char *yaml, size_t len, const char *file,
     ctx.file = file;
     ctx.diag = &res->diag;
     ctx.env = env;
+    if (opts != NULL) {
+        ctx.strict = opts->strict;
+        ctx.providers = opts->providers;
+    }
 
     if (load_yaml(&ctx, yaml, len) != 0) {
         return -1;
@@ -195,14 +247,28 @@ int
 cfg_compile_text(const char *yaml, size_t len, const char *file,
     const cfg_env_t *env, cfg_result_t *res)
 {
+    return cfg_compile_text_opts(yaml, len, file, env, NULL, res);
+}
+
+int
+cfg_compile_text_opts(const char *yaml, size_t len, const char *file,
+    const cfg_env_t *env, const cfg_options_t *opts, cfg_result_t *res)
+{
     memset(res, 0, sizeof(*res));
     cfg_diag_init(&res->diag);
-    return compile_into(yaml, len, file, env, res);
+    return compile_into(yaml, len, file, env, opts, res);
 }
 
 int
 cfg_compile_file(const char *config_path, const char *env_path,
     cfg_result_t *res)
+{
+    return cfg_compile_file_opts(config_path, env_path, NULL, res);
+}
+
+int
+cfg_compile_file_opts(const char *config_path, const char *env_path,
+    const cfg_options_t *opts, cfg_result_t *res)
 {
     cfg_env_t   env;
     char       *text, *default_env = NULL;
@@ -226,7 +292,7 @@ cfg_compile_file(const char *config_path, const char *env_path,
                      "cannot read config: %s", strerror(err));
         rc = -1;
     } else if (rc == 0) {
-        rc = compile_into(text, len, config_path, &env, res);
+        rc = compile_into(text, len, config_path, &env, opts, res);
     }
     free(text);
     cfg_env_free(&env);
@@ -285,9 +351,18 @@ cfg_redact(const json_t *doc)
     json_t  *copy = json_deep_copy(doc), *dep;
     size_t   i;
 
+    const char  *name;
+    json_t      *value;
+
     redact_field(json_object_get(copy, "settings"), "redis_password");
     json_array_foreach(json_object_get(copy, "deployments"), i, dep) {
         redact_field(dep, "api_key");
+    }
+    /* pass-through headers often carry the target's key */
+    json_array_foreach(json_object_get(copy, "pass_through"), i, dep) {
+        json_object_foreach(json_object_get(dep, "headers"), name, value) {
+            redact_field(json_object_get(dep, "headers"), name);
+        }
     }
     return copy;
 }

@@ -11,6 +11,14 @@
 
 #include "cfg_diag.h"
 #include "cfg_env.h"
+#include "llm_provider.h"
+
+typedef struct {
+    int                        strict;     /* --strict: what would disable a
+                                              deployment is an error */
+    const llm_provider_set_t  *providers;  /* provider rows defined at run
+                                              time; NULL: built-in only */
+} cfg_options_t;
 
 typedef struct {
     json_t      *doc;         /* the canonical config; NULL on failure */
@@ -32,6 +40,12 @@ int cfg_compile_text(const char *yaml, size_t len, const char *file,
  */
 int cfg_compile_file(const char *config_path, const char *env_path,
     cfg_result_t *res);
+
+/* The same with options (NULL: the defaults). */
+int cfg_compile_text_opts(const char *yaml, size_t len, const char *file,
+    const cfg_env_t *env, const cfg_options_t *opts, cfg_result_t *res);
+int cfg_compile_file_opts(const char *config_path, const char *env_path,
+    const cfg_options_t *opts, cfg_result_t *res);
 
 void cfg_result_free(cfg_result_t *res);
 

@@ -5,8 +5,13 @@
 
 #include "cfg_ctx.h"
 
-/* model_list (a YAML sequence) -> deployments (a JSON array). */
-int cfg_compile_models(cfg_ctx_t *ctx, yaml_node_t *list, json_t *deployments);
+/*
+ * model_list (a YAML sequence) -> deployments (a JSON array); entries the
+ * gateway cannot serve go to disabled ({model_name, model, provider,
+ * reason, where}) with a warning each (errors under ctx->strict).
+ */
+int cfg_compile_models(cfg_ctx_t *ctx, yaml_node_t *list, json_t *deployments,
+    json_t *disabled);
 
 /* A JSON object holding every setting at its default value. */
 json_t *cfg_default_settings(void);
@@ -15,8 +20,26 @@ json_t *cfg_default_settings(void);
 int cfg_compile_settings(cfg_ctx_t *ctx, yaml_node_t *node,
     const char *section, json_t *settings);
 
-/* general_settings: only master_key is used; *master_key gets its value. */
+/*
+ * general_settings: master_key (*master_key gets its value), strict_config
+ * (sets ctx->strict), pass_through_endpoints (doc "pass_through"); settings
+ * that make no sense here are warnings saying why.
+ */
 int cfg_compile_general(cfg_ctx_t *ctx, yaml_node_t *node, char **master_key,
-    yaml_node_t **master_key_node);
+    yaml_node_t **master_key_node, json_t *doc);
+
+/* 1 (after a warning saying why) when key is a setting ignored here. */
+int cfg_ignored_setting(cfg_ctx_t *ctx, yaml_node_t *key_node,
+    const char *key, const char *section);
+
+/* general_settings.pass_through_endpoints -> doc "pass_through". */
+int cfg_compile_pass_through(cfg_ctx_t *ctx, yaml_node_t *node, json_t *doc);
+
+/*
+ * router_settings.model_group_alias -> settings "model_group_alias":
+ * {"alias": {"model": "group", "hidden": false}}.
+ */
+int cfg_compile_aliases(cfg_ctx_t *ctx, yaml_node_t *node, const char *path,
+    json_t *settings);
 
 #endif

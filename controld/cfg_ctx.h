@@ -12,12 +12,27 @@
 
 #include "cfg_diag.h"
 #include "cfg_env.h"
+#include "llm_provider.h"
 
 typedef struct {
-    yaml_document_t   doc;
-    const char       *file;
-    cfg_diag_t       *diag;
-    const cfg_env_t  *env;
+    yaml_document_t            doc;
+    const char                *file;
+    cfg_diag_t                *diag;
+    const cfg_env_t           *env;
+    const llm_provider_set_t  *providers;   /* run-time rows; may be NULL */
+
+    /* --strict or general_settings.strict_config: what would disable a
+     * deployment (or a setting) is an error instead of a warning */
+    int                        strict;
+
+    /*
+     * While set, an `os.environ/NAME` that is not set is no error: the
+     * value reads as absent and the first such NAME is kept here (with its
+     * node), so the caller can disable what needed it.
+     */
+    int                        defer_env;
+    const char                *missing_env;
+    const yaml_node_t         *missing_env_node;
 } cfg_ctx_t;
 
 /* Paths in messages look like "model_list[1].litellm_params.rpm". */
@@ -49,6 +64,14 @@ void cfg_error(cfg_ctx_t *ctx, const yaml_node_t *node, const char *path,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void cfg_warning(cfg_ctx_t *ctx, const yaml_node_t *node, const char *path,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* 1 when s has a control character (it would break a header line). */
+int cfg_has_control_char(const char *s);
+
+/* A warning, or an error under --strict (strict_config). */
+void cfg_soft_error(cfg_ctx_t *ctx, const yaml_node_t *node,
+    const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* "file:l:c: warning: unknown key 'x' in <path> (ignored)" */
 void cfg_warn_unknown_key(cfg_ctx_t *ctx, const yaml_node_t *key,

@@ -5,14 +5,20 @@
  */
 
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cfg_compile_int.h"
 #include "cfg_hash.h"
-#include "cfg_provider.h"
 #include "cfg_url.h"
+#include "llm_provider.h"
+
+/* Azure's api-version when neither the config nor AZURE_API_VERSION gives
+ * one. */
+#define CFG_AZURE_DEFAULT_API_VERSION  "2024-10-21"
 
 #define UNSET  (-1LL)
 
@@ -23,6 +29,8 @@ typedef struct {
     char         *api_key;
     char         *api_version;
     char         *mock_response;
+    char         *region_name;
+    int           drop_params;          /* -1: the router's */
     long long     timeout_ms;
     long long     stream_timeout_ms;
     long long     rpm;
@@ -35,6 +43,8 @@ typedef struct {
     double        output_cost_per_token;
     double        cache_read_input_token_cost;
     double        cache_creation_input_token_cost;
+    double        input_cost_per_second;
+    double        output_cost_per_second;
 
     char         *info_id;
     long long     info_max_output_tokens;
@@ -45,13 +55,22 @@ typedef struct {
     yaml_node_t  *params_node;
     yaml_node_t  *model_node;
     yaml_node_t  *api_base_node;
+
+    /* an os.environ/ variable it names that is not set (first one) */
+    const char         *missing_env;
+    const yaml_node_t  *missing_env_node;
+
+    /* why the gateway cannot serve it (empty: it can) */
+    char          disabled[512];
+    const yaml_node_t  *disabled_node;
 } deployment_t;
 
 typedef enum {
     FIELD_STRING,
     FIELD_UINT,
     FIELD_DURATION,
-    FIELD_NUMBER
+    FIELD_NUMBER,
+    FIELD_BOOL
 } field_kind_t;
 
 typedef struct {
@@ -82,6 +101,25 @@ static const field_t  litellm_params_fields[] = {
     F(output_cost_per_token, FIELD_NUMBER),
     F(cache_read_input_token_cost, FIELD_NUMBER),
     F(cache_creation_input_token_cost, FIELD_NUMBER),
+    F(input_cost_per_second, FIELD_NUMBER),
+    F(output_cost_per_second, FIELD_NUMBER),
+    F(region_name, FIELD_STRING),
+    F(drop_params, FIELD_BOOL),
+};
+
+/*
+ * litellm_params that make no sense here, with why (a warning each, not
+ * "unknown key"): the user should know they are not in effect.
+ */
+static const struct {
+    const char  *name;
+    const char  *why;
+} ignored_params[] = {
+    { "mock_timeout", "a LiteLLM test hook; timeouts here come from the "
+                      "provider's real answer" },
+    { "custom_llm_provider", "the provider is the prefix of 'model'" },
+    { "litellm_credential_name", "credentials come from api_key or the "
+                                 "provider's environment variable" },
 };
 
 static void
@@ -100,6 +138,9 @@ deployment_init(deployment_t *d)
     d->output_cost_per_token = NAN;
     d->cache_read_input_token_cost = NAN;
     d->cache_creation_input_token_cost = NAN;
+    d->input_cost_per_second = NAN;
+    d->output_cost_per_second = NAN;
+    d->drop_params = -1;
     d->info_max_output_tokens = UNSET;
     d->info_max_tokens = UNSET;
 }
@@ -113,6 +154,7 @@ deployment_free(deployment_t *d)
     free(d->api_key);
     free(d->api_version);
     free(d->mock_response);
+    free(d->region_name);
     free(d->info_id);
     json_decref(d->info_extra);
 }
@@ -127,8 +169,27 @@ read_field(cfg_ctx_t *ctx, const field_t *f, deployment_t *d,
     case FIELD_STRING:   return cfg_get_string(ctx, value, path, slot);
     case FIELD_UINT:     return cfg_get_uint(ctx, value, path, slot);
     case FIELD_DURATION: return cfg_get_duration_ms(ctx, value, path, slot);
+    case FIELD_BOOL:     return cfg_get_bool(ctx, value, path, slot);
     default:             return cfg_get_number(ctx, value, path, slot);
     }
+}
+
+static void
+warn_param(cfg_ctx_t *ctx, yaml_node_t *key_node, const char *path,
+    const char *key)
+{
+    char    sub[CFG_PATH_MAX];
+    size_t  i;
+
+    for (i = 0; i < sizeof(ignored_params) / sizeof(ignored_params[0]); i++) {
+        if (strcmp(key, ignored_params[i].name) == 0) {
+            cfg_path(sub, path, key);
+            cfg_warning(ctx, key_node, sub, "ignored: %s",
+                        ignored_params[i].why);
+            return;
+        }
+    }
+    cfg_warn_unknown_key(ctx, key_node, path);
 }
 
 static int
@@ -157,7 +218,7 @@ read_litellm_params(cfg_ctx_t *ctx, yaml_node_t *node, const char *path,
             }
         }
         if (i == sizeof(litellm_params_fields) / sizeof(field_t)) {
-            cfg_warn_unknown_key(ctx, cfg_node(ctx, pair->key), path);
+            warn_param(ctx, cfg_node(ctx, pair->key), path, key);
             continue;
         }
 
@@ -224,6 +285,21 @@ read_model_info(cfg_ctx_t *ctx, yaml_node_t *node, const char *path,
     return ok;
 }
 
+/* Marks d as one the gateway cannot serve; the first reason stays. */
+static void __attribute__((format(printf, 3, 4)))
+disable(deployment_t *d, const yaml_node_t *node, const char *fmt, ...)
+{
+    va_list  ap;
+
+    if (d->disabled[0] != '\0') {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(d->disabled, sizeof(d->disabled), fmt, ap);
+    va_end(ap);
+    d->disabled_node = node;
+}
+
 static int
 read_item(cfg_ctx_t *ctx, yaml_node_t *item, const char *path,
     deployment_t *d)
@@ -263,9 +339,14 @@ read_item(cfg_ctx_t *ctx, yaml_node_t *item, const char *path,
             rc = cfg_expect_mapping(ctx, value, sub);
             if (rc > 0) {
                 d->params_node = value;
+                ctx->defer_env = 1;
+                ctx->missing_env = NULL;
                 if (read_litellm_params(ctx, value, sub, d) < 0) {
                     ok = -1;
                 }
+                ctx->defer_env = 0;
+                d->missing_env = ctx->missing_env;
+                d->missing_env_node = ctx->missing_env_node;
             } else if (rc < 0) {
                 ok = -1;
             }
@@ -305,45 +386,145 @@ read_item(cfg_ctx_t *ctx, yaml_node_t *item, const char *path,
     return ok;
 }
 
-static int
-has_control_char(const char *s)
+/* The first of a comma-separated list of variables that is set, or NULL. */
+static const char *
+env_first(cfg_ctx_t *ctx, const char *names, const char **which)
 {
-    for ( /* void */ ; *s; s++) {
-        if ((unsigned char) *s < 0x20 || *s == 0x7f) {
-            return 1;
+    char         name[128];
+    const char  *p, *end, *v;
+    size_t       len;
+
+    for (p = names; p != NULL && *p; p = *end ? end + 1 : end) {
+        end = strchr(p, ',');
+        if (end == NULL) {
+            end = p + strlen(p);
+        }
+        len = (size_t) (end - p);
+        if (len == 0 || len >= sizeof(name)) {
+            continue;
+        }
+        memcpy(name, p, len);
+        name[len] = '\0';
+
+        v = cfg_env_lookup(ctx->env, name);
+        if (v != NULL && v[0] != '\0') {
+            if (which != NULL) {
+                *which = p;
+            }
+            return v;
         }
     }
-    return 0;
+    return NULL;
 }
 
-/* scheme/host/port/base_path from api_base or the provider's default. */
+/*
+ * base with "{NAME}" replaced by variable NAME ("{region}": the
+ * deployment's region_name, else the row's region_env).  Returns a
+ * malloc'd string, or NULL with d disabled.
+ */
+static char *
+expand_base(cfg_ctx_t *ctx, deployment_t *d, const llm_provider_row_t *row,
+    const char *base)
+{
+    char         name[128], *out;
+    const char  *p, *close, *v;
+    size_t       len, n;
+
+    out = malloc(strlen(base) + 1);
+    if (out == NULL) {
+        abort();
+    }
+    len = 0;
+
+    for (p = base; *p; p++) {
+        close = (*p == '{') ? strchr(p, '}') : NULL;
+        if (close == NULL || (size_t) (close - p - 1) >= sizeof(name)) {
+            out[len++] = *p;
+            continue;
+        }
+
+        n = (size_t) (close - p - 1);
+        memcpy(name, p + 1, n);
+        name[n] = '\0';
+
+        if (strcmp(name, "region") == 0) {
+            v = d->region_name ? d->region_name
+                               : env_first(ctx, row->region_env, NULL);
+        } else {
+            v = env_first(ctx, name, NULL);
+        }
+
+        if (v == NULL) {
+            if (strcmp(name, "region") == 0) {
+                disable(d, d->model_node, "provider '%s' needs a region: "
+                        "set litellm_params.region_name%s%s", row->name,
+                        row->region_env ? " or " : "",
+                        row->region_env ? row->region_env : "");
+            } else {
+                disable(d, d->model_node, "%s is not set (the api_base of "
+                        "provider '%s' needs it)", name, row->name);
+            }
+            free(out);
+            return NULL;
+        }
+
+        out = realloc(out, strlen(base) + len + strlen(v) + 1);
+        if (out == NULL) {
+            abort();
+        }
+        memcpy(out + len, v, strlen(v));
+        len += strlen(v);
+        p = close;
+    }
+
+    out[len] = '\0';
+    return out;
+}
+
+/*
+ * scheme/host/port/base_path from api_base, the provider's base variable
+ * or its default.  Returns 0, 1 when d got disabled, -1 after an error.
+ */
 static int
 set_endpoint(cfg_ctx_t *ctx, const char *path, deployment_t *d,
-    const cfg_provider_t *provider, json_t *out)
+    const llm_provider_row_t *provider, json_t *out)
 {
     char         sub[CFG_PATH_MAX];
-    const char  *base, *why;
+    char        *base;
+    const char  *given, *why;
     cfg_url_t    url;
     size_t       len;
 
-    base = d->api_base ? d->api_base : provider->default_base;
+    given = d->api_base ? d->api_base
+                        : env_first(ctx, provider->base_env, NULL);
+    if (given == NULL) {
+        given = provider->api_base;
+    }
+    if (given == NULL) {
+        disable(d, d->params_node, "'api_base' is required for provider "
+                "'%s' (litellm_params.api_base%s%s)", provider->name,
+                provider->base_env ? " or " : "",
+                provider->base_env ? provider->base_env : "");
+        return 1;
+    }
+
+    base = expand_base(ctx, d, provider, given);
     if (base == NULL) {
-        cfg_path(sub, path, "litellm_params");
-        cfg_error(ctx, d->params_node, sub,
-                  "'api_base' is required for provider %s", provider->name);
-        return -1;
+        return 1;
     }
 
     if (cfg_url_parse(base, &url, &why) != 0) {
         cfg_path(sub, path, "litellm_params.api_base");
-        cfg_error(ctx, d->api_base_node, sub,
-                  "expected http(s)://host[:port][/path], got \"%.80s\" (%s)",
-                  base, why);
+        cfg_error(ctx, d->api_base_node ? d->api_base_node : d->model_node,
+                  sub, "expected http(s)://host[:port][/path], got "
+                  "\"%.80s\" (%s)", base, why);
+        free(base);
         return -1;
     }
+    free(base);
 
     len = strlen(url.path);
-    if (provider->append_v1
+    if ((provider->quirks & LLM_PQ_APPEND_V1)
         && (len < 3 || strcmp(url.path + len - 3, "/v1") != 0)
         && len + 3 < sizeof(url.path))
     {
@@ -387,37 +568,117 @@ default_id(const deployment_t *d, size_t index, char *out)
     out[16] = '\0';
 }
 
+/* The row's data the module needs for each request, into the deployment. */
+static void
+set_provider_fields(json_t *out, const llm_provider_row_t *row)
+{
+    json_t  *row_json;
+
+    row_json = llm_provider_to_json(row);
+
+    json_object_set_new(out, "api", json_string(llm_wire_name(row->wire)));
+    json_object_set_new(out, "auth", json_string(llm_auth_name(row->auth)));
+    if (row->auth_header != NULL) {
+        json_object_set_new(out, "auth_header",
+                            json_string(row->auth_header));
+    }
+    json_object_set(out, "endpoints", json_object_get(row_json, "endpoints"));
+    if (json_array_size(json_object_get(row_json, "quirks")) > 0) {
+        json_object_set(out, "quirks", json_object_get(row_json, "quirks"));
+    }
+    if (json_array_size(json_object_get(row_json, "rejects")) > 0) {
+        json_object_set(out, "rejects", json_object_get(row_json, "rejects"));
+    }
+    json_decref(row_json);
+}
+
+/* The key: api_key, else the provider's variables (as in LiteLLM). */
+static int
+set_api_key(cfg_ctx_t *ctx, const char *path, deployment_t *d,
+    const llm_provider_row_t *row, json_t *out)
+{
+    char         sub[CFG_PATH_MAX];
+    const char  *key;
+
+    key = (d->api_key != NULL && d->api_key[0] != '\0')
+          ? d->api_key : env_first(ctx, row->key_env, NULL);
+
+    if (key == NULL) {
+        if (d->mock_response != NULL || (row->quirks & LLM_PQ_KEY_OPTIONAL)
+            || row->auth == LLM_AUTH_NONE || row->auth == LLM_AUTH_SIGV4
+            || row->auth == LLM_AUTH_OAUTH2)
+        {
+            return 0;
+        }
+        disable(d, d->model_node, "no credentials for provider '%s': set "
+                "litellm_params.api_key%s%s", row->name,
+                row->key_env ? " or " : "",
+                row->key_env ? row->key_env : "");
+        return 1;
+    }
+
+    if (cfg_has_control_char(key)) {
+        /* the module writes the key into a request header */
+        cfg_path(sub, path, "litellm_params.api_key");
+        cfg_error(ctx, d->params_node, sub,
+                  "contains a control character (a stray line break "
+                  "or carriage return in .env?); a key is one line");
+        return -1;
+    }
+    json_object_set_new(out, "api_key", json_string(key));
+    return 0;
+}
+
+static void
+set_number(json_t *out, const char *name, double v)
+{
+    if (!isnan(v)) {
+        json_object_set_new(out, name, json_real(v));
+    }
+}
+
+/*
+ * One deployment's JSON.  NULL after an error, or with d->disabled set when
+ * the gateway cannot serve it.
+ */
 static json_t *
 build_deployment(cfg_ctx_t *ctx, const char *path, size_t index,
     deployment_t *d)
 {
-    char                   sub[CFG_PATH_MAX], id[17];
-    const char            *slash, *model;
-    const cfg_provider_t  *provider;
-    json_t                *out;
-    long long              max_tokens;
+    char                       id[17];
+    const char                *slash, *model, *version;
+    const llm_provider_row_t  *provider;
+    json_t                    *out;
+    long long                  max_tokens;
+    int                        rc;
 
     slash = strchr(d->model, '/');
     if (slash != NULL) {
-        provider = cfg_provider_find(d->model, (size_t) (slash - d->model));
+        provider = llm_provider_find(ctx->providers, d->model,
+                                     (size_t) (slash - d->model));
         model = slash + 1;
         if (provider == NULL) {
-            cfg_path(sub, path, "litellm_params.model");
-            cfg_error(ctx, d->model_node, sub,
-                      "unknown provider '%.*s' (supported: %s)",
-                      (int) (slash - d->model), d->model,
-                      cfg_provider_names());
+            disable(d, d->model_node, "provider '%.*s' is not supported by "
+                    "this gateway (docs/providers.md lists those it is)",
+                    (int) (slash - d->model), d->model);
             return NULL;
         }
     } else {
-        provider = cfg_provider_find("openai", 6);
+        provider = llm_provider_builtin("openai", 6);
         model = d->model;
     }
 
     if (model[0] == '\0') {
-        cfg_path(sub, path, "litellm_params.model");
-        cfg_error(ctx, d->model_node, sub, "no model name after '%s/'",
-                  provider->name);
+        disable(d, d->model_node, "incomplete: no %s name after '%s/'",
+                (provider->quirks & LLM_PQ_AZURE_PATH) ? "deployment"
+                                                        : "model",
+                provider->name);
+        return NULL;
+    }
+
+    if (d->missing_env != NULL) {
+        disable(d, d->missing_env_node, "environment variable %.128s is not "
+                "set (os.environ/%.128s)", d->missing_env, d->missing_env);
         return NULL;
     }
 
@@ -436,31 +697,31 @@ build_deployment(cfg_ctx_t *ctx, const char *path, size_t index,
         json_object_set_new(out, "model", json_string(model));
     } else {
         json_object_set_new(out, "provider", json_string(provider->name));
-        json_object_set_new(out, "api", json_string(provider->api));
         json_object_set_new(out, "model", json_string(model));
-        if (set_endpoint(ctx, path, d, provider, out) != 0) {
+        set_provider_fields(out, provider);
+        rc = set_endpoint(ctx, path, d, provider, out);
+        if (rc == 0) {
+            rc = set_api_key(ctx, path, d, provider, out);
+        }
+        if (rc != 0) {
             json_decref(out);
             return NULL;
         }
     }
 
-    if (d->api_key != NULL && d->api_key[0] != '\0') {
-        if (has_control_char(d->api_key)) {
-            /* the module writes the key into a request header */
-            cfg_path(sub, path, "litellm_params.api_key");
-            cfg_error(ctx, d->params_node, sub,
-                      "contains a control character (a stray line break "
-                      "or carriage return in .env?); a key is one line");
-            json_decref(out);
-            return NULL;
-        }
-        json_object_set_new(out, "api_key", json_string(d->api_key));
-    }
-    if (strcmp(provider->name, "azure") == 0 && d->mock_response == NULL) {
+    if ((provider->quirks & LLM_PQ_AZURE_PATH) && d->mock_response == NULL) {
+        version = d->api_version ? d->api_version
+                  : env_first(ctx, "AZURE_API_VERSION", NULL);
         json_object_set_new(out, "api_version",
-                            json_string(d->api_version
-                                        ? d->api_version
+                            json_string(version ? version
                                         : CFG_AZURE_DEFAULT_API_VERSION));
+    }
+    if (d->region_name != NULL) {
+        json_object_set_new(out, "region_name", json_string(d->region_name));
+    }
+    if (d->drop_params != -1) {
+        json_object_set_new(out, "drop_params",
+                            json_boolean(d->drop_params));
     }
 
     max_tokens = d->max_tokens != UNSET ? d->max_tokens
@@ -477,22 +738,15 @@ build_deployment(cfg_ctx_t *ctx, const char *path, size_t index,
     json_object_set_new(out, "order", json_integer(or_zero(d->order)));
     json_object_set_new(out, "max_tokens", json_integer(or_zero(max_tokens)));
 
-    if (!isnan(d->input_cost_per_token)) {
-        json_object_set_new(out, "input_cost_per_token",
-                            json_real(d->input_cost_per_token));
-    }
-    if (!isnan(d->output_cost_per_token)) {
-        json_object_set_new(out, "output_cost_per_token",
-                            json_real(d->output_cost_per_token));
-    }
-    if (!isnan(d->cache_read_input_token_cost)) {
-        json_object_set_new(out, "cache_read_input_token_cost",
-                            json_real(d->cache_read_input_token_cost));
-    }
-    if (!isnan(d->cache_creation_input_token_cost)) {
-        json_object_set_new(out, "cache_creation_input_token_cost",
-                            json_real(d->cache_creation_input_token_cost));
-    }
+    set_number(out, "input_cost_per_token", d->input_cost_per_token);
+    set_number(out, "output_cost_per_token", d->output_cost_per_token);
+    set_number(out, "cache_read_input_token_cost",
+               d->cache_read_input_token_cost);
+    set_number(out, "cache_creation_input_token_cost",
+               d->cache_creation_input_token_cost);
+    set_number(out, "input_cost_per_second", d->input_cost_per_second);
+    set_number(out, "output_cost_per_second", d->output_cost_per_second);
+
     /* absent: the router's cooldown_time; 0 disables it here */
     if (d->cooldown_time_ms != UNSET) {
         json_object_set_new(out, "cooldown_time_ms",
@@ -508,8 +762,43 @@ build_deployment(cfg_ctx_t *ctx, const char *path, size_t index,
     return out;
 }
 
+/*
+ * A deployment the gateway cannot serve: a warning (an error under
+ * --strict) at its position, and an entry in "disabled" so that status,
+ * /health and requests for the model can say why.
+ */
+static void
+record_disabled(cfg_ctx_t *ctx, const char *path, deployment_t *d,
+    json_t *disabled)
+{
+    char               where[CFG_PATH_MAX + 64];
+    const yaml_node_t  *node;
+    const char        *slash;
+
+    node = d->disabled_node ? d->disabled_node : d->item_node;
+
+    cfg_soft_error(ctx, node, path, "deployment '%.128s' disabled: %s",
+                   d->model_name, d->disabled);
+
+    snprintf(where, sizeof(where), "%s:%zu:%zu", ctx->file,
+             node ? node->start_mark.line + 1 : 0,
+             node ? node->start_mark.column + 1 : 0);
+
+    slash = strchr(d->model, '/');
+
+    json_array_append_new(disabled, json_pack(
+        "{s:s, s:s, s:s%, s:s, s:s}",
+        "model_name", d->model_name,
+        "model", d->model,
+        "provider", slash ? d->model : "openai",
+                    slash ? (size_t) (slash - d->model) : strlen("openai"),
+        "reason", d->disabled,
+        "where", where));
+}
+
 int
-cfg_compile_models(cfg_ctx_t *ctx, yaml_node_t *list, json_t *deployments)
+cfg_compile_models(cfg_ctx_t *ctx, yaml_node_t *list, json_t *deployments,
+    json_t *disabled)
 {
     char               path[CFG_PATH_MAX];
     size_t             index = 0;
@@ -527,7 +816,9 @@ cfg_compile_models(cfg_ctx_t *ctx, yaml_node_t *list, json_t *deployments)
 
         if (read_item(ctx, cfg_node(ctx, *item), path, &d) == 0) {
             dep = build_deployment(ctx, path, index, &d);
-            if (dep == NULL) {
+            if (dep == NULL && d.disabled[0] != '\0') {
+                record_disabled(ctx, path, &d, disabled);
+            } else if (dep == NULL) {
                 ok = -1;
             } else {
                 id = json_string_value(json_object_get(dep, "id"));

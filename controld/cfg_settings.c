@@ -295,13 +295,17 @@ setting_json(json_t *value, json_t *settings, const char *json_name)
     return 0;
 }
 
+static int redis_setting(cfg_ctx_t *ctx, const char *key, yaml_node_t *v,
+    const char *path, json_t *settings);
+static int redis_port(cfg_ctx_t *ctx, yaml_node_t *v, const char *path,
+    json_t *settings);
+
 /* One key of router_settings/litellm_settings; 1 = unknown key. */
 static int
 compile_setting(cfg_ctx_t *ctx, const char *key, yaml_node_t *v,
     const char *path, json_t *settings)
 {
-    long long  port;
-    int        rc;
+    int  rc;
 
     if (strcmp(key, "routing_strategy") == 0) {
         return routing_strategy(ctx, v, path, settings) < 0 ? -1 : 0;
@@ -364,22 +368,64 @@ compile_setting(cfg_ctx_t *ctx, const char *key, yaml_node_t *v,
         }
         return setting_json(cfg_to_json(ctx, v, path), settings, key);
     }
-    if (strcmp(key, "redis_host") == 0 || strcmp(key, "redis_password") == 0) {
-        return setting_string(ctx, v, path, settings, key);
+    if (strcmp(key, "model_group_alias") == 0) {
+        return cfg_compile_aliases(ctx, v, path, settings);
     }
-    if (strcmp(key, "redis_port") == 0) {
-        rc = cfg_get_uint(ctx, v, path, &port);
-        if (rc > 0 && (port < 1 || port > 65535)) {
-            cfg_error(ctx, v, path, "expected a port number (1-65535), got "
-                      "%lld", port);
-            return -1;
-        }
-        if (rc > 0) {
-            json_object_set_new(settings, key, json_integer(port));
-        }
-        return rc < 0 ? -1 : 0;
+    if (strncmp(key, "redis_", 6) == 0) {
+        return redis_setting(ctx, key, v, path, settings);
     }
     return 1;
+}
+
+/*
+ * redis_host, redis_password, redis_port.  One that names a variable that
+ * is not set is a warning, and Redis is not used (state stays in the local
+ * file): LiteLLM's own example config names REDIS_HOST and must start.
+ */
+static int
+redis_setting(cfg_ctx_t *ctx, const char *key, yaml_node_t *v,
+    const char *path, json_t *settings)
+{
+    int  rc;
+
+    ctx->defer_env = 1;
+    ctx->missing_env = NULL;
+
+    if (strcmp(key, "redis_host") == 0 || strcmp(key, "redis_password") == 0) {
+        rc = setting_string(ctx, v, path, settings, key);
+    } else if (strcmp(key, "redis_port") == 0) {
+        rc = redis_port(ctx, v, path, settings);
+    } else {
+        rc = 1;
+    }
+
+    ctx->defer_env = 0;
+    if (ctx->missing_env != NULL) {
+        cfg_soft_error(ctx, v, path, "environment variable %.128s is not set "
+                       "(os.environ/%.128s): Redis is not used, state stays "
+                       "in the local state file", ctx->missing_env,
+                       ctx->missing_env);
+    }
+    return rc;
+}
+
+static int
+redis_port(cfg_ctx_t *ctx, yaml_node_t *v, const char *path,
+    json_t *settings)
+{
+    long long  port;
+    int        rc;
+
+    rc = cfg_get_uint(ctx, v, path, &port);
+    if (rc > 0 && (port < 1 || port > 65535)) {
+        cfg_error(ctx, v, path, "expected a port number (1-65535), got %lld",
+                  port);
+        return -1;
+    }
+    if (rc > 0) {
+        json_object_set_new(settings, "redis_port", json_integer(port));
+    }
+    return rc < 0 ? -1 : 0;
 }
 
 int
@@ -405,7 +451,10 @@ cfg_compile_settings(cfg_ctx_t *ctx, yaml_node_t *node, const char *section,
         cfg_path(path, section, key);
         rc = compile_setting(ctx, key, cfg_node(ctx, pair->value), path,
                              settings);
-        if (rc == 1) {
+        if (rc == 1
+            && !cfg_ignored_setting(ctx, cfg_node(ctx, pair->key), key,
+                                    section))
+        {
             cfg_warn_unknown_key(ctx, cfg_node(ctx, pair->key), section);
         } else if (rc < 0) {
             ok = -1;
@@ -414,36 +463,176 @@ cfg_compile_settings(cfg_ctx_t *ctx, yaml_node_t *node, const char *section,
     return ok;
 }
 
+/*
+ * general_settings.metrics_listen (an address nginx listens on for
+ * /metrics without auth) and metrics_names (native, litellm or both): not
+ * for the module, for the nginx.conf llmctl writes ("metrics" in doc).
+ */
+static int
+compile_metrics(cfg_ctx_t *ctx, const char *key, yaml_node_t *value,
+    json_t *doc)
+{
+    char    *s = NULL, path[256];
+    json_t  *m;
+    int      rc;
+
+    cfg_path(path, "general_settings", key);
+    rc = cfg_get_string(ctx, value, path, &s);
+    if (rc <= 0) {
+        return rc;
+    }
+    if (strcmp(key, "metrics_names") == 0 && strcmp(s, "native") != 0
+        && strcmp(s, "litellm") != 0 && strcmp(s, "both") != 0)
+    {
+        cfg_error(ctx, value, path, "must be native, litellm or both");
+        free(s);
+        return -1;
+    }
+    if (strcmp(key, "metrics_listen") == 0
+        && (s[0] == '\0' || strpbrk(s, " \t\n;{}") != NULL))
+    {
+        cfg_error(ctx, value, path, "must be an address nginx listens on, "
+                  "e.g. 127.0.0.1:9464");
+        free(s);
+        return -1;
+    }
+    m = json_object_get(doc, "metrics");
+    if (m == NULL) {
+        m = json_object();
+        json_object_set_new(doc, "metrics", m);
+    }
+    json_object_set_new(m, strcmp(key, "metrics_names") == 0
+                           ? "names" : "listen", json_string(s));
+    free(s);
+    return 0;
+}
+
+/*
+ * general_settings that make no sense in this gateway, with why: each is a
+ * warning (the user should know it is not in effect), never an error.
+ */
+static const struct {
+    const char  *name;
+    const char  *why;
+} ignored_general[] = {
+    { "store_model_in_db", "models come from config.yaml only (there is "
+                           "no database); `llmctl reload` applies edits" },
+    { "database_url", "there is no database: keys and spend live in Redis "
+                      "or the state file" },
+    { "database_connection_pool_limit", "there is no database: keys and "
+                                        "spend live in Redis or the state "
+                                        "file" },
+    { "database_connection_timeout", "there is no database" },
+    { "proxy_batch_write_at", "spend is drained from nginx by controld on "
+                              "its own interval" },
+    { "proxy_budget_rescheduler_min_time", "controld resets budgets when "
+                                           "their period ends" },
+    { "proxy_budget_rescheduler_max_time", "controld resets budgets when "
+                                           "their period ends" },
+    { "alerting", "alerts are not sent; /metrics and the access log carry "
+                  "what to alert on" },
+    { "alerting_threshold", "alerts are not sent" },
+    { "disable_spend_logs", "per-request logs are nginx's access_log, "
+                            "configured there" },
+    { "background_health_checks", "health is passive here: failures cool "
+                                  "deployments down" },
+    { "health_check_interval", "health is passive here: failures cool "
+                               "deployments down" },
+    { "callbacks", "callbacks are Python hooks; log with nginx's access_log "
+                   "and the $llm_* variables" },
+    { "success_callback", "callbacks are Python hooks; log with nginx's "
+                          "access_log and the $llm_* variables" },
+    { "failure_callback", "callbacks are Python hooks; log with nginx's "
+                          "access_log and the $llm_* variables" },
+    { "telemetry", "nothing is ever sent anywhere" },
+    { "set_verbose", "nginx's error_log level says how much is logged" },
+    { "json_logs", "controld's log is one line per event already" },
+};
+
+int
+cfg_ignored_setting(cfg_ctx_t *ctx, yaml_node_t *key_node, const char *key,
+    const char *section)
+{
+    char    path[CFG_PATH_MAX];
+    size_t  i;
+
+    for (i = 0; i < sizeof(ignored_general) / sizeof(ignored_general[0]);
+         i++)
+    {
+        if (strcmp(key, ignored_general[i].name) == 0) {
+            cfg_path(path, section, key);
+            cfg_warning(ctx, key_node, path, "ignored: %s",
+                        ignored_general[i].why);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int
 cfg_compile_general(cfg_ctx_t *ctx, yaml_node_t *node, char **master_key,
-    yaml_node_t **master_key_node)
+    yaml_node_t **master_key_node, json_t *doc)
 {
     const char        *key;
-    int                ok = 0, rc;
+    int                ok = 0, rc, strict;
     yaml_node_pair_t  *pair;
+    yaml_node_t       *value, *pass_through = NULL;
 
     rc = cfg_expect_mapping(ctx, node, "general_settings");
     if (rc <= 0) {
         return rc;
     }
 
+    /* strict_config first: it decides what the other keys' problems are */
     cfg_for_each_pair(node, pair) {
         key = cfg_key(ctx, cfg_node(ctx, pair->key), "general_settings");
+        if (key != NULL && strcmp(key, "strict_config") == 0) {
+            rc = cfg_get_bool(ctx, cfg_node(ctx, pair->value),
+                              "general_settings.strict_config", &strict);
+            if (rc < 0) {
+                ok = -1;
+            } else if (rc > 0 && strict) {
+                ctx->strict = 1;
+            }
+        }
+    }
+
+    cfg_for_each_pair(node, pair) {
+        key = cfg_key(ctx, cfg_node(ctx, pair->key), "general_settings");
+        value = cfg_node(ctx, pair->value);
         if (key == NULL) {
             ok = -1;
         } else if (strcmp(key, "master_key") == 0) {
-            *master_key_node = cfg_node(ctx, pair->value);
+            *master_key_node = value;
             if (cfg_get_string(ctx, *master_key_node,
                                "general_settings.master_key", master_key) < 0)
             {
                 ok = -1;
             }
-        } else if (strcmp(key, "keys") == 0 || strcmp(key, "teams") == 0) {
-            /* read by controld's key store (keys_config.c), not compiled */
-        } else {
+        } else if (strcmp(key, "keys") == 0 || strcmp(key, "teams") == 0
+                   || strcmp(key, "strict_config") == 0)
+        {
+            /* keys, teams: read by controld's key store (keys_config.c) */
+        } else if (strcmp(key, "pass_through_endpoints") == 0) {
+            pass_through = value;
+        } else if (strcmp(key, "metrics_listen") == 0
+                   || strcmp(key, "metrics_names") == 0)
+        {
+            if (compile_metrics(ctx, key, value, doc) < 0) {
+                ok = -1;
+            }
+        } else if (!cfg_ignored_setting(ctx, cfg_node(ctx, pair->key), key,
+                                        "general_settings"))
+        {
             cfg_warn_unknown_key(ctx, cfg_node(ctx, pair->key),
                                  "general_settings");
         }
+    }
+
+    if (pass_through != NULL
+        && cfg_compile_pass_through(ctx, pass_through, doc) < 0)
+    {
+        ok = -1;
     }
     return ok;
 }

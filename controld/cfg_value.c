@@ -113,6 +113,29 @@ cfg_warning(cfg_ctx_t *ctx, const yaml_node_t *node, const char *path,
     va_end(ap);
 }
 
+int
+cfg_has_control_char(const char *s)
+{
+    for ( /* void */ ; *s; s++) {
+        if ((unsigned char) *s < 0x20 || *s == 0x7f) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void
+cfg_soft_error(cfg_ctx_t *ctx, const yaml_node_t *node, const char *path,
+    const char *fmt, ...)
+{
+    va_list  ap;
+
+    va_start(ap, fmt);
+    cfg_vmessage(ctx, ctx->strict ? CFG_ERROR : CFG_WARNING, node, path, fmt,
+                 ap);
+    va_end(ap);
+}
+
 void
 cfg_warn_unknown_key(cfg_ctx_t *ctx, const yaml_node_t *key, const char *path)
 {
@@ -168,6 +191,13 @@ scalar_text(cfg_ctx_t *ctx, yaml_node_t *node, const char *path,
         return -1;
     }
     *text = cfg_env_lookup(ctx->env, name);
+    if (*text == NULL && ctx->defer_env) {
+        if (ctx->missing_env == NULL) {
+            ctx->missing_env = name;
+            ctx->missing_env_node = node;
+        }
+        return 0;
+    }
     if (*text == NULL) {
         cfg_error(ctx, node, path,
                   "environment variable %.128s is not set (os.environ/%.128s)",

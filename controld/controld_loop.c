@@ -81,10 +81,11 @@ static json_t *
 compile(const controld_options_t *opts)
 {
     cfg_result_t   res;
+    cfg_options_t  copts = { opts->strict, NULL };
     json_t        *doc;
     size_t         i;
 
-    cfg_compile_file(opts->config, opts->env, &res);
+    cfg_compile_file_opts(opts->config, opts->env, &copts, &res);
     for (i = 0; i < res.diag.count; i++) {
         ctl_log("%s", res.diag.items[i].text);
     }
@@ -253,7 +254,7 @@ reload(controld_t *cd)
 {
     json_t  *doc;
 
-    ctl_log("SIGHUP: reloading %s", cd->opts->config);
+    ctl_log("reloading %s", cd->opts->config);
     doc = compile(cd->opts);
     if (doc == NULL) {
         ctl_log("reload failed; the running config stays in place");
@@ -358,6 +359,11 @@ controld_run(const controld_options_t *opts)
         }
         if (cd.mgmt != NULL) {
             http_server_process(cd.mgmt, fds + 1, nfds - 1);
+            if (cd.keys->reload_requested) {    /* the console's "apply" */
+                cd.keys->reload_requested = 0;
+                reload(&cd);
+                continue;
+            }
         }
 
         sig = 0;

@@ -24,8 +24,9 @@ usage(FILE *out)
         "                --snapshot PATH [--pid-file PATH]\n"
         "                [--resolve-interval SECONDS] [--log-file PATH]\n"
         "                [--mgmt-socket PATH] [--state-file PATH]\n"
-        "       controld --check --config FILE [--env FILE]\n"
+        "       controld --check [--strict] --config FILE [--env FILE]\n"
         "       controld --print --config FILE [--env FILE]\n"
+        "       controld --providers\n"
         "\n"
         "Compiles a LiteLLM-style config.yaml (+ .env) into ngx_llm's\n"
         "canonical JSON, writes it to --snapshot and publishes it to nginx\n"
@@ -35,7 +36,31 @@ usage(FILE *out)
         "  --state-file   keys, teams and spend without Redis (or the local\n"
         "                 cache of Redis); needed to manage virtual keys\n"
         "  --check   print warnings/errors only; exit 0 if the config is valid\n"
-        "  --print   print the compiled JSON with secrets shortened\n");
+        "  --print   print the compiled JSON with secrets shortened\n"
+        "  --strict  a deployment that cannot be served (unknown provider,\n"
+        "            missing credentials) is an error, not a warning that\n"
+        "            disables it\n"
+        "  --providers  print the provider table (docs/providers.md)\n");
+}
+
+/* --providers: the provider table as JSON, one row per provider. */
+static int
+print_providers(void)
+{
+    char    *text;
+    size_t   i;
+    json_t  *rows;
+
+    rows = json_array();
+    for (i = 0; i < llm_provider_builtin_count(); i++) {
+        json_array_append_new(rows,
+                              llm_provider_to_json(llm_provider_builtin_at(i)));
+    }
+    text = json_dumps(rows, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    printf("%s\n", text);
+    free(text);
+    json_decref(rows);
+    return 0;
 }
 
 static void
@@ -49,12 +74,13 @@ static int
 check_or_print(const controld_options_t *opts, int print)
 {
     cfg_result_t   res;
+    cfg_options_t  copts = { opts->strict, NULL };
     cfg_dns_t      dns;
     json_t        *redacted;
     char          *text;
     int            rc;
 
-    rc = cfg_compile_file(opts->config, opts->env, &res);
+    rc = cfg_compile_file_opts(opts->config, opts->env, &copts, &res);
     cfg_diag_print(&res.diag, stderr);
 
     if (rc == 0 && print) {
@@ -78,7 +104,7 @@ main(int argc, char **argv)
 {
     enum { OPT_CONFIG = 256, OPT_ENV, OPT_SOCKET, OPT_SNAPSHOT, OPT_PID,
            OPT_INTERVAL, OPT_LOG, OPT_CHECK, OPT_PRINT, OPT_HELP,
-           OPT_MGMT, OPT_STATE };
+           OPT_MGMT, OPT_STATE, OPT_STRICT, OPT_PROVIDERS };
     static const struct option  longopts[] = {
         { "config",           required_argument, NULL, OPT_CONFIG },
         { "env",              required_argument, NULL, OPT_ENV },
@@ -92,6 +118,8 @@ main(int argc, char **argv)
         { "help",             no_argument,       NULL, OPT_HELP },
         { "mgmt-socket",      required_argument, NULL, OPT_MGMT },
         { "state-file",       required_argument, NULL, OPT_STATE },
+        { "strict",           no_argument,       NULL, OPT_STRICT },
+        { "providers",        no_argument,       NULL, OPT_PROVIDERS },
         { NULL, 0, NULL, 0 }
     };
     controld_options_t  opts;
@@ -123,6 +151,8 @@ main(int argc, char **argv)
         case OPT_MGMT:     opts.mgmt_socket = optarg; break;
         case OPT_STATE:    opts.state_file = optarg; break;
         case OPT_CHECK:    check = 1; break;
+        case OPT_STRICT:   opts.strict = 1; break;
+        case OPT_PROVIDERS: return print_providers();
         case OPT_PRINT:    print = 1; break;
         case OPT_INTERVAL:
             opts.resolve_interval = (int) strtol(optarg, &end, 10);

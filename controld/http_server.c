@@ -96,11 +96,12 @@ drop(http_server_t *s, size_t i)
     s->conns[i] = s->conns[--s->nconns];
 }
 
-/* Serialize status + JSON body into c->out. */
+/* Serialize status + extra header lines + JSON body into c->out. */
 static void
-set_answer(conn_t *c, int status, const char *body)
+set_answer(conn_t *c, int status, const char *headers, const char *body)
 {
-    size_t  blen = strlen(body), cap = blen + 256;
+    size_t  blen = strlen(body), hlen = headers ? strlen(headers) : 0;
+    size_t  cap = blen + hlen + 256;
 
     c->out = malloc(cap);
     if (c->out == NULL) {
@@ -109,7 +110,8 @@ set_answer(conn_t *c, int status, const char *body)
     c->out_len = (size_t) snprintf(c->out, cap,
         "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
         "Content-Length: %zu\r\nCache-Control: no-store\r\n"
-        "Connection: close\r\n\r\n", status, http_reason(status), blen);
+        "%sConnection: close\r\n\r\n", status, http_reason(status), blen,
+        headers ? headers : "");
     memcpy(c->out + c->out_len, body, blen);
     c->out_len += blen;
     c->out_sent = 0;
@@ -123,7 +125,7 @@ refuse(conn_t *c, int status)
     snprintf(body, sizeof(body), "{\"error\":{\"message\":\"%s\","
              "\"type\":\"invalid_request_error\",\"param\":null,"
              "\"code\":\"%d\"}}", http_reason(status), status);
-    set_answer(c, status, body);
+    set_answer(c, status, NULL, body);
 }
 
 static void
@@ -147,9 +149,10 @@ try_request(http_server_t *s, conn_t *c)
     memset(&resp, 0, sizeof(resp));
     s->handler(s->arg, &req, &resp);
     http_request_free(&req);
-    set_answer(c, resp.status ? resp.status : 500,
+    set_answer(c, resp.status ? resp.status : 500, resp.headers,
                resp.body ? resp.body : "{}");
     free(resp.body);
+    free(resp.headers);
 }
 
 static void

@@ -49,6 +49,7 @@ char *http_query_param(const http_request_t *req, const char *name);
 typedef struct {
     int    status;
     char  *body;
+    char  *headers;                     /* "Name: value\r\n"...; or NULL */
 } http_response_t;
 
 typedef void (*http_handler_fn)(void *arg, const http_request_t *req,

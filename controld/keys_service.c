@@ -9,6 +9,7 @@
 
 #include "ctl_http.h"
 #include "ctl_log.h"
+#include "cfg_compile.h"
 #include "keys_service.h"
 #include "cfg_file.h"
 #include "keys_util.h"
@@ -145,6 +146,7 @@ keys_service_free(keys_service_t *svc)
     free(svc->redis_desc);
     free(svc->published);
     json_decref(svc->groups);
+    json_decref(svc->config_view);
     json_decref(svc->config_keys);
     json_decref(svc->config_teams);
     free(svc);
@@ -433,6 +435,10 @@ keys_service_configure(keys_service_t *svc, const json_t *compiled,
                             json_object_get(dep, "model_name"));
         }
     }
+
+    json_decref(svc->config_view);
+    svc->config_view = cfg_redact(compiled);
+    json_object_del(svc->config_view, "master_key_sha256");
 
     json_decref(svc->config_keys);
     json_decref(svc->config_teams);

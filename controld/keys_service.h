@@ -39,6 +39,9 @@ typedef struct {
     json_t        *groups;              /* deployment id -> model group */
     json_t        *config_keys;         /* declared in config.yaml */
     json_t        *config_teams;
+    json_t        *config_view;         /* compiled config, secrets masked
+                                           (the console's Config page) */
+    int            reload_requested;    /* the console asked for a reload */
     int            config_pending;      /* not yet applied to the store */
     int            dirty;               /* table changed since publish */
     char          *published;           /* last text nginx accepted */

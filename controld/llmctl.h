@@ -28,6 +28,7 @@ char *llmctl_prefix_path(const llmctl_options_t *o, const char *rel);
 char *llmctl_module_path(void);
 char *llmctl_controld_path(void);
 char *llmctl_conf_dir(void);
+char *llmctl_ui_dir(void);
 /* "http://127.0.0.1:4000" for a listen value (wildcards -> loopback). */
 char *llmctl_listen_url(const char *listen);
 /* A pid from a pid file if that process is alive, else 0. */
@@ -59,6 +60,10 @@ int llmctl_cmd_test_model(llmctl_options_t *o);
 /* llmctl_keys.c: keys and spend through controld's management socket */
 int llmctl_cmd_keys(llmctl_options_t *o);
 int llmctl_cmd_spend(llmctl_options_t *o);
+/* llmctl_logs.c: the request log */
+int llmctl_cmd_logs(llmctl_options_t *o);
+/* llmctl_proxy_status.c: a live view from /metrics */
+int llmctl_cmd_proxy_status(llmctl_options_t *o);
 /* The master key: --key, $LITELLM_MASTER_KEY, or the running config's. */
 char *llmctl_master_key(const llmctl_options_t *o);
 

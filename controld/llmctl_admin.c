@@ -89,6 +89,25 @@ llmctl_cmd_stop(llmctl_options_t *o)
     return 1;
 }
 
+/* Deployments controld could not serve, one line each with the reason. */
+static void
+print_disabled(const json_t *disabled)
+{
+    size_t   i;
+    json_t  *d;
+
+    if (json_array_size(disabled) == 0) {
+        return;
+    }
+    printf("disabled: %zu\n", json_array_size(disabled));
+    json_array_foreach(disabled, i, d) {
+        printf("  %s (%s): %s\n",
+               json_string_value(json_object_get(d, "model_name")),
+               json_string_value(json_object_get(d, "model")),
+               json_string_value(json_object_get(d, "reason")));
+    }
+}
+
 int
 llmctl_cmd_status(llmctl_options_t *o)
 {
@@ -123,6 +142,7 @@ llmctl_cmd_status(llmctl_options_t *o)
                json_integer_value(json_object_get(status, "generation")),
                json_integer_value(json_object_get(status, "deployments")),
                json_array_size(json_object_get(status, "models")));
+        print_disabled(json_object_get(status, "disabled"));
         json_decref(status);
     }
     return 0;

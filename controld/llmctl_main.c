@@ -67,6 +67,18 @@ static const command_t  commands[] = {
       "spend [--prefix DIR] [--days N]",
       "Spend and tokens per key, team, model group, deployment and day\n"
       "(the last N days, default 7).\n" },
+    { "logs", llmctl_cmd_logs,
+      "logs [--prefix DIR] [N] [--follow] [--model M] [--status 4xx|5xx|CODE]\n"
+      "           [--key ALIAS] [--json]",
+      "The last N (default 50) lines of the request log that match, oldest\n"
+      "first; --follow then prints new ones.  --model matches the requested\n"
+      "model or its group, --key a key alias.  --json prints the lines as\n"
+      "they are in PREFIX/logs/requests.log.\n" },
+    { "proxy-status", llmctl_cmd_proxy_status,
+      "proxy-status [--prefix DIR] [--watch] [--json]",
+      "A live view from the gateway's /metrics: requests/s, in flight, the\n"
+      "error rate (over one second, up to the last minute with --watch,\n"
+      "which redraws every second), deployments cooling down, controld.\n" },
 };
 
 #define NCOMMANDS  (sizeof(commands) / sizeof(commands[0]))
@@ -128,7 +140,9 @@ parse_flags(const command_t *c, int argc, char **argv, llmctl_options_t *o)
     int  ch, i;
 
     /* keys/spend parse their own words; only the common flags here. */
-    if (c->run == llmctl_cmd_keys || c->run == llmctl_cmd_spend) {
+    if (c->run == llmctl_cmd_keys || c->run == llmctl_cmd_spend
+        || c->run == llmctl_cmd_logs || c->run == llmctl_cmd_proxy_status)
+    {
         o->args = calloc((size_t) argc + 1, sizeof(char *));
         for (i = 1; i < argc; i++) {
             if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -138,7 +152,8 @@ parse_flags(const command_t *c, int argc, char **argv, llmctl_options_t *o)
             if (i + 1 < argc && (strcmp(argv[i], "--prefix") == 0
                                  || strcmp(argv[i], "--config") == 0
                                  || strcmp(argv[i], "--env") == 0
-                                 || strcmp(argv[i], "--key") == 0))
+                                 || (strcmp(argv[i], "--key") == 0
+                                     && c->run != llmctl_cmd_logs)))
             {
                 set(strcmp(argv[i], "--prefix") == 0 ? &o->prefix
                     : strcmp(argv[i], "--config") == 0 ? &o->config

@@ -100,31 +100,51 @@ first_existing(const char *env_name, const char *beside_self,
 char *
 llmctl_module_path(void)
 {
+    /* the build tree's name, then Debian's (libnginx-mod-http-llm) */
     return first_existing("LLM_MODULE", "ngx_llm_module.so",
-                          "/usr/lib/nginx/modules/ngx_llm_module.so");
+                          "/usr/lib/nginx/modules/ngx_http_llm_module.so");
 }
 
 char *
 llmctl_controld_path(void)
 {
-    char  *dir = llmctl_self_dir(), *path = join(dir, "controld");
+    /* beside llmctl in the build tree; the package puts the daemon in
+     * /usr/sbin and llmctl in /usr/bin */
+    return first_existing(NULL, "controld", "/usr/sbin/controld");
+}
 
-    free(dir);
+/*
+ * The directory of a file found like first_existing(): $env_name names the
+ * directory itself; otherwise the directory of `beside_self` or of
+ * `fallback`, whichever exists first.
+ */
+static char *
+dir_holding(const char *env_name, const char *beside_self,
+    const char *fallback)
+{
+    char  *path = first_existing(env_name, beside_self, fallback);
+    char  *slash;
+
+    if (getenv(env_name) == NULL || getenv(env_name)[0] == '\0') {
+        slash = strrchr(path, '/');
+        *slash = '\0';
+    }
     return path;
+}
+
+/* The console's files: ui/ beside llmctl (build/ui), else the package's. */
+char *
+llmctl_ui_dir(void)
+{
+    return dir_holding("LLM_UI_DIR", "ui/index.html",
+                       "/usr/share/ngx_llm/ui/index.html");
 }
 
 char *
 llmctl_conf_dir(void)
 {
-    char  *dir = first_existing("LLM_CONF_DIR", "../conf/nginx.conf.in",
-                                "/usr/share/ngx_llm/conf/nginx.conf.in");
-    char  *slash;
-
-    if (getenv("LLM_CONF_DIR") == NULL || getenv("LLM_CONF_DIR")[0] == '\0') {
-        slash = strrchr(dir, '/');      /* drop "/nginx.conf.in" */
-        *slash = '\0';
-    }
-    return dir;
+    return dir_holding("LLM_CONF_DIR", "../conf/nginx.conf.in",
+                       "/usr/share/ngx_llm/conf/nginx.conf.in");
 }
 
 char *

@@ -178,11 +178,14 @@ llmctl_prepare_prefix(const llmctl_options_t *o)
 {
     static const char *const  dirs[] = { "", "conf", "logs", "run", "tmp" };
     char         *conf_dir, *module, *socket, *snapshot, *text, *out, *conf;
-    char         *mgmt;
+    char         *mgmt, *ui;
     char          template_path[4096];
     size_t        i;
     int           err, rc = -1;
-    placeholder_t ph[9];
+    placeholder_t ph[12];
+    char          metrics_server[1024];
+    const char   *names, *mlisten;
+    cfg_result_t  res;
 
     for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
         if (make_dir(o->prefix, dirs[i], 0755) != 0) {
@@ -200,6 +203,7 @@ llmctl_prepare_prefix(const llmctl_options_t *o)
     snapshot = llmctl_prefix_path(o, "state/config.json");
     conf = llmctl_prefix_path(o, "conf/nginx.conf");
     mgmt = llmctl_prefix_path(o, "run/controld.sock");
+    ui = llmctl_ui_dir();
 
     snprintf(template_path, sizeof(template_path), "%s/nginx.conf.in",
              conf_dir);
@@ -226,8 +230,38 @@ llmctl_prepare_prefix(const llmctl_options_t *o)
     ph[7] = (placeholder_t) { "USER", geteuid() == 0 ? "user root;" : "" };
     /* controld's management API (/key/..., /team/..., /spend/...) */
     ph[8] = (placeholder_t) { "MGMT_SOCKET", mgmt };
+    /* the console's static files (build/ui, or the package's) */
+    ph[9] = (placeholder_t) { "UI_DIR", ui };
+
+    /* general_settings.metrics_names / metrics_listen */
+    names = "native";
+    mlisten = NULL;
+    metrics_server[0] = '\0';
+    memset(&res, 0, sizeof(res));
+    if (cfg_compile_file(o->config, o->env, &res) == 0) {
+        json_t  *m = json_object_get(res.doc, "metrics");
+
+        if (json_string_value(json_object_get(m, "names")) != NULL) {
+            names = json_string_value(json_object_get(m, "names"));
+        }
+        mlisten = json_string_value(json_object_get(m, "listen"));
+    }
+    if (mlisten != NULL) {
+        snprintf(metrics_server, sizeof(metrics_server),
+                 "    # general_settings.metrics_listen: /metrics without "
+                 "auth\n"
+                 "    server {\n"
+                 "        listen  %s;\n"
+                 "        access_log  off;\n"
+                 "        location = /metrics { llm_metrics %s; }\n"
+                 "        location / { return 404; }\n"
+                 "    }\n", mlisten, names);
+    }
+    ph[10] = (placeholder_t) { "METRICS_NAMES", names };
+    ph[11] = (placeholder_t) { "METRICS_SERVER", metrics_server };
 
     out = render(text, ph, sizeof(ph) / sizeof(ph[0]));
+    cfg_result_free(&res);
     free(text);
     if (cfg_write_file_atomic(conf, out, strlen(out), 0644) != 0) {
         fprintf(stderr, "llmctl: cannot write %s: %s\n", conf,
@@ -256,5 +290,6 @@ done:
     free(snapshot);
     free(conf);
     free(mgmt);
+    free(ui);
     return rc;
 }

@@ -29,6 +29,12 @@ int mgmt_find_key(mgmt_call_t *c, const char *given, const char *param,
 /* A string field of the body or a query parameter (body first); malloc'd. */
 char *mgmt_arg(mgmt_call_t *c, const char *name);
 
+/* Route a management path for an authorized caller (mgmt_router.c). */
+void mgmt_route(mgmt_call_t *c, const char *path);
+
+/* The console's /ui/api/... calls (mgmt_console.c). */
+void mgmt_console(mgmt_call_t *c);
+
 /* Route handlers: 0 when answered, -1 with err to answer. */
 int mgmt_key_generate(mgmt_call_t *c, keys_error_t *err);
 int mgmt_key_update(mgmt_call_t *c, keys_error_t *err);

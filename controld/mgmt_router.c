@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/crypto.h>
 
@@ -125,24 +126,22 @@ authorized(const keys_service_t *svc, const http_request_t *req)
     return ok;
 }
 
+/*
+ * Route `path` (a management route; the console's admin calls arrive with
+ * their /ui/api prefix taken off) for an authorized caller.
+ */
 void
-mgmt_handle(void *arg, const http_request_t *req, http_response_t *resp)
+mgmt_route(mgmt_call_t *c, const char *given)
 {
-    keys_service_t  *svc = arg;
-    mgmt_call_t      c;
-    keys_error_t     err;
-    json_error_t     jerr;
-    const route_t   *route = NULL;
-    const char      *p;
-    char            *path;
-    size_t           i, len;
-    int              path_known = 0;
+    const http_request_t  *req = c->req;
+    keys_error_t           err;
+    const route_t         *route = NULL;
+    const char            *p;
+    char                  *path;
+    size_t                 i, len;
+    int                    path_known = 0;
 
-    memset(&c, 0, sizeof(c));
-    c.svc = svc;
-    c.req = req;
-    c.resp = resp;
-    path = strdup(req->path);
+    path = strdup(given);
 
     /* "/key/{key}/regenerate" is "/key/regenerate" with the key in the
      * path. */
@@ -152,7 +151,7 @@ mgmt_handle(void *arg, const http_request_t *req, http_response_t *resp)
         && strcmp(path, "/key/regenerate") != 0)
     {
         path[len - 11] = '\0';
-        c.tail = path + 5;
+        c->tail = path + 5;
         p = "/key/regenerate";
     } else {
         /* a trailing slash is tolerated */
@@ -171,47 +170,73 @@ mgmt_handle(void *arg, const http_request_t *req, http_response_t *resp)
         }
     }
 
-    if (!authorized(svc, req)) {
+    if (!path_known) {
+        keys_fail(&err, 404, NULL, "no management route %s %.100s",
+                  req->method, given);
+        reply_error(c, &err);
+    } else if (route == NULL) {
+        keys_fail(&err, 405, NULL, "%.100s does not take %s", given,
+                  req->method);
+        reply_error(c, &err);
+    } else {
+        if (route->run(c, &err) != 0) {
+            reply_error(c, &err);
+        }
+        keys_service_publish_now(c->svc);
+    }
+    c->tail = NULL;
+    free(path);
+}
+
+void
+mgmt_handle(void *arg, const http_request_t *req, http_response_t *resp)
+{
+    keys_service_t  *svc = arg;
+    mgmt_call_t      c;
+    keys_error_t     err;
+    json_error_t     jerr;
+    int              console;
+
+    memset(&c, 0, sizeof(c));
+    c.svc = svc;
+    c.req = req;
+    c.resp = resp;
+    console = strncmp(req->path, "/ui/api/", 8) == 0;
+
+    /* the console authenticates by its session cookie instead */
+    if (!console && !authorized(svc, req)) {
         keys_fail(&err, 401, NULL, svc->master_hash[0] == '\0'
                   ? "the management API needs a master key "
                     "(general_settings.master_key)"
                   : "Authentication Error: the management API needs the "
                     "master key");
         reply_error(&c, &err);
-        goto done;
-    }
-    if (!path_known) {
-        keys_fail(&err, 404, NULL, "no management route %s %.100s",
-                  req->method, req->path);
-        reply_error(&c, &err);
-        goto done;
-    }
-    if (route == NULL) {
-        keys_fail(&err, 405, NULL, "%.100s does not take %s", req->path,
-                  req->method);
-        reply_error(&c, &err);
-        goto done;
+        return;
     }
 
-    if (req->body_len > 0) {
+    /* the console refuses a body that is not JSON itself (415) */
+    if (req->body_len > 0
+        && !(console && (http_header(req, "content-type") == NULL
+                         || strncasecmp(http_header(req, "content-type"),
+                                        "application/json", 16) != 0)))
+    {
         c.body = json_loadb(req->body, req->body_len, 0, &jerr);
         if (!json_is_object(c.body)) {
             keys_fail(&err, 400, NULL, "the body must be a JSON object%s%s",
                       c.body == NULL ? ": " : "",
                       c.body == NULL ? jerr.text : "");
             reply_error(&c, &err);
-            goto done;
+            json_decref(c.body);
+            return;
         }
     } else {
         c.body = json_object();
     }
 
-    if (route->run(&c, &err) != 0) {
-        reply_error(&c, &err);
+    if (console) {
+        mgmt_console(&c);
+    } else {
+        mgmt_route(&c, req->path);
     }
-    keys_service_publish_now(svc);
-
-done:
     json_decref(c.body);
-    free(path);
 }

@@ -3,7 +3,7 @@
 # silently (a read past a buffer, a use after free) become reports.  Not part
 # of `make test` (it builds nginx and runs the suites about twice as slowly).
 #
-#   make test-asan NGINX_ASAN_SRC=/path/to/nginx-1.22.1
+#   make test-asan NGINX_ASAN_SRC=/path/to/nginx-1.22.1 [SUITE=faults_matrix]
 #
 # NGINX_ASAN_SRC is an nginx source tree, e.g. Debian's
 # (`apt-get source --download-only nginx`, then unpack the .orig.tar.gz).
@@ -34,7 +34,7 @@ test-asan: all npm-deps
 	cd t && NGINX_BIN=$(ASAN_BUILD)/src/objs/nginx \
 	    LLM_MODULE=$(ASAN_BUILD)/src/objs/ngx_http_llm_module.so \
 	    ASAN_OPTIONS=log_path=$(ASAN_BUILD)/logs/asan:detect_leaks=0:detect_odr_violation=0 \
-	    $(NODE_TEST) integration/
+	    $(NODE_TEST) $(if $(SUITE),integration/$(SUITE).test.mjs,integration/)
 	@if ls $(ASAN_BUILD)/logs/asan.* > /dev/null 2>&1; then \
 	    echo "test-asan: AddressSanitizer reports in $(ASAN_BUILD)/logs:" >&2; \
 	    head -40 $(ASAN_BUILD)/logs/asan.* >&2; exit 1; \

@@ -12,20 +12,24 @@
 CONTROLD_LIB_SRCS := $(wildcard controld/cfg_*.c controld/keys_*.c \
                        controld/store_*.c controld/usage_*.c \
                        controld/http_server*.c controld/mgmt_*.c \
-                       controld/ctl_*.c)
+                       controld/ctl_*.c) \
+                     $(CORE_DIR)/llm_provider.c $(CORE_DIR)/llm_provider_table.c
 CONTROLD_LIBS     := -lyaml -ljansson -lcurl -lhiredis -lcrypto -lm
-CONTROLD_HDRS     := $(wildcard controld/*.h)
+CONTROLD_HDRS     := $(wildcard controld/*.h) $(CORE_DIR)/llm_provider.h
 # ctl_*.c are part of CONTROLD_LIB_SRCS (the key store logs through them)
 CTL_SRCS          :=
-CONTROLD_CFLAGS   := -std=gnu99 $(WARN) -O2 -g -D_GNU_SOURCE
+CONTROLD_CFLAGS   := -std=gnu99 $(WARN) -O2 -g -D_GNU_SOURCE -I$(CORE_DIR)
+# the package build adds Debian's hardening flags here (debian/rules)
+CONTROLD_EXTRA_CFLAGS ?=
+CONTROLD_LDFLAGS      ?=
 
 .PHONY: controld
 controld: $(BUILD)/controld $(BUILD)/llmctl
 
 $(BUILD)/controld: $(wildcard controld/controld_*.c) $(CONTROLD_LIB_SRCS) $(CTL_SRCS) $(CONTROLD_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CONTROLD_CFLAGS) -Icontrold -o $@ $(wildcard controld/controld_*.c) $(CONTROLD_LIB_SRCS) $(CTL_SRCS) $(CONTROLD_LIBS)
+	$(CC) $(CONTROLD_CFLAGS) $(CONTROLD_EXTRA_CFLAGS) $(CONTROLD_LDFLAGS) -Icontrold -o $@ $(wildcard controld/controld_*.c) $(CONTROLD_LIB_SRCS) $(CTL_SRCS) $(CONTROLD_LIBS)
 
 $(BUILD)/llmctl: $(wildcard controld/llmctl_*.c) $(CONTROLD_LIB_SRCS) $(CTL_SRCS) $(CONTROLD_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CONTROLD_CFLAGS) -Icontrold -o $@ $(wildcard controld/llmctl_*.c) $(CONTROLD_LIB_SRCS) $(CTL_SRCS) $(CONTROLD_LIBS)
+	$(CC) $(CONTROLD_CFLAGS) $(CONTROLD_EXTRA_CFLAGS) $(CONTROLD_LDFLAGS) -Icontrold -o $@ $(wildcard controld/llmctl_*.c) $(CONTROLD_LIB_SRCS) $(CTL_SRCS) $(CONTROLD_LIBS)

@@ -25,9 +25,10 @@ define apt_install
 	fi
 endef
 
+# npm: the console's chart library (uPlot) comes from npm at build time
 deps-run:
-	$(call apt_install,$(APT_RUN))
+	$(call apt_install,$(APT_RUN) $(if $(shell command -v node && command -v npm),,nodejs npm))
 
 deps: deps-run
-	$(call apt_install,$(APT_TEST) $(if $(shell command -v node && command -v npm),,nodejs npm))
+	$(call apt_install,$(APT_TEST))
 	@$(MAKE) --no-print-directory npm-deps

@@ -10,10 +10,10 @@ UNIT_CFG_BINS  := $(patsubst t/unit/%.c,$(BUILD)/t/%,$(UNIT_CFG))
 UNIT_BINS  := $(UNIT_CORE_BINS) $(UNIT_CFG_BINS)
 UNIT_FLAGS := -g -O1 $(WARN) -fsanitize=address,undefined -fno-omit-frame-pointer
 
-$(UNIT_CFG_BINS): $(BUILD)/t/%: t/unit/%.c $(CONTROLD_LIB_SRCS) $(wildcard controld/*.h) t/unit/unit.h
+$(UNIT_CFG_BINS): $(BUILD)/t/%: t/unit/%.c $(CONTROLD_LIB_SRCS) $(CONTROLD_HDRS) t/unit/unit.h
 	@mkdir -p $(@D)
 	@echo "CC $@"
-	@$(CC) $(UNIT_FLAGS) -Icontrold -It/unit -o $@ $< $(CONTROLD_LIB_SRCS) $(CONTROLD_LIBS)
+	@$(CC) $(UNIT_FLAGS) -Icontrold -I$(CORE_DIR) -It/unit -o $@ $< $(CONTROLD_LIB_SRCS) $(CONTROLD_LIBS)
 
 $(UNIT_CORE_BINS): $(BUILD)/t/%: t/unit/%.c $(CORE_SRCS) $(wildcard $(CORE_DIR)/*.h) t/unit/unit.h
 	@mkdir -p $(@D)

@@ -17,6 +17,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_llm_module.h"
+#include "ngx_http_llm_metrics.h"
 
 
 static ngx_int_t ngx_http_llm_admin_handler(ngx_http_request_t *r);
@@ -209,7 +210,9 @@ ngx_http_llm_admin_status(ngx_http_request_t *r)
 {
     u_char                    *p, *start;
     size_t                     i, len;
+    ngx_uint_t                 pages, free_pages;
     llm_config_t              *cf;
+    llm_disabled_t            *dis;
     ngx_http_llm_zone_t       *zone;
     ngx_http_llm_tables_t     *t;
     ngx_http_llm_main_conf_t  *lmcf;
@@ -220,12 +223,27 @@ ngx_http_llm_admin_status(ngx_http_request_t *r)
     t = ngx_http_llm_tables_acquire(r);
     cf = t ? t->cf : NULL;
 
+    /* the zone's pages in use: leak checks compare it with a baseline */
+    ngx_shmtx_lock(&zone->shpool->mutex);
+    pages = (zone->shpool->end - zone->shpool->start) / ngx_pagesize;
+    free_pages = zone->shpool->pfree;
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
     len = sizeof("{\"generation\":,\"deployments\":,\"loaded_at\":,"
-                 "\"keys\":{\"generation\":},\"models\":[]}")
-          + 4 * NGX_INT64_LEN;
+                 "\"keys\":{\"generation\":},\"zone\":{\"pages\":,"
+                 "\"free_pages\":},\"models\":[],\"disabled\":[]}")
+          + 6 * NGX_INT64_LEN;
 
     for (i = 0; cf && i < cf->ngroups; i++) {
         len += LLM_JSON_QUOTED_MAX(ngx_strlen(cf->groups[i].name)) + 1;
+    }
+
+    for (i = 0; cf && i < cf->ndisabled; i++) {
+        dis = &cf->disabled[i];
+        len += sizeof("{\"model_name\":,\"model\":,\"reason\":},")
+               + LLM_JSON_QUOTED_MAX(ngx_strlen(dis->model_name))
+               + LLM_JSON_QUOTED_MAX(ngx_strlen(dis->model))
+               + LLM_JSON_QUOTED_MAX(ngx_strlen(dis->reason));
     }
 
     start = ngx_pnalloc(r->pool, len);
@@ -235,10 +253,11 @@ ngx_http_llm_admin_status(ngx_http_request_t *r)
 
     p = ngx_sprintf(start, "{\"generation\":%uA,\"deployments\":%uz,"
                     "\"loaded_at\":%T,\"keys\":{\"generation\":%uA},"
+                    "\"zone\":{\"pages\":%ui,\"free_pages\":%ui},"
                     "\"models\":[",
                     t ? t->generation : 0,
                     cf ? cf->ndeployments : 0, zone->sh->config.loaded_at,
-                    zone->sh->keys.generation);
+                    zone->sh->keys.generation, pages, free_pages);
 
     for (i = 0; cf && i < cf->ngroups; i++) {
         if (i) {
@@ -247,6 +266,23 @@ ngx_http_llm_admin_status(ngx_http_request_t *r)
 
         p += llm_json_quote(cf->groups[i].name, ngx_strlen(cf->groups[i].name),
                             (char *) p);
+    }
+
+    /* what controld could not serve, and why (no secrets in either) */
+    p = ngx_cpymem(p, "],\"disabled\":[", sizeof("],\"disabled\":[") - 1);
+
+    for (i = 0; cf && i < cf->ndisabled; i++) {
+        dis = &cf->disabled[i];
+
+        p = ngx_cpymem(p, i ? ",{\"model_name\":" : "{\"model_name\":",
+                       i ? 15 : 14);
+        p += llm_json_quote(dis->model_name, ngx_strlen(dis->model_name),
+                            (char *) p);
+        p = ngx_cpymem(p, ",\"model\":", 9);
+        p += llm_json_quote(dis->model, ngx_strlen(dis->model), (char *) p);
+        p = ngx_cpymem(p, ",\"reason\":", 10);
+        p += llm_json_quote(dis->reason, ngx_strlen(dis->reason), (char *) p);
+        *p++ = '}';
     }
 
     p = ngx_cpymem(p, "]}", 2);
@@ -278,6 +314,8 @@ ngx_http_llm_admin_usage(ngx_http_request_t *r)
 {
     u_char  *p;
     size_t   len;
+
+    ngx_http_llm_metrics_controld_seen();
 
     p = ngx_http_llm_usage_json(r, &len);
     if (p == NULL) {

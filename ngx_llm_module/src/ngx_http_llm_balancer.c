@@ -11,7 +11,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_llm_module.h"
+#include "ngx_http_llm_ctx.h"
 
 
 static ngx_int_t ngx_http_llm_init_upstream(ngx_conf_t *cf,
@@ -101,6 +101,8 @@ ngx_http_llm_init_peer(ngx_http_request_t *r,
     if (ngx_http_llm_add_headers(r, u, ctx) != NGX_OK) {
         return NGX_ERROR;
     }
+
+    ngx_http_llm_hold_error_body(r, ctx);
 
 #if (NGX_HTTP_SSL)
 

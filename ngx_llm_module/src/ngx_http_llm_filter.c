@@ -13,7 +13,8 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_llm_module.h"
+#include "ngx_http_llm_ctx.h"
+#include "ngx_http_llm_metrics.h"
 
 
 #define NGX_HTTP_LLM_MAX_WHOLE   (16 * 1024 * 1024)
@@ -27,6 +28,11 @@ static ngx_int_t ngx_http_llm_release_header(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx, size_t len);
 static void ngx_http_llm_whole_usage(ngx_http_llm_ctx_t *ctx,
     const char *data, size_t len);
+
+
+/* a collected answer the provider did not finish */
+#define NGX_HTTP_LLM_BROKE_OFF                                               \
+    "the provider's answer broke off before it completed"
 
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
@@ -113,6 +119,30 @@ ngx_http_llm_push_cost(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
 }
 
 
+/* x-request-id and LiteLLM's x-litellm-call-id: the request log's id */
+
+static ngx_int_t
+ngx_http_llm_id_headers(ngx_http_request_t *r)
+{
+    ngx_str_t  v;
+
+    v.data = ngx_pnalloc(r->pool, 32);
+    if (v.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    v.len = ngx_http_llm_request_id(r, v.data) - v.data;
+
+    if (ngx_http_llm_add_header(r, "x-request-id", &v) != NGX_OK
+        || ngx_http_llm_add_header(r, "x-litellm-call-id", &v) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
 static ngx_int_t
 ngx_http_llm_info_headers(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 {
@@ -161,6 +191,12 @@ ngx_http_llm_header_filter(ngx_http_request_t *r)
     ngx_http_llm_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_llm_module);
+
+    if (ctx != NULL && r == r->main && ctx->endpoint != NGX_HTTP_LLM_EP_NONE
+        && ngx_http_llm_id_headers(r) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
     if (ctx == NULL || !ctx->proxied || ctx->self_response || r != r->main) {
         return ngx_http_next_header_filter(r);
@@ -537,8 +573,7 @@ ngx_http_llm_collect_whole(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
         ctx->failed_mid_stream = 1;
 
         llm_error_body(ctx->api, NGX_HTTP_BAD_GATEWAY, NULL,
-                       "the provider's answer broke off before it completed",
-                       NULL, &err);
+                       NGX_HTTP_LLM_BROKE_OFF, NULL, &err);
 
         r->headers_out.status = NGX_HTTP_BAD_GATEWAY;
         r->headers_out.status_line.len = 0;
@@ -642,7 +677,22 @@ ngx_http_llm_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
             cl->buf->pos = cl->buf->last;
         }
 
-        if (broken) {
+        if (broken && ctx->hold_header) {
+            /*
+             * A collected answer: nothing has reached the client, so it
+             * gets a 502 in its format, as in ngx_http_llm_collect_whole(),
+             * and not a stream's error event.
+             */
+            ctx->failed_mid_stream = 1;
+            llm_buf_reset(&out);
+            llm_error_body(ctx->api, NGX_HTTP_BAD_GATEWAY, "api_error",
+                           NGX_HTTP_LLM_BROKE_OFF, NULL, &out);
+
+            r->headers_out.status = NGX_HTTP_BAD_GATEWAY;
+            r->headers_out.status_line.len = 0;
+            last = 1;
+
+        } else if (broken) {
             ctx->failed_mid_stream = 1;
             ngx_http_llm_stream_error(ctx, &out);
 

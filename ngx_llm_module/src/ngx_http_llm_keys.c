@@ -13,7 +13,7 @@
 
 #include <openssl/sha.h>
 
-#include "ngx_http_llm_module.h"
+#include "ngx_http_llm_ctx.h"
 
 
 static ngx_http_llm_keyset_t  *ngx_http_llm_keys_current;
@@ -682,7 +682,9 @@ ngx_http_llm_usage_final(ngx_http_llm_ctx_t *ctx)
 uint64_t
 ngx_http_llm_cost(ngx_http_llm_ctx_t *ctx)
 {
-    llm_router_conf_t  *rc;
+    uint64_t             cost;
+    llm_router_conf_t   *rc;
+    llm_router_price_t  *p;
 
     ngx_http_llm_usage_final(ctx);
 
@@ -693,7 +695,16 @@ ngx_http_llm_cost(ngx_http_llm_ctx_t *ctx)
         return 0;
     }
 
-    return llm_cost_usage(&ctx->usage, &rc->prices[ctx->dep->dep->index]);
+    p = &rc->prices[ctx->dep->dep->index];
+
+    cost = llm_cost_usage(&ctx->usage, p);
+
+    if (p->input_per_second || p->output_per_second) {
+        /* the serving attempt's duration, as LiteLLM's response time */
+        cost += llm_cost_duration(p, ngx_current_msec - ctx->attempt_start);
+    }
+
+    return cost;
 }
 
 

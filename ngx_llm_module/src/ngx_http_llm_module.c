@@ -13,6 +13,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_llm_module.h"
+#include "ngx_http_llm_metrics.h"
 
 
 static ngx_int_t ngx_http_llm_preconfiguration(ngx_conf_t *cf);
@@ -88,6 +89,13 @@ static ngx_command_t  ngx_http_llm_commands[] = {
       ngx_conf_set_size_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_llm_loc_conf_t, max_body_size),
+      NULL },
+
+    { ngx_string("llm_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE1,
+      ngx_http_llm_metrics,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("llm_admin"),
@@ -274,7 +282,7 @@ ngx_http_llm_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     lmcf->shm_zone->init = ngx_http_llm_zone_init;
     lmcf->shm_zone->data = zone;
 
-    return NGX_CONF_OK;
+    return ngx_http_llm_metrics_zone_add(cf, &value[1], lmcf->shm_zone);
 }
 
 

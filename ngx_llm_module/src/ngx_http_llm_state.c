@@ -10,7 +10,8 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_llm_module.h"
+#include "ngx_http_llm_ctx.h"
+#include "ngx_http_llm_metrics.h"
 
 
 uint64_t
@@ -105,7 +106,7 @@ void
 ngx_http_llm_state_fail(ngx_http_llm_slot_t *slot, llm_err_class_t cls,
     size_t group_size, llm_router_conf_t *rc, llm_deployment_t *d)
 {
-    uint64_t  now, cooldown;
+    uint64_t  now, cooldown, before;
 
     if (slot == NULL) {
         return;
@@ -118,10 +119,15 @@ ngx_http_llm_state_fail(ngx_http_llm_slot_t *slot, llm_err_class_t cls,
                ? (uint64_t) d->cooldown_time_ms : rc->cooldown_ms;
 
     ngx_spinlock(&slot->lock, ngx_pid, 1024);
+    before = slot->st.cooldown_until_ms;
     llm_router_on_failure(cls, group_size, rc->allowed_fails, cooldown,
                           now, &slot->st);
     llm_router_on_end(&slot->st);
+    cooldown = slot->st.cooldown_until_ms;
     ngx_unlock(&slot->lock);
+
+    /* a cooldown begins when its end moves past a time already over */
+    ngx_http_llm_metrics_failure(slot, cls, cooldown > now && before <= now);
 }
 
 
@@ -165,6 +171,8 @@ ngx_http_llm_log_handler(ngx_http_request_t *r)
     if (ctx->tables) {
         ngx_http_llm_settle(r, ctx);
     }
+
+    ngx_http_llm_metrics_request(r, ctx);
 
     if (ctx->in_flight == NULL) {
         return NGX_OK;

@@ -10,7 +10,8 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_llm_module.h"
+#include "ngx_http_llm_ctx.h"
+#include "ngx_http_llm_metrics.h"
 
 
 typedef enum {
@@ -28,7 +29,9 @@ typedef enum {
     NGX_HTTP_LLM_VAR_FALLBACKS,
     NGX_HTTP_LLM_VAR_KEY_ALIAS,
     NGX_HTTP_LLM_VAR_USAGE_ESTIMATED,
-    NGX_HTTP_LLM_VAR_LOG
+    NGX_HTTP_LLM_VAR_LOG,
+    NGX_HTTP_LLM_VAR_LOG_JSON,
+    NGX_HTTP_LLM_VAR_REQUEST_ID
 } ngx_http_llm_var_e;
 
 
@@ -82,6 +85,12 @@ static ngx_http_variable_t  ngx_http_llm_vars[] = {
 
     { ngx_string("llm_log"), NULL, ngx_http_llm_variable,
       NGX_HTTP_LLM_VAR_LOG, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("llm_log_json"), NULL, ngx_http_llm_variable,
+      NGX_HTTP_LLM_VAR_LOG_JSON, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("llm_request_id"), NULL, ngx_http_llm_variable,
+      NGX_HTTP_LLM_VAR_REQUEST_ID, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable
 };
@@ -291,6 +300,201 @@ ngx_http_llm_variable_log(ngx_http_request_t *r, ngx_http_variable_value_t *v,
 }
 
 
+/*
+ * The request id (x-request-id, x-litellm-call-id, the request log): 32
+ * hex digits from the request's start time, nginx's connection number
+ * (one counter for all workers) and the request's number on its
+ * connection, so the header filter and the log line compute the same
+ * value without storing it, and no random bytes are drawn per request.
+ */
+
+u_char *
+ngx_http_llm_request_id(ngx_http_request_t *r, u_char *buf)
+{
+    u_char      id[16];
+    uint64_t    n;
+    ngx_uint_t  i;
+
+    n = (uint64_t) r->start_sec << 16 | (r->start_msec & 0xffff);
+
+    for (i = 0; i < 6; i++) {
+        id[5 - i] = (u_char) (n >> (8 * i));
+    }
+
+    n = r->connection->number;
+
+    for (i = 0; i < 8; i++) {
+        id[13 - i] = (u_char) (n >> (8 * i));
+    }
+
+    id[14] = (u_char) (r->connection->requests >> 8);
+    id[15] = (u_char) r->connection->requests;
+
+    return ngx_hex_dump(buf, id, sizeof(id));
+}
+
+
+/* A JSON string member: ,"name":"escaped value" (or null) */
+
+static u_char *
+ngx_http_llm_json_member(u_char *p, const char *name, const char *s,
+    size_t len)
+{
+    *p++ = ',';
+    *p++ = '"';
+    p = ngx_cpymem(p, name, ngx_strlen(name));
+    *p++ = '"';
+    *p++ = ':';
+
+    if (s == NULL) {
+        return ngx_cpymem(p, "null", 4);
+    }
+
+    return p + llm_json_quote(s, len, (char *) p);
+}
+
+
+static u_char *
+ngx_http_llm_json_num(u_char *p, const char *name, uint64_t n,
+    ngx_uint_t dollars)
+{
+    *p++ = ',';
+    *p++ = '"';
+    p = ngx_cpymem(p, name, ngx_strlen(name));
+    *p++ = '"';
+    *p++ = ':';
+
+    return ngx_http_llm_cpy_num(p, n, dollars);
+}
+
+
+/*
+ * $llm_log_json: the request log's members after "request_id" (the
+ * shipped log_format writes time and status, then this), JSON-escaped
+ * here so the format needs no per-variable escaping: one variable, one
+ * buffer.  Never a key: the key's alias and the first 8 hex digits of
+ * its SHA-256 only.
+ */
+
+static ngx_int_t
+ngx_http_llm_variable_log_json(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, ngx_http_llm_ctx_t *ctx)
+{
+    u_char            *p, *start;
+    size_t             len, alen, tlen, glen, dlen, plen;
+    ngx_uint_t         status, retries;
+    const char        *alias, *team, *group, *dep, *prov, *err;
+    llm_deployment_t  *d;
+
+    static const char  *apis[LLM_API_COUNT] = {
+        "openai", "anthropic", "gemini"
+    };
+
+    len = sizeof("\"request_id\":\"\"") + 32;
+
+    if (ctx == NULL || ctx->endpoint == NGX_HTTP_LLM_EP_NONE) {
+        start = ngx_pnalloc(r->pool, len);
+        if (start == NULL) {
+            return NGX_ERROR;
+        }
+
+        p = ngx_cpymem(start, "\"request_id\":\"", 14);
+        p = ngx_http_llm_request_id(r, p);
+        *p++ = '"';
+
+        return ngx_http_llm_variable_str(v, start, p - start);
+    }
+
+    d = ctx->dep ? ctx->dep->dep : NULL;
+    alias = ctx->key ? ctx->key->alias : NULL;
+    team = (ctx->key && ctx->key->team) ? ctx->key->team->id : NULL;
+    group = ctx->group ? ctx->group->name : NULL;
+    dep = d ? d->id : NULL;
+    prov = d ? d->provider_name : NULL;
+
+    alen = alias ? ngx_strlen(alias) : 0;
+    tlen = team ? ngx_strlen(team) : 0;
+    glen = group ? ngx_strlen(group) : 0;
+    dlen = dep ? ngx_strlen(dep) : 0;
+    plen = prov ? ngx_strlen(prov) : 0;
+
+    status = r->headers_out.status;
+    err = status >= 400
+          ? llm_err_class_name(llm_router_classify((int) status, NULL, 0))
+          : NULL;
+
+    ngx_http_llm_usage_final(ctx);
+
+    len += LLM_JSON_QUOTED_MAX(alen) + LLM_JSON_QUOTED_MAX(tlen)
+           + LLM_JSON_QUOTED_MAX(glen) + LLM_JSON_QUOTED_MAX(dlen)
+           + LLM_JSON_QUOTED_MAX(plen) + LLM_JSON_QUOTED_MAX(ctx->model.len)
+           + sizeof(",\"key_alias\":,\"key_hash\":\"12345678\",\"team\":"
+                    ",\"model\":,\"model_group\":,\"deployment\":"
+                    ",\"provider\":,\"ingress\":\"anthropic\""
+                    ",\"stream\":false,\"error\":\"content_policy\""
+                    ",\"latency_ms\":,\"ttft_ms\":,\"tokens_in\":"
+                    ",\"tokens_out\":,\"cost\":,\"attempts\":"
+                    ",\"retries\":,\"fallbacks\":")
+           + 9 * (NGX_INT64_LEN + 8);
+
+    start = ngx_pnalloc(r->pool, len);
+    if (start == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(start, "\"request_id\":\"", 14);
+    p = ngx_http_llm_request_id(r, p);
+    *p++ = '"';
+
+    p = ngx_http_llm_json_member(p, "key_alias", alias, alen);
+
+    if (ctx->key && ctx->key->token_hex) {
+        p = ngx_http_llm_json_member(p, "key_hash", ctx->key->token_hex, 8);
+
+    } else {
+        p = ngx_http_llm_json_member(p, "key_hash", NULL, 0);
+    }
+
+    p = ngx_http_llm_json_member(p, "team", team, tlen);
+    p = ngx_http_llm_json_member(p, "model",
+                                 ctx->model.len ? (char *) ctx->model.data
+                                                : NULL,
+                                 ctx->model.len);
+    p = ngx_http_llm_json_member(p, "model_group", group, glen);
+    p = ngx_http_llm_json_member(p, "deployment", dep, dlen);
+    p = ngx_http_llm_json_member(p, "provider", prov, plen);
+    p = ngx_http_llm_json_member(p, "ingress", apis[ctx->api % LLM_API_COUNT],
+                                 ngx_strlen(apis[ctx->api % LLM_API_COUNT]));
+    p = ngx_cpymem(p, ctx->stream ? ",\"stream\":true" : ",\"stream\":false",
+                   ctx->stream ? 14 : 15);
+    p = ngx_http_llm_json_member(p, "error", err, err ? ngx_strlen(err) : 0);
+    p = ngx_http_llm_json_num(p, "latency_ms", ngx_current_msec - ctx->start,
+                              0);
+
+    if (ctx->stream && ctx->first_byte) {
+        p = ngx_http_llm_json_num(p, "ttft_ms", ctx->first_byte - ctx->start,
+                                  0);
+
+    } else {
+        p = ngx_http_llm_json_member(p, "ttft_ms", NULL, 0);
+    }
+
+    retries = ctx->attempts > 1 + ctx->fallbacks_used
+              ? ctx->attempts - 1 - ctx->fallbacks_used : 0;
+
+    p = ngx_http_llm_json_num(p, "tokens_in",
+                              ngx_max(ctx->usage.prompt_tokens, 0), 0);
+    p = ngx_http_llm_json_num(p, "tokens_out",
+                              ngx_max(ctx->usage.completion_tokens, 0), 0);
+    p = ngx_http_llm_json_num(p, "cost", ngx_http_llm_cost(ctx), 1);
+    p = ngx_http_llm_json_num(p, "attempts", ctx->attempts, 0);
+    p = ngx_http_llm_json_num(p, "retries", retries, 0);
+    p = ngx_http_llm_json_num(p, "fallbacks", ctx->fallbacks_used, 0);
+
+    return ngx_http_llm_variable_str(v, start, p - start);
+}
+
+
 static ngx_int_t
 ngx_http_llm_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     uintptr_t data)
@@ -303,6 +507,22 @@ ngx_http_llm_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
 
     if (data == NGX_HTTP_LLM_VAR_LOG) {
         return ngx_http_llm_variable_log(r, v, ctx);
+    }
+
+    if (data == NGX_HTTP_LLM_VAR_LOG_JSON) {
+        return ngx_http_llm_variable_log_json(r, v, ctx);
+    }
+
+    if (data == NGX_HTTP_LLM_VAR_REQUEST_ID) {
+        u_char  *p;
+
+        p = ngx_pnalloc(r->pool, 32);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        return ngx_http_llm_variable_str(v, p,
+                                         ngx_http_llm_request_id(r, p) - p);
     }
 
     if (ctx == NULL) {

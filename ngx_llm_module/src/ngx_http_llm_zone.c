@@ -414,25 +414,28 @@ ngx_http_llm_dep_headers(ngx_pool_t *pool, ngx_http_llm_dep_t *nd,
     prefix = "";
     version = "";
 
-    switch (d->api) {
-
-    case LLM_API_ANTHROPIC:
-        name = "X-Api-Key";
+    /* the wire format's own headers */
+    if (d->api == LLM_API_ANTHROPIC) {
         version = "Anthropic-Version: " NGX_HTTP_LLM_ANTHROPIC_VERSION CRLF;
+    }
+
+    /* the credential, as the provider's row says */
+    switch (d->auth) {
+
+    case LLM_AUTH_HEADER:
+        name = d->auth_header;
         break;
 
-    case LLM_API_GEMINI:
-        name = "X-Goog-Api-Key";
+    case LLM_AUTH_BEARER:
+    case LLM_AUTH_OAUTH2:
+        name = "Authorization";
+        prefix = "Bearer ";
         break;
 
     default:
-        if (d->provider == LLM_PROVIDER_AZURE) {
-            name = "Api-Key";
-
-        } else {
-            name = "Authorization";
-            prefix = "Bearer ";
-        }
+        /* none; SigV4 signs each request instead */
+        name = NULL;
+        key = NULL;
     }
 
     len = ngx_strlen(version);

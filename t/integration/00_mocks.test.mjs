@@ -5,7 +5,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
-import { startMockProvider, chunkText } from '../lib/mocks/index.mjs';
+import net from 'node:net';
+import zlib from 'node:zlib';
+import { startMockProvider, chunkText, parseWire } from '../lib/mocks/index.mjs';
 import { makeTestPki } from '../lib/certs.mjs';
 import { request } from '../lib/http.mjs';
 import { parseSse } from '../lib/sse.mjs';
@@ -13,7 +15,7 @@ import { parseSse } from '../lib/sse.mjs';
 const KEY = 'sk-mock-provider-key-1234';
 let mock;
 
-before(async () => { mock = await startMockProvider({ apiKey: KEY }); });
+before(async () => { mock = await startMockProvider({ apiKey: KEY, name: 'self' }); });
 after(async () => { await mock.close(); });
 
 test('openai SDK: chat, stream with usage, completions, embeddings, models', async () => {
@@ -140,4 +142,147 @@ test('tls mock verifies against the test CA only', async () => {
     } finally {
         await tlsMock.close();
     }
+});
+
+// --- wire modes (t/lib/mocks/wire.mjs): what actually crosses the socket ---
+
+/**
+ * One raw HTTP/1.1 exchange: resolves {head, body (Buffer, as received,
+ * transfer coding included), reads: [Buffer] (one per socket read), ended:
+ * 'fin' | 'rst' | 'timeout'}.
+ */
+function rawExchange(url, path, body, headers = {}, { waitMs = 1500 } = {}) {
+    const u = new URL(url);
+    return new Promise((resolve) => {
+        const sock = net.connect(Number(u.port), u.hostname);
+        sock.setNoDelay(true);
+        const reads = [];
+        let settled = false;
+        const done = (ended) => {
+            if (settled) return;
+            settled = true;
+            clearTimeout(timer);
+            sock.destroy();
+            const all = Buffer.concat(reads);
+            const at = all.indexOf('\r\n\r\n');
+            resolve({ head: all.subarray(0, at).toString('latin1'), body: all.subarray(at + 4), reads, ended });
+        };
+        const timer = setTimeout(() => done('timeout'), waitMs);
+        sock.on('data', (c) => reads.push(c));
+        sock.on('end', () => done('fin'));
+        sock.on('error', (e) => done(e.code === 'ECONNRESET' ? 'rst' : e.code));
+        const payload = JSON.stringify(body);
+        const lines = [`POST ${path} HTTP/1.1`, `host: ${u.host}`, 'content-type: application/json',
+            `authorization: Bearer ${KEY}`, `content-length: ${Buffer.byteLength(payload)}`,
+            ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+        sock.write(`${lines.join('\r\n')}\r\n\r\n${payload}`);
+    });
+}
+
+const chatPath = '/v1/chat/completions';
+
+/** Body offsets at which a socket read ended. */
+function bodyCuts(x) {
+    const headLen = Buffer.byteLength(x.head, 'latin1') + 4;
+    const cuts = [];
+    let seen = 0;
+    for (const r of x.reads) { seen += r.length; if (seen > headLen) cuts.push(seen - headLen); }
+    return cuts;
+}
+const errBody = { model: 'fault-context-length', messages: [{ role: 'user', content: 'x' }] };
+const headerOf = (head, name) => new RegExp(`^${name}: (.*)$`, 'im').exec(head)?.[1];
+
+test('wire: parseWire reads the documented tokens and refuses unknown ones', () => {
+    assert.deepEqual(parseWire('apart=50,bytes=8:1,gzip'), { spec: 'apart=50,bytes=8:1,gzip', apart: 50, bytes: { n: 8, gap: 1 }, gzip: true });
+    assert.deepEqual(parseWire('rst-event').cut, { where: 'event', how: 'rst', frame: 2 });
+    assert.equal(parseWire(''), null);
+    assert.throws(() => parseWire('teleport'), /unknown token/);
+});
+
+test('wire: apart and bytes=N deliver headers and body in separate reads; with keep-alive', async () => {
+    const apart = await rawExchange(mock.url, chatPath, errBody, { 'x-mock-wire': 'apart=60' }, { waitMs: 400 });
+    assert.ok(apart.reads.length >= 2, `reads: ${apart.reads.length}`);
+    assert.ok(apart.reads[0].toString().endsWith('\r\n\r\n'), 'first read is exactly the header block');
+    assert.equal(JSON.parse(apart.body).error.code, 'context_length_exceeded');
+    assert.equal(apart.ended, 'timeout', 'connection kept alive');
+
+    const bytes = await rawExchange(mock.url, chatPath, errBody, { 'x-mock-wire': 'bytes=16:3' }, { waitMs: 400 });
+    const bodyReads = bytes.reads.slice(1);
+    assert.ok(bodyReads.length >= 10, `16 one-byte writes should not all coalesce (${bodyReads.length} reads)`);
+    assert.ok(bodyReads.slice(0, 8).every((r) => r.length === 1), bodyReads.map((r) => r.length).join(','));
+    assert.equal(Number(headerOf(bytes.head, 'content-length')), bytes.body.length);
+    assert.equal(JSON.parse(bytes.body).error.code, 'context_length_exceeded');
+
+    const split = await rawExchange(mock.url, chatPath, errBody, { 'x-mock-wire': 'split=5:40' }, { waitMs: 400 });
+    assert.ok(bodyCuts(split).includes(5), `a read ends at body byte 5: ${bodyCuts(split)}`);
+    assert.equal(JSON.parse(split.body).error.type, 'invalid_request_error');
+});
+
+test('wire: the prompt marker and mock.wire choose the delivery too', async () => {
+    const marked = await rawExchange(mock.url, chatPath,
+        { model: 'fault-500', messages: [{ role: 'user', content: 'mock-wire[close-nolength]' }] });
+    assert.equal(marked.ended, 'fin');
+    assert.equal(headerOf(marked.head, 'content-length'), undefined);
+    assert.equal(headerOf(marked.head, 'transfer-encoding'), undefined);
+    assert.equal(headerOf(marked.head, 'connection'), 'close');
+    assert.equal(JSON.parse(marked.body).error.type, 'server_error');
+    const named = await rawExchange(mock.url, chatPath,
+        { model: 'fault-500', messages: [{ role: 'user', content: 'mock-wire@other[rst-request] mock-wire@self[close]' }] });
+    assert.equal(named.ended, 'fin', 'only the marker naming this mock applies');
+    assert.equal(headerOf(named.head, 'connection'), 'close');
+    mock.wire = 'close';
+    try {
+        const viaMock = await rawExchange(mock.url, chatPath, errBody);
+        assert.equal(viaMock.ended, 'fin');
+        assert.equal(headerOf(viaMock.head, 'connection'), 'close');
+        assert.equal(Number(headerOf(viaMock.head, 'content-length')), viaMock.body.length);
+    } finally {
+        mock.wire = null;
+    }
+});
+
+test('wire: chunked, chunked-bad, chunked-truncated, gzip', async () => {
+    const ok = await rawExchange(mock.url, chatPath, errBody, { 'x-mock-wire': 'chunked,split=7:10' }, { waitMs: 300 });
+    assert.equal(headerOf(ok.head, 'transfer-encoding'), 'chunked');
+    assert.match(ok.body.toString(), /^7\r\n\{"error\r\n/);
+    assert.match(ok.body.toString(), /\r\n0\r\n\r\n$/);
+    const bad = await rawExchange(mock.url, chatPath, errBody, { 'x-mock-wire': 'chunked-bad' });
+    assert.match(bad.body.toString(), /\r\nzz\r\n/);
+    assert.equal(bad.ended, 'fin');
+    const badAt = await rawExchange(mock.url, chatPath, errBody, { 'x-mock-wire': 'chunked-bad=9' });
+    assert.match(badAt.body.toString(), /^9\r\n\{"error":\r\nzz\r\n/);
+    const cut = await rawExchange(mock.url, chatPath, errBody, { 'x-mock-wire': 'chunked-truncated' });
+    assert.equal(cut.ended, 'fin');
+    assert.doesNotMatch(cut.body.toString(), /\r\n0\r\n\r\n$/);
+    const gz = await rawExchange(mock.url, chatPath, errBody, { 'x-mock-wire': 'gzip,bytes=4' }, { waitMs: 300 });
+    assert.equal(headerOf(gz.head, 'content-encoding'), 'gzip');
+    assert.equal(Number(headerOf(gz.head, 'content-length')), gz.body.length);
+    assert.equal(JSON.parse(zlib.gunzipSync(gz.body)).error.code, 'context_length_exceeded');
+});
+
+test('wire: RST after the request, after the headers, mid-body, mid-event; half-close; stall', async () => {
+    const okBody = { model: 'm1', messages: [{ role: 'user', content: 'hello wire' }] };
+    const r1 = await rawExchange(mock.url, chatPath, okBody, { 'x-mock-wire': 'rst-request' });
+    assert.equal(r1.ended, 'rst');
+    assert.equal(r1.reads.length, 0);
+    const r2 = await rawExchange(mock.url, chatPath, okBody, { 'x-mock-wire': 'rst-headers' });
+    assert.equal(r2.ended, 'rst');
+    assert.match(r2.head, /^HTTP\/1.1 200/);
+    assert.equal(r2.body.length, 0);
+    const r3 = await rawExchange(mock.url, chatPath, okBody, { 'x-mock-wire': 'rst-body=10' });
+    assert.equal(r3.ended, 'rst');
+    assert.equal(r3.body.length, 10);
+    assert.ok(Number(headerOf(r3.head, 'content-length')) > 10);
+    const r4 = await rawExchange(mock.url, chatPath, { ...okBody, stream: true }, { 'x-mock-wire': 'rst-event=3' });
+    assert.equal(r4.ended, 'rst');
+    const sse = r4.body.toString();
+    assert.equal((sse.match(/"content":"[^"]/g) || []).length, 2, sse);
+    const r5 = await rawExchange(mock.url, chatPath, okBody, { 'x-mock-wire': 'halfclose' });
+    assert.equal(r5.ended, 'fin');
+    assert.equal(r5.body.length, Math.floor(Number(headerOf(r5.head, 'content-length')) / 2));
+    const r6 = await rawExchange(mock.url, chatPath, okBody, { 'x-mock-wire': 'stall' }, { waitMs: 300 });
+    assert.equal(r6.ended, 'timeout');
+    assert.match(r6.head, /^HTTP\/1.1 200/);
+    assert.equal(r6.body.length, 0);
+    assert.equal(mock.last().response.wire.ended, 'stall');
 });

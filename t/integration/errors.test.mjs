@@ -21,7 +21,7 @@ before(async () => {
             model_list: [
                 openaiDeployment('ok', mock, 'upstream-ok'),
                 openaiDeployment('refused', { url: `http://127.0.0.1:${deadPort}` }, 'upstream-refused'),
-                openaiDeployment('slow', mock, 'fault-slow-headers-3000', { timeout: 1 }),
+                openaiDeployment('slow', mock, 'fault-slow-headers-20000', { timeout: 1 }),
                 openaiDeployment('breaks', mock, 'fault-stream-break-3'),
                 openaiDeployment('rejects', mock, 'fault-400'),
             ],
@@ -86,12 +86,14 @@ test('upstream connection refused -> 502', async () => {
     assertOpenAIError(await post(JSON.stringify({ model: 'refused', messages: msgs })), 502, 'refused');
 });
 
-test('upstream timeout (timeout: 1, headers after 3 s) -> 504 after about 1 s', async () => {
+test('upstream timeout (timeout: 1, headers after 20 s) -> 504 long before the headers', async () => {
     const t0 = Date.now();
     const res = await post(JSON.stringify({ model: 'slow', messages: msgs }));
     const elapsed = Date.now() - t0;
     assertOpenAIError(res, 504, 'slow upstream');
-    assert.ok(elapsed >= 900 && elapsed < 2900, `deployment timeout not applied: ${elapsed} ms`);
+    // Bounds wide enough for a loaded machine: what matters is that the
+    // gateway gave up on its own timeout, not on the provider's 20 s.
+    assert.ok(elapsed >= 900 && elapsed < 15000, `deployment timeout not applied: ${elapsed} ms`);
 });
 
 test('mid-stream upstream break: the client sees the chunks sent, then an error', async () => {

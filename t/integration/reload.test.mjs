@@ -49,12 +49,14 @@ test('llmctl reload with an added model: models list and routing have it', async
 
 test('llmctl reload with an invalid config: non-zero exit naming file:line, old config keeps serving', async () => {
     const before = await modelIds();
-    // Line 4 names a provider that does not exist.
+    // Line 4 is no number (an unknown provider would only disable the
+    // deployment: providers_table, litellm_config).
     const bad = [
         'model_list:',
         '  - model_name: "model-c"',
         '    litellm_params:',
-        '      model: "nosuchprovider/whatever"',
+        '      rpm: "lots"',
+        '      model: "openai/whatever"',
         'general_settings:',
         '  master_key: "os.environ/LITELLM_MASTER_KEY"',
         '',

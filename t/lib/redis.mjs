@@ -4,7 +4,9 @@
 //   await redis.command('HGETALL', 'llm:key:...')   (tiny RESP client)
 //   await redis.stop();  await redis.start();        (same port, same data)
 //   await redis.kill();                               (SIGKILL, no shutdown)
+//   redis.aofFile()                    the AOF file being appended to
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { freePort } from './ports.mjs';
@@ -61,6 +63,8 @@ export class Redis {
         this.dir = opts.dir || makeTempDir('ngx-llm-redis');
         this.password = opts.password || null;
         this.port = opts.port || null;
+        // 'always' (the default here) or Redis' own default 'everysec'
+        this.appendfsync = opts.appendfsync || 'always';
         this.child = null;
     }
 
@@ -69,7 +73,7 @@ export class Redis {
     async start() {
         if (!this.port) this.port = await freePort();
         const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '',
-            '--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dir,
+            '--appendonly', 'yes', '--appendfsync', this.appendfsync, '--dir', this.dir,
             '--logfile', path.join(this.dir, 'redis.log')];
         if (this.password) args.push('--requirepass', this.password);
         this.child = spawn(REDIS_BIN, args, { stdio: 'ignore' });
@@ -132,6 +136,14 @@ export class Redis {
         if (alive(this.child.pid)) this.child.kill('SIGKILL');
         await this.waitExit();
         this.child = null;
+    }
+
+    /** The AOF file Redis appends to now (Redis 7: appendonlydir/*.incr.aof). */
+    aofFile() {
+        const dir = path.join(this.dir, 'appendonlydir');
+        const incr = fs.readdirSync(dir).filter((f) => f.endsWith('.incr.aof')).sort();
+        if (!incr.length) throw new Error(`no incr AOF in ${dir}`);
+        return path.join(dir, incr[incr.length - 1]);
     }
 
     /** Crash it. */

@@ -11,7 +11,7 @@
 #include "cfg_compile.h"
 #include "cfg_file.h"
 #include "cfg_hash.h"
-#include "cfg_provider.h"
+#include "llm_provider.h"
 #include "cfg_resolve.h"
 #include "cfg_url.h"
 #include "unit.h"
@@ -19,7 +19,19 @@
 static int
 compile(const char *yaml, cfg_result_t *res)
 {
+    /* openai deployments need a key (else they are disabled) */
+    setenv("OPENAI_API_KEY", "sk-unit-openai-key", 0);
     return cfg_compile_text(yaml, strlen(yaml), "config.yaml", NULL, res);
+}
+
+static int
+compile_strict(const char *yaml, cfg_result_t *res)
+{
+    cfg_options_t  opts = { 1, NULL };
+
+    setenv("OPENAI_API_KEY", "sk-unit-openai-key", 0);
+    return cfg_compile_text_opts(yaml, strlen(yaml), "config.yaml", NULL,
+                                 &opts, res);
 }
 
 static json_t *
@@ -55,6 +67,45 @@ expect_error(const char *yaml, const char *message)
         cfg_diag_print(&res.diag, stderr);
     }
     CHECK(cfg_diag_find(&res.diag, message) != NULL);
+    cfg_result_free(&res);
+}
+
+/*
+ * The compile succeeds with the one deployment disabled: `warning` among
+ * the messages and `reason` in "disabled"; under --strict the same message
+ * is an error and the compile fails.
+ */
+static void
+expect_disabled(const char *yaml, const char *warning, const char *reason)
+{
+    char           error[512];
+    const char    *at;
+    json_t        *dis;
+    cfg_result_t   res;
+
+    CHECK(compile(yaml, &res) == 0);
+    CHECK(res.diag.errors == 0);
+    if (cfg_diag_find(&res.diag, warning) == NULL) {
+        fprintf(stderr, "wanted: %s\n", warning);
+        cfg_diag_print(&res.diag, stderr);
+    }
+    CHECK(cfg_diag_find(&res.diag, warning) != NULL);
+    dis = json_array_get(json_object_get(res.doc, "disabled"), 0);
+    CHECK(dis != NULL);
+    CHECK_STR(str(dis, "reason"), reason);
+    CHECK(str(dis, "where") != NULL
+          && strncmp(str(dis, "where"), "config.yaml:", 12) == 0);
+    CHECK(json_array_size(json_object_get(res.doc, "deployments")) == 0);
+    cfg_result_free(&res);
+
+    /* --strict: "file:l:c: error: ..." instead */
+    at = strstr(warning, "warning: ");
+    CHECK(at != NULL);
+    snprintf(error, sizeof(error), "%.*serror: %s", (int) (at - warning),
+             warning, at + strlen("warning: "));
+    CHECK(compile_strict(yaml, &res) == -1);
+    CHECK(res.doc == NULL);
+    CHECK(cfg_diag_find(&res.diag, error) != NULL);
     cfg_result_free(&res);
 }
 
@@ -246,6 +297,104 @@ UNIT_TEST(master_key_sources)
                  "must start with \"sk-\"");
 }
 
+/* What the module needs from the provider's row travels per deployment. */
+UNIT_TEST(provider_fields_and_env)
+{
+    cfg_result_t  res;
+    json_t       *d;
+
+    setenv("GROQ_API_KEY", "gsk-from-env-1234567890", 1);
+    setenv("MISTRAL_API_BASE", "http://127.0.0.1:7/v1", 1);
+    setenv("MISTRAL_API_KEY", "m-key", 1);
+    CHECK(compile("model_list:\n"
+                  "  - model_name: g\n    litellm_params: {model: groq/x}\n"
+                  "  - model_name: m\n    litellm_params: "
+                  "{model: mistral/mistral-embed, drop_params: false, "
+                  "region_name: eu}\n"
+                  "  - model_name: a\n    litellm_params: "
+                  "{model: anthropic/c, api_key: k}\n", &res) == 0);
+
+    d = deployment(&res, 0);
+    CHECK_STR(str(d, "api_key"), "gsk-from-env-1234567890");
+    CHECK_STR(str(d, "auth"), "bearer");
+    CHECK(json_array_size(json_object_get(d, "rejects")) == 3);
+    CHECK_STR(json_string_value(json_array_get(json_object_get(d, "endpoints"),
+                                               0)), "chat");
+
+    d = deployment(&res, 1);
+    CHECK_STR(str(d, "host"), "127.0.0.1");
+    CHECK(num(d, "port") == 7);
+    CHECK(json_is_false(json_object_get(d, "drop_params")));
+    CHECK_STR(str(d, "region_name"), "eu");
+
+    d = deployment(&res, 2);
+    CHECK_STR(str(d, "auth"), "header");
+    CHECK_STR(str(d, "auth_header"), "x-api-key");
+    cfg_result_free(&res);
+
+    unsetenv("GROQ_API_KEY");
+    unsetenv("MISTRAL_API_BASE");
+    unsetenv("MISTRAL_API_KEY");
+
+    /* the account id of cloudflare's URL comes from the environment */
+    unsetenv("CLOUDFLARE_ACCOUNT_ID");
+    expect_disabled("model_list:\n  - model_name: a\n    litellm_params:\n"
+                    "      model: cloudflare/m\n      api_key: k\n",
+                    "config.yaml:4:14: warning: model_list[0]: deployment "
+                    "'a' disabled: CLOUDFLARE_ACCOUNT_ID is not set",
+                    "CLOUDFLARE_ACCOUNT_ID is not set (the api_base of "
+                    "provider 'cloudflare' needs it)");
+
+    /* model_group_alias, pass_through_endpoints, strict_config */
+    setenv("TEST_CFG_COHERE", "co-secret-key-123456", 1);
+    CHECK(compile("model_list:\n"
+                  "  - model_name: g\n    litellm_params: {model: openai/x}\n"
+                  "router_settings:\n"
+                  "  model_group_alias: {short: g, quiet: {model: g, "
+                  "hidden: true}, nowhere: nope}\n"
+                  "general_settings:\n"
+                  "  store_model_in_db: true\n"
+                  "  pass_through_endpoints:\n"
+                  "    - path: /v1/rerank\n"
+                  "      target: https://api.cohere.com/v1/rerank\n"
+                  "      headers: {Authorization: \"bearer "
+                  "os.environ/TEST_CFG_COHERE\"}\n"
+                  "      forward_headers: true\n", &res) == 0);
+    d = json_object_get(json_object_get(res.doc, "settings"),
+                        "model_group_alias");
+    CHECK_STR(str(json_object_get(d, "short"), "model"), "g");
+    CHECK(json_is_true(json_object_get(json_object_get(d, "quiet"),
+                                       "hidden")));
+    CHECK(cfg_diag_find(&res.diag, "alias 'nowhere' names model group "
+                        "'nope', which no model_list entry has") != NULL);
+    CHECK(cfg_diag_find(&res.diag, "store_model_in_db: ignored: models come "
+                        "from config.yaml only") != NULL);
+    d = json_array_get(json_object_get(res.doc, "pass_through"), 0);
+    CHECK_STR(str(d, "path"), "/v1/rerank");
+    CHECK_STR(str(d, "host"), "api.cohere.com");
+    CHECK_STR(str(d, "base_path"), "/v1/rerank");
+    CHECK(json_is_true(json_object_get(d, "forward_headers")));
+    CHECK_STR(str(json_object_get(d, "headers"), "Authorization"),
+              "bearer co-secret-key-123456");
+    {
+        json_t  *red = cfg_redact(res.doc);
+        char    *text = cfg_dump(red, 0);
+
+        CHECK(strstr(text, "co-secret-key-123456") == NULL);
+        free(text);
+        json_decref(red);
+    }
+    cfg_result_free(&res);
+    unsetenv("TEST_CFG_COHERE");
+
+    CHECK(compile("general_settings:\n  strict_config: true\n"
+                  "model_list:\n  - model_name: a\n    litellm_params:\n"
+                  "      model: sagemaker/x\n", &res) == -1);
+    CHECK(cfg_diag_find(&res.diag, "error: model_list[0]: deployment 'a' "
+                        "disabled: provider 'sagemaker'") != NULL);
+    cfg_result_free(&res);
+}
+
 UNIT_TEST(providers)
 {
     static const struct {
@@ -279,21 +428,37 @@ UNIT_TEST(providers)
           "gemini-2.0-flash" },
         { "openai/x", "http://[::1]:9000", "openai", "openai", "http",
           "[::1]", 9000, "", "x" },
+        { "groq/llama-3.1-8b-instant", NULL, "groq", "openai", "https",
+          "api.groq.com", 443, "/openai/v1", "llama-3.1-8b-instant" },
+        { "huggingface/meta-llama/Llama-3.3-70B-Instruct", NULL,
+          "huggingface", "openai", "https", "router.huggingface.co", 443,
+          "/v1", "meta-llama/Llama-3.3-70B-Instruct" },
+        { "cloudflare/@cf/meta/llama-3-8b", NULL, "cloudflare", "openai",
+          "https", "api.cloudflare.com", 443,
+          "/client/v4/accounts/acc123/ai/v1", "@cf/meta/llama-3-8b" },
+        { "text-completion-openai/gpt-3.5-turbo-instruct", NULL,
+          "text-completion-openai", "openai_completions", "https",
+          "api.openai.com", 443, "/v1", "gpt-3.5-turbo-instruct" },
+        { "lm_studio/qwen", "http://127.0.0.1:1234", "lm_studio", "openai",
+          "http", "127.0.0.1", 1234, "/v1", "qwen" },
     };
     char          yaml[512];
     size_t        i;
     cfg_result_t  res;
     json_t       *d;
 
+    setenv("CLOUDFLARE_ACCOUNT_ID", "acc123", 1);
+
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         snprintf(yaml, sizeof(yaml),
                  "model_list:\n  - model_name: m\n    litellm_params:\n"
-                 "      model: %s\n%s%s%s",
+                 "      model: %s\n      api_key: k\n%s%s%s",
                  cases[i].model, cases[i].api_base ? "      api_base: " : "",
                  cases[i].api_base ? cases[i].api_base : "",
                  cases[i].api_base ? "\n" : "");
         CHECK(compile(yaml, &res) == 0);
         d = deployment(&res, 0);
+        CHECK(d != NULL);
         if (d == NULL) {
             cfg_diag_print(&res.diag, stderr);
             cfg_result_free(&res);
@@ -313,10 +478,10 @@ UNIT_TEST(providers)
 
     /* azure without api_version gets the documented default */
     CHECK(compile("model_list:\n  - model_name: m\n    litellm_params:\n"
-                  "      model: azure/d\n      api_base: https://a.b\n",
-                  &res) == 0);
+                  "      model: azure/d\n      api_base: https://a.b\n"
+                  "      api_key: k\n", &res) == 0);
     CHECK_STR(str(deployment(&res, 0), "api_version"),
-              CFG_AZURE_DEFAULT_API_VERSION);
+              "2024-10-21");
     cfg_result_free(&res);
 }
 
@@ -366,9 +531,11 @@ UNIT_TEST(env_resolution)
     cfg_env_free(&env);
     cfg_diag_free(&diag);
 
-    expect_error(yaml, "config.yaml:5:16: error: model_list[0].litellm_params"
-                 ".api_key: environment variable TEST_CFG_KEY is not set "
-                 "(os.environ/TEST_CFG_KEY)");
+    expect_disabled(yaml, "config.yaml:5:16: warning: model_list[0]: "
+                    "deployment 'm' disabled: environment variable "
+                    "TEST_CFG_KEY is not set (os.environ/TEST_CFG_KEY)",
+                    "environment variable TEST_CFG_KEY is not set "
+                    "(os.environ/TEST_CFG_KEY)");
 }
 
 UNIT_TEST(env_file_rules)
@@ -450,12 +617,28 @@ UNIT_TEST(error_messages)
     expect_error("model_list:\n  - model_name: a\n",
                  "config.yaml:2:5: error: model_list[0]: missing "
                  "'litellm_params'");
-    expect_error("model_list:\n  - model_name: a\n    litellm_params:\n"
-                 "      model: bedrock/claude\n",
-                 "config.yaml:4:14: error: model_list[0].litellm_params.model:"
-                 " unknown provider 'bedrock' (supported: openai, azure, "
-                 "openrouter, ollama, ollama_chat, hosted_vllm, anthropic, "
-                 "gemini)");
+    expect_disabled("model_list:\n  - model_name: a\n    litellm_params:\n"
+                    "      model: sagemaker/llama\n",
+                    "config.yaml:4:14: warning: model_list[0]: deployment "
+                    "'a' disabled: provider 'sagemaker' is not supported by "
+                    "this gateway",
+                    "provider 'sagemaker' is not supported by this gateway "
+                    "(docs/providers.md lists those it is)");
+    expect_disabled("model_list:\n  - model_name: a\n    litellm_params:\n"
+                    "      model: azure/\n      api_base: https://x\n"
+                    "      api_key: k\n",
+                    "config.yaml:4:14: warning: model_list[0]: deployment "
+                    "'a' disabled: incomplete: no deployment name after "
+                    "'azure/'",
+                    "incomplete: no deployment name after 'azure/'");
+    unsetenv("GROQ_API_KEY");
+    expect_disabled("model_list:\n  - model_name: a\n    litellm_params:\n"
+                    "      model: groq/llama\n",
+                    "config.yaml:4:14: warning: model_list[0]: deployment "
+                    "'a' disabled: no credentials for provider 'groq': set "
+                    "litellm_params.api_key or GROQ_API_KEY",
+                    "no credentials for provider 'groq': set "
+                    "litellm_params.api_key or GROQ_API_KEY");
     expect_error("model_list:\n  - model_name: a\n    litellm_params:\n"
                  "      model: openai/a\n      api_key: \"sk-1\\r\\nX: y\"\n",
                  "config.yaml:4:7: error: model_list[0].litellm_params."
@@ -471,14 +654,22 @@ UNIT_TEST(error_messages)
                  "config.yaml:5:17: error: model_list[0].litellm_params."
                  "api_base: expected http(s)://host[:port][/path], got "
                  "\"http://h:99999\" (has an invalid port)");
-    expect_error("model_list:\n  - model_name: a\n    litellm_params:\n"
-                 "      model: azure/d\n",
-                 "config.yaml:4:7: error: model_list[0].litellm_params: "
-                 "'api_base' is required for provider azure");
-    expect_error("model_list:\n  - model_name: a\n    litellm_params:\n"
-                 "      model: hosted_vllm/q\n",
-                 "config.yaml:4:7: error: model_list[0].litellm_params: "
-                 "'api_base' is required for provider hosted_vllm");
+    unsetenv("AZURE_API_BASE");
+    expect_disabled("model_list:\n  - model_name: a\n    litellm_params:\n"
+                    "      model: azure/d\n",
+                    "config.yaml:4:7: warning: model_list[0]: deployment 'a' "
+                    "disabled: 'api_base' is required for provider 'azure' "
+                    "(litellm_params.api_base or AZURE_API_BASE)",
+                    "'api_base' is required for provider 'azure' "
+                    "(litellm_params.api_base or AZURE_API_BASE)");
+    unsetenv("HOSTED_VLLM_API_BASE");
+    expect_disabled("model_list:\n  - model_name: a\n    litellm_params:\n"
+                    "      model: hosted_vllm/q\n",
+                    "config.yaml:4:7: warning: model_list[0]: deployment 'a' "
+                    "disabled: 'api_base' is required for provider "
+                    "'hosted_vllm'",
+                    "'api_base' is required for provider 'hosted_vllm' "
+                    "(litellm_params.api_base or HOSTED_VLLM_API_BASE)");
     expect_error("model_list:\n  - model_name: a\n    litellm_params:\n"
                  "      model: openai/a\n      timeout: soon\n",
                  "config.yaml:5:16: error: model_list[0].litellm_params."
@@ -553,8 +744,9 @@ UNIT_TEST(unknown_keys_warn)
               "config.yaml:8:18: warning: unknown key 'Bogus' in "
               "router_settings.retry_policy (ignored)");
     CHECK_STR(cfg_diag_find(&res.diag, "database_url"),
-              "config.yaml:10:3: warning: unknown key 'database_url' in "
-              "general_settings (ignored)");
+              "config.yaml:10:3: warning: general_settings.database_url: "
+              "ignored: there is no database: keys and spend live in Redis "
+              "or the state file");
     CHECK_STR(cfg_diag_find(&res.diag, "callbacks"),
               "config.yaml:11:1: warning: unknown key 'callbacks' in the top "
               "level (ignored)");
@@ -752,7 +944,8 @@ UNIT_TEST(shipped_example)
 }
 
 UNIT_MAIN(full_config, master_key_never_in_output, master_key_sources,
-          providers, env_resolution, env_file_rules, error_messages,
+          providers, provider_fields_and_env, env_resolution,
+          env_file_rules, error_messages,
           yaml_syntax_error, unknown_keys_warn, stable_ids,
           durations_and_numbers, url_parser, dns, atomic_snapshot,
           shipped_example)

@@ -427,6 +427,35 @@ UNIT_TEST(test_params_and_defaults)
     CHECK(jint(j, "max_tokens") == 1000);
     json_decref(j);
 
+    /* a limit that is not a positive integer is refused, not replaced */
+    {
+        static const char  *limits[] = { "1.5", "1e30", "0", "-1", "\"9\"" };
+        char                 in[256];
+        size_t               k;
+
+        for (k = 0; k < sizeof(limits) / sizeof(limits[0]); k++) {
+            snprintf(in, sizeof(in), "{\"messages\":[{\"role\":\"user\","
+                     "\"content\":\"x\"}],\"max_tokens\":%s}", limits[k]);
+            err[0] = '\0';
+            CHECK(xreq_str(LLM_API_OPENAI, LLM_API_ANTHROPIC, in, &o, err,
+                           sizeof(err)) == NULL);
+            CHECK(strstr(err, "max_tokens must be a positive integer")
+                  != NULL);
+        }
+        err[0] = '\0';
+        CHECK(xreq_str(LLM_API_GEMINI, LLM_API_OPENAI,
+                       "{\"contents\":[{\"parts\":[{\"text\":\"x\"}]}],"
+                       "\"generationConfig\":{\"maxOutputTokens\":2.5}}",
+                       &o, err, sizeof(err)) == NULL);
+        CHECK(strstr(err, "max_tokens") != NULL);
+        /* null is "not given" (some clients send it) */
+        j = xreq_str(LLM_API_OPENAI, LLM_API_ANTHROPIC,
+                     "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],"
+                     "\"max_tokens\":null}", &o, err, sizeof(err));
+        CHECK(jint(j, "max_tokens") == 1000);
+        json_decref(j);
+    }
+
     /* reasoning_effort -> thinking; temperature conflicts with thinking */
     j = xreq_str(LLM_API_OPENAI, LLM_API_ANTHROPIC,
                  "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],"

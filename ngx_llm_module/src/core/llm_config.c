@@ -29,6 +29,145 @@ static const struct {
 };
 
 
+static const char *llm_str(json_t *obj, const char *key);
+
+
+/* The translator family of a wire format (the adapters of llm_xlate). */
+static llm_api_t
+llm_wire_api(llm_wire_t wire)
+{
+    switch (wire) {
+    case LLM_WIRE_ANTHROPIC:
+        return LLM_API_ANTHROPIC;
+    case LLM_WIRE_GEMINI:
+        return LLM_API_GEMINI;
+    default:
+        return LLM_API_OPENAI;
+    }
+}
+
+
+/* A list of strings ("rejects") as pointers into the tree. */
+static int
+llm_strings(json_t *a, const char ***out, size_t *n, char *err,
+    size_t errlen, const char *where)
+{
+    size_t   i;
+    json_t  *v;
+
+    *out = NULL;
+    *n = 0;
+
+    if (a == NULL) {
+        return 0;
+    }
+
+    if (!json_is_array(a)) {
+        snprintf(err, errlen, "%s: expected a list of strings", where);
+        return -1;
+    }
+
+    *out = calloc(json_array_size(a) + 1, sizeof(char *));
+    if (*out == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+
+    json_array_foreach(a, i, v) {
+        if (!json_is_string(v)) {
+            snprintf(err, errlen, "%s[%zu]: expected a string", where, i);
+            return -1;
+        }
+        (*out)[(*n)++] = json_string_value(v);
+    }
+
+    return 0;
+}
+
+
+/*
+ * Wire format, auth, endpoints, quirks and rejected fields: from the
+ * deployment (controld copies them from the provider's row), else from the
+ * built-in row of its provider (snapshots written before they existed).
+ */
+static int
+llm_parse_provider_fields(llm_deployment_t *d, json_t *o, const char *where,
+    char *err, size_t errlen)
+{
+    size_t                     i;
+    json_t                    *v;
+    unsigned                   bit;
+    const char                *s;
+    const llm_provider_row_t  *row;
+
+    row = llm_provider_builtin(d->provider_name, strlen(d->provider_name));
+
+    d->wire = row ? row->wire : LLM_WIRE_OPENAI;
+    d->auth = row ? row->auth : LLM_AUTH_BEARER;
+    d->auth_header = row ? row->auth_header : NULL;
+    d->endpoints = row ? row->endpoints : LLM_EP_ALL;
+    d->quirks = row ? row->quirks : 0;
+
+    s = llm_str(o, "api");
+    if (s != NULL && llm_wire_parse(s, &d->wire) != 0) {
+        snprintf(err, errlen, "%s.api: unknown wire format \"%s\"", where, s);
+        return -1;
+    }
+
+    s = llm_str(o, "auth");
+    if (s != NULL && llm_auth_parse(s, &d->auth) != 0) {
+        snprintf(err, errlen, "%s.auth: unknown auth scheme \"%s\"", where,
+                 s);
+        return -1;
+    }
+
+    if (llm_str(o, "auth_header") != NULL) {
+        d->auth_header = llm_str(o, "auth_header");
+    }
+
+    if (d->auth == LLM_AUTH_HEADER && d->auth_header == NULL) {
+        snprintf(err, errlen, "%s: auth \"header\" needs auth_header", where);
+        return -1;
+    }
+
+    v = json_object_get(o, "endpoints");
+    if (json_is_array(v)) {
+        d->endpoints = 0;
+        for (i = 0; i < json_array_size(v); i++) {
+            s = json_string_value(json_array_get(v, i));
+            if (s != NULL && llm_endpoint_parse(s, &bit) == 0) {
+                d->endpoints |= bit;
+            }
+        }
+    }
+
+    v = json_object_get(o, "quirks");
+    if (json_is_array(v)) {
+        for (i = 0; i < json_array_size(v); i++) {
+            s = json_string_value(json_array_get(v, i));
+            if (s != NULL && strcmp(s, "azure_path") == 0) {
+                d->quirks |= LLM_PQ_AZURE_PATH;
+            } else if (s != NULL && strcmp(s, "no_stream_options") == 0) {
+                d->quirks |= LLM_PQ_NO_STREAM_OPTIONS;
+            }
+        }
+    }
+
+    if (d->quirks & LLM_PQ_AZURE_PATH) {
+        d->provider = LLM_PROVIDER_AZURE;
+    }
+
+    d->api = llm_wire_api(d->wire);
+
+    v = json_object_get(o, "drop_params");
+    d->drop_params = json_is_boolean(v) ? json_is_true(v) : -1;
+    d->region_name = llm_str(o, "region_name");
+
+    return llm_strings(json_object_get(o, "rejects"), &d->rejects,
+                       &d->nrejects, err, errlen, where);
+}
+
+
 static const char *
 llm_str(json_t *obj, const char *key)
 {
@@ -182,8 +321,17 @@ llm_parse_deployment(llm_deployment_t *d, json_t *o, size_t i, char *err,
     }
 
     if (k == sizeof(llm_providers) / sizeof(llm_providers[0])) {
-        snprintf(err, errlen, "%s.provider: unknown provider \"%s\"", where,
-                 d->provider_name);
+        d->provider = LLM_PROVIDER_OTHER;
+        d->api = LLM_API_OPENAI;
+    }
+
+    if (d->provider == LLM_PROVIDER_MOCK) {
+        d->wire = LLM_WIRE_OPENAI;
+        d->auth = LLM_AUTH_NONE;
+        d->endpoints = LLM_EP_ALL;
+        d->drop_params = -1;
+
+    } else if (llm_parse_provider_fields(d, o, where, err, errlen) != 0) {
         return -1;
     }
 
@@ -368,6 +516,87 @@ nomem:
 }
 
 
+static int
+llm_parse_aliases(llm_config_t *cf, char *err, size_t errlen)
+{
+    json_t      *map, *v;
+    const char  *alias;
+
+    map = json_object_get(json_object_get(cf->root, "settings"),
+                          "model_group_alias");
+    if (!json_is_object(map) || json_object_size(map) == 0) {
+        return 0;
+    }
+
+    cf->aliases = calloc(json_object_size(map), sizeof(llm_alias_t));
+    if (cf->aliases == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+
+    json_object_foreach(map, alias, v) {
+        if (json_is_string(v)) {
+            cf->aliases[cf->naliases].group = json_string_value(v);
+
+        } else if (json_is_string(json_object_get(v, "model"))) {
+            cf->aliases[cf->naliases].group = llm_str(v, "model");
+            cf->aliases[cf->naliases].hidden =
+                json_is_true(json_object_get(v, "hidden"));
+
+        } else {
+            snprintf(err, errlen, "settings.model_group_alias.%s: expected "
+                     "a group name", alias);
+            return -1;
+        }
+
+        cf->aliases[cf->naliases++].alias = alias;
+    }
+
+    return 0;
+}
+
+
+static int
+llm_parse_disabled(llm_config_t *cf, char *err, size_t errlen)
+{
+    size_t           i;
+    json_t          *list, *v;
+    llm_disabled_t  *dis;
+
+    list = json_object_get(cf->root, "disabled");
+    if (!json_is_array(list) || json_array_size(list) == 0) {
+        return 0;
+    }
+
+    cf->disabled = calloc(json_array_size(list), sizeof(llm_disabled_t));
+    if (cf->disabled == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+
+    json_array_foreach(list, i, v) {
+        dis = &cf->disabled[cf->ndisabled];
+        dis->model_name = llm_str(v, "model_name");
+        dis->model = llm_str(v, "model");
+        dis->reason = llm_str(v, "reason");
+
+        if (dis->model_name == NULL || dis->reason == NULL) {
+            snprintf(err, errlen, "disabled[%zu]: model_name and reason are "
+                     "required strings", i);
+            return -1;
+        }
+
+        if (dis->model == NULL) {
+            dis->model = "";
+        }
+
+        cf->ndisabled++;
+    }
+
+    return 0;
+}
+
+
 llm_config_t *
 llm_config_parse(const char *json, size_t len, char *err, size_t errlen)
 {
@@ -443,7 +672,10 @@ llm_config_parse(const char *json, size_t len, char *err, size_t errlen)
         }
     }
 
-    if (llm_build_groups(cf, err, errlen) != 0) {
+    if (llm_build_groups(cf, err, errlen) != 0
+        || llm_parse_aliases(cf, err, errlen) != 0
+        || llm_parse_disabled(cf, err, errlen) != 0)
+    {
         goto failed;
     }
 
@@ -468,7 +700,11 @@ llm_config_free(llm_config_t *cf)
 
     for (i = 0; cf->deployments && i < cf->ndeployments; i++) {
         free(cf->deployments[i].addrs);
+        free(cf->deployments[i].rejects);
     }
+
+    free(cf->aliases);
+    free(cf->disabled);
 
     for (i = 0; cf->groups && i < cf->ngroups; i++) {
         free(cf->groups[i].deployments);
@@ -517,10 +753,80 @@ llm_pattern_match(const char *pattern, const char *s, size_t len)
 }
 
 
+const char *
+llm_config_alias(const llm_config_t *cf, const char *model, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < cf->naliases; i++) {
+        if (strlen(cf->aliases[i].alias) == len
+            && memcmp(cf->aliases[i].alias, model, len) == 0)
+        {
+            return cf->aliases[i].group;
+        }
+    }
+
+    return NULL;
+}
+
+
+const llm_disabled_t *
+llm_config_find_disabled(const llm_config_t *cf, const char *model,
+    size_t len)
+{
+    size_t       i;
+    const char  *group;
+
+    group = llm_config_alias(cf, model, len);
+
+    if (group != NULL) {
+        model = group;
+        len = strlen(group);
+    }
+
+    for (i = 0; i < cf->ndisabled; i++) {
+        if (llm_pattern_match(cf->disabled[i].model_name, model, len)) {
+            return &cf->disabled[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+int
+llm_deployment_rejects(const llm_deployment_t *d, const char *name,
+    size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < d->nrejects; i++) {
+        if (strlen(d->rejects[i]) == len
+            && memcmp(d->rejects[i], name, len) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 llm_group_t *
 llm_config_find_group(const llm_config_t *cf, const char *model, size_t len)
 {
-    size_t  i;
+    size_t       i;
+    const char  *group;
+
+    /* an alias names its group (LiteLLM's model_group_alias) */
+    if (cf->naliases) {
+        group = llm_config_alias(cf, model, len);
+
+        if (group != NULL) {
+            model = group;
+            len = strlen(group);
+        }
+    }
 
     for (i = 0; i < cf->nexact; i++) {
         if (strlen(cf->groups[i].name) == len

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "llm_provider.h"
 #include "llm_xlate.h"
 
 
@@ -21,7 +22,9 @@ typedef enum {
     LLM_PROVIDER_HOSTED_VLLM,
     LLM_PROVIDER_ANTHROPIC,
     LLM_PROVIDER_GEMINI,
-    LLM_PROVIDER_MOCK
+    LLM_PROVIDER_MOCK,
+    LLM_PROVIDER_OTHER          /* any other row of the provider table:
+                                   everything it needs is in the fields */
 } llm_provider_t;
 
 
@@ -31,7 +34,16 @@ typedef struct {
     const char     *model_name;     /* group name or pattern */
     const char     *provider_name;
     llm_provider_t  provider;
-    llm_api_t       api;            /* wire format it speaks */
+    llm_api_t       api;            /* the translator family it speaks */
+    llm_wire_t      wire;           /* its exact wire format */
+    llm_auth_t      auth;
+    const char     *auth_header;    /* LLM_AUTH_HEADER: the header name */
+    unsigned        endpoints;      /* LLM_EP_* it serves */
+    unsigned        quirks;         /* LLM_PQ_* */
+    const char    **rejects;        /* request fields it refuses */
+    size_t          nrejects;
+    int             drop_params;    /* -1: the router's setting */
+    const char     *region_name;
     const char     *model;          /* provider-side name */
     int             model_passthrough;   /* model is "*" */
     const char     *scheme;
@@ -75,6 +87,22 @@ typedef struct {
 } llm_settings_t;
 
 
+/* A model_group_alias entry: requests for alias go to the group. */
+typedef struct {
+    const char  *alias;
+    const char  *group;
+    int          hidden;            /* not listed by /v1/models */
+} llm_alias_t;
+
+
+/* A deployment controld could not serve, and why (no secrets). */
+typedef struct {
+    const char  *model_name;        /* group name or pattern */
+    const char  *model;             /* litellm_params.model */
+    const char  *reason;
+} llm_disabled_t;
+
+
 typedef struct {
     json_t             *root;
     const json_t       *price_table;     /* borrowed; may be NULL */
@@ -86,6 +114,10 @@ typedef struct {
     llm_group_t        *groups;          /* exact names first, then patterns */
     size_t              ngroups;
     size_t              nexact;
+    llm_alias_t        *aliases;
+    size_t              naliases;
+    llm_disabled_t     *disabled;
+    size_t              ndisabled;
 } llm_config_t;
 
 
@@ -100,6 +132,25 @@ void llm_config_free(llm_config_t *cf);
  * the most specific matching pattern ("claude-*" before "*").
  */
 llm_group_t *llm_config_find_group(const llm_config_t *cf, const char *model,
+    size_t len);
+
+/*
+ * The group a model_group_alias names for model, or NULL when model is no
+ * alias.  (llm_config_find_group resolves aliases itself.)
+ */
+const char *llm_config_alias(const llm_config_t *cf, const char *model,
+    size_t len);
+
+/*
+ * Why a model no group serves cannot be served: the first disabled
+ * deployment whose model_name is model (or a pattern matching it), else
+ * NULL.
+ */
+const llm_disabled_t *llm_config_find_disabled(const llm_config_t *cf,
+    const char *model, size_t len);
+
+/* 1 when the deployment refuses the top-level request field name. */
+int llm_deployment_rejects(const llm_deployment_t *d, const char *name,
     size_t len);
 
 /* Shell-style match supporting only '*'. */

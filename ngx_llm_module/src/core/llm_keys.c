@@ -343,6 +343,15 @@ llm_cost_usage(const llm_usage_t *u, const llm_router_price_t *p)
 }
 
 
+uint64_t
+llm_cost_duration(const llm_router_price_t *p, uint64_t ms)
+{
+    /* USD per second x 10^12 times seconds x 10^3 = micro-dollars x 10^9 */
+    return ((p->input_per_second + p->output_per_second) * ms + 999999999)
+           / 1000000000;
+}
+
+
 void
 llm_usage_roll(llm_usage_state_t *st, uint64_t minute)
 {

@@ -166,6 +166,9 @@ uint64_t llm_cost_micros(uint64_t prompt_tokens, uint64_t completion_tokens,
  */
 uint64_t llm_cost_usage(const llm_usage_t *u, const llm_router_price_t *p);
 
+/* The cost of a request's duration for deployments priced per second. */
+uint64_t llm_cost_duration(const llm_router_price_t *p, uint64_t ms);
+
 /* The minute window seen at `now`: counters of an older minute are 0. */
 void llm_usage_roll(llm_usage_state_t *st, uint64_t minute);
 

@@ -82,6 +82,9 @@ typedef struct {
                                        the input price */
     uint64_t  cache_write;          /* cache_creation_input_token_cost,
                                        else the input price */
+    uint64_t  input_per_second;     /* input/output_cost_per_second, in */
+    uint64_t  output_per_second;    /* the same unit: the cost of a request
+                                       is their sum times its duration */
     int       known;                /* at least one price was configured
                                        (the other counts as 0) */
 } llm_router_price_t;

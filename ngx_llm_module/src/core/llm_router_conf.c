@@ -177,6 +177,44 @@ llm_price(json_t *dep, const char *key, uint64_t *out)
 }
 
 
+/*
+ * The shipped table's entry for a deployment: model_info.base_model when
+ * set (a custom deployment priced as the model it runs), else the
+ * provider's own name for the model ("groq/llama-3.1-8b-instant", as
+ * LiteLLM's price list writes them), else the model name alone.
+ */
+static const json_t *
+llm_shipped_price(const llm_config_t *cf, const llm_deployment_t *dep,
+    json_t *d)
+{
+    char           name[256];
+    const char    *base;
+    const json_t  *entry;
+
+    base = json_string_value(json_object_get(json_object_get(d, "model_info"),
+                                             "base_model"));
+    if (base != NULL) {
+        entry = llm_price_entry(cf->price_table, base);
+        if (entry != NULL) {
+            return entry;
+        }
+    }
+
+    if (dep->provider_name != NULL
+        && snprintf(name, sizeof(name), "%s/%s", dep->provider_name,
+                    dep->model) < (int) sizeof(name))
+    {
+        entry = json_object_get(json_object_get(cf->price_table, "models"),
+                                name);
+        if (entry != NULL) {
+            return entry;
+        }
+    }
+
+    return llm_price_entry(cf->price_table, dep->model);
+}
+
+
 static int
 llm_prices(const llm_config_t *cf, llm_router_conf_t *rc)
 {
@@ -205,16 +243,23 @@ llm_prices(const llm_config_t *cf, llm_router_conf_t *rc)
         if (llm_price(d, "input_cost_per_token", &p->input) != 0
             && llm_price(d, "output_cost_per_token", &p->output) != 0)
         {
-            entry = llm_price_entry(cf->price_table,
-                                    cf->deployments[i].model);
+            entry = llm_shipped_price(cf, &cf->deployments[i], d);
             if (entry != NULL) {
                 src = (json_t *) entry;
             }
         }
 
+        /* priced by duration (LiteLLM's input/output_cost_per_second) */
+        if (llm_price(d, "input_cost_per_second", &p->input_per_second) == 0
+            || llm_price(d, "output_cost_per_second", &p->output_per_second)
+               == 0)
+        {
+            p->known = 1;
+        }
+
         in = llm_price(src, "input_cost_per_token", &p->input);
         out = llm_price(src, "output_cost_per_token", &p->output);
-        p->known = (in == 0 || out == 0);
+        p->known = p->known || in == 0 || out == 0;
 
         if (llm_price(src, "cache_read_input_token_cost", &p->cache_read)
             != 0)

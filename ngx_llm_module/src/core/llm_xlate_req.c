@@ -18,6 +18,24 @@ static const llm_req_fn  llm_req_writers[LLM_API_COUNT] = {
     llm_req_write_openai, llm_req_write_anthropic, llm_req_write_gemini
 };
 
+/*
+ * What every target refuses, caught before the writer would quietly put
+ * its default in its place: a token limit that is not a positive integer
+ * (1.5, 1e30, "100").  Ranges of sampling values stay the provider's to
+ * judge: they differ by provider and model.
+ */
+static int
+llm_req_check(llm_xl_ctx_t *c, const json_t *ir)
+{
+    const json_t  *v;
+
+    v = json_object_get(ir, "max_tokens");
+    if (v && (!json_is_integer(v) || json_integer_value(v) < 1)) {
+        return llm_xl_error(c, "max_tokens must be a positive integer");
+    }
+    return 0;
+}
+
 int
 llm_xlate_request(llm_api_t from, llm_api_t to, const char *in, size_t len,
                   const llm_xlate_opts_t *o, llm_buf_t *out, char *err,
@@ -69,6 +87,10 @@ llm_xlate_request(llm_api_t from, llm_api_t to, const char *in, size_t len,
     }
 
     ir = llm_req_readers[from](&c, body);
+    if (ir != NULL && llm_req_check(&c, ir) != 0) {
+        json_decref(ir);
+        ir = NULL;
+    }
     if (ir != NULL) {
         res = llm_req_writers[to](&c, ir);
     }

@@ -343,11 +343,12 @@ llm_req_read_openai(llm_xl_ctx_t *c, json_t *body)
         }
     }
 
+    /* any type: a limit that is not an integer is refused, not dropped */
     v = json_object_get(body, "max_completion_tokens");
-    if (!json_is_integer(v)) {
+    if (v == NULL || json_is_null(v)) {
         v = json_object_get(body, "max_tokens");
     }
-    if (json_is_integer(v)) {
+    if (v != NULL && !json_is_null(v)) {
         json_object_set(ir, "max_tokens", v);
     }
     for (i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {

@@ -3,7 +3,7 @@
 // /v1/messages/count_tokens.  Requires the key (when the mock has one)
 // and `anthropic-version`, like the real API.
 import { sseFrame } from '../sse.mjs';
-import { replyText, chunkText, countTokens, randomId, contentText } from './common.mjs';
+import { replyText, chunkText, countTokens, randomId, contentText, numberProblem } from './common.mjs';
 
 const ERROR_TYPES = {
     rate_limit: 'rate_limit_error',
@@ -107,6 +107,11 @@ export const anthropicFormat = {
     checkRequest(ctx) {
         if (!ctx.req.headers['anthropic-version']) return 'anthropic-version: header is required';
         return null;
+    },
+
+    checkBody(body) {
+        return numberProblem('max_tokens', body?.max_tokens, { min: 1, integer: true })
+            || numberProblem('temperature', body?.temperature, { min: 0, max: 1 });
     },
 
     errorBody(status, kind, message) {

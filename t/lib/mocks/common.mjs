@@ -48,6 +48,21 @@ export function embedText(text, dims) {
     return out;
 }
 
+/**
+ * What the real APIs refuse about numbers: a value outside [min, max], or
+ * a token count that is not a positive integer.  Returns the message the
+ * provider's 400 carries, or null.  Sampling values of the requests the
+ * tests send (0..1) pass everywhere.
+ */
+export function numberProblem(name, value, { min = null, max = null, integer = false } = {}) {
+    if (value === undefined || value === null) return null;
+    if (typeof value !== 'number' || !Number.isFinite(value)) return `Invalid type for '${name}': expected a number`;
+    if (integer && !Number.isInteger(value)) return `Invalid type for '${name}': expected an integer, but got a decimal number instead.`;
+    if (min !== null && value < min) return `Invalid '${name}': ${value} is below the minimum value of ${min}.`;
+    if (max !== null && value > max) return `Invalid '${name}': ${value} is above the maximum value of ${max}.`;
+    return null;
+}
+
 /** Text content of an OpenAI/Anthropic style message content (string or parts). */
 export function contentText(content) {
     if (typeof content === 'string') return content;

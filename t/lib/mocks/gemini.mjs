@@ -3,7 +3,7 @@
 // (?alt=sse -> SSE frames; otherwise a JSON array), :countTokens.
 // Auth: `x-goog-api-key` header or `key` query parameter.
 import { sseFrame } from '../sse.mjs';
-import { replyText, chunkText, countTokens } from './common.mjs';
+import { replyText, chunkText, countTokens, numberProblem } from './common.mjs';
 
 const STATUS_NAMES = {
     400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED',
@@ -91,6 +91,12 @@ export const geminiFormat = {
 
     authOk(ctx, key) {
         return ctx.req.headers['x-goog-api-key'] === key || ctx.record.query.key === key;
+    },
+
+    checkBody(body) {
+        const g = body?.generationConfig || {};
+        return numberProblem('generation_config.temperature', g.temperature, { min: 0, max: 2 })
+            || numberProblem('generation_config.max_output_tokens', g.maxOutputTokens, { min: 1, integer: true });
     },
 
     errorBody(status, kind, message) {

@@ -4,7 +4,7 @@
 // /v1/... (openai, ollama, vLLM), /api/v1/... (openrouter), and Azure's
 // /openai/deployments/{dep}/...?api-version=V (auth by `api-key`).
 import { sseFrame } from '../sse.mjs';
-import { replyText, chunkText, countTokens, randomId, embedText, contentText } from './common.mjs';
+import { replyText, chunkText, countTokens, randomId, embedText, contentText, numberProblem } from './common.mjs';
 
 const ERROR_TYPES = {
     rate_limit: ['requests', 'rate_limit_exceeded'],
@@ -184,6 +184,12 @@ export const openaiFormat = {
             return `mock: content-type must be application/json, got ${ctx.req.headers['content-type']}`;
         }
         return null;
+    },
+
+    checkBody(body) {
+        return numberProblem('temperature', body?.temperature, { min: 0, max: 2 })
+            || numberProblem('max_tokens', body?.max_tokens, { min: 1, integer: true })
+            || numberProblem('max_completion_tokens', body?.max_completion_tokens, { min: 1, integer: true });
     },
 
     errorBody(status, kind, message) {

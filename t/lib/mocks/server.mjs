@@ -9,15 +9,22 @@
 //                              model, response: {status, stream, chunks, text, usage}}]
 //   mock.last(), mock.reset(), mock.close()
 //   mock.onRequest = async (ctx) => handled?   ad-hoc behaviour for one test
+//   mock.wire = 'apart=30' | (record) => spec   how answers go out on the
+//                            wire (segmentation, RST, stalls, gzip; wire.mjs);
+//                            also per request: header x-mock-wire or a
+//                            mock-wire[spec] marker in the request body
 import http from 'node:http';
 import https from 'node:https';
 import { freePort } from '../ports.mjs';
 import { onExit } from '../tmp.mjs';
 import { parseFault, faultHandler } from './faults.mjs';
 import { sleep } from './common.mjs';
+import { WireWriter, wireFor } from './wire.mjs';
 import { openaiFormat } from './openai.mjs';
 import { anthropicFormat } from './anthropic.mjs';
 import { geminiFormat } from './gemini.mjs';
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 // Anthropic and Gemini first: OpenAI matches generic suffixes.
 const FORMATS = [anthropicFormat, geminiFormat, openaiFormat];
@@ -33,6 +40,7 @@ class RequestContext {
             chunkDelayMs: mock.options.chunkDelayMs || 0,
             breakAfterChunks: null,
         };
+        this.wire = null;       // parsed wire spec (wire.mjs) or null
         this.format = null;
         this.route = null;
         this.model = null;
@@ -53,7 +61,11 @@ class RequestContext {
     writeJson(status, obj, headers = {}, allowBreak = true) {
         if (this.gone) return;
         const text = JSON.stringify(obj);
-        const buf = Buffer.from(text);
+        let buf = Buffer.from(text);
+        if (this.wire) {
+            this.sendWire(status, buf, headers).catch((e) => console.error('[mock] wire', e));
+            return;
+        }
         this.res.writeHead(status, {
             'content-type': 'application/json',
             'content-length': buf.length,
@@ -68,6 +80,14 @@ class RequestContext {
             return;
         }
         this.res.end(buf);
+    }
+
+    /** A JSON answer delivered under this request's wire spec (wire.mjs). */
+    async sendWire(status, buf, headers) {
+        const h = { 'content-type': 'application/json', ...this.mock.options.responseHeaders, ...headers };
+        const out = new WireWriter(this, this.wire);
+        buf = out.encode(buf, h);
+        if (await out.head(status, h, buf.length) && await out.write(buf)) await out.end();
     }
 
     /** Successful JSON answer; records what was sent. */
@@ -85,13 +105,19 @@ class RequestContext {
         const response = { status: 200, stream: true, chunks: [], frames: [], ...extra };
         this.record.response = response;
         if (this.gone) return;
-        this.res.writeHead(200, {
+        const h = {
             'content-type': 'text/event-stream; charset=utf-8',
             'cache-control': 'no-cache',
             ...this.mock.options.responseHeaders,
             ...headers,
-        });
-        this.res.flushHeaders();
+        };
+        const out = this.wire ? new WireWriter(this, this.wire) : null;
+        if (out) {
+            if (!await out.head(200, h, null)) return;
+        } else {
+            this.res.writeHead(200, h);
+            this.res.flushHeaders();
+        }
         let contentSent = 0;
         for (const { frame, content } of frames) {
             if (this.gone) { response.aborted = true; return; }
@@ -103,7 +129,12 @@ class RequestContext {
                 this.req.socket.destroy();
                 return;
             }
-            this.res.write(frame);
+            if (out) {
+                if (!await out.write(Buffer.from(frame), { frame: content !== undefined })) {
+                    response.broken = true;
+                    return;
+                }
+            } else this.res.write(frame);
             response.frames.push(frame);
             if (content !== undefined) {
                 response.chunks.push(content);
@@ -111,7 +142,7 @@ class RequestContext {
                 if (this.opts.chunkDelayMs) await sleep(this.opts.chunkDelayMs);
             }
         }
-        this.res.end();
+        if (out) await out.end(); else this.res.end();
     }
 }
 
@@ -122,6 +153,7 @@ export class MockProvider {
         this.counters = new Map();
         this.sockets = new Set();
         this.onRequest = null;
+        this.wire = options.wire || null;   // wire.mjs spec for every answer
         this.server = null;
         this.port = 0;
         this.url = '';
@@ -208,6 +240,11 @@ export class MockProvider {
         };
         this.requests.push(record);
         const ctx = new RequestContext(this, req, res, record);
+        ctx.wire = wireFor(this, req, record);
+        if (ctx.wire?.cut?.where === 'request') {
+            new WireWriter(ctx, ctx.wire).finish('rst');
+            return;
+        }
 
         let route = null;
         for (const format of FORMATS) {
@@ -230,10 +267,16 @@ export class MockProvider {
         const problem = ctx.format.checkRequest?.(ctx);
         if (problem) { ctx.fail(400, 'bad_request', problem); return; }
         if (raw.length) {
-            try { ctx.body = JSON.parse(record.rawBody); } catch {
-                ctx.fail(400, 'bad_request', 'mock: request body is not valid JSON');
+            // Like the real APIs: JSON must be UTF-8 ("We could not parse the
+            // JSON body of your request"), and numbers within their ranges.
+            try {
+                ctx.body = JSON.parse(UTF8.decode(raw));
+            } catch {
+                ctx.fail(400, 'bad_request', 'We could not parse the JSON body of your request (mock: not UTF-8 JSON).');
                 return;
             }
+            const bad = ctx.format.checkBody?.(ctx.body);
+            if (bad) { ctx.fail(400, 'bad_request', bad); return; }
         }
         record.body = ctx.body;
         ctx.model = route.model ?? ctx.body?.model ?? null;

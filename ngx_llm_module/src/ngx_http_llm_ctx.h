@@ -1,0 +1,109 @@
+
+/*
+ * The per-request context: what one client request has been, is and will
+ * be, from the access phase to the log phase.  Included by the files that
+ * read or change it; ngx_http_llm_module.h only names the type.
+ */
+
+
+#ifndef _NGX_HTTP_LLM_CTX_H_INCLUDED_
+#define _NGX_HTTP_LLM_CTX_H_INCLUDED_
+
+
+#include "ngx_http_llm_module.h"
+
+
+/* what the client asked for, by URI */
+typedef enum {
+    NGX_HTTP_LLM_EP_NONE = 0,
+    NGX_HTTP_LLM_EP_CHAT,
+    NGX_HTTP_LLM_EP_COMPLETIONS,
+    NGX_HTTP_LLM_EP_EMBEDDINGS,
+    NGX_HTTP_LLM_EP_MESSAGES,
+    NGX_HTTP_LLM_EP_COUNT_TOKENS,
+    NGX_HTTP_LLM_EP_GENERATE,
+    NGX_HTTP_LLM_EP_MODELS,
+    NGX_HTTP_LLM_EP_LIVELINESS,
+    NGX_HTTP_LLM_EP_READINESS
+} ngx_http_llm_endpoint_e;
+
+
+struct ngx_http_llm_ctx_s {
+    ngx_http_llm_tables_t        *tables;
+    ngx_http_llm_keyset_t        *keyset;
+    llm_key_t                    *key;             /* NULL: master key */
+    ngx_http_llm_key_slot_t      *key_slot;
+    ngx_http_llm_key_slot_t      *team_slot;
+    ngx_http_llm_key_slot_t      *model_slot;      /* NULL: no model limit */
+    unsigned char                 digest[32];      /* of the client's key */
+    uint64_t                      reserved;        /* micro-dollars */
+    uint64_t                      cost;            /* settled */
+    llm_admit_t                   admit;
+    ngx_http_llm_endpoint_e       endpoint;
+    llm_api_t                     api;             /* the client's API */
+    ngx_str_t                     model;           /* as the client named it */
+    ngx_str_t                     body;            /* the client's body */
+    ngx_buf_t                    *header_in;       /* lent out, see
+                                                      body_in_place() */
+    ngx_buf_t                     body_in;
+    llm_json_scan_t               scan;
+    ngx_flag_t                    stream;
+    ngx_flag_t                    include_usage;   /* client asked for it */
+    uint64_t                      max_tokens;      /* 0: not given */
+
+    llm_group_t                  *group;
+    ngx_http_llm_dep_t           *dep;
+    u_char                       *tried;           /* by deployment index */
+    ngx_uint_t                    attempts;
+    ngx_uint_t                    attempts_in_group;
+    ngx_uint_t                    fallbacks_used;
+    const char                   *fallbacks[8];
+    ngx_uint_t                    nfallbacks;
+    ngx_uint_t                    next_fallback;
+    ngx_http_llm_slot_t          *in_flight;       /* counted, not ended */
+    ngx_msec_t                    attempt_start;
+    llm_router_result_t           pick;
+    ngx_int_t                     answer_rc;
+    ngx_uint_t                    last_error;      /* upstream status */
+
+    /* the current attempt */
+    ngx_str_t                     upstream_url;
+    ngx_str_t                     upstream_uri;    /* its path and query */
+    ngx_str_t                     anthropic_beta;
+    ngx_str_t                     client_uri;      /* while r->unparsed_uri
+                                                      is lent to proxy */
+    ngx_int_t                   (*process_header)(ngx_http_request_t *r);
+                                                   /* proxy's, wrapped */
+
+    /* the response */
+    ngx_uint_t                    resp_status;
+    size_t                        resp_bytes;
+    llm_sse_parser_t              sse;
+    llm_stream_xlate_t           *xlate;
+    llm_buf_t                     resp;            /* a whole answer */
+    ngx_buf_t                    *whole;           /* ... of known length */
+    llm_usage_t                   usage;
+    ngx_chain_t                  *free;
+    ngx_chain_t                  *busy;
+    ngx_msec_t                    start;
+    ngx_msec_t                    first_byte;
+
+    unsigned                      reading_body:1;
+    unsigned                      proxied:1;       /* an attempt was sent */
+    unsigned                      self_response:1; /* answered by us */
+    unsigned                      translate:1;     /* formats differ */
+    unsigned                      buffer_whole:1;  /* translate at the end */
+    unsigned                      sse_passthrough:1;
+    unsigned                      stream_done:1;   /* saw the stream's end */
+    unsigned                      failed_mid_stream:1;
+    unsigned                      fallbacks_known:1;
+    unsigned                      admitted:1;      /* reserved on a key */
+    unsigned                      hold_header:1;   /* until the body is in */
+    unsigned                      cost_trailer:1;  /* a stream's cost */
+    unsigned                      usage_estimated:1;
+    unsigned                      uri_lent:1;
+    unsigned                      client_uri_valid:1;
+};
+
+
+#endif /* _NGX_HTTP_LLM_CTX_H_INCLUDED_ */

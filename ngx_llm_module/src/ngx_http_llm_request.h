@@ -1,0 +1,73 @@
+
+/*
+ * The request path's steps, one file a job: handler.c (phase entry,
+ * route, context), auth.c (client key, refusals), body.c (read, parse and
+ * rewrite the body), attempt.c (pick a deployment, retry, fall back,
+ * back off), local.c (answers the gateway gives itself).  Only these
+ * files include this header.
+ */
+
+
+#ifndef _NGX_HTTP_LLM_REQUEST_H_INCLUDED_
+#define _NGX_HTTP_LLM_REQUEST_H_INCLUDED_
+
+
+#include "ngx_http_llm_ctx.h"
+
+
+/*
+ * A step answered the request itself (an error, a mock, a list); the
+ * output's return code waits in ctx->answer_rc for the finalization.
+ */
+#define NGX_HTTP_LLM_ANSWERED  -100
+
+
+/* handler.c */
+ngx_int_t ngx_http_llm_finish(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
+    ngx_int_t rc);
+ngx_table_elt_t *ngx_http_llm_find_header(ngx_http_request_t *r,
+    const char *name);
+
+/* auth.c */
+ngx_int_t ngx_http_llm_hide_query_key(ngx_http_request_t *r);
+ngx_int_t ngx_http_llm_authenticate(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx, ngx_uint_t master_only);
+void ngx_http_llm_set_retry_after(ngx_http_request_t *r, uint64_t seconds);
+ngx_int_t ngx_http_llm_refuse(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
+    ngx_int_t status);
+
+/* body.c */
+void ngx_http_llm_body_handler(ngx_http_request_t *r);
+void ngx_http_llm_body_in_place(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
+void ngx_http_llm_body_in_place_done(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
+ngx_int_t ngx_http_llm_chain_add(ngx_http_request_t *r, ngx_chain_t ***ll,
+    u_char *p, size_t len);
+ngx_int_t ngx_http_llm_set_body(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx, ngx_chain_t *chain);
+ngx_int_t ngx_http_llm_set_model(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx, const char *model);
+ngx_int_t ngx_http_llm_translate_request(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx, const char *model);
+
+/* attempt.c */
+ngx_int_t ngx_http_llm_next_attempt(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx, ngx_uint_t again);
+ngx_int_t ngx_http_llm_unavailable(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
+ngx_int_t ngx_http_llm_try_fallbacks(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx, llm_err_class_t cls);
+ngx_int_t ngx_http_llm_retry(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx);
+
+/* local.c */
+ngx_int_t ngx_http_llm_send_error(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx, ngx_uint_t status, const char *type,
+    const char *message);
+ngx_int_t ngx_http_llm_send_mock(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
+ngx_int_t ngx_http_llm_send_models(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
+
+
+#endif /* _NGX_HTTP_LLM_REQUEST_H_INCLUDED_ */

@@ -1,0 +1,668 @@
+// ngx_llm admin console: plain JS, no framework.  Data from the console API
+// (/ui/api/..., controld: session cookie + CSRF token) and nginx's /metrics.
+// Everything is built with DOM calls (text, never HTML from data).
+'use strict';
+(() => {
+  const $ = (sel, el = document) => el.querySelector(sel);
+  let session = null;
+  let timers = [];
+  let charts = [];
+  let configDoc = null;
+
+  // ---- helpers -----------------------------------------------------------
+  function h(tag, attrs = {}, ...kids) {
+    const el = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+      else if (k === 'class') el.className = v;
+      else el.setAttribute(k, v === true ? '' : v);
+    }
+    for (const kid of kids.flat()) {
+      if (kid === null || kid === undefined || kid === false) continue;
+      el.append(kid instanceof Node ? kid : document.createTextNode(String(kid)));
+    }
+    return el;
+  }
+  const usd = (v) => (v === null || v === undefined) ? '—'
+    : '$' + Number(v).toLocaleString(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 6 });
+  const num = (v) => (v === null || v === undefined) ? '—' : Number(v).toLocaleString();
+  function toast(text) {
+    const t = $('#toast');
+    t.textContent = text;
+    t.classList.add('show');
+    setTimeout(() => t.classList.remove('show'), 2500);
+  }
+
+  // every UTC day from..to (YYYY-MM-DD), so a chart spans the chosen range
+  function dayRange(from, to) {
+    const out = [];
+    for (let t = Date.parse(from + 'T00:00:00Z'); t <= Date.parse(to + 'T00:00:00Z'); t += 86400e3) {
+      out.push(new Date(t).toISOString().slice(0, 10));
+    }
+    return out;
+  }
+
+  class ApiError extends Error {
+    constructor(status, message) { super(message); this.status = status; }
+  }
+  async function api(path, { method = 'GET', body } = {}) {
+    const headers = {};
+    if (method !== 'GET') {
+      headers['Content-Type'] = 'application/json';
+      if (session) headers['X-CSRF-Token'] = session.csrf;
+    }
+    const res = await fetch('/ui/api' + path, {
+      method, headers, credentials: 'same-origin',
+      body: method === 'GET' ? undefined : JSON.stringify(body || {}),
+    });
+    let doc = null;
+    try { doc = await res.json(); } catch { /* empty */ }
+    if (!res.ok) {
+      if (res.status === 401 && path !== '/login') { session = null; showLogin(); }
+      throw new ApiError(res.status, doc?.error?.message || `HTTP ${res.status}`);
+    }
+    return doc;
+  }
+
+  function chart(el, title, xs, series, opts = {}) {
+    if (!window.uPlot) { el.append(h('p', { class: 'muted' }, 'charts unavailable')); return; }
+    const colors = ['#2458c6', '#b42318', '#157f3b', '#b26b00', '#6b3fb3', '#0f7c8c'];
+    const width = Math.max(260, el.clientWidth - 4);
+    const u = new uPlot({
+      title, width, height: opts.height || 200,
+      scales: { x: { time: opts.time !== false } },
+      axes: [{}, { size: 72, values: opts.yfmt ? (u, vals) => vals.map(opts.yfmt) : undefined }],
+      series: [{}, ...series.map((s, i) => ({
+        label: s.label, stroke: colors[i % colors.length], width: 2,
+        fill: series.length === 1 ? 'rgba(36,88,198,0.08)' : undefined,
+        paths: opts.bars && uPlot.paths?.bars ? uPlot.paths.bars({ size: [0.6, 40] }) : undefined,
+      }))],
+    }, [xs, ...series.map((s) => s.values)], el);
+    charts.push(u);
+    return u;
+  }
+
+  // ---- session -----------------------------------------------------------
+  function showLogin() {
+    stopTimers();
+    $('.top').hidden = true;
+    $('#page').replaceChildren();
+    $('#login').hidden = false;
+    $('#login-key').focus();
+  }
+  function showApp() {
+    $('#login').hidden = true;
+    $('.top').hidden = false;
+    const admin = session.role === 'admin';
+    for (const a of document.querySelectorAll('[data-admin]')) a.hidden = !admin;
+    $('#who').textContent = `${session.key_alias || session.key_name || 'key'} · ${admin ? 'admin' : 'own key only'}`;
+    route();
+  }
+  $('#login-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    $('#login-error').textContent = '';
+    try {
+      session = await api('/login', { method: 'POST', body: { key: $('#login-key').value } });
+      $('#login-key').value = '';
+      if (!location.hash || location.hash === '#/') location.hash = session.role === 'admin' ? '#/overview' : '#/self';
+      showApp();
+    } catch (e) {
+      $('#login-error').textContent = e.message;
+    }
+  });
+  $('#logout').addEventListener('click', async () => {
+    try { await api('/logout', { method: 'POST' }); } catch { /* signed out anyway */ }
+    session = null;
+    location.hash = '';
+    showLogin();
+  });
+
+  // ---- routing -----------------------------------------------------------
+  const pages = { overview, keys, spend, log, config, self };
+  function stopTimers() {
+    timers.forEach(clearInterval);
+    timers = [];
+    charts.forEach((c) => c.destroy());
+    charts = [];
+  }
+  async function route() {
+    if (!session) return;
+    stopTimers();
+    let name = (location.hash.match(/^#\/(\w+)/) || [])[1];
+    if (session.role !== 'admin' || !pages[name]) name = session.role === 'admin' ? (pages[name] ? name : 'overview') : 'self';
+    for (const a of document.querySelectorAll('.top nav a')) {
+      if (a.dataset.page === name) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+    }
+    const page = $('#page');
+    page.replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
+    try {
+      await pages[name](page);
+    } catch (e) {
+      if (e.status !== 401) page.replaceChildren(h('div', { class: 'card' }, h('p', { class: 'error' }, e.message)));
+    }
+    $('#main').focus({ preventScroll: true });
+  }
+  window.addEventListener('hashchange', route);
+
+  async function getConfig() {
+    if (!configDoc) configDoc = await api('/config');
+    return configDoc;
+  }
+  function deploymentMap(cfg) {
+    const m = {};
+    for (const d of cfg?.deployments || []) m[d.id] = d;
+    return m;
+  }
+
+  // ---- Overview ----------------------------------------------------------
+  // Rates are sampled from the module's counters every 5 s while the page is
+  // open (kept for an hour in sessionStorage); spend per day is durable.
+  function parseMetrics(text) {
+    const out = {};
+    for (const line of text.split('\n')) {
+      if (!line || line[0] === '#') continue;
+      const m = line.match(/^([a-zA-Z_:][\w:]*)(\{[^}]*\})?\s+(\S+)/);
+      if (!m) continue;
+      (out[m[1]] ||= []).push({ labels: m[2] || '', value: Number(m[3]) });
+    }
+    return out;
+  }
+  function quantile(buckets, q) {
+    const pts = buckets.map((b) => ({ le: b.labels.match(/le="([^"]+)"/)?.[1], v: b.value }))
+      .filter((b) => b.le).map((b) => ({ le: b.le === '+Inf' ? Infinity : Number(b.le), v: b.v }));
+    const byLe = new Map();
+    for (const p of pts) byLe.set(p.le, (byLe.get(p.le) || 0) + p.v);
+    const sorted = [...byLe.entries()].sort((a, b) => a[0] - b[0]);
+    const total = sorted.length ? sorted[sorted.length - 1][1] : 0;
+    if (!total) return null;
+    for (const [le, v] of sorted) if (v >= q * total) return le;
+    return null;
+  }
+  async function readMetrics() {
+    try {
+      const res = await fetch('/metrics', { credentials: 'same-origin' });
+      if (!res.ok) return null;
+      return parseMetrics(await res.text());
+    } catch { return null; }
+  }
+
+  function totals(usage) {
+    const t = { requests: 0, spend: 0, tokens: 0, inflight: 0 };
+    for (const d of Object.values(usage?.deployments || {})) {
+      t.requests += d.requests || 0;
+      t.spend += (d.spend_micros || 0) / 1e6;
+      t.tokens += (d.prompt_tokens || 0) + (d.completion_tokens || 0);
+      t.inflight += d.in_flight || 0;
+    }
+    return t;
+  }
+
+  async function overview(page) {
+    const cfg = await getConfig();
+    const deps = deploymentMap(cfg);
+    const stats = {
+      rps: h('div', { class: 'stat' }, '—'), err: h('div', { class: 'stat' }, '—'),
+      lat: h('div', { class: 'stat' }, '—'), spend: h('div', { class: 'stat' }, '—'),
+    };
+    const rateChart = h('div', { class: 'chart' });
+    const spendChart = h('div', { class: 'chart' });
+    const daysChart = h('div', { class: 'chart' });
+    const depBody = h('tbody');
+    page.replaceChildren(
+      h('h1', {}, 'Overview'),
+      h('div', { class: 'grid' },
+        h('div', { class: 'card' }, h('h2', {}, 'Requests/s'), stats.rps, h('div', { class: 'muted', id: 'rps-note' }, 'last 5 s')),
+        h('div', { class: 'card' }, h('h2', {}, 'Error rate'), stats.err, h('div', { class: 'muted' }, 'from /metrics')),
+        h('div', { class: 'card' }, h('h2', {}, 'Latency p50 / p99'), stats.lat, h('div', { class: 'muted' }, 'from /metrics')),
+        h('div', { class: 'card' }, h('h2', {}, 'Spend today'), stats.spend, h('div', { class: 'muted' }, 'UTC day'))),
+      h('div', { class: 'grid' },
+        h('div', { class: 'card' }, h('h2', {}, 'Requests/s, last hour'), rateChart),
+        h('div', { class: 'card' }, h('h2', {}, 'Spend per minute, last hour'), spendChart)),
+      h('div', { class: 'card' }, h('h2', {}, 'Spend per day, last 30 days'), daysChart),
+      h('div', { class: 'card' }, h('h2', {}, 'Deployments'),
+        h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Model'), h('th', {}, 'Deployment'),
+          h('th', { class: 'opt' }, 'Provider'), h('th', {}, 'State'), h('th', { class: 'num' }, 'Requests'),
+          h('th', { class: 'num opt' }, 'In flight'), h('th', { class: 'num' }, 'Spend'))), depBody)));
+
+    const days = await api('/global/spend/days?days=30');
+    const byDate = Object.fromEntries(days.map((d) => [d.date, d.spend]));
+    const today = new Date().toISOString().slice(0, 10);
+    const span = dayRange(new Date(Date.now() - 29 * 86400e3).toISOString().slice(0, 10), today);
+    stats.spend.textContent = usd(byDate[today] || 0);
+    chart(daysChart, '', span.map((d) => Date.parse(d + 'T00:00:00Z') / 1000),
+      [{ label: 'USD', values: span.map((d) => byDate[d] || 0) }], { bars: true, yfmt: (v) => '$' + v });
+
+    const key = 'llm-console-samples';
+    let samples = [];
+    try { samples = JSON.parse(sessionStorage.getItem(key) || '[]'); } catch { samples = []; }
+    async function tick() {
+      const g = await api('/gateway');
+      const t = totals(g.usage);
+      const now = Date.now() / 1000;
+      const prev = samples[samples.length - 1];
+      if (prev && prev.epoch !== g.usage?.epoch) samples = [];   // nginx restarted
+      samples.push({ t: now, epoch: g.usage?.epoch, ...t });
+      samples = samples.filter((s) => s.t > now - 3600);
+      sessionStorage.setItem(key, JSON.stringify(samples));
+      const rates = [];
+      for (let i = 1; i < samples.length; i++) {
+        const a = samples[i - 1], b = samples[i], dt = Math.max(1, b.t - a.t);
+        rates.push({ t: b.t, rps: (b.requests - a.requests) / dt, spm: (b.spend - a.spend) * 60 / dt });
+      }
+      stats.rps.textContent = rates.length ? rates[rates.length - 1].rps.toFixed(2) : '…';
+      charts.filter((c) => c.root.parentNode === rateChart || c.root.parentNode === spendChart).forEach((c) => c.destroy());
+      charts = charts.filter((c) => c.root.isConnected);
+      rateChart.replaceChildren();
+      spendChart.replaceChildren();
+      const xs = rates.map((r) => r.t);
+      if (rates.length < 2) {
+        for (const el of [rateChart, spendChart]) {
+          el.append(h('p', { class: 'muted' }, 'Collecting samples (one every 5 s while this page is open)…'));
+        }
+      } else {
+        chart(rateChart, '', xs, [{ label: 'req/s', values: rates.map((r) => r.rps) }]);
+        chart(spendChart, '', xs, [{ label: 'USD/min', values: rates.map((r) => r.spm) }], { yfmt: (v) => '$' + v });
+      }
+
+      const metrics = await readMetrics();
+      if (metrics) {
+        const reqs = Object.entries(metrics).filter(([n]) => /requests_total$/.test(n)).flatMap(([, v]) => v);
+        const all = reqs.reduce((s, r) => s + r.value, 0);
+        const errs = reqs.filter((r) => /(code|status)="[45]\d\d"/.test(r.labels)).reduce((s, r) => s + r.value, 0);
+        stats.err.textContent = all ? (100 * errs / all).toFixed(2) + ' %' : '0 %';
+        const lat = Object.entries(metrics).find(([n]) => /duration_seconds_bucket$/.test(n))?.[1];
+        if (lat) {
+          const p50 = quantile(lat, 0.5), p99 = quantile(lat, 0.99);
+          const ms = (v) => v === null ? '—' : v === Infinity ? '>max' : Math.round(v * 1000) + ' ms';
+          stats.lat.textContent = `${ms(p50)} / ${ms(p99)}`;
+        }
+      } else {
+        stats.err.textContent = stats.lat.textContent = 'n/a';
+      }
+
+      const states = {};
+      for (const d of g.status?.deployment_states || g.status?.deployments_state || []) states[d.id] = d;
+      // deployments the config compiler set aside, with its reason
+      const disabled = (cfg?.disabled || []).map((d) => h('tr', {}, h('td', {}, d.model_name), h('td', {}, d.model || ''),
+        h('td', { class: 'opt' }, d.provider || ''),
+        h('td', {}, h('span', { class: 'pill bad' }, `disabled: ${d.reason}`)), h('td', { class: 'num' }, '—'),
+        h('td', { class: 'num opt' }, '—'), h('td', { class: 'num' }, '—')));
+      depBody.replaceChildren(...disabled, ...Object.values(deps).map((d) => {
+        const u = g.usage?.deployments?.[d.id] || {};
+        const st = states[d.id];
+        const state = st?.state || 'healthy';
+        const cls = state === 'healthy' ? 'good' : state === 'disabled' ? 'bad' : 'warn';
+        const label = st?.until ? `${state} until ${new Date(st.until * 1000).toLocaleTimeString()}`
+          : st?.reason ? `${state}: ${st.reason}` : state;
+        return h('tr', {}, h('td', {}, d.model_name), h('td', {}, d.id), h('td', { class: 'opt' }, d.provider || ''),
+          h('td', {}, h('span', { class: 'pill ' + cls }, label)), h('td', { class: 'num' }, num(u.requests || 0)),
+          h('td', { class: 'num opt' }, num(u.in_flight || 0)), h('td', { class: 'num' }, usd((u.spend_micros || 0) / 1e6)));
+      }));
+    }
+    await tick();
+    timers.push(setInterval(() => tick().catch(() => {}), 5000));
+  }
+
+  // ---- Keys and teams ----------------------------------------------------
+  function budgetBar(spend, max) {
+    if (max === null || max === undefined) return h('span', { class: 'muted' }, `${usd(spend)} · no budget`);
+    const pct = max > 0 ? Math.min(100, 100 * spend / max) : 100;
+    const bar = h('div', { class: 'bar' + (pct >= 100 ? ' over' : pct >= 80 ? ' high' : ''), role: 'img',
+      'aria-label': `${pct.toFixed(0)} % of budget used` }, h('span', {}));
+    bar.firstChild.style.width = pct + '%';
+    return h('div', {}, bar, h('span', { class: 'muted' }, `${usd(spend)} of ${usd(max)}`));
+  }
+  async function listAll(path, field) {
+    const out = [];
+    for (let p = 1; p < 100; p++) {
+      const doc = await api(`${path}${path.includes('?') ? '&' : '?'}page=${p}&size=100`);
+      out.push(...(doc[field] || []));
+      if (p >= (doc.total_pages || 1)) break;
+    }
+    return out;
+  }
+
+  async function keys(page) {
+    const [all, teams] = await Promise.all([listAll('/key/list?return_full_object=true', 'keys'), api('/team/list')]);
+    const search = h('input', { type: 'search', placeholder: 'Search alias, team, model', 'aria-label': 'Search keys' });
+    const tbody = h('tbody');
+    const newKeyBox = h('div');
+    const formErr = h('p', { class: 'error', role: 'alert' });
+    const f = {
+      alias: h('input', { id: 'k-alias', name: 'key_alias' }),
+      models: h('input', { id: 'k-models', name: 'models', placeholder: 'all' }),
+      budget: h('input', { id: 'k-budget', name: 'max_budget', type: 'number', step: 'any', min: '0' }),
+      duration: h('input', { id: 'k-bdur', name: 'budget_duration', placeholder: '30d' }),
+      rpm: h('input', { id: 'k-rpm', name: 'rpm_limit', type: 'number', min: '0' }),
+      tpm: h('input', { id: 'k-tpm', name: 'tpm_limit', type: 'number', min: '0' }),
+      expires: h('input', { id: 'k-exp', name: 'expires', type: 'date' }),
+      team: h('select', { id: 'k-team', name: 'team_id' }, h('option', { value: '' }, '(none)'),
+        ...teams.map((t) => h('option', { value: t.team_id }, t.team_alias || t.team_id))),
+      admin: h('input', { id: 'k-admin', type: 'checkbox' }),
+    };
+    f.admin.style.width = 'auto';
+    let editing = null;
+    const submit = h('button', { type: 'submit', id: 'k-submit' }, 'Create key');
+    const cancel = h('button', { type: 'button', class: 'secondary', hidden: true, onclick: () => resetForm() }, 'Cancel edit');
+    const formTitle = h('h2', {}, 'New key');
+    function resetForm() {
+      editing = null;
+      form.reset();
+      formTitle.textContent = 'New key';
+      submit.textContent = 'Create key';
+      cancel.hidden = true;
+    }
+    const field = (label, el) => h('div', {}, h('label', { for: el.id }, label), el);
+    const form = h('form', { id: 'key-form', onsubmit: async (ev) => {
+      ev.preventDefault();
+      formErr.textContent = '';
+      const body = {
+        key_alias: f.alias.value || null,
+        models: f.models.value ? f.models.value.split(',').map((s) => s.trim()).filter(Boolean) : [],
+        max_budget: f.budget.value === '' ? null : Number(f.budget.value),
+        budget_duration: f.duration.value || null,
+        rpm_limit: f.rpm.value === '' ? null : Number(f.rpm.value),
+        tpm_limit: f.tpm.value === '' ? null : Number(f.tpm.value),
+        expires: f.expires.value ? f.expires.value + 'T23:59:59Z' : null,
+        team_id: f.team.value || null,
+      };
+      const meta = { ...(editing?.metadata || {}) };
+      if (f.admin.checked) meta.role = 'admin'; else delete meta.role;
+      body.metadata = meta;
+      try {
+        if (editing) {
+          await api('/key/update', { method: 'POST', body: { key: editing.token, ...body } });
+          toast('Key updated');
+        } else {
+          for (const k of Object.keys(body)) if (body[k] === null) delete body[k];
+          const made = await api('/key/generate', { method: 'POST', body });
+          showNewKey(made.key, made.key_alias);
+        }
+        resetForm();
+        await reload();
+      } catch (e) { formErr.textContent = e.message; }
+    } },
+    formTitle,
+    h('div', { class: 'row' }, field('Alias', f.alias), field('Models (comma separated)', f.models),
+      field('Team', f.team), field('Budget (USD)', f.budget), field('Budget period', f.duration),
+      field('Requests/min', f.rpm), field('Tokens/min', f.tpm), field('Expires (UTC day)', f.expires)),
+    h('label', { for: 'k-admin' }, f.admin, ' admin role (may use this console as an admin)'),
+    h('div', { class: 'actions' }, submit, cancel), formErr);
+
+    function showNewKey(key, alias) {
+      const code = h('code', { id: 'new-key' }, key);
+      newKeyBox.replaceChildren(h('div', { class: 'newkey', role: 'alert' },
+        h('strong', {}, `New key${alias ? ' “' + alias + '”' : ''}: shown only once.`), h('br'), code, ' ',
+        h('button', { type: 'button', class: 'secondary', id: 'copy-key', onclick: async () => {
+          try { await navigator.clipboard.writeText(key); toast('Copied'); } catch {
+            const r = document.createRange(); r.selectNodeContents(code);
+            getSelection().removeAllRanges(); getSelection().addRange(r); toast('Selected: press Ctrl+C');
+          }
+        } }, 'Copy'),
+        h('button', { type: 'button', class: 'secondary', onclick: () => newKeyBox.replaceChildren() }, 'Done')));
+      $('#copy-key').focus();
+    }
+
+    function edit(k) {
+      editing = k;
+      f.alias.value = k.key_alias || '';
+      f.models.value = (k.models || []).join(', ');
+      f.budget.value = k.max_budget ?? '';
+      f.duration.value = k.budget_duration || '';
+      f.rpm.value = k.rpm_limit ?? '';
+      f.tpm.value = k.tpm_limit ?? '';
+      f.expires.value = k.expires ? String(k.expires).slice(0, 10) : '';
+      f.team.value = k.team_id || '';
+      f.admin.checked = k.metadata?.role === 'admin';
+      formTitle.textContent = `Edit key ${k.key_alias || k.key_name}`;
+      submit.textContent = 'Save';
+      cancel.hidden = false;
+      f.alias.focus();
+    }
+
+    let rows = all;
+    function render() {
+      const q = search.value.trim().toLowerCase();
+      const shown = rows.filter((k) => !q || [k.key_alias, k.key_name, k.team_id, ...(k.models || [])]
+        .some((v) => v && String(v).toLowerCase().includes(q)));
+      tbody.replaceChildren(...shown.map((k) => h('tr', { 'data-token': k.token },
+        h('td', {}, k.key_alias || h('span', { class: 'muted' }, '(no alias)'), h('div', { class: 'muted' }, k.key_name)),
+        h('td', { class: 'opt' }, k.team_id || ''),
+        h('td', { class: 'opt' }, (k.models || []).length ? k.models.join(', ') : 'all'),
+        h('td', {}, budgetBar(k.spend || 0, k.max_budget)),
+        h('td', { class: 'opt' }, `${k.rpm_limit ?? '∞'} rpm / ${k.tpm_limit ?? '∞'} tpm`),
+        h('td', { class: 'opt' }, k.expires ? String(k.expires).slice(0, 10) : 'never'),
+        h('td', {}, h('span', { class: 'pill ' + (k.blocked ? 'bad' : 'good') }, k.blocked ? 'blocked' : 'active'),
+          k.metadata?.role === 'admin' ? h('span', { class: 'pill' }, 'admin') : null),
+        h('td', {}, h('div', { class: 'actions' },
+          h('button', { type: 'button', class: 'secondary', onclick: () => edit(k) }, 'Edit'),
+          h('button', { type: 'button', class: 'secondary', 'data-action': k.blocked ? 'unblock' : 'block',
+            onclick: async () => {
+              await api(k.blocked ? '/key/unblock' : '/key/block', { method: 'POST', body: { key: k.token } });
+              toast(k.blocked ? 'Unblocked' : 'Blocked');
+              await reload();
+            } }, k.blocked ? 'Unblock' : 'Block'),
+          h('button', { type: 'button', class: 'danger', 'data-action': 'delete', onclick: async () => {
+            if (!confirm(`Delete key ${k.key_alias || k.key_name}?`)) return;
+            await api('/key/delete', { method: 'POST', body: { keys: [k.token] } });
+            toast('Deleted');
+            await reload();
+          } }, 'Delete'))))));
+      if (!shown.length) tbody.append(h('tr', {}, h('td', { colspan: 8, class: 'muted' }, 'No keys.')));
+    }
+    async function reload() {
+      rows = await listAll('/key/list?return_full_object=true', 'keys');
+      render();
+    }
+    search.addEventListener('input', render);
+
+    // teams
+    const teamBody = h('tbody');
+    const tf = {
+      alias: h('input', { id: 't-alias' }), budget: h('input', { id: 't-budget', type: 'number', step: 'any', min: '0' }),
+      rpm: h('input', { id: 't-rpm', type: 'number', min: '0' }), tpm: h('input', { id: 't-tpm', type: 'number', min: '0' }),
+    };
+    const teamErr = h('p', { class: 'error', role: 'alert' });
+    function renderTeams(list) {
+      teamBody.replaceChildren(...list.map((t) => h('tr', {},
+        h('td', {}, t.team_alias || t.team_id, h('div', { class: 'muted' }, t.team_id)),
+        h('td', {}, budgetBar(t.spend || 0, t.max_budget)),
+        h('td', { class: 'opt' }, `${t.rpm_limit ?? '∞'} rpm / ${t.tpm_limit ?? '∞'} tpm`),
+        h('td', { class: 'num' }, (t.keys || []).length),
+        h('td', {}, h('button', { type: 'button', class: 'danger', onclick: async () => {
+          if (!confirm(`Delete team ${t.team_alias || t.team_id} and its keys?`)) return;
+          await api('/team/delete', { method: 'POST', body: { team_ids: [t.team_id] } });
+          route();
+        } }, 'Delete')))));
+      if (!list.length) teamBody.append(h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'No teams.')));
+    }
+    const teamForm = h('form', { onsubmit: async (ev) => {
+      ev.preventDefault();
+      teamErr.textContent = '';
+      const body = { team_alias: tf.alias.value };
+      if (tf.budget.value !== '') body.max_budget = Number(tf.budget.value);
+      if (tf.rpm.value !== '') body.rpm_limit = Number(tf.rpm.value);
+      if (tf.tpm.value !== '') body.tpm_limit = Number(tf.tpm.value);
+      try { await api('/team/new', { method: 'POST', body }); toast('Team created'); route(); }
+      catch (e) { teamErr.textContent = e.message; }
+    } }, h('h2', {}, 'New team'),
+    h('div', { class: 'row' }, field('Alias', tf.alias), field('Budget (USD)', tf.budget),
+      field('Requests/min', tf.rpm), field('Tokens/min', tf.tpm)),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Create team')), teamErr);
+
+    page.replaceChildren(h('h1', {}, 'Keys and teams'), newKeyBox,
+      h('div', { class: 'card' }, form),
+      h('div', { class: 'card' }, h('div', { class: 'toolbar' }, search),
+        h('table', { id: 'keys-table' }, h('thead', {}, h('tr', {}, h('th', {}, 'Key'), h('th', { class: 'opt' }, 'Team'),
+          h('th', { class: 'opt' }, 'Models'), h('th', {}, 'Budget'), h('th', { class: 'opt' }, 'Limits'),
+          h('th', { class: 'opt' }, 'Expires'), h('th', {}, 'State'), h('th', {}, ''))), tbody)),
+      h('div', { class: 'card' }, h('h2', {}, 'Teams'),
+        h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Team'), h('th', {}, 'Budget'),
+          h('th', { class: 'opt' }, 'Limits'), h('th', { class: 'num' }, 'Keys'), h('th', {}, ''))), teamBody)),
+      h('div', { class: 'card' }, teamForm));
+    render();
+    renderTeams(teams);
+  }
+
+  // ---- Spend -------------------------------------------------------------
+  async function spend(page) {
+    const cfg = await getConfig();
+    const deps = deploymentMap(cfg);
+    const keyList = await listAll('/key/list?return_full_object=true', 'keys');
+    const alias = Object.fromEntries(keyList.map((k) => [k.token, k.key_alias || k.key_name]));
+    const todayStr = new Date().toISOString().slice(0, 10);
+    const weekAgo = new Date(Date.now() - 6 * 86400e3).toISOString().slice(0, 10);
+    const from = h('input', { type: 'date', id: 's-from', value: weekAgo });
+    const to = h('input', { type: 'date', id: 's-to', value: todayStr });
+    const by = h('select', { id: 's-by' }, ...['key', 'team', 'model', 'provider', 'deployment']
+      .map((k) => h('option', { value: k }, k)));
+    const out = h('div');
+    const csv = h('button', { type: 'button', class: 'secondary', id: 's-csv' }, 'Export CSV');
+    page.replaceChildren(h('h1', {}, 'Spend'),
+      h('div', { class: 'card' }, h('div', { class: 'toolbar' },
+        h('div', {}, h('label', { for: 's-from' }, 'From (UTC)'), from),
+        h('div', {}, h('label', { for: 's-to' }, 'To (UTC)'), to),
+        h('div', {}, h('label', { for: 's-by' }, 'By'), by), csv)),
+      out);
+    let table = [];
+    async function load() {
+      const days = Math.min(400, Math.max(1, Math.ceil((Date.now() - Date.parse(from.value)) / 86400e3) + 1));
+      const rows = (await api(`/global/spend/days?days=${days}`))
+        .filter((d) => d.date >= from.value && d.date <= to.value).sort((a, b) => a.date.localeCompare(b.date));
+      const kind = by.value;
+      const list = (d) => kind === 'provider' ? d.deployments || []
+        : d[{ key: 'keys', team: 'teams', model: 'models', deployment: 'deployments' }[kind]] || [];
+      const idOf = (r) => {
+        if (kind === 'provider') return deps[r.deployment_id]?.provider || 'unknown';
+        const id = r.api_key ?? r.key ?? r.token ?? r.team_id ?? r.model ?? r.deployment_id ?? '?';
+        return kind === 'key' ? (alias[id] || String(id).slice(0, 10)) : id;
+      };
+      const agg = new Map();
+      const perDay = new Map();
+      for (const d of rows) {
+        for (const r of list(d)) {
+          const id = idOf(r);
+          const a = agg.get(id) || { id, spend: 0, requests: 0, prompt: 0, completion: 0 };
+          a.spend += r.spend || 0; a.requests += r.requests || 0;
+          a.prompt += r.prompt_tokens || 0; a.completion += r.completion_tokens || 0;
+          agg.set(id, a);
+          const k = d.date + '\u0000' + id;
+          perDay.set(k, (perDay.get(k) || 0) + (r.spend || 0));
+        }
+      }
+      table = [...agg.values()].sort((a, b) => b.spend - a.spend || b.requests - a.requests);
+      const top = table.slice(0, 5).map((r) => r.id);
+      const chartEl = h('div', { class: 'chart' });
+      charts.forEach((c) => c.destroy()); charts = [];
+      out.replaceChildren(
+        h('div', { class: 'card' }, h('h2', {}, `Spend per day by ${kind}`), chartEl),
+        h('div', { class: 'card' }, h('table', { id: 'spend-table' },
+          h('thead', {}, h('tr', {}, h('th', {}, kind), h('th', { class: 'num' }, 'Spend'), h('th', { class: 'num' }, 'Requests'),
+            h('th', { class: 'num opt' }, 'Prompt tokens'), h('th', { class: 'num opt' }, 'Completion tokens'))),
+          h('tbody', {}, table.length ? table.map((r) => h('tr', {}, h('td', {}, r.id), h('td', { class: 'num' }, usd(r.spend)),
+            h('td', { class: 'num' }, num(r.requests)), h('td', { class: 'num opt' }, num(r.prompt)),
+            h('td', { class: 'num opt' }, num(r.completion))))
+            : h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'No spend in this range.'))))));
+      const span = dayRange(from.value, to.value);
+      const total = Object.fromEntries(rows.map((d) => [d.date, d.spend]));
+      chart(chartEl, '', span.map((d) => Date.parse(d + 'T00:00:00Z') / 1000),
+        (top.length ? top : ['total']).map((id) => ({ label: String(id),
+          values: span.map((d) => id === 'total' ? total[d] || 0 : (perDay.get(d + '\u0000' + id) || 0)) })),
+        { bars: top.length <= 1, yfmt: (v) => '$' + v });
+    }
+    csv.addEventListener('click', () => {
+      const esc = (v) => /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v);
+      const lines = [[by.value, 'spend_usd', 'requests', 'prompt_tokens', 'completion_tokens'].join(',')]
+        .concat(table.map((r) => [r.id, r.spend, r.requests, r.prompt, r.completion].map(esc).join(',')));
+      const a = h('a', { href: URL.createObjectURL(new Blob([lines.join('\n') + '\n'], { type: 'text/csv' })),
+        download: `spend-by-${by.value}-${from.value}-${to.value}.csv` });
+      document.body.append(a); a.click(); a.remove();
+    });
+    for (const el of [from, to, by]) el.addEventListener('change', () => load().catch((e) => toast(e.message)));
+    await load();
+  }
+
+  // ---- Request log -------------------------------------------------------
+  async function log(page) {
+    const f = {
+      model: h('input', { id: 'l-model', placeholder: 'any' }), status: h('input', { id: 'l-status', placeholder: 'e.g. 200 or 5xx' }),
+      key: h('input', { id: 'l-key', placeholder: 'alias or token' }), since: h('input', { id: 'l-since', type: 'datetime-local' }),
+    };
+    const out = h('div', { class: 'card' });
+    let pageNo = 1;
+    const size = 50;
+    const field = (label, el) => h('div', {}, h('label', { for: el.id }, label), el);
+    page.replaceChildren(h('h1', {}, 'Request log'),
+      h('form', { class: 'card', onsubmit: (ev) => { ev.preventDefault(); pageNo = 1; load(); } },
+        h('div', { class: 'toolbar' }, field('Model', f.model), field('Status', f.status), field('Key', f.key),
+          field('Since', f.since), h('button', { type: 'submit' }, 'Filter'))), out);
+    async function load() {
+      const q = new URLSearchParams({ page: pageNo, size, order: 'desc' });
+      if (f.model.value) q.set('model', f.model.value);
+      if (f.status.value) q.set('status', f.status.value);
+      if (f.key.value) q.set('key', f.key.value);
+      if (f.since.value) q.set('since', String(Math.floor(Date.parse(f.since.value) / 1000)));
+      let doc;
+      try { doc = await api('/request/log?' + q); } catch (e) {
+        out.replaceChildren(h('p', { class: 'muted' }, e.status === 404
+          ? 'This gateway has no request-log API yet (it comes with /metrics and the request log); nginx\'s access log has every request meanwhile.'
+          : e.message));
+        return;
+      }
+      const rows = doc.entries || doc.data || doc.rows || [];
+      out.replaceChildren(h('table', { id: 'log-table' }, h('thead', {}, h('tr', {}, h('th', {}, 'Time'), h('th', {}, 'Model'),
+        h('th', { class: 'opt' }, 'Deployment'), h('th', {}, 'Status'), h('th', { class: 'opt' }, 'Key'),
+        h('th', { class: 'num opt' }, 'Tokens'), h('th', { class: 'num' }, 'Cost'), h('th', { class: 'num opt' }, 'ms'))),
+      h('tbody', {}, rows.map((r) => h('tr', {}, h('td', {}, new Date((r.time || r.ts || 0) * 1000).toLocaleString()),
+        h('td', {}, r.model || ''), h('td', { class: 'opt' }, r.deployment || ''),
+        h('td', {}, h('span', { class: 'pill ' + (r.status < 400 ? 'good' : 'bad') }, r.status)),
+        h('td', { class: 'opt' }, r.key_alias || r.key || ''),
+        h('td', { class: 'num opt' }, num((r.prompt_tokens || 0) + (r.completion_tokens || 0))),
+        h('td', { class: 'num' }, usd(r.cost)), h('td', { class: 'num opt' }, num(r.latency_ms ?? r.duration_ms)))))),
+      h('div', { class: 'pager' },
+        h('button', { type: 'button', class: 'secondary', disabled: pageNo <= 1, onclick: () => { pageNo--; load(); } }, 'Newer'),
+        h('span', { class: 'muted' }, `page ${pageNo}`),
+        h('button', { type: 'button', class: 'secondary', disabled: rows.length < size, onclick: () => { pageNo++; load(); } }, 'Older')));
+    }
+    await load();
+  }
+
+  // ---- Config ------------------------------------------------------------
+  async function config(page) {
+    configDoc = null;
+    const cfg = await getConfig();
+    const msg = h('p', { class: 'muted', role: 'status' });
+    page.replaceChildren(h('h1', {}, 'Config'),
+      h('div', { class: 'card' }, h('h2', {}, 'Apply'),
+        h('p', {}, 'Re-reads config.yaml and .env on the gateway and publishes them (the same zero-failure reload as llmctl reload: in-flight requests finish, a config with errors changes nothing).'),
+        h('button', { type: 'button', id: 'apply-config', onclick: async () => {
+          await api('/config/apply', { method: 'POST' });
+          msg.textContent = 'Reload requested; the page shows the new config in a moment.';
+          setTimeout(() => { if (location.hash === '#/config') route(); }, 1500);
+        } }, 'Apply config.yaml'), msg,
+        h('p', { class: 'muted' }, 'Named configs (content store) are not served by this gateway yet.')),
+      h('div', { class: 'card' }, h('h2', {}, 'Active config (secrets masked)'),
+        h('pre', { id: 'config-json', tabindex: '0' }, JSON.stringify(cfg, null, 2))));
+  }
+
+  // ---- My key (any signed-in key) -----------------------------------------
+  async function self(page) {
+    const doc = await api('/self');
+    const k = doc.info || {};
+    const row = (label, v) => h('tr', {}, h('th', {}, label), h('td', {}, v));
+    page.replaceChildren(h('h1', {}, 'My key'),
+      h('div', { class: 'card' }, h('table', { id: 'self-table' }, h('tbody', {},
+        row('Alias', k.key_alias || '—'), row('Key', k.key_name || '—'),
+        row('Spend (this period)', budgetBar(k.spend || 0, k.max_budget)),
+        row('Lifetime spend', usd(k.lifetime_spend)),
+        row('Budget period', k.budget_duration || '—'),
+        row('Limits', `${k.rpm_limit ?? '∞'} requests/min, ${k.tpm_limit ?? '∞'} tokens/min, ${k.max_parallel_requests ?? '∞'} parallel`),
+        row('Models', (k.models || []).length ? k.models.join(', ') : 'all'),
+        row('Expires', k.expires || 'never'),
+        row('State', k.blocked ? 'blocked' : 'active')))));
+  }
+
+  // ---- start -------------------------------------------------------------
+  api('/session').then((s) => { session = s; showApp(); }).catch(() => showLogin());
+})();
