@@ -57,6 +57,10 @@ rs_stream(llm_api_t from, const char *sample, const llm_xlate_opts_t *o,
     char                *in = read_sample(sample, &len);
 
     CHECK(x != NULL);
+    if (fail) {
+        /* a caller failure cuts the stream: only its first half came */
+        len /= 2;
+    }
     for (off = 0; off < len; off += n) {
         n = piece ? piece : len;
         if (n > len - off) {
@@ -387,7 +391,7 @@ UNIT_TEST(test_rs_resp_openai_tools)
         "{\"model\":\"client-model\",\"input\":\"x\",\"instructions\":\"I\","
         "\"tools\":[{\"type\":\"function\",\"name\":\"get_weather\"},"
         "{\"type\":\"function\",\"name\":\"mcp__github_enterprise_server__"
-        "create_pull_request_review_comment_with_suggestions_and_threads\"}],"
+        "create_pull_request_review_comment_with_suggestion\"}],"
         "\"max_output_tokens\":99}";
     llm_xlate_opts_t   o = opts(0, 0);
     llm_usage_t        u;
@@ -417,8 +421,7 @@ UNIT_TEST(test_rs_resp_openai_tools)
     CHECK(strncmp(jstr(j, "output.1.id"), "fc_", 3) == 0);
     /* the shortened name restored from the client's tools */
     CHECK_STR(jstr(j, "output.2.name"), "mcp__github_enterprise_server__"
-              "create_pull_request_review_comment_with_suggestions_and_"
-              "threads");
+              "create_pull_request_review_comment_with_suggestion");
     CHECK(jint(j, "usage.input_tokens") == 1117);
     CHECK(jint(j, "usage.input_tokens_details.cached_tokens") == 1024);
     CHECK(jint(j, "usage.output_tokens") == 46);
