@@ -365,6 +365,14 @@ ngx_http_llm_parse_body(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         ctx->max_tokens = n > 0 ? (uint64_t) n : 0;
     }
 
+    if (ctx->api == LLM_API_RESPONSES) {
+        /* the token limit the reservation is made from has its own name */
+        n = (long) llm_responses_max_output_tokens((char *) ctx->body.data,
+                                                   ctx->body.len);
+        ctx->max_tokens = n > 0 ? (uint64_t) n : 0;
+        return NGX_OK;
+    }
+
     m = &ctx->scan.stream_options;
 
     if (m->present
