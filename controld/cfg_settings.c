@@ -23,7 +23,9 @@ static const char *const  retry_policy_names[] = {
 json_t *
 cfg_default_settings(void)
 {
-    return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:b, s:i, s:{}, s:{},"
+    /* drop_params is absent unless set: the worker's default then drops
+       sampling hints only (llm_xlate_drop.c) */
+    return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:{}, s:{},"
                      " s:{}, s:[]}",
                      "routing_strategy", "simple-shuffle",
                      "num_retries", 2,
@@ -31,7 +33,6 @@ cfg_default_settings(void)
                      "stream_timeout_ms", 0,
                      "allowed_fails", 3,
                      "cooldown_time_ms", 5000,
-                     "drop_params", 0,
                      "max_fallbacks", 5,
                      "fallbacks",
                      "context_window_fallbacks",

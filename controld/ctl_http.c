@@ -37,10 +37,36 @@ ctl_http_request(const char *unix_socket, const char *method,
     const char *url, const char *body, const char *bearer, long timeout_ms,
     ctl_http_response_t *resp, char *error, size_t error_size)
 {
+    ctl_http_call_t   call;
+    char              auth[1024];
+    const char       *headers[2] = { NULL, NULL };
+    int               rc;
+
+    memset(&call, 0, sizeof(call));
+    call.unix_socket = unix_socket;
+    call.method = method;
+    call.url = url;
+    call.body = body;
+    call.timeout_ms = timeout_ms;
+    if (bearer != NULL) {
+        snprintf(auth, sizeof(auth), "Authorization: Bearer %s", bearer);
+        headers[0] = auth;
+    }
+    call.headers = headers;
+    rc = ctl_http_call(&call, resp, error, error_size);
+    memset(auth, 0, sizeof(auth));
+    return rc;
+}
+
+int
+ctl_http_call(const ctl_http_call_t *call, ctl_http_response_t *resp,
+    char *error, size_t error_size)
+{
     CURL               *curl;
     CURLcode            rc;
     struct curl_slist  *headers = NULL;
-    char                auth[1024], curl_error[CURL_ERROR_SIZE] = "";
+    const char *const  *h;
+    char                curl_error[CURL_ERROR_SIZE] = "";
 
     memset(resp, 0, sizeof(*resp));
 
@@ -50,33 +76,35 @@ ctl_http_request(const char *unix_socket, const char *method,
         return -1;
     }
 
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
-    /* Only loopback and our own socket: never through an *_proxy setting. */
+    curl_easy_setopt(curl, CURLOPT_URL, call->url);
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, call->method);
+    /* Never through an *_proxy setting: the admin socket, loopback, and
+     * the addresses the operator configured (providers, Vault). */
     curl_easy_setopt(curl, CURLOPT_PROXY, "");
     curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, call->timeout_ms);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                     timeout_ms < 5000 ? timeout_ms : 5000L);
+                     call->timeout_ms < 5000 ? call->timeout_ms : 5000L);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, resp);
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error);
 
-    if (unix_socket != NULL) {
-        curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, unix_socket);
+    if (call->unix_socket != NULL) {
+        curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, call->unix_socket);
+    }
+    if (call->ca_file != NULL) {
+        curl_easy_setopt(curl, CURLOPT_CAINFO, call->ca_file);
     }
 
-    if (body != NULL) {
+    if (call->body != NULL) {
         headers = curl_slist_append(headers, "Content-Type: application/json");
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, call->body);
         curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
-                         (curl_off_t) strlen(body));
+                         (curl_off_t) strlen(call->body));
     }
-    if (bearer != NULL) {
-        snprintf(auth, sizeof(auth), "Authorization: Bearer %s", bearer);
-        headers = curl_slist_append(headers, auth);
-        memset(auth, 0, sizeof(auth));
+    for (h = call->headers; h != NULL && *h != NULL; h++) {
+        headers = curl_slist_append(headers, *h);
     }
     /* A large body must not wait for "100 Continue". */
     headers = curl_slist_append(headers, "Expect:");

@@ -25,6 +25,22 @@ int ctl_http_request(const char *unix_socket, const char *method,
     const char *url, const char *body, const char *bearer, long timeout_ms,
     ctl_http_response_t *resp, char *error, size_t error_size);
 
+/* The general form: any headers ("Name: value", NULL-terminated; the
+ * strings may hold secrets and are never logged) and a CA file for
+ * https (NULL: the system's). */
+typedef struct {
+    const char         *unix_socket;
+    const char         *method;
+    const char         *url;
+    const char         *body;
+    const char *const  *headers;
+    const char         *ca_file;
+    long                timeout_ms;
+} ctl_http_call_t;
+
+int ctl_http_call(const ctl_http_call_t *call, ctl_http_response_t *resp,
+    char *error, size_t error_size);
+
 void ctl_http_response_free(ctl_http_response_t *resp);
 
 #endif

@@ -712,6 +712,13 @@ publish(keys_service_t *svc)
 }
 
 void
+keys_service_changed(keys_service_t *svc)
+{
+    svc->dirty = 1;
+    write_cache(svc);
+}
+
+void
 keys_service_publish_now(keys_service_t *svc)
 {
     if (svc->dirty && svc->loaded) {

@@ -87,6 +87,10 @@ int keys_service_delete(keys_service_t *svc, keys_kind_t kind,
 int keys_service_rename_key(keys_service_t *svc, const char *old_token,
     const char *new_token, keys_error_t *err);
 
+/* The table was changed as a whole (keys_restore.c): publish it, cache
+ * it. */
+void keys_service_changed(keys_service_t *svc);
+
 /* Publish a changed table now (the management API calls it before it
  * answers, so a new key works as soon as its creator hears of it). */
 void keys_service_publish_now(keys_service_t *svc);

@@ -16,10 +16,28 @@ typedef struct {
     char  *workers;
     char  *ca_file;
     char  *key;             /* test-model: the key to call with */
-    char  *model;           /* test-model: the model group */
-    int    nargs;           /* keys/spend: their own words and flags */
-    char **args;
+    char  *model;           /* the positional word: test-model and
+                               run-tests MODEL, restore FILE, content VERB */
+    int    nargs;           /* keys/spend: their own words and flags; */
+    char **args;            /* other commands: their positional words */
+    int    json;            /* --json: machine-readable output */
+    int    verbose;         /* --verbose */
+    int    detailed;        /* status --detailed */
+    int    yes;             /* reset: no confirmation question */
+    int    purge;           /* reset --purge-data */
+    int    include_secrets; /* backup --include-secrets */
+    int    timeout;         /* test --timeout S (seconds) */
+    char  *out;             /* backup --out FILE */
+    char  *type;            /* content --type config|provider */
+    char  *name;            /* content --name N */
+    char  *file;            /* content --file F */
 } llmctl_options_t;
+
+/* Exit codes scripts rely on. */
+#define LLMCTL_OK       0
+#define LLMCTL_FAILED   1       /* a check failed, or the command did */
+#define LLMCTL_USAGE    2
+#define LLMCTL_STOPPED  3       /* status: not running */
 
 /* llmctl_paths.c: where things are. */
 char *llmctl_self_dir(void);
@@ -57,6 +75,36 @@ int llmctl_cmd_status(llmctl_options_t *o);
 int llmctl_cmd_reload(llmctl_options_t *o);
 int llmctl_cmd_models(llmctl_options_t *o);
 int llmctl_cmd_test_model(llmctl_options_t *o);
+/* llmctl_status.c: status --detailed, test, run-tests, restart */
+int llmctl_cmd_status_detailed(llmctl_options_t *o);
+int llmctl_cmd_test(llmctl_options_t *o);
+int llmctl_cmd_run_tests(llmctl_options_t *o);
+int llmctl_cmd_restart(llmctl_options_t *o);
+
+/* llmctl_backup.c: backup, restore, reset */
+int llmctl_cmd_backup(llmctl_options_t *o);
+int llmctl_cmd_restore(llmctl_options_t *o);
+int llmctl_cmd_reset(llmctl_options_t *o);
+
+/* llmctl_content.c: named configs and provider rows */
+int llmctl_cmd_content(llmctl_options_t *o);
+
+/* A call to controld's management socket: the answer's JSON (and status),
+ * or NULL after printing why (quiet: print nothing). */
+json_t *llmctl_mgmt_call(llmctl_options_t *o, const char *method,
+    const char *path, json_t *body, long *status);
+
+json_t *llmctl_mgmt_quiet(llmctl_options_t *o, const char *method,
+    const char *path, json_t *body, long *status);
+
+/* llmctl_paths.c: a live pid from PREFIX/rel, else 0. */
+pid_t llmctl_live_pid(const llmctl_options_t *o, const char *rel);
+
+/* llmctl_status.c: model_list[i].litellm_params.api_key as written in
+ * the YAML (before os.environ/ or vault: resolution); NULL when the file
+ * does not parse. */
+json_t *llmctl_yaml_model_keys(const char *config);
+
 /* llmctl_keys.c: keys and spend through controld's management socket */
 int llmctl_cmd_keys(llmctl_options_t *o);
 int llmctl_cmd_spend(llmctl_options_t *o);
@@ -71,5 +119,7 @@ char *llmctl_master_key(const llmctl_options_t *o);
  * `error`) when unreachable. */
 json_t *llmctl_admin_status(const llmctl_options_t *o, char *error,
     size_t size);
+
+void llmctl_remove_tree(const char *dir);
 
 #endif

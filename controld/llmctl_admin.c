@@ -115,6 +115,9 @@ llmctl_cmd_status(llmctl_options_t *o)
     json_t  *status;
     char     error[256], *url;
 
+    if (o->detailed || o->json) {
+        return llmctl_cmd_status_detailed(o);
+    }
     if (sup == 0) {
         printf("not running (prefix %s)\n", o->prefix);
         return 3;
@@ -152,7 +155,7 @@ int
 llmctl_cmd_models(llmctl_options_t *o)
 {
     json_t  *status, *model;
-    char     error[256];
+    char     error[256], *url;
     size_t   i;
 
     status = llmctl_admin_status(o, error, sizeof(error));
@@ -160,6 +163,14 @@ llmctl_cmd_models(llmctl_options_t *o)
         fprintf(stderr, "llmctl: %s (is it running? llmctl status --prefix "
                 "%s)\n", error, o->prefix);
         return 1;
+    }
+    if (o->json) {
+        model = json_object_get(status, "models");
+        url = json_dumps(model, JSON_INDENT(2));
+        printf("%s\n", url);
+        free(url);
+        json_decref(status);
+        return 0;
     }
     json_array_foreach(json_object_get(status, "models"), i, model) {
         printf("%s\n", json_string_value(model));

@@ -39,10 +39,11 @@ llmctl_master_key(const llmctl_options_t *o)
     return key;
 }
 
-/* One call; the answer's JSON, or NULL after printing why. */
+/* One call; the answer's JSON, or NULL after printing why (unless
+ * quiet). */
 static json_t *
-call(llmctl_options_t *o, const char *method, const char *path,
-    json_t *body, long *status)
+mgmt_call(llmctl_options_t *o, const char *method, const char *path,
+    json_t *body, long *status, int quiet)
 {
     ctl_http_response_t   resp;
     char                  error[256], url[1024], *sock, *key, *text = NULL;
@@ -51,6 +52,10 @@ call(llmctl_options_t *o, const char *method, const char *path,
     llmctl_args_load(o);
     sock = llmctl_prefix_path(o, "run/controld.sock");
     if (access(sock, F_OK) != 0) {
+        if (quiet) {
+            free(sock);
+            return NULL;
+        }
         fprintf(stderr, "llmctl: no management socket %s (is the gateway "
                 "running? llmctl status --prefix %s)\n", sock, o->prefix);
         free(sock);
@@ -64,16 +69,20 @@ call(llmctl_options_t *o, const char *method, const char *path,
     if (ctl_http_request(sock, method, url, text, key, 30000, &resp, error,
                          sizeof(error)) != 0)
     {
-        fprintf(stderr, "llmctl: %s: %s\n", sock, error);
+        if (!quiet) {
+            fprintf(stderr, "llmctl: %s: %s\n", sock, error);
+        }
     } else {
         *status = resp.status;
         answer = json_loads(resp.body, JSON_DECODE_ANY, NULL);
         if (resp.status != 200) {
             msg = json_object_get(json_object_get(answer, "error"),
                                   "message");
-            fprintf(stderr, "llmctl: %s %s: HTTP %ld: %s\n", method, path,
-                    resp.status, json_is_string(msg) ? json_string_value(msg)
-                                                     : resp.body);
+            if (!quiet) {
+                fprintf(stderr, "llmctl: %s %s: HTTP %ld: %s\n", method,
+                        path, resp.status, json_is_string(msg)
+                        ? json_string_value(msg) : resp.body);
+            }
             json_decref(answer);
             answer = NULL;
         }
@@ -86,6 +95,20 @@ call(llmctl_options_t *o, const char *method, const char *path,
     free(text);
     free(sock);
     return answer;
+}
+
+json_t *
+llmctl_mgmt_call(llmctl_options_t *o, const char *method, const char *path,
+    json_t *body, long *status)
+{
+    return mgmt_call(o, method, path, body, status, 0);
+}
+
+json_t *
+llmctl_mgmt_quiet(llmctl_options_t *o, const char *method, const char *path,
+    json_t *body, long *status)
+{
+    return mgmt_call(o, method, path, body, status, 1);
 }
 
 static void
@@ -124,7 +147,7 @@ keys_list(llmctl_options_t *o)
     char     spend[32], budget[32];
     size_t   i;
 
-    keys = call(o, "GET", "/spend/keys", NULL, &status);
+    keys = llmctl_mgmt_call(o, "GET", "/spend/keys", NULL, &status);
     if (keys == NULL) {
         return 1;
     }
@@ -220,7 +243,7 @@ cmd_generate(llmctl_options_t *o)
         json_decref(body);
         return 2;
     }
-    answer = call(o, "POST", "/key/generate", body, &status);
+    answer = llmctl_mgmt_call(o, "POST", "/key/generate", body, &status);
     json_decref(body);
     if (answer == NULL) {
         return 1;
@@ -255,7 +278,7 @@ keys_one(llmctl_options_t *o, const char *verb)
             keys_token(o->args[1], token);
         }
         snprintf(path, sizeof(path), "/key/info?key=%s", token);
-        answer = call(o, "GET", path, NULL, &status);
+        answer = llmctl_mgmt_call(o, "GET", path, NULL, &status);
         if (answer == NULL) {
             return 1;
         }
@@ -275,7 +298,7 @@ keys_one(llmctl_options_t *o, const char *verb)
         }
     }
     snprintf(path, sizeof(path), "/key/%s", verb);
-    answer = call(o, "POST", path, body, &status);
+    answer = llmctl_mgmt_call(o, "POST", path, body, &status);
     json_decref(body);
     if (answer == NULL) {
         return 1;
@@ -366,7 +389,7 @@ llmctl_cmd_spend(llmctl_options_t *o)
     printf("%-42s  %-16s  %14s  %10s  %10s  %8s\n", "", "", "SPEND_USD",
            "PROMPT", "COMPLETION", "REQUESTS");
     for (i = 0; i < sizeof(dims) / sizeof(dims[0]); i++) {
-        rows = call(o, "GET", dims[i].path, NULL, &status);
+        rows = llmctl_mgmt_call(o, "GET", dims[i].path, NULL, &status);
         if (rows == NULL) {
             return 1;
         }
@@ -375,7 +398,7 @@ llmctl_cmd_spend(llmctl_options_t *o)
     }
 
     snprintf(path, sizeof(path), "/global/spend/days?days=%s", ndays);
-    rows = call(o, "GET", path, NULL, &status);
+    rows = llmctl_mgmt_call(o, "GET", path, NULL, &status);
     if (rows == NULL) {
         return 1;
     }

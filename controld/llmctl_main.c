@@ -36,17 +36,63 @@ static const command_t  commands[] = {
       "stop [--prefix DIR]",
       "Stop the instance of that prefix gracefully (waits up to 30 s).\n" },
     { "status", llmctl_cmd_status,
-      "status [--prefix DIR]",
+      "status [--prefix DIR] [--detailed] [--json]",
       "Show pids, listen address, config generation and counts.\n"
-      "Exit 0 when running, 3 when not.\n" },
+      "--detailed: as status-detailed.  Exit 0 when running, 3 when not.\n" },
+    { "status-detailed", llmctl_cmd_status_detailed,
+      "status-detailed [--prefix DIR] [--json]",
+      "Per deployment: provider, where its key comes from (last 4\n"
+      "characters only); controld, key store and Vault health; config\n"
+      "file, generation and the last reload's result; listen address.\n"
+      "Exit 0 when running and healthy, 1 when something is unhealthy,\n"
+      "3 when not running.\n" },
+    { "test", llmctl_cmd_test,
+      "test [--prefix DIR] [--timeout S] [--json] [--verbose]",
+      "Check readiness, controld, the key store and every provider (its\n"
+      "models list, with its key); one line each.  Exit 1 if any fails.\n"
+      "  --timeout S   per check (default 10)\n" },
+    { "run-tests", llmctl_cmd_run_tests,
+      "run-tests [--prefix DIR] [--key KEY] [--json] [MODEL]",
+      "Smoke suite against the running gateway: OpenAI chat and stream,\n"
+      "Anthropic messages, Gemini generateContent, key auth and a virtual\n"
+      "key round trip, on MODEL (default: the first model group).\n"
+      "Exit 1 if any fails.\n" },
+    { "restart", llmctl_cmd_restart,
+      "restart [--prefix DIR]",
+      "stop, then start with the same config, env and listen address;\n"
+      "keys and spend stay (they live in the state file or Redis).\n" },
+    { "backup", llmctl_cmd_backup,
+      "backup [--prefix DIR] [--out FILE] [--include-secrets]",
+      "One tar.gz: config, content store, keys/teams/spend (as of one\n"
+      "instant, from the running controld) and, with --include-secrets,\n"
+      "the .env file.  Default FILE: ngx_llm-backup-UTC.tar.gz\n" },
+    { "restore", llmctl_cmd_restore,
+      "restore [--prefix DIR] [--yes] FILE",
+      "Put a backup back: keys/teams/spend into the running gateway's\n"
+      "store (Redis or the state file), the content store, and the config\n"
+      "(reloaded).  A file that is not a backup is refused.\n" },
+    { "reset", llmctl_cmd_reset,
+      "reset [--prefix DIR] [--purge-data] [--yes]",
+      "Switch to the shipped default config, keeping keys, spend and\n"
+      "logs (your config file is not touched).  --purge-data also removes\n"
+      "keys, teams, spend, logs and the content store (asks unless --yes).\n" },
+    { "content", llmctl_cmd_content,
+      "content add|list|get|execute|remove --type config|provider\n"
+      "           --name N [--file F] [--prefix DIR] [--json]",
+      "Named configs (with history) and provider definitions under\n"
+      "PREFIX/content.  execute validates a config, then applies it with\n"
+      "a reload; list shows which one is active.\n" },
     { "reload", llmctl_cmd_reload,
       "reload [--prefix DIR] [--config FILE] [--env FILE]",
       "Validate the config (default: the one the instance runs with), then\n"
       "publish it and wait for the new generation.  On errors nothing\n"
       "changes and the exit status is 1.\n" },
     { "models", llmctl_cmd_models,
-      "models [--prefix DIR]",
+      "models [--prefix DIR] [--json]",
       "List the model names the running gateway serves.\n" },
+    { "list-models", llmctl_cmd_models,
+      "list-models [--prefix DIR] [--json]",
+      "Same as models.\n" },
     { "test-model", llmctl_cmd_test_model,
       "test-model [--prefix DIR] [--key KEY] MODEL",
       "Send a one-message chat completion for MODEL through the gateway and\n"
@@ -125,7 +171,9 @@ static int
 parse_flags(const command_t *c, int argc, char **argv, llmctl_options_t *o)
 {
     enum { OPT_CONFIG = 256, OPT_ENV, OPT_LISTEN, OPT_PREFIX, OPT_WORKERS,
-           OPT_CA, OPT_KEY, OPT_HELP };
+           OPT_CA, OPT_KEY, OPT_HELP, OPT_JSON, OPT_VERBOSE, OPT_DETAILED,
+           OPT_YES, OPT_PURGE, OPT_SECRETS, OPT_TIMEOUT, OPT_OUT, OPT_TYPE,
+           OPT_NAME, OPT_FILE };
     static const struct option  longopts[] = {
         { "config",  required_argument, NULL, OPT_CONFIG },
         { "env",     required_argument, NULL, OPT_ENV },
@@ -135,9 +183,21 @@ parse_flags(const command_t *c, int argc, char **argv, llmctl_options_t *o)
         { "ca-file", required_argument, NULL, OPT_CA },
         { "key",     required_argument, NULL, OPT_KEY },
         { "help",    no_argument,       NULL, OPT_HELP },
+        { "json",    no_argument,       NULL, OPT_JSON },
+        { "verbose", no_argument,       NULL, OPT_VERBOSE },
+        { "detailed", no_argument,      NULL, OPT_DETAILED },
+        { "yes",     no_argument,       NULL, OPT_YES },
+        { "purge-data", no_argument,    NULL, OPT_PURGE },
+        { "include-secrets", no_argument, NULL, OPT_SECRETS },
+        { "timeout", required_argument, NULL, OPT_TIMEOUT },
+        { "out",     required_argument, NULL, OPT_OUT },
+        { "type",    required_argument, NULL, OPT_TYPE },
+        { "name",    required_argument, NULL, OPT_NAME },
+        { "file",    required_argument, NULL, OPT_FILE },
         { NULL, 0, NULL, 0 }
     };
-    int  ch, i;
+    int  ch, i, want;
+    char *end;
 
     /* keys/spend parse their own words; only the common flags here. */
     if (c->run == llmctl_cmd_keys || c->run == llmctl_cmd_spend
@@ -177,6 +237,24 @@ parse_flags(const command_t *c, int argc, char **argv, llmctl_options_t *o)
         case OPT_WORKERS: set(&o->workers, optarg); break;
         case OPT_CA:      set(&o->ca_file, optarg); break;
         case OPT_KEY:     set(&o->key, optarg); break;
+        case OPT_JSON:     o->json = 1; break;
+        case OPT_VERBOSE:  o->verbose = 1; break;
+        case OPT_DETAILED: o->detailed = 1; break;
+        case OPT_YES:      o->yes = 1; break;
+        case OPT_PURGE:    o->purge = 1; break;
+        case OPT_SECRETS:  o->include_secrets = 1; break;
+        case OPT_OUT:      set(&o->out, optarg); break;
+        case OPT_TYPE:     set(&o->type, optarg); break;
+        case OPT_NAME:     set(&o->name, optarg); break;
+        case OPT_FILE:     set(&o->file, optarg); break;
+        case OPT_TIMEOUT:
+            o->timeout = (int) strtol(optarg, &end, 10);
+            if (*end != '\0' || o->timeout < 1 || o->timeout > 3600) {
+                fprintf(stderr, "llmctl: --timeout wants seconds (1-3600), "
+                        "got '%s'\n", optarg);
+                return -1;
+            }
+            break;
         case 'h':
         case OPT_HELP:
             command_help(stdout, c);
@@ -187,7 +265,15 @@ parse_flags(const command_t *c, int argc, char **argv, llmctl_options_t *o)
         }
     }
 
-    if (strcmp(c->name, "test-model") == 0) {
+    /* positional words: test-model MODEL, restore FILE, content VERB,
+     * run-tests [MODEL] */
+    want = strcmp(c->name, "test-model") == 0
+           || strcmp(c->name, "restore") == 0
+           || strcmp(c->name, "content") == 0 ? 1 : 0;
+    if (strcmp(c->name, "run-tests") == 0 && optind == argc - 1) {
+        want = 1;
+    }
+    if (want) {
         if (optind != argc - 1) {
             command_help(stderr, c);
             return -1;
@@ -261,6 +347,10 @@ free_options(llmctl_options_t *o)
     }
     free(o->key);
     free(o->model);
+    free(o->out);
+    free(o->type);
+    free(o->name);
+    free(o->file);
     while (o->nargs > 0) {
         free(o->args[--o->nargs]);
     }

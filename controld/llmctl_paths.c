@@ -222,3 +222,13 @@ llmctl_print_tail(const char *path, int lines)
             text[len - 1] == '\n' ? "" : "\n");
     free(text);
 }
+
+pid_t
+llmctl_live_pid(const llmctl_options_t *o, const char *rel)
+{
+    char   *path = llmctl_prefix_path(o, rel);
+    pid_t   pid = llmctl_read_live_pid(path);
+
+    free(path);
+    return pid;
+}

@@ -55,4 +55,9 @@ int mgmt_spend_keys(mgmt_call_t *c, keys_error_t *err);
 int mgmt_global_spend(mgmt_call_t *c, keys_error_t *err);
 int mgmt_global_spend_by(mgmt_call_t *c, keys_error_t *err);
 
+/* mgmt_ops.c: llmctl's routes (health, backup and restore of the table) */
+int mgmt_ops_health(mgmt_call_t *c, keys_error_t *err);
+int mgmt_ops_state_get(mgmt_call_t *c, keys_error_t *err);
+int mgmt_ops_state_put(mgmt_call_t *c, keys_error_t *err);
+
 #endif

@@ -43,6 +43,9 @@ static const route_t  routes[] = {
     { "GET", "/global/spend/models", mgmt_global_spend_by },
     { "GET", "/global/spend/deployments", mgmt_global_spend_by },
     { "GET", "/global/spend/days", mgmt_global_spend_by },
+    { "GET", "/_ops/health", mgmt_ops_health },
+    { "GET", "/_ops/state", mgmt_ops_state_get },
+    { "POST", "/_ops/state", mgmt_ops_state_put },
 };
 
 int

@@ -89,6 +89,13 @@ struct store_s {
      */
     json_t *(*rates)(store_t *s, int64_t minute, const rates_list_t *incs);
 
+    /*
+     * Make st->db's keys, teams and lifetime spend the whole stored
+     * content (restore of a backup, purge): records and spend the store
+     * has but st->db lacks are removed.  0 on success.
+     */
+    int     (*replace)(store_t *s, keys_state_t *st);
+
     /* 1 if writes can succeed now. */
     int     (*available)(store_t *s);
 

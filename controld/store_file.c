@@ -225,6 +225,12 @@ file_rates(store_t *s, int64_t minute, const rates_list_t *incs)
 }
 
 static int
+file_replace(store_t *s, keys_state_t *st)
+{
+    return save(s, st);
+}
+
+static int
 file_available(store_t *s)
 {
     return 1;
@@ -262,6 +268,7 @@ store_file_create(const char *path)
     f->base.refresh_spend = file_refresh_spend;
     f->base.report = file_report;
     f->base.rates = file_rates;
+    f->base.replace = file_replace;
     f->base.available = file_available;
     f->base.destroy = file_destroy;
     return &f->base;

@@ -855,6 +855,20 @@ restore(store_redis_t *r, keys_state_t *st)
     return rc;
 }
 
+/* Wipe, then write st->db back (restore() of a wiped Redis). */
+static int
+redis_replace(store_t *s, keys_state_t *st)
+{
+    store_redis_t  *r = (store_redis_t *) s;
+    args_t          none;
+
+    memset(&none, 0, sizeof(none));
+    if (eval(r, STORE_LUA_WIPE, &none, NULL) != 0) {
+        return -1;
+    }
+    return restore(r, st);
+}
+
 static int
 redis_poll(store_t *s, keys_state_t *st)
 {
@@ -1160,6 +1174,7 @@ store_redis_create(const store_redis_config_t *cfg)
     r->base.refresh_spend = redis_refresh_spend;
     r->base.report = redis_report;
     r->base.rates = redis_rates;
+    r->base.replace = redis_replace;
     r->base.available = redis_available;
     r->base.destroy = redis_destroy;
     return &r->base;

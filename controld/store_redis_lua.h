@@ -103,4 +103,26 @@
     "redis.call('INCR', 'llm:keys:version')\n"                                \
     "return {1, life}\n"
 
+/* No ARGV: every key, team and spend record goes (before a restore or a
+ * purge writes the new content back); the drain marks stay. */
+#define STORE_LUA_WIPE                                                        \
+    "for _, id in ipairs(redis.call('SMEMBERS', 'llm:keys')) do\n"            \
+    "  redis.call('DEL', 'llm:key:' .. id) end\n"                             \
+    "for _, id in ipairs(redis.call('SMEMBERS', 'llm:teams')) do\n"           \
+    "  redis.call('DEL', 'llm:team:' .. id) end\n"                            \
+    "redis.call('DEL', 'llm:keys', 'llm:teams')\n"                            \
+    "for _, kind in ipairs({'key', 'team', 'model', 'deployment'}) do\n"      \
+    "  local ix = 'llm:spend:index:' .. kind\n"                               \
+    "  for _, id in ipairs(redis.call('SMEMBERS', ix)) do\n"                  \
+    "    redis.call('DEL', 'llm:spend:' .. kind .. ':' .. id) end\n"          \
+    "  redis.call('DEL', ix) end\n"                                           \
+    "for _, day in ipairs(redis.call('SMEMBERS', 'llm:spend:days')) do\n"     \
+    "  for _, f in ipairs(redis.call('SMEMBERS',\n"                           \
+    "                     'llm:spend:dayindex:' .. day)) do\n"                \
+    "    redis.call('DEL', 'llm:spend:day:' .. day .. ':' .. f) end\n"        \
+    "  redis.call('DEL', 'llm:spend:dayindex:' .. day) end\n"                 \
+    "redis.call('DEL', 'llm:spend:days')\n"                                   \
+    "redis.call('INCR', 'llm:spend:version')\n"                               \
+    "return redis.call('INCR', 'llm:keys:version')\n"
+
 #endif

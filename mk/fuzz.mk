@@ -16,11 +16,11 @@ FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined \
 FUZZ_CORE    := $(wildcard $(CORE_DIR)/llm_*.c)
 FUZZ_PAIRS   := openai_anthropic openai_gemini anthropic_openai \
                 anthropic_gemini gemini_openai gemini_anthropic
-FUZZ_ALL     := sse resp stream error json_tree scan \
+FUZZ_ALL     := sse resp stream error json_tree scan eventstream \
                 $(addprefix req_,$(FUZZ_PAIRS))
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_BINS    := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_TARGETS))
-FUZZ_DEPS    := $(FUZZ_CORE) $(wildcard $(CORE_DIR)/*.h)
+FUZZ_DEPS    := $(FUZZ_CORE) $(wildcard $(CORE_DIR)/*.h) t/fuzz/fuzz_split.h
 
 .PHONY: fuzz fuzz-build fuzz-seeds
 
@@ -46,6 +46,11 @@ $(FUZZ_DIR)/fuzz_json_tree: t/fuzz/fuzz_json_tree.c $(FUZZ_DEPS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CORE) -ljansson -lcrypto
 
+# the AWS event-stream framing (Bedrock's ConverseStream)
+$(FUZZ_DIR)/fuzz_eventstream: t/fuzz/fuzz_eventstream.c $(FUZZ_DEPS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CORE) -ljansson -lcrypto
+
 # the request scanner: its AVX2 and byte-by-byte implementations agree, and
 # reading usage backwards finds what they find
 $(FUZZ_DIR)/fuzz_scan: t/fuzz/fuzz_scan.c $(FUZZ_DEPS)
@@ -65,6 +70,7 @@ fuzz-seeds:
 	@S=t/unit/samples; C=$(FUZZ_DIR)/corpus; \
 	api() { case $$1 in openai*) echo 0;; anthropic*) echo 1;; gemini*) echo 2;; *) echo 0;; esac; }; \
 	mkdir -p $$C/sse $$C/resp $$C/stream $$C/error $$C/json_tree $$C/scan; \
+	mkdir -p $$C/eventstream; cp t/unit/samples/*.evs $$C/eventstream/ 2>/dev/null || true; \
 	cp $$S/*.sse $$C/sse/; \
 	cp $$S/*.json $$C/scan/; \
 	if ls $(BUILD)/bench/bodies/*.json >/dev/null 2>&1; then \

@@ -294,6 +294,7 @@
         const state = st?.state || 'healthy';
         const cls = state === 'healthy' ? 'good' : state === 'disabled' ? 'bad' : 'warn';
         const label = st?.until ? `${state} until ${new Date(st.until * 1000).toLocaleTimeString()}`
+            + (st.reason ? ` (${st.reason.replace('_', ' ')})` : '')
           : st?.reason ? `${state}: ${st.reason}` : state;
         return h('tr', {}, h('td', {}, d.model_name), h('td', {}, d.id), h('td', { class: 'opt' }, d.provider || ''),
           h('td', {}, h('span', { class: 'pill ' + cls }, label)), h('td', { class: 'num' }, num(u.requests || 0)),

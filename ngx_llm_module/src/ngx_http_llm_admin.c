@@ -7,7 +7,9 @@
  *   POST /_llm/keys     publish the key table
  *   POST /_llm/rates    the other gateway nodes' rate windows (controld,
  *                       from Redis); changes counters only
- *   GET  /_llm/status   generation and model names; never a secret
+ *   GET  /_llm/status   generation, model names, each deployment's
+ *                       state (healthy or cooling until when, and why);
+ *                       never a secret
  *   GET  /_llm/usage    monotonic usage counters
  */
 
@@ -24,6 +26,9 @@ static ngx_int_t ngx_http_llm_admin_handler(ngx_http_request_t *r);
 static void ngx_http_llm_admin_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_llm_admin_status(ngx_http_request_t *r);
 static ngx_int_t ngx_http_llm_admin_usage(ngx_http_request_t *r);
+static size_t ngx_http_llm_admin_states_len(llm_config_t *cf);
+static u_char *ngx_http_llm_admin_states(u_char *p,
+    ngx_http_llm_tables_t *t);
 static ngx_int_t ngx_http_llm_admin_send(ngx_http_request_t *r,
     ngx_uint_t status, u_char *data, size_t len);
 
@@ -232,7 +237,7 @@ ngx_http_llm_admin_status(ngx_http_request_t *r)
     len = sizeof("{\"generation\":,\"deployments\":,\"loaded_at\":,"
                  "\"keys\":{\"generation\":},\"zone\":{\"pages\":,"
                  "\"free_pages\":},\"models\":[],\"disabled\":[]}")
-          + 6 * NGX_INT64_LEN;
+          + 6 * NGX_INT64_LEN + ngx_http_llm_admin_states_len(cf);
 
     for (i = 0; cf && i < cf->ngroups; i++) {
         len += LLM_JSON_QUOTED_MAX(ngx_strlen(cf->groups[i].name)) + 1;
@@ -285,9 +290,97 @@ ngx_http_llm_admin_status(ngx_http_request_t *r)
         *p++ = '}';
     }
 
-    p = ngx_cpymem(p, "]}", 2);
+    *p++ = ']';
+
+    if (t != NULL) {
+        p = ngx_http_llm_admin_states(p, t);
+    }
+
+    *p++ = '}';
 
     return ngx_http_llm_admin_send(r, NGX_HTTP_OK, start, p - start);
+}
+
+
+#define NGX_HTTP_LLM_CLASS_NAME_MAX  32
+
+static size_t
+ngx_http_llm_admin_states_len(llm_config_t *cf)
+{
+    size_t             len;
+    ngx_uint_t         i;
+    llm_deployment_t  *d;
+
+    len = sizeof(",\"deployment_states\":[]");
+
+    for (i = 0; cf && i < cf->ndeployments; i++) {
+        d = &cf->deployments[i];
+        len += sizeof("{\"id\":,\"model_name\":,\"state\":\"cooling\","
+                      "\"until\":,\"reason\":\"\",\"in_flight\":},")
+               + LLM_JSON_QUOTED_MAX(ngx_strlen(d->id))
+               + LLM_JSON_QUOTED_MAX(ngx_strlen(d->model_name))
+               + 2 * NGX_INT64_LEN + NGX_HTTP_LLM_CLASS_NAME_MAX;
+    }
+
+    return len;
+}
+
+
+/*
+ * The router's view of each deployment, read from the zone: what the
+ * console's overview and llmctl show as "cooling down until ... (why)".
+ */
+
+static u_char *
+ngx_http_llm_admin_states(u_char *p, ngx_http_llm_tables_t *t)
+{
+    uint64_t           now;
+    ngx_uint_t         i;
+    const char        *reason;
+    llm_dep_state_t    st;
+    llm_deployment_t  *d;
+
+    now = ngx_http_llm_now_ms();
+
+    p = ngx_cpymem(p, ",\"deployment_states\":[",
+                   sizeof(",\"deployment_states\":[") - 1);
+
+    for (i = 0; i < t->cf->ndeployments; i++) {
+        d = &t->cf->deployments[i];
+
+        if (t->deps[i].slot == NULL) {
+            ngx_memzero(&st, sizeof(llm_dep_state_t));
+
+        } else {
+            ngx_http_llm_state_read(t->deps[i].slot, &st);
+        }
+
+        p = ngx_cpymem(p, i ? ",{\"id\":" : "{\"id\":", i ? 7 : 6);
+        p += llm_json_quote(d->id, ngx_strlen(d->id), (char *) p);
+        p = ngx_cpymem(p, ",\"model_name\":", 14);
+        p += llm_json_quote(d->model_name, ngx_strlen(d->model_name),
+                            (char *) p);
+
+        if (st.cooldown_until_ms > now) {
+            reason = llm_err_class_name((llm_err_class_t) st.cooldown_class);
+            p = ngx_sprintf(p, ",\"state\":\"cooling\",\"until\":%uL,"
+                            "\"reason\":\"%*s\"",
+                            st.cooldown_until_ms / 1000,
+                            ngx_min(ngx_strlen(reason),
+                                    NGX_HTTP_LLM_CLASS_NAME_MAX),
+                            reason);
+
+        } else {
+            p = ngx_cpymem(p, ",\"state\":\"healthy\"",
+                           sizeof(",\"state\":\"healthy\"") - 1);
+        }
+
+        p = ngx_sprintf(p, ",\"in_flight\":%uL}", st.in_flight);
+    }
+
+    *p++ = ']';
+
+    return p;
 }
 
 

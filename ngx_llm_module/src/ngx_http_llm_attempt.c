@@ -176,6 +176,56 @@ ngx_http_llm_path_safe(u_char *p)
 }
 
 
+/*
+ * The endpoints a deployment serves are its provider row's (chat covers
+ * Anthropic's messages and Gemini's generateContent, by translation);
+ * completions and embeddings have no translation to another wire.
+ */
+
+static ngx_uint_t
+ngx_http_llm_endpoint_refused(ngx_http_llm_ctx_t *ctx, llm_deployment_t *d)
+{
+    switch (ctx->endpoint) {
+
+    case NGX_HTTP_LLM_EP_COMPLETIONS:
+        return d->api != LLM_API_OPENAI
+               || !(d->endpoints & LLM_EP_COMPLETIONS);
+
+    case NGX_HTTP_LLM_EP_EMBEDDINGS:
+        return d->api != LLM_API_OPENAI
+               || !(d->endpoints & LLM_EP_EMBEDDINGS);
+
+    case NGX_HTTP_LLM_EP_CHAT:
+    case NGX_HTTP_LLM_EP_MESSAGES:
+    case NGX_HTTP_LLM_EP_GENERATE:
+        return !(d->endpoints & LLM_EP_CHAT);
+
+    default:
+        return 0;
+    }
+}
+
+
+/* The length of "vendor/" in a group pattern "vendor/" "*", else 0. */
+
+static size_t
+ngx_http_llm_wildcard_prefix(const char *pattern)
+{
+    size_t  len;
+
+    len = ngx_strlen(pattern);
+
+    if (len < 3 || pattern[len - 1] != '*' || pattern[len - 2] != '/'
+        || ngx_strlchr((u_char *) pattern, (u_char *) pattern + len - 1, '*')
+           != NULL)
+    {
+        return 0;
+    }
+
+    return len - 1;
+}
+
+
 static ngx_int_t
 ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 {
@@ -186,6 +236,7 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     ngx_chain_t       *chain, **ll;
     const char        *model;
     llm_deployment_t  *d;
+    size_t             prefix;
     u_char             name[512];
 
     d = ctx->dep->dep;
@@ -194,6 +245,21 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         ngx_cpystrn(name, ctx->model.data,
                     ngx_min(ctx->model.len + 1, sizeof(name)));
         model = (char *) name;
+
+        /*
+         * LiteLLM puts what the group's "*" matched in place of the
+         * deployment's: a group "anthropic/" "*" asked for
+         * "anthropic/claude-x" sends "claude-x".  Done for such
+         * "vendor/" "*" groups; any other pattern sends the name whole.
+         */
+        prefix = ngx_http_llm_wildcard_prefix(d->model_name);
+
+        if (prefix && prefix <= ctx->model.len
+            && ngx_strncmp(name, d->model_name, prefix) == 0
+            && name[prefix] != '\0')
+        {
+            model += prefix;
+        }
 
     } else {
         model = d->model;
@@ -215,14 +281,15 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
                                        "URL");
     }
 
-    if ((ctx->endpoint == NGX_HTTP_LLM_EP_COMPLETIONS
-         || ctx->endpoint == NGX_HTTP_LLM_EP_EMBEDDINGS)
-        && d->api != LLM_API_OPENAI)
-    {
+    if (ngx_http_llm_endpoint_refused(ctx, d)) {
+        ngx_snprintf(name, sizeof(name), "model \"%V\": provider \"%s\" "
+                     "does not serve %V requests%Z", &ctx->model,
+                     d->provider_name ? d->provider_name : "?",
+                     &r->uri);
+
         return ngx_http_llm_send_error(r, ctx, NGX_HTTP_BAD_REQUEST,
                                        "invalid_request_error",
-                                       "this model's provider does not "
-                                       "support this endpoint");
+                                       (char *) name);
     }
 
     ctx->translate = (ctx->api != d->api);

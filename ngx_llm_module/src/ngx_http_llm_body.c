@@ -462,21 +462,92 @@ ngx_http_llm_set_body(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
 }
 
 
+/*
+ * drop_params: the body without the top-level fields the deployment's
+ * provider refuses, in the pool; NGX_DECLINED when it has none of them
+ * (or the deployment keeps them), and body is left alone.
+ */
+
+static ngx_int_t
+ngx_http_llm_drop_refused(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
+    ngx_str_t *body)
+{
+    int                rc;
+    size_t             dropped;
+    llm_buf_t          out = LLM_BUF_INIT;
+    llm_deployment_t  *d;
+
+    d = ctx->dep->dep;
+
+    /* a provider's refusals can be anything (tools, response_format):
+       cut only when the operator said drop_params: true */
+    if (d->nrejects == 0
+        || llm_deployment_drop_params(ctx->tables->cf, d) != LLM_DROP_ALL)
+    {
+        return NGX_DECLINED;
+    }
+
+    rc = llm_deployment_drop_refused(d, (char *) body->data, body->len,
+                                     &out, &dropped);
+
+    if (rc == 1) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "llm drop_params: %uz fields dropped", dropped);
+
+        body->data = ngx_pnalloc(r->pool, out.len);
+
+        if (body->data != NULL) {
+            ngx_memcpy(body->data, out.data, out.len);
+            body->len = out.len;
+        }
+    }
+
+    llm_buf_free(&out);
+
+    if (rc == 1) {
+        return body->data != NULL ? NGX_OK : NGX_ERROR;
+    }
+
+    return rc == 0 ? NGX_DECLINED : NGX_ERROR;
+}
+
+
 ngx_int_t
 ngx_http_llm_set_model(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     const char *model)
 {
     u_char             *body, *q, *p;
     size_t              mlen, head, len;
-    ngx_str_t           piece[5];
+    ngx_str_t           piece[5], src;
+    ngx_int_t           rc;
     ngx_uint_t          i, n;
     ngx_chain_t        *chain, **ll;
+    llm_json_scan_t    *scan, dropped;
     llm_json_member_t  *m;
 
     static u_char  usage[] = "\"stream_options\":{\"include_usage\":true},";
 
-    body = ctx->body.data;
-    m = &ctx->scan.model;
+    /* the client's body, or this provider's copy of it (drop_params) */
+    src = ctx->body;
+    scan = &ctx->scan;
+
+    rc = ngx_http_llm_drop_refused(r, ctx, &src);
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    if (rc == NGX_OK) {
+        /* what is left of a valid body is valid */
+        if (llm_json_locate((char *) src.data, src.len, &dropped) != 0) {
+            return NGX_ERROR;
+        }
+
+        scan = &dropped;
+    }
+
+    body = src.data;
+    m = &scan->model;
     mlen = ngx_strlen(model);
 
     q = ngx_pnalloc(r->pool, LLM_JSON_QUOTED_MAX(mlen));
@@ -489,9 +560,9 @@ ngx_http_llm_set_model(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
 
     /* ask streams for usage, unless the client set stream_options itself */
     if (ctx->stream && ctx->endpoint != NGX_HTTP_LLM_EP_MESSAGES
-        && !ctx->scan.stream_options.present)
+        && !scan->stream_options.present)
     {
-        head = ctx->scan.object_start + 1;
+        head = scan->object_start + 1;
 
         piece[n].data = body;
         piece[n++].len = head;
@@ -508,7 +579,7 @@ ngx_http_llm_set_model(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     piece[n].data = q;
     piece[n++].len = llm_json_quote(model, mlen, (char *) q);
     piece[n].data = body + m->value_end;
-    piece[n++].len = ctx->body.len - m->value_end;
+    piece[n++].len = src.len - m->value_end;
 
     len = 0;
 
@@ -554,10 +625,10 @@ ngx_int_t
 ngx_http_llm_translate_request(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     const char *model)
 {
-    u_char            *p;
     char               err[256], cmodel[512];
     ngx_int_t          rc;
-    llm_buf_t          out = LLM_BUF_INIT;
+    ngx_str_t          body;
+    llm_buf_t          out = LLM_BUF_INIT, dropped = LLM_BUF_INIT;
     ngx_chain_t       *chain, **ll;
     llm_deployment_t  *d;
     llm_xlate_opts_t   o;
@@ -571,33 +642,58 @@ ngx_http_llm_translate_request(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     o.model = model;
     o.client_model = cmodel;
     o.stream = ctx->stream;
-    o.drop_params = ctx->tables->cf->settings.drop_params;
+    o.drop_params = llm_deployment_drop_params(ctx->tables->cf, d);
     o.default_max_tokens = d->max_tokens;
     o.include_usage = ctx->include_usage;
+    o.dropped = &dropped;
 
-    if (llm_xlate_request(ctx->api, d->api, (char *) ctx->body.data,
-                          ctx->body.len, &o, &out, err, sizeof(err))
-        != 0)
-    {
+    rc = llm_xlate_request(ctx->api, d->api, (char *) ctx->body.data,
+                           ctx->body.len, &o, &out, err, sizeof(err));
+
+    /* this attempt's list (a fallback to another format has its own) */
+    ngx_str_null(&ctx->dropped);
+
+    if (rc == 0 && dropped.len) {
+        ctx->dropped.data = ngx_pnalloc(r->pool, dropped.len);
+
+        if (ctx->dropped.data == NULL) {
+            llm_buf_free(&dropped);
+            llm_buf_free(&out);
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ngx_memcpy(ctx->dropped.data, dropped.data, dropped.len);
+        ctx->dropped.len = dropped.len;
+    }
+
+    llm_buf_free(&dropped);
+
+    if (rc != 0) {
         llm_buf_free(&out);
         return ngx_http_llm_send_error(r, ctx, NGX_HTTP_BAD_REQUEST,
                                        "invalid_request_error", err);
     }
 
-    p = ngx_pnalloc(r->pool, out.len);
-    if (p == NULL) {
+    body.data = ngx_pnalloc(r->pool, out.len);
+    if (body.data == NULL) {
         llm_buf_free(&out);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_memcpy(p, out.data, out.len);
+    ngx_memcpy(body.data, out.data, out.len);
+    body.len = out.len;
+
+    llm_buf_free(&out);
+
+    /* what the translation kept that this provider refuses */
+    if (ngx_http_llm_drop_refused(r, ctx, &body) == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     chain = NULL;
     ll = &chain;
 
-    rc = ngx_http_llm_chain_add(r, &ll, p, out.len);
-
-    llm_buf_free(&out);
+    rc = ngx_http_llm_chain_add(r, &ll, body.data, body.len);
 
     if (rc != NGX_OK || ngx_http_llm_set_body(r, ctx, chain) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;

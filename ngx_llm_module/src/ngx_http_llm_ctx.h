@@ -25,7 +25,9 @@ typedef enum {
     NGX_HTTP_LLM_EP_RESPONSES,
     NGX_HTTP_LLM_EP_MODELS,
     NGX_HTTP_LLM_EP_LIVELINESS,
-    NGX_HTTP_LLM_EP_READINESS
+    NGX_HTTP_LLM_EP_READINESS,
+    NGX_HTTP_LLM_EP_HEALTH          /* /health: deployments, disabled ones
+                                       with their reasons */
 } ngx_http_llm_endpoint_e;
 
 
@@ -71,6 +73,10 @@ struct ngx_http_llm_ctx_s {
     ngx_str_t                     upstream_url;
     ngx_str_t                     upstream_uri;    /* its path and query */
     ngx_str_t                     anthropic_beta;
+    ngx_str_t                     dropped;         /* fields translation
+                                                      took out: the
+                                                      x-llm-dropped-params
+                                                      header */
     ngx_str_t                     client_uri;      /* while r->unparsed_uri
                                                       is lent to proxy */
     ngx_int_t                   (*process_header)(ngx_http_request_t *r);

@@ -149,6 +149,13 @@ ngx_http_llm_info_headers(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     u_char     *p;
     ngx_str_t   v;
 
+    if (ctx->dropped.len
+        && ngx_http_llm_add_header(r, "x-llm-dropped-params", &ctx->dropped)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
     v.data = (u_char *) ctx->dep->dep->id;
     v.len = ngx_strlen(ctx->dep->dep->id);
 

@@ -59,6 +59,8 @@ static ngx_http_llm_route_t  ngx_http_llm_routes[] = {
       NGX_HTTP_LLM_EP_LIVELINESS, LLM_API_OPENAI },
     { ngx_string("/health/readiness"), NGX_HTTP_GET|NGX_HTTP_HEAD,
       NGX_HTTP_LLM_EP_READINESS, LLM_API_OPENAI },
+    { ngx_string("/health"), NGX_HTTP_GET|NGX_HTTP_HEAD,
+      NGX_HTTP_LLM_EP_HEALTH, LLM_API_OPENAI },
     { ngx_null_string, 0, NGX_HTTP_LLM_EP_NONE, LLM_API_OPENAI }
 };
 
@@ -210,6 +212,10 @@ ngx_http_llm_access_handler(ngx_http_request_t *r)
 
     if (ctx->endpoint == NGX_HTTP_LLM_EP_MODELS) {
         return ngx_http_llm_finish(r, ctx, ngx_http_llm_send_models(r, ctx));
+    }
+
+    if (ctx->endpoint == NGX_HTTP_LLM_EP_HEALTH) {
+        return ngx_http_llm_finish(r, ctx, ngx_http_llm_send_health(r, ctx));
     }
 
     if (r->headers_in.content_length_n > (off_t) llcf->max_body_size) {

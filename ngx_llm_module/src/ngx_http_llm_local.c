@@ -11,6 +11,7 @@
 
 #include "ngx_http_llm_request.h"
 #include "llm_mock.h"
+#include "llm_json_tree.h"
 
 
 ngx_int_t
@@ -205,21 +206,60 @@ ngx_http_llm_send_mock(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 }
 
 
+/*
+ * /v1/models lists what a client may ask for: the model groups, then the
+ * model_group_alias names that are not hidden and name no group of their
+ * own (as LiteLLM lists them).
+ */
+
+static const char *
+ngx_http_llm_listed_model(llm_config_t *cf, size_t i)
+{
+    size_t        k;
+    llm_alias_t  *a;
+
+    if (i < cf->ngroups) {
+        return cf->groups[i].name;
+    }
+
+    a = &cf->aliases[i - cf->ngroups];
+
+    if (a->hidden) {
+        return NULL;
+    }
+
+    for (k = 0; k < cf->nexact; k++) {
+        if (ngx_strcmp(cf->groups[k].name, a->alias) == 0) {
+            return NULL;
+        }
+    }
+
+    return a->alias;
+}
+
+
 ngx_int_t
 ngx_http_llm_send_models(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 {
     u_char        *p;
-    size_t         i, len;
+    size_t         i, n, len;
+    ngx_uint_t     listed;
+    const char    *name;
     llm_config_t  *cf;
 
     cf = ctx->tables->cf;
+    n = cf->ngroups + cf->naliases;
 
     len = sizeof("{\"object\":\"list\",\"data\":[]}");
 
-    for (i = 0; i < cf->ngroups; i++) {
-        len += LLM_JSON_QUOTED_MAX(ngx_strlen(cf->groups[i].name))
-               + sizeof("{\"id\":,\"object\":\"model\",\"created\":,"
-                        "\"owned_by\":\"ngx_llm\"},") + NGX_TIME_T_LEN;
+    for (i = 0; i < n; i++) {
+        name = ngx_http_llm_listed_model(cf, i);
+
+        if (name != NULL) {
+            len += LLM_JSON_QUOTED_MAX(ngx_strlen(name))
+                   + sizeof("{\"id\":,\"object\":\"model\",\"created\":,"
+                            "\"owned_by\":\"ngx_llm\"},") + NGX_TIME_T_LEN;
+        }
     }
 
     p = ngx_pnalloc(r->pool, len);
@@ -228,12 +268,18 @@ ngx_http_llm_send_models(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     }
 
     len = ngx_sprintf(p, "{\"object\":\"list\",\"data\":[") - p;
+    listed = 0;
 
-    for (i = 0; i < cf->ngroups; i++) {
-        len += ngx_sprintf(p + len, "%s{\"id\":", i ? "," : "") - (p + len);
-        len += llm_json_quote(cf->groups[i].name,
-                              ngx_strlen(cf->groups[i].name),
-                              (char *) p + len);
+    for (i = 0; i < n; i++) {
+        name = ngx_http_llm_listed_model(cf, i);
+
+        if (name == NULL) {
+            continue;
+        }
+
+        len += ngx_sprintf(p + len, "%s{\"id\":", listed++ ? "," : "")
+               - (p + len);
+        len += llm_json_quote(name, ngx_strlen(name), (char *) p + len);
         len += ngx_sprintf(p + len, ",\"object\":\"model\",\"created\":%T,"
                            "\"owned_by\":\"ngx_llm\"}",
                            (time_t) 1677610602)
@@ -243,4 +289,78 @@ ngx_http_llm_send_models(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     len += ngx_sprintf(p + len, "]}") - (p + len);
 
     return ngx_http_llm_send_body(r, NGX_HTTP_OK, "application/json", p, len);
+}
+
+
+/*
+ * LiteLLM's /health shape ({healthy_endpoints, unhealthy_endpoints, counts})
+ * from the configuration, without calling the providers: a deployment
+ * controld set aside is unhealthy with its reason; every other one is
+ * listed as served (the router's cooldowns are in /_llm/status).
+ */
+
+ngx_int_t
+ngx_http_llm_send_health(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    u_char            *p;
+    size_t             i;
+    json_t            *healthy, *unhealthy, *o;
+    ngx_int_t          rc;
+    llm_buf_t          out = LLM_BUF_INIT;
+    llm_config_t      *cf;
+    llm_deployment_t  *d;
+
+    cf = ctx->tables->cf;
+
+    healthy = json_array();
+    unhealthy = json_array();
+
+    for (i = 0; i < cf->ndeployments; i++) {
+        d = &cf->deployments[i];
+
+        o = json_pack("{s:s, s:s?, s:s?}", "model_name", d->model_name,
+                      "model", d->model, "provider", d->provider_name);
+
+        if (o != NULL && d->host != NULL) {
+            json_object_set_new(o, "api_base", json_sprintf("%s://%s:%d%s",
+                                d->scheme, d->host, d->port,
+                                d->base_path ? d->base_path : ""));
+        }
+
+        json_array_append_new(healthy, o);
+    }
+
+    for (i = 0; i < cf->ndisabled; i++) {
+        json_array_append_new(unhealthy,
+            json_pack("{s:s?, s:s?, s:s?, s:b}",
+                      "model_name", cf->disabled[i].model_name,
+                      "model", cf->disabled[i].model,
+                      "error", cf->disabled[i].reason, "disabled", 1));
+    }
+
+    o = json_pack("{s:o, s:o, s:I, s:I}", "healthy_endpoints", healthy,
+                  "unhealthy_endpoints", unhealthy,
+                  "healthy_count", (json_int_t) cf->ndeployments,
+                  "unhealthy_count", (json_int_t) cf->ndisabled);
+
+    if (o == NULL || llm_json_dump_buf(o, JSON_COMPACT, &out) != 0) {
+        json_decref(o);
+        llm_buf_free(&out);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    json_decref(o);
+
+    p = ngx_pnalloc(r->pool, out.len);
+    if (p == NULL) {
+        llm_buf_free(&out);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(p, out.data, out.len);
+    rc = ngx_http_llm_send_body(r, NGX_HTTP_OK, "application/json", p,
+                                out.len);
+    llm_buf_free(&out);
+
+    return rc;
 }

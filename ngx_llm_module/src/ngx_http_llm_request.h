@@ -68,6 +68,9 @@ ngx_int_t ngx_http_llm_send_mock(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
 ngx_int_t ngx_http_llm_send_models(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
+/* /health: served and disabled deployments (reasons), no secrets */
+ngx_int_t ngx_http_llm_send_health(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
 
 
 #endif /* _NGX_HTTP_LLM_REQUEST_H_INCLUDED_ */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "llm_sse.h"
+#include "fuzz_split.h"
 
 static int
 log_cb(void *arg, const char *event, size_t elen, const char *data,
@@ -31,19 +32,12 @@ parse(const char *d, size_t n, size_t step_seed, llm_buf_t *log)
     llm_sse_parser_t  p;
     size_t            off = 0, step;
     int               rc = 0;
-    unsigned          x = (unsigned) step_seed * 2654435761u + 1;
+    fuzz_split_t      split;
 
+    fuzz_split_init(&split, step_seed, 64);
     llm_sse_init(&p, 4096);
     while (off < n && rc == 0) {
-        if (step_seed == 0) {
-            step = n;
-        } else {
-            x ^= x << 13; x ^= x >> 17; x ^= x << 5;
-            step = 1 + x % 64;
-        }
-        if (step > n - off) {
-            step = n - off;
-        }
+        step = fuzz_split_next(&split, n - off);
         rc = llm_sse_feed(&p, d + off, step, log_cb, log);
         off += step;
     }

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { closeAll, startGateway, makeSecret, makeTempDir } from '../lib/index.mjs';
 import { startScriptedProvider } from '../lib/scripted.mjs';
 import { KEY_ENV, formatDeployment, neutralRequest } from '../lib/xlate.mjs';
-import { runClaude, claudeInstalled, describeRequests } from '../lib/claude.mjs';
+import { runClaude, claudeInstalled, describeRequests, toolResults, hasTools } from '../lib/claude.mjs';
 
 const SKIP = claudeInstalled() ? false : 'node_modules/.bin/claude is not installed (npm install in t/)';
 const FIXED = 'Hello from the mock provider behind ngx_llm!';
@@ -29,18 +29,7 @@ function loggedModels(gw) {
         .filter(Boolean);
 }
 
-/** Tool results in a provider request, whatever its format. */
-function toolResults(format, record) {
-    try {
-        return neutralRequest(format, record).items.filter((i) => i.kind === 'result');
-    } catch {
-        return [];
-    }
-}
 
-function hasTools(format, record) {
-    try { return neutralRequest(format, record).tools.length > 0; } catch { return false; }
-}
 
 for (const format of ['anthropic', 'openai', 'gemini']) {
     describe(`claude code -> gateway "*" -> ${format} provider`, { skip: SKIP }, () => {

@@ -28,7 +28,9 @@ before(async () => {
             model_list: [openaiDeployment('gpt-4o', mock, 'upstream-4o',
                 { input_cost_per_token: 0.0001, output_cost_per_token: 0.0002 }),
             // a provider the gateway does not know: compiled as disabled
-            { model_name: 'mystery', litellm_params: { model: 'nosuchprovider/m1', api_base: `${mock.url}/v1` } }],
+            { model_name: 'mystery', litellm_params: { model: 'nosuchprovider/m1', api_base: `${mock.url}/v1` } },
+            // its provider refuses the key: a 401 cools it down at once
+            openaiDeployment('refusing', mock, 'fault-401', { cooldown_time: 3600 })],
         },
         env: { OPENAI_API_KEY: PROVIDER_KEY },
     });
@@ -208,6 +210,29 @@ test('a virtual key with metadata.role admin gets an admin session; blocking it 
     assert.equal((await ui({}, 'POST', '/login', { key: made.key })).status, 401);
 });
 
+test('gateway state: a deployment cooled by a provider 401 shows cooling, until when and why', async () => {
+    const res = await request(`${gw.url}/v1/chat/completions`, {
+        method: 'POST', headers: { authorization: `Bearer ${gw.masterKey}` },
+        body: { model: 'refusing', messages: [{ role: 'user', content: 'Hello' }] },
+    });
+    assert.equal(res.status, 401, res.text);
+    const jar = await signIn(gw.masterKey);
+    const g = await ui(jar, 'GET', '/gateway');
+    assert.equal(g.status, 200, g.text);
+    const states = g.json.status.deployment_states;
+    assert.ok(Array.isArray(states), g.text);
+    const cooling = states.filter((d) => d.model_name === 'refusing');
+    assert.equal(cooling.length, 1, g.text);
+    assert.equal(cooling[0].state, 'cooling');
+    assert.equal(cooling[0].reason, 'auth');
+    const now = Date.now() / 1000;
+    assert.ok(cooling[0].until > now + 3000 && cooling[0].until <= now + 3601, `until ${cooling[0].until}`);
+    const healthy = states.filter((d) => d.model_name === 'gpt-4o');
+    assert.equal(healthy.length, 1);
+    assert.equal(healthy[0].state, 'healthy');
+    assert.ok(!g.text.includes(PROVIDER_KEY) && !g.text.includes(gw.masterKey));
+});
+
 test('logout ends the session and expires the cookie', async () => {
     const jar = await signIn(gw.masterKey);
     const old = jar.cookie;
@@ -263,8 +288,17 @@ async function shot(page, name) {
 }
 
 async function goto(page, hash, selector) {
-    await page.evaluate((h) => { location.hash = h; }, hash);
-    await page.waitForSelector(selector, { visible: true });
+    // A viewport change with isMobile reloads the page: a hash set while
+    // the reloaded page signs back in can be lost, so set it again.
+    for (let attempt = 0; ; attempt++) {
+        await page.evaluate((h) => { location.hash = h; }, hash);
+        try {
+            await page.waitForSelector(selector, { visible: true, timeout: 20000 });
+            return;
+        } catch (e) {
+            if (attempt === 2) throw e;
+        }
+    }
 }
 
 test('browser: sign in, create a key, use it, see its spend, block it, sign out', async () => {
@@ -296,6 +330,9 @@ test('browser: sign in, create a key, use it, see its spend, block it, sign out'
         await page.waitForFunction(() => document.querySelectorAll('.u-wrap, .uplot').length >= 1);
         await page.waitForFunction(() => [...document.querySelectorAll('.pill.bad')]
             .some((p) => /^disabled: /.test(p.textContent)));
+        // the deployment a provider 401 cooled (an API test above made it so)
+        await page.waitForFunction(() => [...document.querySelectorAll('.pill.warn')]
+            .some((p) => /^cooling until .+ \(auth\)$/.test(p.textContent)));
         const cookies = await page.cookies();
         const sessionCookie = cookies.find((c) => c.name === 'llm_session');
         assert.ok(sessionCookie.httpOnly && sessionCookie.sameSite === 'Strict');
@@ -392,6 +429,7 @@ test('browser: sign in, create a key, use it, see its spend, block it, sign out'
 
         // phone width
         await page.setViewport({ width: 390, height: 844, isMobile: true });
+        await page.waitForSelector('.top nav a[data-page="overview"]', { visible: true, timeout: 60000 });
         await goto(page, '#/overview', '.stat');
         await shot(page, '09-overview-phone');
         await goto(page, '#/keys', '#keys-table');

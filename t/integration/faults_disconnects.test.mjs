@@ -38,15 +38,25 @@ function rssKb(pids) {
     }, 0);
 }
 
-/** One streaming client that hangs up after `afterMs` (or reads to the end). */
-function client(afterMs) {
+/**
+ * One streaming client that hangs up `afterMs` after it sent the request
+ * or, with fromFirstByte, after the answer's first bytes came (so some
+ * hang-ups land mid-stream however slow the machine is).
+ */
+function client(afterMs, fromFirstByte) {
     const u = new URL(gw.url);
     const body = JSON.stringify({ model: 'ok', stream: true, messages: [{ role: 'user', content: 'hang up on me' }] });
     return new Promise((resolve) => {
         const req = http.request({ method: 'POST', host: u.hostname, port: u.port, path: '/v1/chat/completions', agent: false,
             headers: { authorization: `Bearer ${gw.masterKey}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
-        const timer = setTimeout(() => { req.destroy(); resolve('hung up'); }, afterMs);
-        req.on('response', (res) => { res.resume(); res.on('end', () => { clearTimeout(timer); resolve('complete'); }); });
+        let timer = null;
+        const hangUp = () => { req.destroy(); resolve('hung up'); };
+        if (!fromFirstByte) timer = setTimeout(hangUp, afterMs);
+        req.on('response', (res) => {
+            res.once('data', () => { if (fromFirstByte) timer = setTimeout(hangUp, afterMs); });
+            res.resume();
+            res.on('end', () => { clearTimeout(timer); resolve('complete'); });
+        });
         req.on('error', () => { clearTimeout(timer); resolve('hung up'); });
         req.end(body);
     });
@@ -66,7 +76,8 @@ test(`${CLIENTS} streaming clients hanging up at random, ${ROUNDS} rounds: no le
     const after = [];
     for (let round = 0; round < ROUNDS; round++) {
         mock.reset();
-        const outcomes = await Promise.all(Array.from({ length: CLIENTS }, () => client(Math.floor(Math.random() * 800))));
+        const outcomes = await Promise.all(Array.from({ length: CLIENTS },
+            (_, i) => client(Math.floor(Math.random() * (i % 2 ? 150 : 800)), i % 2 === 1)));
         const hungUp = outcomes.filter((o) => o === 'hung up').length;
         assert.ok(hungUp > CLIENTS / 4, `most clients hung up mid-way (${hungUp})`);
         assert.ok(mock.requests.length > 0, `streams reached the provider (${mock.requests.length})`);

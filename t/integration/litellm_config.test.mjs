@@ -93,6 +93,23 @@ for (const model of CHAT) {
     });
 }
 
+test('fixture: provider wildcards keep LiteLLM\'s prefix semantics (the prefix names the provider, the rest is its model)', async () => {
+    for (const [model, path, sent] of [
+        ['anthropic/claude-3-5-haiku', '/v1/messages', 'claude-3-5-haiku'],
+        ['groq/llama-3.1-8b-instant', '/openai/v1/chat/completions', 'llama-3.1-8b-instant'],
+    ]) {
+        mock.reset();
+        const stream = await gw.client({ apiKey: 'sk-1234' }).chat.completions.create({
+            model, stream: true, messages: [{ role: 'user', content: 'wild' }],
+        });
+        let text = '';
+        for await (const chunk of stream) text += chunk.choices?.[0]?.delta?.content ?? '';
+        assert.equal(mock.last().path, path, model);
+        assert.equal(mock.last().body.model, sent, model);
+        assert.equal(text, mock.last().response.text, model);
+    }
+});
+
 test('fixture: the alias goes to its group (fake-openai-endpoint-3 deployments)', async () => {
     mock.reset();
     await gw.client({ apiKey: 'sk-1234' }).chat.completions.create({
@@ -100,6 +117,38 @@ test('fixture: the alias goes to its group (fake-openai-endpoint-3 deployments)'
     });
     assert.match(mock.last().body.model, /^my-fake-model(-2)?$/);
     assert.equal(mock.last().headers.authorization, 'Bearer my-fake-key');
+});
+
+test('fixture: /v1/models lists the groups and the alias, as LiteLLM does', async () => {
+    const list = await gw.client({ apiKey: 'sk-1234' }).models.list();
+    const ids = list.data.map((m) => m.id);
+    // the model_names of the fixture (patterns as written), the alias after them
+    const names = [...TEXT.matchAll(/^ {2}- model_name: "?([^"\s#]+)/gm)].map((m) => m[1])
+        .filter((n) => !['sagemaker-completion-model', 'dall-e-2'].includes(n));
+    for (const model of names) assert.ok(ids.includes(model), `${model} listed: ${ids}`);
+    assert.equal(ids.filter((id) => id === 'my-special-fake-model-alias-name').length, 1, 'the alias once');
+    assert.ok(list.data.every((m) => m.object === 'model'));
+});
+
+test('/v1/models: a hidden alias is served but not listed', async () => {
+    const small = await startGateway({
+        config: {
+            model_list: [{ model_name: 'real', litellm_params: { model: 'openai/m', api_base: `${mock.url}/v1`, api_key: 'k' } }],
+            router_settings: { model_group_alias: { shown: 'real', secret: { model: 'real', hidden: true } } },
+        },
+        masterKey: 'sk-1234',
+    });
+    try {
+        const ids = (await small.client({ apiKey: 'sk-1234' }).models.list()).data.map((m) => m.id);
+        assert.deepEqual(ids.sort(), ['real', 'shown']);
+        mock.reset();
+        const res = await small.client({ apiKey: 'sk-1234' }).chat.completions.create({
+            model: 'secret', messages: [{ role: 'user', content: 'x' }],
+        });
+        assert.equal(res.choices[0].message.content, mock.last().response.text);
+    } finally {
+        await small.stop();
+    }
 });
 
 test('fixture: embeddings on azure and mistral answer through the mock', async () => {
@@ -137,6 +186,23 @@ test('fixture: llmctl status lists each disabled deployment with its reason', as
     assert.deepEqual(gw.leakedSecrets(Object.values(KEYS)), []);
 });
 
+test('fixture: /health lists each disabled deployment with its reason, in LiteLLM\'s shape', async () => {
+    const res = await request(`${gw.url}/health`, { method: 'GET', headers: { authorization: 'Bearer sk-1234' } });
+    assert.equal(res.status, 200, res.text);
+    const h = res.json;
+    assert.equal(h.unhealthy_count, h.unhealthy_endpoints.length);
+    assert.equal(h.healthy_count, h.healthy_endpoints.length);
+    const bad = Object.fromEntries(h.unhealthy_endpoints.map((e) => [e.model_name, e]));
+    assert.match(bad['sagemaker-completion-model'].error, /provider 'sagemaker' is not supported by this gateway/);
+    assert.match(bad['dall-e-2'].error, /no deployment name after 'azure\/'/);
+    assert.equal(bad['dall-e-2'].disabled, true);
+    assert.ok(h.healthy_endpoints.some((e) => e.model_name === 'groq/*' && e.provider === 'groq'));
+    for (const v of Object.values(KEYS)) assert.ok(!res.text.includes(v), 'no provider key in /health');
+    assert.ok(!res.text.includes('my-fake-key'), 'no api_key in /health');
+    const anon = await request(`${gw.url}/health`, { method: 'GET' });
+    assert.equal(anon.status, 401, 'a key is needed, as in LiteLLM');
+});
+
 test('a model whose deployments are all disabled gets the reason, in the client\'s format', async () => {
     // (in the fixture the "*" group catches these names, as in LiteLLM)
     const small = await startGateway({
@@ -165,6 +231,16 @@ test('a model whose deployments are all disabled gets the reason, in the client\
         assert.equal(res.status, 400);
         assert.equal(res.json.type, 'error');
         assert.match(res.json.error.message, /model "dall-e-2" cannot be served: .*no deployment name after 'azure\/'/);
+
+        // and a Gemini client, in Gemini's error shape
+        const gem = await request(`${small.url}/v1beta/models/sagemaker-completion-model:generateContent`, {
+            headers: { 'x-goog-api-key': 'sk-1234' },
+            body: { contents: [{ role: 'user', parts: [{ text: 'x' }] }] },
+        });
+        assert.equal(gem.status, 400, gem.text);
+        assert.equal(gem.json.error.code, 400);
+        assert.equal(gem.json.error.status, 'INVALID_ARGUMENT');
+        assert.match(gem.json.error.message, /model "sagemaker-completion-model" cannot be served: .*provider 'sagemaker' is not supported/);
         assert.equal(mock.requests.length, 0, 'nothing reaches a provider');
     } finally {
         await small.stop();

@@ -60,16 +60,24 @@ export async function runClaude(opts) {
         ...(opts.env || {}),
     };
     const args = ['-p', opts.prompt, '--output-format', 'text', '--no-session-persistence', ...(opts.args || [])];
+    return runHeadless(CLAUDE_BIN, args, { cwd, env, home, timeoutMs: opts.timeoutMs });
+}
+
+/**
+ * Run a CLI headless: stdin /dev/null (a -p run must not wait for piped
+ * input), stdout/stderr into files in `home`, killed with its whole process
+ * group after timeoutMs (reported as timedOut).  Shared by the real-client
+ * runners (runClaude, runGemini in gemini.mjs).
+ */
+export async function runHeadless(bin, args, { cwd, env, home, timeoutMs = 120000 }) {
     const outFile = path.join(home, 'stdout.txt');
     const errFile = path.join(home, 'stderr.txt');
     const outFd = fs.openSync(outFile, 'w');
     const errFd = fs.openSync(errFile, 'w');
     const started = Date.now();
-    // stdin is /dev/null: -p must not wait for piped input.
-    const child = spawn(CLAUDE_BIN, args, { cwd, env, stdio: ['ignore', outFd, errFd], detached: true });
+    const child = spawn(bin, args, { cwd, env, stdio: ['ignore', outFd, errFd], detached: true });
     fs.closeSync(outFd);
     fs.closeSync(errFd);
-    const timeoutMs = opts.timeoutMs ?? 120000;
     const result = await new Promise((resolve, reject) => {
         let timedOut = false;
         const timer = setTimeout(() => {
@@ -87,6 +95,20 @@ export async function runClaude(opts) {
     result.stderr = fs.readFileSync(errFile, 'utf8');
     result.home = home;
     return result;
+}
+
+/** Tool results in a provider request, whatever its format. */
+export function toolResults(format, record) {
+    try {
+        return neutralRequest(format, record).items.filter((i) => i.kind === 'result');
+    } catch {
+        return [];
+    }
+}
+
+/** True when a provider request declares tools (a CLI's main turn). */
+export function hasTools(format, record) {
+    try { return neutralRequest(format, record).tools.length > 0; } catch { return false; }
 }
 
 /**

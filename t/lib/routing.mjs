@@ -173,8 +173,12 @@ registerFault('ratelimited-once', (ctx, arg) => {
     return true;
 });
 
-/** Wait until fn() is truthy (poll every 10 ms) or fail after timeoutMs. */
-export async function until(fn, timeoutMs = 5000, what = 'condition') {
+/**
+ * Wait until fn() is truthy (poll every 10 ms) or fail after timeoutMs: a
+ * deadline for a failure, long enough for a loaded machine, never a bound
+ * the test asserts.
+ */
+export async function until(fn, timeoutMs = 30000, what = 'condition') {
     const end = Date.now() + timeoutMs;
     while (Date.now() < end) {
         if (await fn()) return;

@@ -113,6 +113,63 @@ UNIT_TEST(test_find_group)
 }
 
 
+UNIT_TEST(test_drop_refused)
+{
+    static const char  *rejects[] = { "logit_bias", "user" };
+    static const struct {
+        const char  *in, *out;
+    } cases[] = {
+        /* none refused: out untouched */
+        { "{\"model\":\"m\",\"n\":1}", NULL },
+        { "{}", NULL },
+        { "{\"model\":\"m\",\"logit_bias\":{\"1\":[1,\"}\"]},\"n\":1}",
+          "{\"model\":\"m\",\"n\":1}" },
+        { " { \"user\" : \"a,b\" , \"model\" : \"m\" } ",
+          "{\"model\" : \"m\"}" },
+        { "{\"model\":\"m\",\"user\":\"u\"}", "{\"model\":\"m\"}" },
+        { "{\"user\":1,\"logit_bias\":null}", "{}" },
+        /* an escaped name is the same name */
+        { "{\"us\\u0065r\":\"u\",\"a\":true}", "{\"a\":true}" },
+        /* a name inside a value is no member */
+        { "{\"x\":{\"user\":1}}", NULL },
+    };
+    size_t             i, dropped;
+    llm_buf_t          out = LLM_BUF_INIT;
+    llm_deployment_t   d;
+
+    memset(&d, 0, sizeof(d));
+    d.rejects = (const char **) rejects;
+    d.nrejects = 2;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        llm_buf_reset(&out);
+        unit_current = cases[i].in;
+
+        if (cases[i].out == NULL) {
+            CHECK(llm_deployment_drop_refused(&d, cases[i].in,
+                                              strlen(cases[i].in), &out,
+                                              &dropped) == 0);
+            CHECK(out.len == 0 && dropped == 0);
+            continue;
+        }
+
+        CHECK(llm_deployment_drop_refused(&d, cases[i].in,
+                                          strlen(cases[i].in), &out,
+                                          &dropped) == 1);
+        CHECK(dropped >= 1);
+        CHECK(out.len == strlen(cases[i].out)
+              && memcmp(out.data, cases[i].out, out.len) == 0);
+    }
+
+    CHECK(llm_deployment_drop_refused(&d, "[1]", 3, &out, &dropped) == -1);
+
+    d.nrejects = 0;
+    CHECK(llm_deployment_drop_refused(&d, "{\"user\":1}", 10, &out,
+                                      &dropped) == 0);
+    llm_buf_free(&out);
+}
+
+
 UNIT_TEST(test_pattern_match)
 {
     CHECK(llm_pattern_match("*", "", 0));
@@ -125,4 +182,5 @@ UNIT_TEST(test_pattern_match)
 }
 
 
-UNIT_MAIN(test_parse, test_rejects, test_find_group, test_pattern_match)
+UNIT_MAIN(test_parse, test_rejects, test_find_group, test_drop_refused,
+          test_pattern_match)

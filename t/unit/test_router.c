@@ -690,6 +690,7 @@ UNIT_TEST(test_on_failure)
     CHECK(!cooled && st.fail_count == 3 && st.cooldown_until_ms == 0);
     CHECK(llm_router_on_failure(LLM_ERR_TIMEOUT, 2, 3, 5000, now, &st) == 1);
     CHECK(st.cooldown_until_ms == now + 5000);
+    CHECK(st.cooldown_class == LLM_ERR_TIMEOUT);
     /* back from cooldown with a fresh count */
     CHECK(st.fail_count == 0);
 
@@ -705,6 +706,7 @@ UNIT_TEST(test_on_failure)
     /* auth and not found: at once, even alone in the group */
     memset(&st, 0, sizeof(st));
     CHECK(llm_router_on_failure(LLM_ERR_AUTH, 1, 3, 5000, now, &st) == 1);
+    CHECK(st.cooldown_class == LLM_ERR_AUTH);
     memset(&st, 0, sizeof(st));
     CHECK(llm_router_on_failure(LLM_ERR_NOT_FOUND, 1, 3, 5000, now, &st) == 1);
 

@@ -317,7 +317,7 @@ UNIT_TEST(test_gemini_to_anthropic)
     /* thinking counts against max_tokens: the answer budget is kept */
     CHECK(jint(j, "max_tokens") == 256 + 2048);
     CHECK(jget(j, "temperature") == NULL);       /* not allowed with thinking */
-    CHECK(jint(j, "top_k") == 40);
+    CHECK(jget(j, "top_k") == NULL);             /* not allowed with thinking */
     CHECK_STR(jstr(j, "tool_choice.type"), "tool");
     CHECK_STR(jstr(j, "tool_choice.name"), "get_weather");
     CHECK(jlen(j, "messages.4.content") == 1);   /* video dropped */
@@ -370,6 +370,54 @@ UNIT_TEST(test_drop_params_rule)
                  "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"n\":2}",
                  &strict, err, sizeof(err));
     CHECK(j == NULL && strstr(err, "n > 1") != NULL);
+}
+
+/* drop_params not set: sampling hints go (and are listed), the rest is 400 */
+UNIT_TEST(test_drop_hints_default)
+{
+    llm_xlate_opts_t  o = opts(0, LLM_DROP_HINTS);
+    llm_buf_t         dropped = LLM_BUF_INIT;
+    char              err[256];
+    json_t           *j;
+    const char       *hints =
+        "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}],"
+        "\"safetySettings\":[{\"category\":\"HARM_CATEGORY_HARASSMENT\","
+        "\"threshold\":\"BLOCK_NONE\"}],\"generationConfig\":{\"topK\":64,"
+        "\"seed\":3,\"presencePenalty\":0.1}}";
+    const char       *schema =
+        "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}],"
+        "\"generationConfig\":{\"responseMimeType\":\"application/json\"}}";
+
+    o.dropped = &dropped;
+    j = xreq_str(LLM_API_GEMINI, LLM_API_OPENAI, hints, &o, err, sizeof(err));
+    CHECK(j != NULL);
+    CHECK(jget(j, "top_k") == NULL);
+    CHECK(jint(j, "seed") == 3);                 /* OpenAI has seed */
+    CHECK(dropped.len == sizeof("safetySettings,top_k") - 1
+          && memcmp(dropped.data, "safetySettings,top_k", dropped.len) == 0);
+    json_decref(j);
+
+    llm_buf_reset(&dropped);
+    j = xreq_str(LLM_API_GEMINI, LLM_API_ANTHROPIC, hints, &o, err,
+                 sizeof(err));
+    CHECK(j != NULL);
+    CHECK(jint(j, "top_k") == 64);
+    CHECK(dropped.len == sizeof("safetySettings,presence_penalty,seed") - 1
+          && memcmp(dropped.data, "safetySettings,presence_penalty,seed",
+                    dropped.len) == 0);
+    json_decref(j);
+
+    /* a JSON answer Anthropic cannot promise: still a 400, nothing listed */
+    llm_buf_reset(&dropped);
+    CHECK(xreq_str(LLM_API_GEMINI, LLM_API_ANTHROPIC, schema, &o, err,
+                   sizeof(err)) == NULL);
+    CHECK(strstr(err, "response_format") != NULL);
+    CHECK(xreq_str(LLM_API_OPENAI, LLM_API_ANTHROPIC,
+                   "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],"
+                   "\"n\":2}", &o, err, sizeof(err)) == NULL);
+    CHECK(strstr(err, "n > 1") != NULL);
+    CHECK(dropped.len == 0);
+    llm_buf_free(&dropped);
 }
 
 UNIT_TEST(test_malformed_requests)
@@ -606,7 +654,8 @@ UNIT_TEST(test_same_format_replaces_model)
 UNIT_MAIN(test_claude_code_to_openai, test_claude_code_to_gemini,
           test_openai_to_anthropic, test_openai_to_gemini,
           test_gemini_to_openai, test_gemini_to_anthropic,
-          test_drop_params_rule, test_malformed_requests,
+          test_drop_params_rule, test_drop_hints_default,
+          test_malformed_requests,
           test_params_and_defaults, test_thinking_history,
           test_long_name_utf8_cut, test_gemini_inline_without_mime,
           test_same_format_replaces_model)

@@ -245,7 +245,7 @@ llm_parse_settings(llm_config_t *cf, json_t *s, char *err, size_t errlen)
     st->allowed_fails = 3;
     st->cooldown_time_ms = 5000;
     st->max_fallbacks = 5;
-    st->drop_params = 1;
+    st->drop_params = -1;             /* not set: LLM_DROP_HINTS */
 
     if (s == NULL) {
         return 0;
@@ -791,6 +791,15 @@ llm_config_find_disabled(const llm_config_t *cf, const char *model,
     }
 
     return NULL;
+}
+
+
+int
+llm_deployment_drop_params(const llm_config_t *cf, const llm_deployment_t *d)
+{
+    int  v = d->drop_params != -1 ? d->drop_params : cf->settings.drop_params;
+
+    return v == -1 ? LLM_DROP_HINTS : v ? LLM_DROP_ALL : LLM_DROP_NONE;
 }
 
 

@@ -83,7 +83,7 @@ typedef struct {
     long long    allowed_fails;
     long long    cooldown_time_ms;
     long long    max_fallbacks;
-    int          drop_params;
+    int          drop_params;       /* -1: not set */
 } llm_settings_t;
 
 
@@ -149,9 +149,26 @@ const char *llm_config_alias(const llm_config_t *cf, const char *model,
 const llm_disabled_t *llm_config_find_disabled(const llm_config_t *cf,
     const char *model, size_t len);
 
+/*
+ * The deployment's drop_params as an LLM_DROP_* value: its own
+ * litellm_params.drop_params, else the router's setting, else (neither
+ * set) LLM_DROP_HINTS.
+ */
+int llm_deployment_drop_params(const llm_config_t *cf,
+    const llm_deployment_t *d);
+
 /* 1 when the deployment refuses the top-level request field name. */
 int llm_deployment_rejects(const llm_deployment_t *d, const char *name,
     size_t len);
+
+/*
+ * The body in[0..len) without the top-level fields the deployment refuses
+ * (drop_params), appended to out: 1 when some were taken out (their number
+ * in *dropped), 0 when it has none of them (out untouched), -1 when it is
+ * not an object or out cannot grow.
+ */
+int llm_deployment_drop_refused(const llm_deployment_t *d, const char *in,
+    size_t len, llm_buf_t *out, size_t *dropped);
 
 /* Shell-style match supporting only '*'. */
 int llm_pattern_match(const char *pattern, const char *s, size_t len);

@@ -236,6 +236,64 @@ llm_json_locate(const char *p, size_t len, llm_json_scan_t *out)
 }
 
 
+int
+llm_json_members_each(const char *p, size_t len, llm_json_member_fn fn,
+    void *arg)
+{
+    int          rc;
+    const char  *c, *end, *key, *kend;
+
+    c = p;
+    end = p + len;
+
+    llm_skip_ws(c, end);
+
+    if (c >= end || *c != '{') {
+        return -1;
+    }
+
+    c++;
+
+    for ( ;; ) {
+        llm_skip_ws(c, end);
+
+        if (c < end && *c == '}') {
+            return 0;
+        }
+
+        if (c >= end || *c != '"') {
+            return -1;
+        }
+
+        key = c;
+        kend = llm_json_string_end(c + 1, end);
+        c = kend;
+
+        llm_skip_ws(c, end);
+
+        if (c >= end || *c != ':') {
+            return -1;
+        }
+
+        c++;
+        llm_skip_ws(c, end);
+        c = llm_locate_value_end(c, end);
+
+        rc = fn(p, (size_t) (key - p), (size_t) (kend - p), (size_t) (c - p),
+                arg);
+        if (rc != 0) {
+            return rc;
+        }
+
+        llm_skip_ws(c, end);
+
+        if (c < end && *c == ',') {
+            c++;
+        }
+    }
+}
+
+
 /*
  * Reading backwards: providers put usage at or near the end of their
  * answers, after the bulk of them (choices, content, candidates), so only

@@ -55,6 +55,18 @@ int llm_json_locate(const char *p, size_t len, llm_json_scan_t *out);
 int llm_json_locate_usage(const char *p, size_t len, llm_json_scan_t *out);
 
 /*
+ * Calls fn for each top-level member of a document trusted to be valid,
+ * in order: key_start is its key's opening quote, key_end just past the
+ * key's closing quote, value_end just past its value.  Stops and returns
+ * fn's value when it is not 0; -1 when p is not an object.
+ */
+typedef int (*llm_json_member_fn)(const char *p, size_t key_start,
+    size_t key_end, size_t value_end, void *arg);
+
+int llm_json_members_each(const char *p, size_t len, llm_json_member_fn fn,
+    void *arg);
+
+/*
  * Past the closing quote of the string whose contents start at c (just
  * after its opening quote), not validating escapes; end if it has none.
  */

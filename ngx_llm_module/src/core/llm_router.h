@@ -39,6 +39,7 @@ typedef struct {
     uint64_t  fail_minute;        /* unix minute of fail_count */
     uint64_t  fail_count;         /* failures in fail_minute */
     uint64_t  cooldown_until_ms;  /* skip until then (unix ms); 0 = none */
+    uint64_t  cooldown_class;     /* the llm_err_class_t that cooled it */
 } llm_dep_state_t;
 
 

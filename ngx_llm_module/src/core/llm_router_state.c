@@ -97,6 +97,7 @@ llm_router_on_failure(llm_err_class_t cls, size_t group_size,
     }
 
     st->cooldown_until_ms = now_ms + cooldown_ms;
+    st->cooldown_class = cls;         /* what operators see as the reason */
 
     /*
      * Back from cooldown the deployment gets allowed_fails fresh chances,

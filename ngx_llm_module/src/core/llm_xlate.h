@@ -52,7 +52,8 @@ typedef struct {
     const char *client_model;     /* name the client asked for; echoed in responses */
     int         stream;           /* client asked for a stream (for a Gemini client:
                                      the URL was :streamGenerateContent) */
-    int         drop_params;      /* drop fields the target cannot express (else error) */
+    int         drop_params;      /* LLM_DROP_*: what to do with a field the
+                                     target cannot express */
     long long   default_max_tokens; /* for Anthropic targets when the client gave none
                                      (0 = 4096) */
     int         include_usage;    /* OpenAI client sent stream_options.include_usage:
@@ -64,7 +65,24 @@ typedef struct {
     const char *response_id;      /* Responses clients: the id to give the
                                      answer (NULL: derived from the
                                      provider's id) */
+    llm_buf_t  *dropped;          /* optional: the names of the fields taken
+                                     out are appended, comma-separated */
 } llm_xlate_opts_t;
+
+/*
+ * drop_params.  The classes of fields are a table in llm_xlate_drop.c
+ * (docs/translation.md lists it): a sampling hint (top_k, seed, penalties,
+ * logprobs ...) changes how an answer is drawn, not what it means; every
+ * other field the target cannot express (a JSON schema, n > 1, media)
+ * would change the answer's meaning.
+ *   NONE   drop_params: false  every such field is a 400;
+ *   ALL    drop_params: true   every such field is dropped;
+ *   HINTS  not set (default)   hints are dropped, the others are a 400.
+ * A zeroed llm_xlate_opts_t is strict (NONE).
+ */
+#define LLM_DROP_NONE   0
+#define LLM_DROP_ALL    1
+#define LLM_DROP_HINTS  2
 
 /*
  * Request body in `from` format -> body in `to` format.  0 ok; -1 with a

@@ -74,6 +74,13 @@ int  llm_xl_error(llm_xl_ctx_t *c, const char *fmt, ...)
     ;
 /* a field the target cannot express: 0 (dropped) with drop_params, else -1 */
 int  llm_xl_unsupported(llm_xl_ctx_t *c, const char *field, const char *why);
+/*
+ * Each top-level field of the client's body that is in neither list and is
+ * not null: llm_xl_unsupported() (dropped with drop_params, else -1).
+ */
+int  llm_xl_check_fields(llm_xl_ctx_t *c, const json_t *body,
+    const char *const *known, size_t nknown, const char *const *more,
+    size_t nmore);
 const char *llm_xl_str(const json_t *obj, const char *key);
 int  llm_xl_dump(const json_t *j, llm_buf_t *out);
 /* set key to a new reference, ignoring NULL values */

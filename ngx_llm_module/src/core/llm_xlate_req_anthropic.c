@@ -208,7 +208,6 @@ llm_req_read_anthropic(llm_xl_ctx_t *c, json_t *body)
     json_t      *ir, *names, *msgs, *m, *v, *b;
     const char  *key, *role;
     size_t       i, k;
-    int          ok;
 
     msgs = json_object_get(body, "messages");
     if (!json_is_array(msgs)) {
@@ -341,14 +340,11 @@ llm_req_read_anthropic(llm_xl_ctx_t *c, json_t *body)
         json_object_set_new(ir, "reasoning_effort", json_string("medium"));
     }
 
-    json_object_foreach(body, key, v) {
-        ok = 0;
-        for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
-            ok |= strcmp(key, known[i]) == 0;
-        }
-        if (!ok && !json_is_null(v) && llm_xl_unsupported(c, key, NULL) != 0) {
-            goto fail;
-        }
+    if (llm_xl_check_fields(c, body, known, sizeof(known) / sizeof(known[0]),
+                            NULL, 0)
+        != 0)
+    {
+        goto fail;
     }
     json_decref(names);
     return ir;
@@ -561,7 +557,13 @@ llm_req_write_anthropic(llm_xl_ctx_t *c, json_t *ir)
         llm_xl_copy(body, "temperature", ir, "temperature");
     }
     llm_xl_copy(body, "top_p", ir, "top_p");
-    llm_xl_copy(body, "top_k", ir, "top_k");
+    if (budget && json_object_get(ir, "top_k")) {
+        if (llm_xl_unsupported(c, "top_k", "not allowed with thinking") != 0) {
+            goto fail;
+        }
+    } else {
+        llm_xl_copy(body, "top_k", ir, "top_k");
+    }
     llm_xl_copy(body, "stop_sequences", ir, "stop");
     if (llm_xl_str(ir, "user")) {
         json_object_set_new(body, "metadata", json_pack("{s:O}", "user_id",

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "llm_json_tree.h"
 #include "llm_xlate_int.h"
@@ -341,7 +342,7 @@ llm_gm_read_generation(llm_xl_ctx_t *c, const json_t *g, json_t *ir)
                 const char  *l = llm_xl_str(v, "thinkingLevel");
 
                 json_object_set_new(ir, "thinking", json_pack("{s:I}",
-                    "budget_tokens", (json_int_t) (strcmp(l, "high") == 0
+                    "budget_tokens", (json_int_t) (strcasecmp(l, "high") == 0
                                                    ? 4096 : 1024)));
             }
             ok = 1;
@@ -361,6 +362,10 @@ llm_gm_read_generation(llm_xl_ctx_t *c, const json_t *g, json_t *ir)
 json_t *
 llm_req_read_gemini(llm_xl_ctx_t *c, json_t *body)
 {
+    static const char  *known[] = {
+        "contents", "systemInstruction", "system_instruction", "tools",
+        "toolConfig", "generationConfig", "model",
+    };
     json_t      *ir, *pending, *contents, *m, *p, *v, *t, *d;
     const char  *key, *role;
     size_t       i, k;
@@ -467,15 +472,11 @@ llm_req_read_gemini(llm_xl_ctx_t *c, json_t *body)
         goto fail;
     }
 
-    json_object_foreach(body, key, v) {
-        if (strcmp(key, "contents") && strcmp(key, "systemInstruction")
-            && strcmp(key, "system_instruction") && strcmp(key, "tools")
-            && strcmp(key, "toolConfig") && strcmp(key, "generationConfig")
-            && strcmp(key, "model") && !json_is_null(v)
-            && llm_xl_unsupported(c, key, NULL) != 0)
-        {
-            goto fail;
-        }
+    if (llm_xl_check_fields(c, body, known, sizeof(known) / sizeof(known[0]),
+                            NULL, 0)
+        != 0)
+    {
+        goto fail;
     }
     json_decref(pending);
     return ir;

@@ -327,7 +327,6 @@ llm_req_read_openai(llm_xl_ctx_t *c, json_t *body)
     json_t      *ir, *names, *msgs, *m, *v;
     const char  *key;
     size_t       i;
-    int          known;
 
     msgs = json_object_get(body, "messages");
     if (!json_is_array(msgs)) {
@@ -396,19 +395,12 @@ llm_req_read_openai(llm_xl_ctx_t *c, json_t *body)
     }
     llm_xl_copy(ir, "user", body, "user");
 
-    json_object_foreach(body, key, v) {
-        known = 0;
-        for (i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
-            known |= strcmp(key, numbers[i]) == 0;
-        }
-        for (i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++) {
-            known |= strcmp(key, ignored[i]) == 0;
-        }
-        if (!known && !json_is_null(v)
-            && llm_xl_unsupported(c, key, NULL) != 0)
-        {
-            goto fail;
-        }
+    if (llm_xl_check_fields(c, body, numbers,
+                            sizeof(numbers) / sizeof(numbers[0]), ignored,
+                            sizeof(ignored) / sizeof(ignored[0]))
+        != 0)
+    {
+        goto fail;
     }
 
     json_decref(names);

@@ -1,7 +1,7 @@
 /*
- * Helpers shared by the translators: error reporting, the drop_params rule,
- * small jansson conveniences, data URLs, tool-name shortening and the
- * stop-reason tables.
+ * Helpers shared by the translators: error reporting, small jansson
+ * conveniences, data URLs, tool-name shortening and the stop-reason tables
+ * (the drop_params rule is llm_xlate_drop.c).
  */
 
 #include <stdarg.h>
@@ -51,15 +51,36 @@ llm_xl_error(llm_xl_ctx_t *c, const char *fmt, ...)
     return -1;
 }
 
-int
-llm_xl_unsupported(llm_xl_ctx_t *c, const char *field, const char *why)
+static int
+llm_xl_listed(const char *key, const char *const *list, size_t n)
 {
-    if (c->o->drop_params) {
-        return 0;
+    size_t  i;
+
+    for (i = 0; i < n; i++) {
+        if (strcmp(key, list[i]) == 0) {
+            return 1;
+        }
     }
-    return llm_xl_error(c, "%s is not supported by %s models%s%s; "
-                        "set drop_params: true to drop it", field,
-                        llm_api_name(c->to), why ? ": " : "", why ? why : "");
+    return 0;
+}
+
+int
+llm_xl_check_fields(llm_xl_ctx_t *c, const json_t *body,
+    const char *const *known, size_t nknown, const char *const *more,
+    size_t nmore)
+{
+    const char  *key;
+    json_t      *v;
+
+    json_object_foreach((json_t *) body, key, v) {
+        if (!json_is_null(v) && !llm_xl_listed(key, known, nknown)
+            && !llm_xl_listed(key, more, nmore)
+            && llm_xl_unsupported(c, key, NULL) != 0)
+        {
+            return -1;
+        }
+    }
+    return 0;
 }
 
 const char *

@@ -13,6 +13,9 @@
 //                            wire (segmentation, RST, stalls, gzip; wire.mjs);
 //                            also per request: header x-mock-wire or a
 //                            mock-wire[spec] marker in the request body
+//   refuses: [[pathPrefix, ['logit_bias', ...]], ...]   a request under
+//                            pathPrefix with one of those top-level fields
+//                            gets the 400 that provider answers it with
 import http from 'node:http';
 import https from 'node:https';
 import { freePort } from '../ports.mjs';
@@ -277,6 +280,13 @@ export class MockProvider {
             }
             const bad = ctx.format.checkBody?.(ctx.body);
             if (bad) { ctx.fail(400, 'bad_request', bad); return; }
+            const refused = refusedField(this.options.refuses, u.pathname, ctx.body);
+            if (refused) {
+                record.body = ctx.body;
+                // the shape Groq, Cerebras and the like answer with
+                ctx.fail(400, 'bad_request', `'${refused}' : property '${refused}' is unsupported, please remove it`);
+                return;
+            }
         }
         record.body = ctx.body;
         ctx.model = route.model ?? ctx.body?.model ?? null;
@@ -293,6 +303,17 @@ export class MockProvider {
         if (ctx.gone) { record.response = { aborted: true }; return; }
         await route.handler(ctx);
     }
+}
+
+/** The first top-level field of body the provider under path refuses. */
+function refusedField(refuses, path, body) {
+    if (!refuses || body === null || typeof body !== 'object') return null;
+    for (const [prefix, fields] of refuses) {
+        if (!path.startsWith(prefix)) continue;
+        const hit = fields.find((f) => Object.hasOwn(body, f));
+        if (hit) return hit;
+    }
+    return null;
 }
 
 /** Start a mock provider.  options: {apiKey, tls: {cert, key}, reply, chunkDelayMs, port, host (a loopback address)}. */
