@@ -242,6 +242,17 @@ describe('errors in OpenAI error JSON', () => {
         for (const m of Object.values(mocks)) assert.equal(m.requests.length, 0);
     });
 
+    test('max_output_tokens named twice: 400, as parsers would read it differently', async () => {
+        resetAll();
+        const res = await request(`${gw.url}/v1/responses`, {
+            headers: { authorization: `Bearer ${gw.masterKey}`, 'content-type': 'application/json' },
+            body: '{"model":"gpt-test","input":"x","max_output_tokens":5,"max_output_tokens":50000}',
+        });
+        assert.equal(res.status, 400, res.text);
+        assert.match(res.json.error.message, /max_output_tokens/);
+        assert.equal(mocks.openai.requests.length, 0);
+    });
+
     test('unknown model: the SDK gets an error naming the model', async () => {
         const err = await rejects(client.responses.create({ model: 'no-such-model', input: 'x' }));
         assert.ok(err.status === 400 || err.status === 404, `status ${err.status}`);

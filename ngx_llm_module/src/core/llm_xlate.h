@@ -153,10 +153,6 @@ void llm_xlate_error(llm_api_t from, llm_api_t to, int status, const char *in,
    target cannot count): see docs/translation.md for the heuristic */
 long long llm_estimate_tokens(llm_api_t api, const char *in, size_t len);
 
-/* a Responses request's max_output_tokens, 0 when it has none (the
-   module's scanner knows the chat APIs' names only) */
-long long llm_responses_max_output_tokens(const char *in, size_t len);
-
 /* "openai" | "anthropic" | "gemini" | "responses" -> api, -1 when unknown */
 int llm_api_from_name(const char *name);
 const char *llm_api_name(llm_api_t api);

@@ -489,18 +489,3 @@ fail:
     json_decref(ir);
     return NULL;
 }
-
-long long
-llm_responses_max_output_tokens(const char *in, size_t len)
-{
-    json_t     *body, *v;
-    long long   n = 0;
-
-    body = llm_json_load(in, len, LLM_XL_LOAD_FLAGS, NULL);
-    v = json_object_get(body, "max_output_tokens");
-    if (json_is_integer(v) && json_integer_value(v) > 0) {
-        n = (long long) json_integer_value(v);
-    }
-    json_decref(body);
-    return n;
-}
