@@ -19,6 +19,8 @@
 
 static ngx_int_t ngx_http_llm_process_header(ngx_http_request_t *r);
 static ngx_int_t ngx_http_llm_read_error_body(ngx_http_request_t *r);
+static ngx_int_t ngx_http_llm_input_filter_init(void *data);
+static ngx_int_t ngx_http_llm_input_filter(void *data, ssize_t bytes);
 static ngx_uint_t ngx_http_llm_chunks(u_char *p, u_char *last, u_char *out,
     size_t *len);
 static ngx_int_t ngx_http_llm_prepare_attempt(ngx_http_request_t *r,
@@ -416,6 +418,8 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 
     ctx->proxied = 1;
     ctx->resp_status = 0;
+    ctx->provider_408 = 0;
+    ctx->upstream_invalid = 0;
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "llm: attempt %ui to deployment \"%s\" (%s)",
@@ -448,6 +452,66 @@ ngx_http_llm_hold_error_body(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 
     ctx->process_header = u->process_header;
     u->process_header = ngx_http_llm_process_header;
+
+    ctx->input_filter_init = u->input_filter_init;
+    u->input_filter_init = ngx_http_llm_input_filter_init;
+}
+
+
+/*
+ * A chunked body proxy finds invalid: its filter returns NGX_ERROR, and
+ * nginx then ends the request with no word to the client.  Wrapped, what
+ * came before the bad chunk goes out and the upstream ends as a broken
+ * one (u->error: nginx's 502, then a bare flush), so the body filter ends
+ * the answer with an error in the client's format.
+ */
+
+static ngx_int_t
+ngx_http_llm_input_filter_init(void *data)
+{
+    ngx_int_t             rc;
+    ngx_http_request_t   *r = data;
+    ngx_http_llm_ctx_t   *ctx;
+    ngx_http_upstream_t  *u;
+
+    ctx = ngx_http_llm_get_ctx(r);
+    u = r->upstream;
+
+    rc = ctx->input_filter_init(data);
+
+    if (u->headers_in.chunked && u->input_filter != ngx_http_llm_input_filter)
+    {
+        ctx->input_filter = u->input_filter;
+        u->input_filter = ngx_http_llm_input_filter;
+    }
+
+    return rc;
+}
+
+
+static ngx_int_t
+ngx_http_llm_input_filter(void *data, ssize_t bytes)
+{
+    ngx_http_request_t   *r = data;
+    ngx_http_llm_ctx_t   *ctx;
+    ngx_http_upstream_t  *u;
+
+    ctx = ngx_http_llm_get_ctx(r);
+    u = r->upstream;
+
+    if (ctx->upstream_invalid) {
+        return NGX_OK;                     /* past a bad chunk: dropped */
+    }
+
+    if (ctx->input_filter(data, bytes) != NGX_ERROR) {
+        return NGX_OK;
+    }
+
+    ctx->upstream_invalid = 1;
+    u->error = 1;
+    u->keepalive = 0;
+
+    return NGX_OK;
 }
 
 
@@ -471,6 +535,17 @@ ngx_http_llm_process_header(ngx_http_request_t *r)
 
     if (rc != NGX_OK || u->headers_in.status_n < NGX_HTTP_BAD_REQUEST) {
         return rc;
+    }
+
+    if (u->headers_in.status_n == NGX_HTTP_REQUEST_TIME_OUT) {
+        /*
+         * nginx closes the client's connection when a request is
+         * finalized with 408 (the client's own timeout), so a provider's
+         * 408 goes to error_page as the 504 of the same class, timeout;
+         * ctx->last_error keeps the provider's status for the message.
+         */
+        u->headers_in.status_n = NGX_HTTP_GATEWAY_TIME_OUT;
+        ctx->provider_408 = 1;
     }
 
     u->process_header = ngx_http_llm_read_error_body;
@@ -822,6 +897,11 @@ ngx_http_llm_retry(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     r->err_status = 0;
 
     ctx->last_error = status;
+
+    if (status == NGX_HTTP_GATEWAY_TIME_OUT && ctx->provider_408) {
+        ctx->last_error = NGX_HTTP_REQUEST_TIME_OUT;
+    }
+
     ctx->proxied = 0;
     router = ctx->tables->router;
     g = ctx->group;

@@ -81,6 +81,8 @@ struct ngx_http_llm_ctx_s {
                                                       is lent to proxy */
     ngx_int_t                   (*process_header)(ngx_http_request_t *r);
                                                    /* proxy's, wrapped */
+    ngx_int_t                   (*input_filter_init)(void *data);
+    ngx_int_t                   (*input_filter)(void *data, ssize_t bytes);
 
     /* the response */
     ngx_uint_t                    resp_status;
@@ -110,6 +112,8 @@ struct ngx_http_llm_ctx_s {
     unsigned                      usage_estimated:1;
     unsigned                      uri_lent:1;
     unsigned                      client_uri_valid:1;
+    unsigned                      provider_408:1;  /* went by as a 504 */
+    unsigned                      upstream_invalid:1;  /* a bad chunk */
 };
 
 
