@@ -420,6 +420,7 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     ctx->resp_status = 0;
     ctx->provider_408 = 0;
     ctx->upstream_invalid = 0;
+    ctx->error_to_close = 0;
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "llm: attempt %ui to deployment \"%s\" (%s)",
@@ -561,6 +562,7 @@ ngx_http_llm_read_error_body(ngx_http_request_t *r)
 {
     size_t                size, head, body;
     u_char               *p;
+    ngx_http_llm_ctx_t   *ctx;
     ngx_http_upstream_t  *u;
 
     u = r->upstream;
@@ -577,10 +579,21 @@ ngx_http_llm_read_error_body(ngx_http_request_t *r)
             return NGX_OK;
         }
 
-    } else if (u->headers_in.content_length_n < 0
-               || body >= (size_t) u->headers_in.content_length_n)
-    {
-        /* whole, or delimited by the close we cannot wait for here */
+    } else if (u->headers_in.content_length_n < 0) {
+        if (u->headers_in.status_n != NGX_HTTP_BAD_REQUEST
+            && u->headers_in.status_n != NGX_HTTP_REQUEST_ENTITY_TOO_LARGE)
+        {
+            return NGX_OK;              /* the status alone is the class */
+        }
+
+        /*
+         * Delimited by the close: nginx ends the read with its 502 when
+         * it comes, and ngx_http_llm_retry() takes the body as whole.
+         */
+        ctx = ngx_http_llm_get_ctx(r);
+        ctx->error_to_close = 1;
+
+    } else if (body >= (size_t) u->headers_in.content_length_n) {
         return NGX_OK;
     }
 
@@ -883,7 +896,7 @@ ngx_http_llm_retry(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     uint64_t             backoff;
     ngx_int_t            rc;
     ngx_str_t            body;
-    ngx_uint_t           status, complete;
+    ngx_uint_t           status, complete, closed;
     const char          *type, *msg;
     llm_group_t         *g;
     llm_err_class_t      cls;
@@ -895,6 +908,13 @@ ngx_http_llm_retry(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 
     status = r->err_status;
     r->err_status = 0;
+    closed = 0;
+
+    if (status == NGX_HTTP_BAD_GATEWAY && ctx->error_to_close) {
+        /* a close-delimited error body, ended by the close */
+        status = r->upstream->headers_in.status_n;
+        closed = 1;
+    }
 
     ctx->last_error = status;
 
@@ -910,7 +930,7 @@ ngx_http_llm_retry(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
      * The provider's error body, as far as it arrived with the header (an
      * error is small); nginx's own 502 and 504 have none.
      */
-    complete = ngx_http_llm_upstream_body(r, status, &body);
+    complete = ngx_http_llm_upstream_body(r, status, &body) || closed;
     cls = llm_router_classify((int) status, (char *) body.data, body.len);
     retry_after = ngx_http_llm_retry_after(r);
 

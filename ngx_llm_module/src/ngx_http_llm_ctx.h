@@ -87,6 +87,9 @@ struct ngx_http_llm_ctx_s {
     /* the response */
     ngx_uint_t                    resp_status;
     size_t                        resp_bytes;
+    u_char                       *answer;          /* log_payloads: the
+                                                      answer's first bytes */
+    size_t                        answer_len;
     llm_sse_parser_t              sse;
     llm_stream_xlate_t           *xlate;
     llm_buf_t                     resp;            /* a whole answer */
@@ -114,6 +117,8 @@ struct ngx_http_llm_ctx_s {
     unsigned                      client_uri_valid:1;
     unsigned                      provider_408:1;  /* went by as a 504 */
     unsigned                      upstream_invalid:1;  /* a bad chunk */
+    unsigned                      error_to_close:1;    /* its body ends
+                                                          with the close */
 };
 
 

@@ -33,7 +33,10 @@ const noSecret = (text) => { for (const s of secrets) assert.ok(!text.includes(s
 
 before(async () => {
     mock = await startMockProvider({ apiKey: PROVIDER_KEY });
+    // one worker: each nginx worker buffers its own lines (buffer=64k
+    // flush=1s), so with two a line can reach the file after a newer one
     gw = await startGateway({
+        workers: 1,
         config: { model_list: [openaiDeployment('chat-model', mock, 'upstream-chat',
             { input_cost_per_token: 0.0001, output_cost_per_token: 0.0002 })] },
         env: { OPENAI_API_KEY: PROVIDER_KEY },
