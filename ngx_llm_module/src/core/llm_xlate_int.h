@@ -89,6 +89,15 @@ void llm_xl_copy(json_t *dst, const char *dkey, const json_t *src,
                  const char *skey);
 void llm_xl_part_text(json_t *content, const char *text, size_t len,
                       const json_t *cache_control);
+/*
+ * A function tool's definition (name, description, parameters of fn) as an
+ * IR tool; NULL after llm_xl_error() when fn has no name ("where" names the
+ * field in the message, e.g. "tools[0].function.name").
+ */
+json_t *llm_xl_function_tool(llm_xl_ctx_t *c, const json_t *fn,
+                             const char *where, size_t i);
+/* tool_choice given as a mode string (auto, none, required) -> IR */
+int  llm_xl_tool_choice_mode(llm_xl_ctx_t *c, const char *mode, json_t *ir);
 /* "data:<mt>;base64,<data>" -> media part; NULL when not a data URL */
 json_t *llm_xl_media_from_url(const char *url);
 /* media part -> "data:..." URL or its url (new string) */

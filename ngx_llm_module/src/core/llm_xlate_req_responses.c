@@ -314,13 +314,11 @@ llm_rs_read_tools(llm_xl_ctx_t *c, const json_t *tools, json_t *ir)
                                 type ? type : "(without a type)",
                                 llm_api_name(c->to));
         }
-        if (llm_xl_str(t, "name") == NULL) {
+        d = llm_xl_function_tool(c, t, "name", i);
+        if (d == NULL) {
             json_decref(out);
-            return llm_xl_error(c, "tools[%zu].name is required", i);
+            return -1;
         }
-        d = json_pack("{s:O}", "name", json_object_get(t, "name"));
-        llm_xl_copy(d, "description", t, "description");
-        llm_xl_copy(d, "parameters", t, "parameters");
         json_array_append_new(out, d);
     }
     json_object_set_new(ir, "tools", out);
@@ -333,12 +331,7 @@ llm_rs_read_tool_choice(llm_xl_ctx_t *c, const json_t *tc, json_t *ir)
     const char  *s = json_string_value(tc);
 
     if (s) {
-        if (strcmp(s, "auto") && strcmp(s, "none") && strcmp(s, "required")) {
-            return llm_xl_error(c, "tool_choice must be auto, none, "
-                                   "required or a function");
-        }
-        json_object_set_new(ir, "tool_choice", json_pack("{s:s}", "type", s));
-        return 0;
+        return llm_xl_tool_choice_mode(c, s, ir);
     }
     s = llm_xl_str(tc, "type");
     if (s && strcmp(s, "function") == 0 && llm_xl_str(tc, "name")) {

@@ -115,6 +115,35 @@ llm_xl_copy(json_t *dst, const char *dkey, const json_t *src, const char *skey)
     }
 }
 
+json_t *
+llm_xl_function_tool(llm_xl_ctx_t *c, const json_t *fn, const char *where,
+                     size_t i)
+{
+    json_t  *d;
+
+    if (llm_xl_str(fn, "name") == NULL) {
+        (void) llm_xl_error(c, "tools[%zu].%s is required", i, where);
+        return NULL;
+    }
+    d = json_pack("{s:O}", "name", json_object_get(fn, "name"));
+    llm_xl_copy(d, "description", fn, "description");
+    llm_xl_copy(d, "parameters", fn, "parameters");
+    return d;
+}
+
+int
+llm_xl_tool_choice_mode(llm_xl_ctx_t *c, const char *mode, json_t *ir)
+{
+    if (strcmp(mode, "auto") && strcmp(mode, "none")
+        && strcmp(mode, "required"))
+    {
+        return llm_xl_error(c, "tool_choice must be auto, none, "
+                               "required or a function");
+    }
+    json_object_set_new(ir, "tool_choice", json_pack("{s:s}", "type", mode));
+    return 0;
+}
+
 void
 llm_xl_part_text(json_t *content, const char *text, size_t len,
                  const json_t *cache_control)
