@@ -306,10 +306,11 @@ ngx_http_llm_parse_body(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         return ngx_http_llm_send_error(r, ctx, NGX_HTTP_BAD_REQUEST,
                                        "invalid_request_error",
                                        "the body names \"model\", "
-                                       "\"stream\", \"stream_options\" or "
-                                       "\"max_tokens\" twice, or in another "
-                                       "letter case: providers would read "
-                                       "it differently");
+                                       "\"stream\", \"stream_options\", "
+                                       "\"max_tokens\" or "
+                                       "\"max_output_tokens\" twice, or in "
+                                       "another letter case: providers "
+                                       "would read it differently");
     }
 
     m = &ctx->scan.model;
@@ -357,12 +358,20 @@ ngx_http_llm_parse_body(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         ctx->stream = (b == 1);
     }
 
-    m = &ctx->scan.max_tokens;
+    /* the token limit the reservation is made from: the Responses API
+       has its own name for it */
+    m = ctx->api == LLM_API_RESPONSES ? &ctx->scan.max_output_tokens
+                                      : &ctx->scan.max_tokens;
 
     if (m->present) {
         n = ngx_atoi(ctx->body.data + m->value_start,
                      m->value_end - m->value_start);
         ctx->max_tokens = n > 0 ? (uint64_t) n : 0;
+    }
+
+    if (ctx->api == LLM_API_RESPONSES) {
+        /* stream_options is a Chat Completions field */
+        return NGX_OK;
     }
 
     m = &ctx->scan.stream_options;

@@ -22,6 +22,7 @@ typedef enum {
     NGX_HTTP_LLM_EP_MESSAGES,
     NGX_HTTP_LLM_EP_COUNT_TOKENS,
     NGX_HTTP_LLM_EP_GENERATE,
+    NGX_HTTP_LLM_EP_RESPONSES,
     NGX_HTTP_LLM_EP_MODELS,
     NGX_HTTP_LLM_EP_MODEL,          /* one model: /v1/models/{m}, Gemini's
                                        /v1beta/models/{m} */

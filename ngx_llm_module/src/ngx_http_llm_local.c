@@ -77,7 +77,9 @@ ngx_http_llm_send_error(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
 
     /* the types given here are OpenAI's; other APIs derive theirs */
     llm_error_body(ctx->api, (int) status,
-                   ctx->api == LLM_API_OPENAI ? type : NULL, message, NULL,
+                   (ctx->api == LLM_API_OPENAI
+                    || ctx->api == LLM_API_RESPONSES) ? type : NULL,
+                   message, NULL,
                    &out);
 
     if (out.data == NULL) {

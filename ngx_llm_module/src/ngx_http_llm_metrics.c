@@ -49,11 +49,6 @@ static void ngx_http_llm_metrics_free(void *data);
 /* the configuration being read sets it; workers inherit it */
 static ngx_http_llm_metrics_ctx_t  *ngx_http_llm_metrics_ctx;
 
-static const char  *ngx_http_llm_api_names[LLM_API_COUNT] = {
-    "openai", "anthropic", "gemini"
-};
-
-
 char *
 ngx_http_llm_metrics_zone_add(ngx_conf_t *cf, ngx_str_t *name,
     ngx_shm_zone_t *llm_zone)
@@ -178,7 +173,7 @@ ngx_http_llm_metrics_request(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         return;
     }
 
-    (void) ngx_atomic_fetch_add(&m->requests[ctx->api % LLM_API_COUNT]
+    (void) ngx_atomic_fetch_add(&m->requests[ctx->api % LLM_API_CLIENT_COUNT]
                        [llm_metrics_status_class(r->headers_out.status)], 1);
 
     ms = ngx_current_msec - ctx->start;
@@ -365,7 +360,7 @@ ngx_http_llm_metrics_requests(llm_buf_t *b, ngx_http_llm_metrics_row_t *rows,
     }
 
     for (i = 0; i < n; i++) {
-        for (a = 0; a < LLM_API_COUNT; a++) {
+        for (a = 0; a < LLM_API_CLIENT_COUNT; a++) {
             for (c = 0; c < LLM_METRICS_NCLASSES; c++) {
                 v = rows[i].m->requests[a][c];
 
@@ -374,7 +369,7 @@ ngx_http_llm_metrics_requests(llm_buf_t *b, ngx_http_llm_metrics_row_t *rows,
                 }
 
                 ngx_http_llm_metrics_dep_labels(&l, &rows[i], 0);
-                llm_metrics_label(&l, "ingress", ngx_http_llm_api_names[a]);
+                llm_metrics_label(&l, "ingress", llm_api_name(a));
                 llm_metrics_label(&l, "status_class",
                                   llm_metrics_class_names[c]);
 
@@ -547,7 +542,7 @@ ngx_http_llm_metrics_litellm(llm_buf_t *b, ngx_http_llm_metrics_row_t *rows,
         for (c = 0; c < LLM_METRICS_NCLASSES; c++) {
             ok = 0;
 
-            for (a = 0; a < LLM_API_COUNT; a++) {
+            for (a = 0; a < LLM_API_CLIENT_COUNT; a++) {
                 ok += rows[i].m->requests[a][c];
             }
 
@@ -585,7 +580,7 @@ ngx_http_llm_metrics_litellm(llm_buf_t *b, ngx_http_llm_metrics_row_t *rows,
             ok = 0;
             failed = 0;
 
-            for (a = 0; a < LLM_API_COUNT; a++) {
+            for (a = 0; a < LLM_API_CLIENT_COUNT; a++) {
                 ok += rows[i].m->requests[a][0];
                 failed += rows[i].m->requests[a][2] + rows[i].m->requests[a][3];
             }

@@ -16,7 +16,7 @@
 
 
 typedef struct {
-    ngx_atomic_t    requests[LLM_API_COUNT][LLM_METRICS_NCLASSES];
+    ngx_atomic_t    requests[LLM_API_CLIENT_COUNT][LLM_METRICS_NCLASSES];
     ngx_atomic_t    duration[LLM_METRICS_NBUCKETS + 1];
     ngx_atomic_t    duration_us;
     ngx_atomic_t    ttft[LLM_METRICS_NBUCKETS + 1];

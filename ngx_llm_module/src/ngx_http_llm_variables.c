@@ -498,10 +498,6 @@ ngx_http_llm_variable_log_json(ngx_http_request_t *r,
     const char        *alias, *team, *group, *dep, *prov, *err;
     llm_deployment_t  *d;
 
-    static const char  *apis[LLM_API_COUNT] = {
-        "openai", "anthropic", "gemini"
-    };
-
     len = sizeof("\"request_id\":\"\"") + 32;
 
     if (ctx == NULL || ctx->endpoint == NGX_HTTP_LLM_EP_NONE) {
@@ -579,8 +575,8 @@ ngx_http_llm_variable_log_json(ngx_http_request_t *r,
     p = ngx_http_llm_json_member(p, "model_group", group, glen);
     p = ngx_http_llm_json_member(p, "deployment", dep, dlen);
     p = ngx_http_llm_json_member(p, "provider", prov, plen);
-    p = ngx_http_llm_json_member(p, "ingress", apis[ctx->api % LLM_API_COUNT],
-                                 ngx_strlen(apis[ctx->api % LLM_API_COUNT]));
+    p = ngx_http_llm_json_member(p, "ingress", llm_api_name(ctx->api),
+                                 ngx_strlen(llm_api_name(ctx->api)));
     p = ngx_cpymem(p, ctx->stream ? ",\"stream\":true" : ",\"stream\":false",
                    ctx->stream ? 14 : 15);
     p = ngx_http_llm_json_member(p, "error", err, err ? ngx_strlen(err) : 0);

@@ -108,8 +108,17 @@ UNIT_TEST(test_member_spans)
     CHECK(llm_json_bool_value(s, sc.stream.value_start, sc.stream.value_end)
           == 1);
     CHECK(sc.max_tokens.present);
+    CHECK(!sc.max_output_tokens.present);
     CHECK(!sc.stream_options.present);
     CHECK(s[sc.object_end] == '}');
+
+    s = "{\"model\":\"m\",\"input\":\"hi\",\"max_output_tokens\": 321}";
+    CHECK(scan(s, &sc) == 0);
+    CHECK(sc.max_output_tokens.present);
+    CHECK(!sc.max_tokens.present);
+    CHECK(sc.max_output_tokens.value_end - sc.max_output_tokens.value_start
+          == 3);
+    CHECK(memcmp(s + sc.max_output_tokens.value_start, "321", 3) == 0);
 }
 
 
@@ -403,6 +412,7 @@ same_scan(const llm_json_scan_t *a, const llm_json_scan_t *b)
            && same_member(&a->stream, &b->stream)
            && a->stream.key_start == b->stream.key_start
            && a->stream.value_start == b->stream.value_start
+           && same_member(&a->max_output_tokens, &b->max_output_tokens)
            && same_member(&a->stream_options, &b->stream_options)
            && a->stream_options.value_start == b->stream_options.value_start
            && same_member(&a->max_tokens, &b->max_tokens)
@@ -622,7 +632,8 @@ gen_key(gen_t *g)
 {
     static const char  *keys[] = {
         "\"model\"", "\"stream\"", "\"stream_options\"", "\"max_tokens\"",
-        "\"usage\"", "\"usageMetadata\"", "\"message\"", "\"messages\"",
+        "\"max_output_tokens\"", "\"usage\"", "\"usageMetadata\"",
+        "\"message\"", "\"messages\"",
         "\"mo\\u0064el\"", "\"x\"",
     };
 
@@ -1041,6 +1052,12 @@ UNIT_TEST(test_member_names)
         { "{\"model\":\"a\",\"max_to\xe2\x84\xaa" "ens\":1}", 1, 1 },
         { "{\"model\":\"a\",\"max_to\\u212aens\":1}", 1, 1 },
         { "{\"model\":\"a\",\"MAX_TOKENS\":1,\"Stream\":1}", 2, 1 },
+        /* the Responses API's limit */
+        { "{\"model\":\"a\",\"max_output_tokens\":1,"
+          "\"max_output_tokens\":2}", 1, 1 },
+        { "{\"model\":\"a\",\"Max_Output_Tokens\":1}", 1, 1 },
+        { "{\"model\":\"a\",\"max_output_to\u212aens\":1}", 1, 1 },
+        { "{\"model\":\"a\",\"max_output_token\":1}", 0, 1 },
         /* alike, not the same: ordinary members */
         { "{\"model\":\"a\",\"models\":1,\"mode\":1,\"modal\":1}", 0, 1 },
         { "{\"model\":\"a\",\"streams\":1,\"max-tokens\":1}", 0, 1 },

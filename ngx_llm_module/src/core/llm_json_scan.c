@@ -288,11 +288,16 @@ llm_json_name_folds(const unsigned char *k, size_t len, const char *name)
  * on the rest: most take the last of duplicate names, some the first or
  * none, and Go's encoding/json (Ollama) takes "Model" or "MODEL" for the
  * field "model" where others do not.  So a request member the gateway
- * reads (model, stream, stream_options, max_tokens) named twice, or a name
+ * reads (model, stream, stream_options, max_tokens, max_output_tokens)
+ * named twice, or a name
  * that differs from one only in letter case, is counted in ambiguous, and
  * the request is refused: the gateway must route and charge on the member
  * the provider reads.
  */
+
+/* the longest name below, and how many of the first are a request's */
+#define LLM_JSON_NAME_MAX       17
+#define LLM_JSON_REQUEST_NAMES  5
 
 llm_json_member_t *
 llm_json_member_slot(llm_json_scan_t *out, const char *key, size_t len)
@@ -306,6 +311,8 @@ llm_json_member_slot(llm_json_scan_t *out, const char *key, size_t len)
         { "stream", 6, offsetof(llm_json_scan_t, stream) },
         { "stream_options", 14, offsetof(llm_json_scan_t, stream_options) },
         { "max_tokens", 10, offsetof(llm_json_scan_t, max_tokens) },
+        { "max_output_tokens", 17,
+          offsetof(llm_json_scan_t, max_output_tokens) },
         { "usage", 5, offsetof(llm_json_scan_t, usage) },
         { "usageMetadata", 13, offsetof(llm_json_scan_t, usage) },
         { "message", 7, offsetof(llm_json_scan_t, message) },
@@ -313,11 +320,11 @@ llm_json_member_slot(llm_json_scan_t *out, const char *key, size_t len)
 
     /* the lengths of the names above: most keys are rejected on this */
     static const unsigned  lengths = 1u << 5 | 1u << 6 | 1u << 7 | 1u << 10
-                                     | 1u << 13 | 1u << 14;
+                                     | 1u << 13 | 1u << 14 | 1u << 17;
 
     /* the request's names, each at most 2 bytes longer when folded */
     static const unsigned  folded = 0x7u << 5 | 0x7u << 6 | 0x7u << 10
-                                    | 0x7u << 14;
+                                    | 0x7u << 14 | 0x7u << 17;
 
     long                  n;
     size_t                i;
@@ -326,7 +333,7 @@ llm_json_member_slot(llm_json_scan_t *out, const char *key, size_t len)
     const unsigned char  *k;
     unsigned char         buf[64];
 
-    if (len > 16 * 6) {
+    if (len > LLM_JSON_NAME_MAX * 6) {
         /* longer than any name of interest, even with every byte escaped
            (and so also what llm_json_locate() makes of a broken key) */
         return NULL;
@@ -346,7 +353,7 @@ llm_json_member_slot(llm_json_scan_t *out, const char *key, size_t len)
 
     plain = (i == len);
 
-    if (plain && (len > 16 || !(lengths & (1u << len)))) {
+    if (plain && (len > LLM_JSON_NAME_MAX || !(lengths & (1u << len)))) {
         return NULL;
     }
 
@@ -363,7 +370,9 @@ llm_json_member_slot(llm_json_scan_t *out, const char *key, size_t len)
         len = (size_t) n;
     }
 
-    if (len > 16 || !((folded | lengths) & (1u << len))) {
+    if (len > LLM_JSON_NAME_MAX + 2
+        || !((folded | lengths) & (1u << len)))
+    {
         return NULL;
     }
 
@@ -371,7 +380,7 @@ llm_json_member_slot(llm_json_scan_t *out, const char *key, size_t len)
         if (slots[i].len == len && memcmp(slots[i].name, k, len) == 0) {
             m = (llm_json_member_t *) ((char *) out + slots[i].offset);
 
-            if (i < 4 && m->present) {
+            if (i < LLM_JSON_REQUEST_NAMES && m->present) {
                 out->ambiguous++;
             }
 
@@ -383,7 +392,7 @@ llm_json_member_slot(llm_json_scan_t *out, const char *key, size_t len)
         return NULL;
     }
 
-    for (i = 0; i < 4; i++) {
+    for (i = 0; i < LLM_JSON_REQUEST_NAMES; i++) {
         if (llm_json_name_folds(k, len, slots[i].name)) {
             out->ambiguous++;
             break;

@@ -1,8 +1,8 @@
 /*
  * One validating pass over a JSON document that records where the top-level
  * members of interest are, without building a tree.  The request path uses
- * it to find `model`, `stream` and `max_tokens` and to splice a new model
- * name into a body it otherwise forwards untouched.
+ * it to find `model`, `stream` and `max_tokens` (`max_output_tokens`) and
+ * to splice a new model name into a body it otherwise forwards untouched.
  */
 
 #ifndef LLM_JSON_SCAN_H
@@ -24,6 +24,7 @@ typedef struct {
     llm_json_member_t  stream;
     llm_json_member_t  stream_options;
     llm_json_member_t  max_tokens;
+    llm_json_member_t  max_output_tokens; /* the Responses API's name */
     llm_json_member_t  usage;          /* "usage" or Gemini's "usageMetadata" */
     llm_json_member_t  message;        /* Anthropic's message_start */
     size_t             object_start;   /* offset of the top-level '{' */

@@ -20,10 +20,16 @@
 typedef enum {
     LLM_API_OPENAI = 0,
     LLM_API_ANTHROPIC,
-    LLM_API_GEMINI
+    LLM_API_GEMINI,
+    LLM_API_RESPONSES           /* OpenAI Responses API: a client format;
+                                   as a provider it is only passed through
+                                   (OpenAI, Azure), never translated to */
 } llm_api_t;
 
-#define LLM_API_COUNT  3
+/* formats a provider is translated to and from */
+#define LLM_API_COUNT         3
+/* formats a client can speak: the provider formats and Responses */
+#define LLM_API_CLIENT_COUNT  4
 
 /*
  * Token usage in OpenAI's terms, whatever the provider reported:
@@ -56,6 +62,9 @@ typedef struct {
                                      restore tool names that were shortened for an
                                      OpenAI target (> 64 chars) */
     size_t      client_request_len;
+    const char *response_id;      /* Responses clients: the id to give the
+                                     answer (NULL: derived from the
+                                     provider's id) */
     llm_buf_t  *dropped;          /* optional: the names of the fields taken
                                      out are appended, comma-separated */
 } llm_xlate_opts_t;
@@ -159,7 +168,7 @@ int llm_xlate_embed_request(const char *in, size_t len, int batch,
 int llm_xlate_embed_response(const char *in, size_t len, int batch,
     llm_buf_t *out, llm_usage_t *usage);
 
-/* "openai" | "anthropic" | "gemini" -> api, -1 when unknown */
+/* "openai" | "anthropic" | "gemini" | "responses" -> api, -1 when unknown */
 int llm_api_from_name(const char *name);
 const char *llm_api_name(llm_api_t api);
 

@@ -76,6 +76,7 @@ llm_error_body(llm_api_t api, int status, const char *type,
     }
     switch (api) {
     case LLM_API_OPENAI:
+    case LLM_API_RESPONSES:
         snprintf(code, sizeof(code), "%d", status);
         j = json_pack("{s:{s:s,s:s,s:o,s:s}}", "error",
                       "message", message,
@@ -234,7 +235,8 @@ llm_xlate_error(llm_api_t from, llm_api_t to, int status, const char *in,
         type = NULL;
     }
     llm_error_body(to, status, type, clean.data,
-                   to == LLM_API_OPENAI && from == to ? param : NULL, out);
+                   to != LLM_API_ANTHROPIC && to != LLM_API_GEMINI
+                   && from == to ? param : NULL, out);
     llm_buf_free(&clean);
     json_decref(doc);
 }

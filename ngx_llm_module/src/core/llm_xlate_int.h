@@ -6,6 +6,9 @@
  * a format, so 3+3 pieces cover all six directions, and what one format can
  * say but another cannot is decided in exactly one place (the writer).
  *
+ * Readers exist for the four client formats (Responses included), writers
+ * for the three provider formats; Responses as a provider is passthrough.
+ *
  * Request IR (a jansson object):
  *   system        [ {type:"text", text, cache_control?} ]
  *   messages      [ {role:"user"|"assistant", content:[part]} ]
@@ -86,6 +89,15 @@ void llm_xl_copy(json_t *dst, const char *dkey, const json_t *src,
                  const char *skey);
 void llm_xl_part_text(json_t *content, const char *text, size_t len,
                       const json_t *cache_control);
+/*
+ * A function tool's definition (name, description, parameters of fn) as an
+ * IR tool; NULL after llm_xl_error() when fn has no name ("where" names the
+ * field in the message, e.g. "tools[0].function.name").
+ */
+json_t *llm_xl_function_tool(llm_xl_ctx_t *c, const json_t *fn,
+                             const char *where, size_t i);
+/* tool_choice given as a mode string (auto, none, required) -> IR */
+int  llm_xl_tool_choice_mode(llm_xl_ctx_t *c, const char *mode, json_t *ir);
 /* "data:<mt>;base64,<data>" -> media part; NULL when not a data URL */
 json_t *llm_xl_media_from_url(const char *url);
 /* media part -> "data:..." URL or its url (new string) */
@@ -107,6 +119,7 @@ char *llm_xl_strdup(const char *s);
 /* copy into dst[size], truncated without splitting a UTF-8 character */
 void llm_xl_copy_utf8(char *dst, size_t size, const char *src);
 void llm_xl_gen_id(char *buf, size_t size, const char *prefix);
+long long llm_xl_effort_budget(const char *effort);
 
 llm_stop_t  llm_stop_from_openai(const char *s);
 llm_stop_t  llm_stop_from_anthropic(const char *s);
@@ -127,6 +140,7 @@ json_t *llm_usage_gemini(const llm_usage_t *u);
 json_t *llm_req_read_openai(llm_xl_ctx_t *c, json_t *body);
 json_t *llm_req_read_anthropic(llm_xl_ctx_t *c, json_t *body);
 json_t *llm_req_read_gemini(llm_xl_ctx_t *c, json_t *body);
+json_t *llm_req_read_responses(llm_xl_ctx_t *c, json_t *body);
 json_t *llm_req_write_openai(llm_xl_ctx_t *c, json_t *ir);
 json_t *llm_req_write_anthropic(llm_xl_ctx_t *c, json_t *ir);
 json_t *llm_req_write_gemini(llm_xl_ctx_t *c, json_t *ir);
@@ -141,6 +155,32 @@ json_t *llm_resp_write_anthropic(const llm_xlate_opts_t *o, json_t *ir,
                                  const llm_usage_t *u, const json_t *client_tools);
 json_t *llm_resp_write_gemini(const llm_xlate_opts_t *o, json_t *ir,
                               const llm_usage_t *u, const json_t *client_tools);
+json_t *llm_resp_write_responses(const llm_xlate_opts_t *o, json_t *ir,
+                                 const llm_usage_t *u,
+                                 const json_t *client_tools);
+/* Responses: the response object around the output, echoing the client's
+   request (status "in_progress", "completed", ...; output left empty) */
+json_t *llm_resp_responses_object(const llm_xlate_opts_t *o, const char *id,
+                                  const char *model, long long created,
+                                  const char *status);
+/* Responses: the id of the response, from o->response_id or the
+   provider's id; into buf */
+void llm_resp_responses_id(const llm_xlate_opts_t *o, const char *upstream,
+                           char *buf, size_t size);
+/* Responses: one output item from response IR parts */
+json_t *llm_resp_responses_message(const char *id, const char *text,
+                                   size_t len, const char *status);
+json_t *llm_resp_responses_reasoning(const char *id, const char *text,
+                                     size_t len, const char *signature);
+json_t *llm_resp_responses_call(const char *id, const char *call_id,
+                                const char *name, const char *args,
+                                size_t len, const char *status);
+void llm_resp_responses_item_id(char *buf, size_t size, const char *prefix,
+                                const char *response_id, size_t n);
+/* status "incomplete" with its reason for a length or content-filter stop */
+void llm_resp_responses_status(json_t *r, llm_stop_t stop);
+/* Responses usage object */
+json_t *llm_usage_responses(const llm_usage_t *u);
 
 /* --- errors --- */
 const char *llm_error_type_openai(int status);

@@ -273,13 +273,11 @@ llm_oa_read_tools(llm_xl_ctx_t *c, const json_t *tools, json_t *ir)
             }
             continue;
         }
-        if (llm_xl_str(fn, "name") == NULL) {
+        d = llm_xl_function_tool(c, fn, "function.name", i);
+        if (d == NULL) {
             json_decref(out);
-            return llm_xl_error(c, "tools[%zu].function.name is required", i);
+            return -1;
         }
-        d = json_pack("{s:O}", "name", json_object_get(fn, "name"));
-        llm_xl_copy(d, "description", fn, "description");
-        llm_xl_copy(d, "parameters", fn, "parameters");
         llm_xl_copy(d, "cache_control", t, "cache_control");
         json_array_append_new(out, d);
     }
@@ -293,12 +291,7 @@ llm_oa_read_tool_choice(llm_xl_ctx_t *c, const json_t *tc, json_t *ir)
     const char  *s = json_string_value(tc);
 
     if (s) {
-        if (strcmp(s, "auto") && strcmp(s, "none") && strcmp(s, "required")) {
-            return llm_xl_error(c, "tool_choice must be auto, none, "
-                                   "required or a function");
-        }
-        json_object_set_new(ir, "tool_choice", json_pack("{s:s}", "type", s));
-        return 0;
+        return llm_xl_tool_choice_mode(c, s, ir);
     }
     s = llm_xl_str(json_object_get(tc, "function"), "name");
     if (s == NULL) {
@@ -306,22 +299,6 @@ llm_oa_read_tool_choice(llm_xl_ctx_t *c, const json_t *tc, json_t *ir)
     }
     json_object_set_new(ir, "tool_choice",
                         json_pack("{s:s,s:s}", "type", "tool", "name", s));
-    return 0;
-}
-
-/* LiteLLM's reasoning_effort -> thinking budget mapping */
-static long long
-llm_oa_effort_budget(const char *e)
-{
-    if (strcmp(e, "minimal") == 0 || strcmp(e, "low") == 0) {
-        return 1024;
-    }
-    if (strcmp(e, "medium") == 0) {
-        return 2048;
-    }
-    if (strcmp(e, "high") == 0) {
-        return 4096;
-    }
     return 0;
 }
 
@@ -396,10 +373,10 @@ llm_req_read_openai(llm_xl_ctx_t *c, json_t *body)
         json_object_set(ir, "response_format", v);
     }
     key = llm_xl_str(body, "reasoning_effort");
-    if (key && llm_oa_effort_budget(key)) {
+    if (key && llm_xl_effort_budget(key)) {
         json_object_set_new(ir, "reasoning_effort", json_string(key));
         json_object_set_new(ir, "thinking", json_pack("{s:I}", "budget_tokens",
-                            (json_int_t) llm_oa_effort_budget(key)));
+                            (json_int_t) llm_xl_effort_budget(key)));
     }
     /* LiteLLM also accepts Anthropic's thinking param on OpenAI requests */
     v = json_object_get(body, "thinking");

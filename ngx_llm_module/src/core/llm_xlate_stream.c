@@ -41,6 +41,7 @@ llm_sx_on_event(void *arg, const char *event, size_t event_len,
     case LLM_API_OPENAI:    llm_sx_decode_openai(x, ev); break;
     case LLM_API_ANTHROPIC: llm_sx_decode_anthropic(x, ev); break;
     case LLM_API_GEMINI:    llm_sx_decode_gemini(x, ev); break;
+    default:                break;  /* refused by llm_stream_xlate_new() */
     }
     json_decref(ev);
     return 0;
@@ -51,7 +52,9 @@ llm_stream_xlate_new(llm_api_t from, llm_api_t to, const llm_xlate_opts_t *o)
 {
     llm_stream_xlate_t  *x;
 
-    if ((unsigned) from >= LLM_API_COUNT || (unsigned) to >= LLM_API_COUNT) {
+    if ((unsigned) from >= LLM_API_COUNT
+        || (unsigned) to >= LLM_API_CLIENT_COUNT)
+    {
         return NULL;
     }
     x = calloc(1, sizeof(*x));
@@ -128,6 +131,9 @@ llm_stream_xlate_free(llm_stream_xlate_t *x)
     free(x->tools);
     free(x->stop_sequence);
     json_decref(x->client_tools);
+    json_decref(x->rs_items);
+    llm_buf_free(&x->rs_text);
+    llm_buf_free(&x->rs_sig);
     llm_sse_free(&x->sse);
     free(x);
 }
@@ -220,6 +226,9 @@ llm_sx_text(llm_stream_xlate_t *x, const char *s, size_t len)
         llm_sx_gemini_flush_tools(x);
         llm_sx_gemini_parts(x, json_pack("[{s:s%}]", "text", s, len));
         break;
+    case LLM_API_RESPONSES:
+        llm_sx_responses_delta(x, LLM_SX_TEXT, s, len);
+        break;
     }
 }
 
@@ -250,17 +259,26 @@ llm_sx_thinking(llm_stream_xlate_t *x, const char *s, size_t len)
         llm_sx_gemini_parts(x, json_pack("[{s:s%,s:b}]", "text", s, len,
                                          "thought", 1));
         break;
+    case LLM_API_RESPONSES:
+        llm_sx_responses_delta(x, LLM_SX_THINKING, s, len);
+        break;
     }
 }
 
 void
 llm_sx_signature(llm_stream_xlate_t *x, const char *s, size_t len)
 {
-    /* only Anthropic clients can use a signature, and only right after
-       the thinking it signs */
-    if (x->ended || len == 0 || x->to != LLM_API_ANTHROPIC
-        || x->block != LLM_SX_THINKING)
-    {
+    /* only Anthropic clients can use a signature (Responses clients get
+       it as the reasoning item's encrypted_content, to send it back), and
+       only right after the thinking it signs */
+    if (x->ended || len == 0 || x->block != LLM_SX_THINKING) {
+        return;
+    }
+    if (x->to == LLM_API_RESPONSES) {
+        llm_sx_responses_signature(x, s, len);
+        return;
+    }
+    if (x->to != LLM_API_ANTHROPIC) {
         return;
     }
     llm_sx_anthropic_emit(x, "content_block_delta",
@@ -337,6 +355,9 @@ llm_sx_tool_start(llm_stream_xlate_t *x, long key, const char *id,
         break;
     case LLM_API_GEMINI:
         break;                  /* sent whole when its arguments are done */
+    case LLM_API_RESPONSES:
+        llm_sx_responses_open(x, LLM_SX_TOOL, key);
+        break;
     }
 }
 
@@ -367,6 +388,12 @@ llm_sx_tool_args(llm_stream_xlate_t *x, long key, const char *s, size_t len)
     case LLM_API_GEMINI:
         llm_buf_append(&t->args, s, len);
         break;
+    case LLM_API_RESPONSES:
+        /* as for Anthropic: an item cannot be reopened */
+        if (x->block == LLM_SX_TOOL && x->block_tool == key) {
+            llm_sx_responses_delta(x, LLM_SX_TOOL, s, len);
+        }
+        break;
     }
 }
 
@@ -378,6 +405,8 @@ llm_sx_block_end(llm_stream_xlate_t *x)
     }
     if (x->to == LLM_API_ANTHROPIC) {
         llm_sx_anthropic_close_block(x);
+    } else if (x->to == LLM_API_RESPONSES) {
+        llm_sx_responses_close(x);
     } else if (x->to == LLM_API_GEMINI) {
         llm_sx_gemini_flush_tools(x);
     }
@@ -413,6 +442,10 @@ llm_sx_error(llm_stream_xlate_t *x, int status, const char *message)
         return;
     }
     x->ended = 1;
+    if (x->to == LLM_API_RESPONSES) {
+        llm_sx_responses_fail(x, status, message);
+        return;
+    }
     llm_error_body(x->to, status, NULL, message, NULL, &body);
     if (x->to == LLM_API_ANTHROPIC) {
         /* the SDKs raise on this event whatever came before */
@@ -436,6 +469,7 @@ llm_sx_end(llm_stream_xlate_t *x)
     case LLM_API_OPENAI:    llm_sx_openai_end(x); break;
     case LLM_API_ANTHROPIC: llm_sx_anthropic_end(x); break;
     case LLM_API_GEMINI:    llm_sx_gemini_end(x); break;
+    case LLM_API_RESPONSES: llm_sx_responses_end(x); break;
     }
     x->ended = 1;
 }

@@ -56,6 +56,14 @@ struct llm_stream_xlate_s {
     llm_sx_tool_t      *tools;
     size_t              ntools, tools_cap;
     int                 gm_calls;     /* Gemini decoder: calls seen */
+
+    /* Responses encoder: x->block is the open item's kind */
+    long long           rs_seq;       /* next sequence_number */
+    json_t             *rs_items;     /* output items done so far */
+    llm_buf_t           rs_text;      /* the open item's text or args */
+    llm_buf_t           rs_sig;       /* the open reasoning's signature */
+    char                rs_id[96];    /* resp_... */
+    char                rs_item_id[128];
 };
 
 /* decoder -> encoder events */
@@ -93,6 +101,18 @@ void llm_sx_anthropic_end(llm_stream_xlate_t *x);
 void llm_sx_gemini_parts(llm_stream_xlate_t *x, json_t *parts);
 void llm_sx_gemini_flush_tools(llm_stream_xlate_t *x);
 void llm_sx_gemini_end(llm_stream_xlate_t *x);
+
+void llm_sx_responses_start(llm_stream_xlate_t *x);
+void llm_sx_responses_open(llm_stream_xlate_t *x, llm_sx_block_t kind,
+                           long tool);
+void llm_sx_responses_close(llm_stream_xlate_t *x);
+void llm_sx_responses_delta(llm_stream_xlate_t *x, llm_sx_block_t kind,
+                            const char *s, size_t len);
+void llm_sx_responses_signature(llm_stream_xlate_t *x, const char *s,
+                                size_t len);
+void llm_sx_responses_end(llm_stream_xlate_t *x);
+void llm_sx_responses_fail(llm_stream_xlate_t *x, int status,
+                           const char *message);
 
 void llm_sx_write_json(llm_stream_xlate_t *x, const char *event, json_t *data);
 

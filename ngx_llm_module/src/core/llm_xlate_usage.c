@@ -8,6 +8,7 @@
 
 #include "llm_xlate_int.h"
 #include "llm_json_scan.h"
+#include "llm_json_tree.h"
 
 /*
  * The usage object is read either from a parsed tree (translation has
@@ -319,6 +320,27 @@ llm_usage_read_gemini(const llm_usage_src_t *us, llm_usage_t *u)
     return 1;
 }
 
+/* Responses: input_tokens counts cached ones, output_tokens reasoning */
+static int
+llm_usage_read_responses(const llm_usage_src_t *us, llm_usage_t *u)
+{
+    int  got = 0;
+
+    got |= llm_usage_int(us, NULL, LLM_UK_INPUT_TOKENS, &u->prompt_tokens);
+    got |= llm_usage_int(us, NULL, LLM_UK_OUTPUT_TOKENS,
+                         &u->completion_tokens);
+    if (!llm_usage_int(us, NULL, LLM_UK_TOTAL_TOKENS, &u->total_tokens)
+        && got)
+    {
+        u->total_tokens = u->prompt_tokens + u->completion_tokens;
+    }
+    llm_usage_int(us, "input_tokens_details", LLM_UK_CACHED_TOKENS,
+                  &u->cache_read_tokens);
+    llm_usage_int(us, "output_tokens_details", LLM_UK_REASONING_TOKENS,
+                  &u->reasoning_tokens);
+    return got;
+}
+
 static int
 llm_usage_apply(llm_api_t api, const llm_usage_src_t *us, llm_usage_t *u)
 {
@@ -333,6 +355,9 @@ llm_usage_apply(llm_api_t api, const llm_usage_src_t *us, llm_usage_t *u)
         break;
     case LLM_API_GEMINI:
         got = llm_usage_read_gemini(us, u);
+        break;
+    case LLM_API_RESPONSES:
+        got = llm_usage_read_responses(us, u);
         break;
     }
     if (got) {
@@ -354,6 +379,10 @@ llm_usage_read(llm_api_t api, const json_t *doc, llm_usage_t *u)
         if (api == LLM_API_ANTHROPIC && !json_is_object(obj)) {
             obj = json_object_get(json_object_get(doc, "message"), "usage");
         }
+        if (api == LLM_API_RESPONSES && !json_is_object(obj)) {
+            /* stream events: response.completed carries the response */
+            obj = json_object_get(json_object_get(doc, "response"), "usage");
+        }
     }
     if (!json_is_object(obj)) {
         return 0;
@@ -361,6 +390,52 @@ llm_usage_read(llm_api_t api, const json_t *doc, llm_usage_t *u)
     us.obj = obj;
     us.have = 0;
     return llm_usage_apply(api, &us, u);
+}
+
+/*
+ * A Responses stream event that ends the response (response.completed,
+ * .incomplete, .failed): its usage is inside "response", where the
+ * locator does not look.  These are one or two events per stream, so
+ * they are parsed; the deltas before them are not.
+ */
+static int
+llm_usage_responses_event(const char *in, size_t len)
+{
+    static const char  *ends[] = {
+        "\"response.completed\"", "\"response.incomplete\"",
+        "\"response.failed\"",
+    };
+    size_t              i, k, n, e;
+
+    /* the type comes first in every event OpenAI and the gateway send */
+    n = len < 64 ? len : 64;
+    for (k = 0; k < n; k++) {
+        if (in[k] != '"') {
+            continue;
+        }
+        for (i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
+            e = strlen(ends[i]);
+            if (k + e <= len && memcmp(in + k, ends[i], e) == 0) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+static int
+llm_usage_from_tree(llm_api_t api, const char *in, size_t len,
+                    llm_usage_t *u)
+{
+    json_t  *doc = llm_json_load(in, len, LLM_XL_LOAD_FLAGS, NULL);
+    int      rc;
+
+    if (doc == NULL) {
+        return -1;
+    }
+    rc = llm_usage_read(api, doc, u);
+    json_decref(doc);
+    return rc;
 }
 
 /*
@@ -393,6 +468,11 @@ llm_usage_from_json(llm_api_t api, const char *in, size_t len, llm_usage_t *u)
         }
         m = &inner.usage;
     }
+    if (!m->present && api == LLM_API_RESPONSES
+        && llm_usage_responses_event(in, len))
+    {
+        return llm_usage_from_tree(api, in, len, u);
+    }
     if (!m->present || base[m->value_start] != '{') {
         return 0;
     }
@@ -422,6 +502,19 @@ llm_usage_openai(const llm_usage_t *u)
                             json_integer(u->cache_read_tokens));
     }
     return j;
+}
+
+json_t *
+llm_usage_responses(const llm_usage_t *u)
+{
+    return json_pack("{s:I,s:{s:I},s:I,s:{s:I},s:I}",
+                     "input_tokens", (json_int_t) u->prompt_tokens,
+                     "input_tokens_details", "cached_tokens",
+                     (json_int_t) u->cache_read_tokens,
+                     "output_tokens", (json_int_t) u->completion_tokens,
+                     "output_tokens_details", "reasoning_tokens",
+                     (json_int_t) u->reasoning_tokens,
+                     "total_tokens", (json_int_t) u->total_tokens);
 }
 
 json_t *

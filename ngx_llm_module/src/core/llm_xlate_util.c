@@ -14,14 +14,15 @@
 #include "llm_xlate_int.h"
 #include "llm_json_tree.h"
 
-static const char  *llm_api_names[LLM_API_COUNT] = {
-    "openai", "anthropic", "gemini"
+static const char  *llm_api_names[LLM_API_CLIENT_COUNT] = {
+    "openai", "anthropic", "gemini", "responses"
 };
 
 const char *
 llm_api_name(llm_api_t api)
 {
-    return (unsigned) api < LLM_API_COUNT ? llm_api_names[api] : "unknown";
+    return (unsigned) api < LLM_API_CLIENT_COUNT ? llm_api_names[api]
+                                                 : "unknown";
 }
 
 int
@@ -29,7 +30,7 @@ llm_api_from_name(const char *name)
 {
     int  i;
 
-    for (i = 0; name && i < LLM_API_COUNT; i++) {
+    for (i = 0; name && i < LLM_API_CLIENT_COUNT; i++) {
         if (strcmp(name, llm_api_names[i]) == 0) {
             return i;
         }
@@ -112,6 +113,35 @@ llm_xl_copy(json_t *dst, const char *dkey, const json_t *src, const char *skey)
     if (v && !json_is_null(v)) {
         json_object_set(dst, dkey, v);
     }
+}
+
+json_t *
+llm_xl_function_tool(llm_xl_ctx_t *c, const json_t *fn, const char *where,
+                     size_t i)
+{
+    json_t  *d;
+
+    if (llm_xl_str(fn, "name") == NULL) {
+        (void) llm_xl_error(c, "tools[%zu].%s is required", i, where);
+        return NULL;
+    }
+    d = json_pack("{s:O}", "name", json_object_get(fn, "name"));
+    llm_xl_copy(d, "description", fn, "description");
+    llm_xl_copy(d, "parameters", fn, "parameters");
+    return d;
+}
+
+int
+llm_xl_tool_choice_mode(llm_xl_ctx_t *c, const char *mode, json_t *ir)
+{
+    if (strcmp(mode, "auto") && strcmp(mode, "none")
+        && strcmp(mode, "required"))
+    {
+        return llm_xl_error(c, "tool_choice must be auto, none, "
+                               "required or a function");
+    }
+    json_object_set_new(ir, "tool_choice", json_pack("{s:s}", "type", mode));
+    return 0;
 }
 
 void
@@ -333,6 +363,7 @@ llm_xl_client_tools(llm_api_t api, const char *in, size_t len)
             n = json_object_get(json_object_get(t, "function"), "name");
             break;
         case LLM_API_ANTHROPIC:
+        case LLM_API_RESPONSES:
             n = json_object_get(t, "name");
             break;
         default:
@@ -383,6 +414,23 @@ llm_xl_gen_id(char *buf, size_t size, const char *prefix)
     x ^= x << 17;
     state = x;
     snprintf(buf, size, "%s%016llx", prefix, x);
+}
+
+/* LiteLLM's reasoning_effort -> thinking budget mapping (0: not an effort
+   that asks for thinking) */
+long long
+llm_xl_effort_budget(const char *e)
+{
+    if (strcmp(e, "minimal") == 0 || strcmp(e, "low") == 0) {
+        return 1024;
+    }
+    if (strcmp(e, "medium") == 0) {
+        return 2048;
+    }
+    if (strcmp(e, "high") == 0) {
+        return 4096;
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------- stop reasons */
