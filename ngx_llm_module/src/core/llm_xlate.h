@@ -20,10 +20,13 @@
 typedef enum {
     LLM_API_OPENAI = 0,
     LLM_API_ANTHROPIC,
-    LLM_API_GEMINI
+    LLM_API_GEMINI,
+    LLM_API_BEDROCK             /* Bedrock Converse: a provider format only,
+                                   never a client's */
 } llm_api_t;
 
-#define LLM_API_COUNT  3
+#define LLM_API_COUNT           3   /* the client (ingress) formats */
+#define LLM_API_PROVIDER_COUNT  4   /* and the provider-only ones after them */
 
 /*
  * Token usage in OpenAI's terms, whatever the provider reported:
@@ -143,6 +146,13 @@ void llm_xlate_error(llm_api_t from, llm_api_t to, int status, const char *in,
 /* input-token estimate for a request in `api` format (count_tokens when the
    target cannot count): see docs/translation.md for the heuristic */
 long long llm_estimate_tokens(llm_api_t api, const char *in, size_t len);
+
+/*
+ * The HTTP status Bedrock answers an exception with, by its name
+ * ("ThrottlingException" in a header, "throttlingException" in a
+ * stream); 500 for one it does not know.
+ */
+int llm_bedrock_exception_status(const char *name, size_t len);
 
 /* "openai" | "anthropic" | "gemini" -> api, -1 when unknown */
 int llm_api_from_name(const char *name);

@@ -142,6 +142,12 @@ json_t *llm_resp_write_anthropic(const llm_xlate_opts_t *o, json_t *ir,
 json_t *llm_resp_write_gemini(const llm_xlate_opts_t *o, json_t *ir,
                               const llm_usage_t *u, const json_t *client_tools);
 
+/* --- Bedrock Converse (a provider format only) --- */
+json_t *llm_req_write_bedrock(llm_xl_ctx_t *c, json_t *ir);
+json_t *llm_resp_read_bedrock(json_t *body, llm_usage_t *u);
+llm_stop_t llm_stop_from_bedrock(const char *s);
+int  llm_usage_read_bedrock(const json_t *usage, llm_usage_t *u);
+
 /* --- errors --- */
 const char *llm_error_type_openai(int status);
 const char *llm_error_type_anthropic(int status);

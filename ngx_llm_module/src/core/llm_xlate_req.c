@@ -13,8 +13,9 @@ typedef json_t *(*llm_req_fn)(llm_xl_ctx_t *c, json_t *j);
 static const llm_req_fn  llm_req_readers[LLM_API_COUNT] = {
     llm_req_read_openai, llm_req_read_anthropic, llm_req_read_gemini
 };
-static const llm_req_fn  llm_req_writers[LLM_API_COUNT] = {
-    llm_req_write_openai, llm_req_write_anthropic, llm_req_write_gemini
+static const llm_req_fn  llm_req_writers[LLM_API_PROVIDER_COUNT] = {
+    llm_req_write_openai, llm_req_write_anthropic, llm_req_write_gemini,
+    llm_req_write_bedrock
 };
 
 /*
@@ -58,7 +59,9 @@ llm_xlate_request(llm_api_t from, llm_api_t to, const char *in, size_t len,
     if (err && errlen) {
         err[0] = '\0';
     }
-    if ((unsigned) from >= LLM_API_COUNT || (unsigned) to >= LLM_API_COUNT) {
+    if ((unsigned) from >= LLM_API_COUNT
+        || (unsigned) to >= LLM_API_PROVIDER_COUNT)
+    {
         return llm_xl_error(&c, "unknown API format");
     }
 

@@ -11,8 +11,9 @@ typedef json_t *(*llm_resp_read_fn)(json_t *body, llm_usage_t *u);
 typedef json_t *(*llm_resp_write_fn)(const llm_xlate_opts_t *o, json_t *ir,
     const llm_usage_t *u, const json_t *client_tools);
 
-static const llm_resp_read_fn  llm_resp_readers[LLM_API_COUNT] = {
-    llm_resp_read_openai, llm_resp_read_anthropic, llm_resp_read_gemini
+static const llm_resp_read_fn  llm_resp_readers[LLM_API_PROVIDER_COUNT] = {
+    llm_resp_read_openai, llm_resp_read_anthropic, llm_resp_read_gemini,
+    llm_resp_read_bedrock
 };
 static const llm_resp_write_fn  llm_resp_writers[LLM_API_COUNT] = {
     llm_resp_write_openai, llm_resp_write_anthropic, llm_resp_write_gemini
@@ -49,7 +50,9 @@ llm_xlate_response(llm_api_t from, llm_api_t to, const char *in, size_t len,
     json_t           *body, *ir, *res, *tools = NULL;
     int               rc = -1;
 
-    if ((unsigned) from >= LLM_API_COUNT || (unsigned) to >= LLM_API_COUNT) {
+    if ((unsigned) from >= LLM_API_PROVIDER_COUNT
+        || (unsigned) to >= LLM_API_COUNT)
+    {
         return -1;
     }
     if (o == NULL) {

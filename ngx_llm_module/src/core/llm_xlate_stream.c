@@ -41,9 +41,21 @@ llm_sx_on_event(void *arg, const char *event, size_t event_len,
     case LLM_API_OPENAI:    llm_sx_decode_openai(x, ev); break;
     case LLM_API_ANTHROPIC: llm_sx_decode_anthropic(x, ev); break;
     case LLM_API_GEMINI:    llm_sx_decode_gemini(x, ev); break;
+    default:                break;
     }
     json_decref(ev);
     return 0;
+}
+
+static int
+llm_sx_on_message(const llm_evs_message_t *m, void *arg)
+{
+    llm_stream_xlate_t  *x = arg;
+
+    if (!x->ended) {
+        llm_sx_decode_bedrock(x, m);
+    }
+    return 0;                           /* drain whatever follows */
 }
 
 llm_stream_xlate_t *
@@ -51,7 +63,9 @@ llm_stream_xlate_new(llm_api_t from, llm_api_t to, const llm_xlate_opts_t *o)
 {
     llm_stream_xlate_t  *x;
 
-    if ((unsigned) from >= LLM_API_COUNT || (unsigned) to >= LLM_API_COUNT) {
+    if ((unsigned) from >= LLM_API_PROVIDER_COUNT
+        || (unsigned) to >= LLM_API_COUNT)
+    {
         return NULL;
     }
     x = calloc(1, sizeof(*x));
@@ -66,6 +80,7 @@ llm_stream_xlate_new(llm_api_t from, llm_api_t to, const llm_xlate_opts_t *o)
     x->created = (long long) time(NULL);
     x->block_tool = -1;
     llm_sse_init(&x->sse, LLM_SX_MAX_EVENT);
+    llm_evs_init(&x->evs);
     return x;
 }
 
@@ -76,6 +91,13 @@ llm_stream_xlate_feed(llm_stream_xlate_t *x, const char *data, size_t len,
     int  rc;
 
     x->out = out;
+    if (x->from == LLM_API_BEDROCK) {
+        /* a bad CRC or frame: the caller ends the client's stream with
+           an error event (llm_stream_xlate_fail) */
+        rc = llm_evs_feed(&x->evs, data, len, llm_sx_on_message, x);
+        x->out = NULL;
+        return rc == LLM_EVS_OK ? 0 : -1;
+    }
     rc = llm_sse_feed(&x->sse, data, len, llm_sx_on_event, x);
     x->out = NULL;
     return rc == LLM_SSE_OK ? 0 : -1;
@@ -87,7 +109,12 @@ llm_stream_xlate_finish(llm_stream_xlate_t *x, llm_buf_t *out)
     int  rc;
 
     x->out = out;
-    rc = llm_sse_finish(&x->sse, llm_sx_on_event, x);
+    if (x->from == LLM_API_BEDROCK) {
+        /* a message cut short is a broken stream, not a finished one */
+        rc = llm_evs_pending(&x->evs) ? LLM_SSE_ABORTED : LLM_SSE_OK;
+    } else {
+        rc = llm_sse_finish(&x->sse, llm_sx_on_event, x);
+    }
     if (!x->ended) {
         llm_sx_end(x);
     }
@@ -129,6 +156,7 @@ llm_stream_xlate_free(llm_stream_xlate_t *x)
     free(x->stop_sequence);
     json_decref(x->client_tools);
     llm_sse_free(&x->sse);
+    llm_evs_free(&x->evs);
     free(x);
 }
 
@@ -220,6 +248,8 @@ llm_sx_text(llm_stream_xlate_t *x, const char *s, size_t len)
         llm_sx_gemini_flush_tools(x);
         llm_sx_gemini_parts(x, json_pack("[{s:s%}]", "text", s, len));
         break;
+    default:                /* never a client format */
+        break;
     }
 }
 
@@ -249,6 +279,8 @@ llm_sx_thinking(llm_stream_xlate_t *x, const char *s, size_t len)
         llm_sx_gemini_flush_tools(x);
         llm_sx_gemini_parts(x, json_pack("[{s:s%,s:b}]", "text", s, len,
                                          "thought", 1));
+        break;
+    default:                /* never a client format */
         break;
     }
 }
@@ -337,6 +369,8 @@ llm_sx_tool_start(llm_stream_xlate_t *x, long key, const char *id,
         break;
     case LLM_API_GEMINI:
         break;                  /* sent whole when its arguments are done */
+    default:                /* never a client format */
+        break;
     }
 }
 
@@ -366,6 +400,8 @@ llm_sx_tool_args(llm_stream_xlate_t *x, long key, const char *s, size_t len)
         break;
     case LLM_API_GEMINI:
         llm_buf_append(&t->args, s, len);
+        break;
+    default:                /* never a client format */
         break;
     }
 }
@@ -436,6 +472,8 @@ llm_sx_end(llm_stream_xlate_t *x)
     case LLM_API_OPENAI:    llm_sx_openai_end(x); break;
     case LLM_API_ANTHROPIC: llm_sx_anthropic_end(x); break;
     case LLM_API_GEMINI:    llm_sx_gemini_end(x); break;
+    default:                /* never a client format */
+        break;
     }
     x->ended = 1;
 }

@@ -14,14 +14,15 @@
 #include "llm_xlate_int.h"
 #include "llm_json_tree.h"
 
-static const char  *llm_api_names[LLM_API_COUNT] = {
-    "openai", "anthropic", "gemini"
+static const char  *llm_api_names[LLM_API_PROVIDER_COUNT] = {
+    "openai", "anthropic", "gemini", "bedrock"
 };
 
 const char *
 llm_api_name(llm_api_t api)
 {
-    return (unsigned) api < LLM_API_COUNT ? llm_api_names[api] : "unknown";
+    return (unsigned) api < LLM_API_PROVIDER_COUNT ? llm_api_names[api]
+                                                   : "unknown";
 }
 
 int
