@@ -4,7 +4,9 @@
 # For each scenario (bench/scenarios.sh) and the same mock provider, wrk
 # measures (a) the mock directly, (b) stock nginx proxy_pass to it with
 # upstream keep-alive, (c) ngx_llm (`llmctl start`, master key on every
-# request), then prints requests/s, p50, p99 and the c/b ratio and writes
+# request), (d) ngx_llm without its request log (chat_small, chat_stream: c
+# against d is what the log costs), then prints requests/s, p50, p99 and the
+# c/b ratio and writes
 # $BUILD/bench/results.md.  Exits non-zero only when something failed to run
 # (a server did not start, a response was wrong, requests failed); there are
 # no performance thresholds.  docs/performance.md explains the set-up.
@@ -18,7 +20,7 @@
 #   BENCH_RUNS=1          runs per target, alternating a b c a b c ...; the
 #                         median run (by requests/s) is reported
 #   BENCH_SCENARIOS="chat_small chat_stream chat_80k"   subset / order
-#   BENCH_TARGETS="a b c" subset of targets
+#   BENCH_TARGETS="a b c d" subset of targets
 #   BENCH_PROXY_CPUS / BENCH_MOCK_CPUS / BENCH_WRK_CPUS  taskset CPU lists
 #   BENCH_KEEP=1          keep the run directory (configs, logs)
 #   BENCH_ROUTER_SETTINGS='{disable_cooldowns: true}'  router_settings for (c)
@@ -73,10 +75,10 @@ for tool in wrk curl taskset ss node "$NGINX_BIN"; do
     command -v "$tool" >/dev/null || die "$tool not found (make deps installs it)"
 done
 for t in $RUN_TARGETS; do
-    [[ " $TARGETS_ALL " == *" $t "* ]] || die "unknown target '$t' (a, b or c)"
+    [[ " $TARGETS_ALL " == *" $t "* ]] || die "unknown target '$t' (a, b, c or d)"
 done
 for sc in "${SCENARIOS[@]}"; do scenario_load "$sc"; done
-if [[ " $RUN_TARGETS " == *" c "* ]]; then
+if [[ " $RUN_TARGETS " == *" c "* || " $RUN_TARGETS " == *" d "* ]]; then
     [ -x "$LLMCTL" ] || die "$LLMCTL not built (run make, or BENCH_TARGETS=\"a b\")"
     [ -f "$(dirname "$LLMCTL")/ngx_llm_module.so" ] || [ -n "${LLM_MODULE:-}" ] \
         || die "ngx_llm_module.so not built (run make)"
@@ -113,7 +115,7 @@ declare -A TARGET_UP=([a]=1)
 for t in $RUN_TARGETS; do
     case $t in
         b) if plain_start; then TARGET_UP[b]=1; else warn "plain nginx did not start"; FAILED=1; fi ;;
-        c) if gateway_start; then TARGET_UP[c]=1; else warn "ngx_llm did not start"; FAILED=1; fi ;;
+        c|d) if gateway_start "$t"; then TARGET_UP[$t]=1; else warn "$(target_name "$t") did not start"; FAILED=1; fi ;;
     esac
 done
 

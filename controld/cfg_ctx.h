@@ -91,6 +91,8 @@ int cfg_get_uint(cfg_ctx_t *ctx, yaml_node_t *node, const char *path,
     long long *out);
 int cfg_get_number(cfg_ctx_t *ctx, yaml_node_t *node, const char *path,
     double *out);
+int cfg_get_size_bytes(cfg_ctx_t *ctx, yaml_node_t *node, const char *path,
+    long long *out);
 int cfg_get_duration_ms(cfg_ctx_t *ctx, yaml_node_t *node, const char *path,
     long long *out);
 int cfg_get_bool(cfg_ctx_t *ctx, yaml_node_t *node, const char *path,

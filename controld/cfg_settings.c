@@ -509,6 +509,46 @@ compile_metrics(cfg_ctx_t *ctx, const char *key, yaml_node_t *value,
 }
 
 /*
+ * general_settings.request_log_max_size and request_log_max_files: when
+ * `llmctl run` rotates logs/requests.log and logs/access.log ("request_log"
+ * in doc, read by the supervisor, not by the module).
+ */
+static int
+compile_request_log(cfg_ctx_t *ctx, const char *key, yaml_node_t *value,
+    json_t *doc)
+{
+    char       path[256];
+    long long  n;
+    json_t    *r;
+    int        rc, size = strcmp(key, "request_log_max_size") == 0;
+
+    cfg_path(path, "general_settings", key);
+    rc = size ? cfg_get_size_bytes(ctx, value, path, &n)
+              : cfg_get_uint(ctx, value, path, &n);
+    if (rc <= 0) {
+        return rc;
+    }
+    if (!size && (n < 1 || n > 1000)) {
+        cfg_error(ctx, value, path, "must be from 1 to 1000 (files kept "
+                  "besides the current one)");
+        return -1;
+    }
+    if (size && n != 0 && n < 4096) {
+        cfg_error(ctx, value, path, "must be 0 (no rotation) or at least "
+                  "4KB");
+        return -1;
+    }
+    r = json_object_get(doc, "request_log");
+    if (r == NULL) {
+        r = json_object();
+        json_object_set_new(doc, "request_log", r);
+    }
+    json_object_set_new(r, size ? "max_bytes" : "max_files",
+                        json_integer(n));
+    return 0;
+}
+
+/*
  * general_settings that make no sense in this gateway, with why: each is a
  * warning (the user should know it is not in effect), never an error.
  */
@@ -620,6 +660,12 @@ cfg_compile_general(cfg_ctx_t *ctx, yaml_node_t *node, char **master_key,
                    || strcmp(key, "metrics_names") == 0)
         {
             if (compile_metrics(ctx, key, value, doc) < 0) {
+                ok = -1;
+            }
+        } else if (strcmp(key, "request_log_max_size") == 0
+                   || strcmp(key, "request_log_max_files") == 0)
+        {
+            if (compile_request_log(ctx, key, value, doc) < 0) {
                 ok = -1;
             }
         } else if (!cfg_ignored_setting(ctx, cfg_node(ctx, pair->key), key,

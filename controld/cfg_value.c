@@ -355,6 +355,52 @@ cfg_get_duration_ms(cfg_ctx_t *ctx, yaml_node_t *node, const char *path,
     return 1;
 }
 
+/* A size: bytes, or a number with KB, MB or GB (powers of 1024). */
+int
+cfg_get_size_bytes(cfg_ctx_t *ctx, yaml_node_t *node, const char *path,
+    long long *out)
+{
+    const char         *text, *from_env, *p;
+    char                buf[64], *end;
+    double              v, unit = 1;
+    int                 rc;
+    static const char   want[] = "a size in bytes, or with a unit "
+                                 "(e.g. 512KB, 100MB, 1GB)";
+
+    rc = scalar_text(ctx, node, path, want, &text, &from_env);
+    if (rc <= 0) {
+        return rc;
+    }
+
+    p = trim(text, buf, sizeof(buf));
+    errno = 0;
+    v = strtod(p, &end);
+    while (*end == ' ') {
+        end++;
+    }
+    if (strcasecmp(end, "kb") == 0 || strcasecmp(end, "k") == 0) {
+        unit = 1024;
+    } else if (strcasecmp(end, "mb") == 0 || strcasecmp(end, "m") == 0) {
+        unit = 1024.0 * 1024;
+    } else if (strcasecmp(end, "gb") == 0 || strcasecmp(end, "g") == 0) {
+        unit = 1024.0 * 1024 * 1024;
+    } else if (strcasecmp(end, "b") != 0 && *end != '\0') {
+        unit = -1;
+    }
+    if (*p == '\0' || end == p || unit < 0 || errno == ERANGE
+        || !isfinite(v) || v < 0 || strpbrk(p, "xX") != NULL)
+    {
+        bad_value(ctx, node, path, want, text, from_env);
+        return -1;
+    }
+    if (v * unit > 1e15) {
+        cfg_error(ctx, node, path, "%s is too large", text);
+        return -1;
+    }
+    *out = llround(v * unit);
+    return 1;
+}
+
 int
 cfg_get_bool(cfg_ctx_t *ctx, yaml_node_t *node, const char *path, int *out)
 {

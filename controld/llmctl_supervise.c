@@ -14,8 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cfg_compile.h"
 #include "cfg_file.h"
 #include "ctl_http.h"
+#include "ctl_logrotate.h"
 #include "llmctl.h"
 
 #define NGINX_STOP_SECONDS     30
@@ -23,6 +25,7 @@
 #define START_WAIT_SECONDS     30
 #define CONTROLD_QUICK_SECONDS     5
 #define CONTROLD_MAX_QUICK_DEATHS  5
+#define LOG_CHECK_SECONDS          2
 
 typedef struct {
     llmctl_options_t  *o;
@@ -32,7 +35,17 @@ typedef struct {
     char              *controld_env;
     time_t             controld_started;
     int                controld_quick_deaths;  /* in a row, soon after start */
+    long long          log_max_bytes;          /* rotation, from the config */
+    int                log_max_files;
+    time_t             log_next_check;
 } supervisor_t;
+
+static void configure_rotation(supervisor_t *s);
+
+/* The logs the supervisor rotates (nginx writes them, reopens on USR1). */
+static const char *const  rotated_logs[] = {
+    "logs/requests.log", "logs/access.log"
+};
 
 static void
 sleep_ms(long ms)
@@ -240,6 +253,58 @@ reload(supervisor_t *s)
     free(latest.config);
     free(latest.env);
     free(latest.listen);
+    configure_rotation(s);
+}
+
+/* general_settings.request_log_max_size / _max_files, or the defaults. */
+static void
+configure_rotation(supervisor_t *s)
+{
+    cfg_result_t   res;
+    json_t        *r, *v;
+
+    s->log_max_bytes = CTL_LOGROTATE_MAX_BYTES;
+    s->log_max_files = CTL_LOGROTATE_MAX_FILES;
+    memset(&res, 0, sizeof(res));
+    if (cfg_compile_file(s->o->config, s->o->env, &res) == 0) {
+        r = json_object_get(res.doc, "request_log");
+        v = json_object_get(r, "max_bytes");
+        if (json_is_integer(v)) {
+            s->log_max_bytes = json_integer_value(v);
+        }
+        v = json_object_get(r, "max_files");
+        if (json_is_integer(v)) {
+            s->log_max_files = (int) json_integer_value(v);
+        }
+    }
+    cfg_result_free(&res);
+}
+
+/* A log past its size becomes NAME.1 and nginx reopens its logs. */
+static void
+rotate_logs(supervisor_t *s)
+{
+    size_t   i;
+    char    *path;
+    int      rc, rotated = 0;
+
+    for (i = 0; i < sizeof(rotated_logs) / sizeof(rotated_logs[0]); i++) {
+        path = llmctl_prefix_path(s->o, rotated_logs[i]);
+        rc = ctl_logrotate(path, s->log_max_bytes, s->log_max_files);
+        if (rc < 0) {
+            printf("llmctl: cannot rotate %s: %s\n", path, strerror(errno));
+        } else if (rc > 0) {
+            printf("llmctl: rotated %s (request_log_max_size %lld bytes, "
+                   "%d kept)\n", rotated_logs[i], s->log_max_bytes,
+                   s->log_max_files);
+            rotated = 1;
+        }
+        free(path);
+    }
+    fflush(stdout);
+    if (rotated && s->nginx > 0) {
+        kill(s->nginx, SIGUSR1);
+    }
 }
 
 /*
@@ -353,6 +418,7 @@ supervise(llmctl_options_t *o)
     printf("ngx_llm listening on %s (prefix %s)\n", url, o->prefix);
     fflush(stdout);
     free(url);
+    configure_rotation(&s);
 
     for ( ;; ) {
         sig = sigtimedwait(&set, NULL, &tick);
@@ -366,6 +432,11 @@ supervise(llmctl_options_t *o)
         if (sig == SIGHUP) {
             reload(&s);
             continue;
+        }
+
+        if (time(NULL) >= s.log_next_check) {
+            rotate_logs(&s);
+            s.log_next_check = time(NULL) + LOG_CHECK_SECONDS;
         }
 
         /* SIGCHLD, or a periodic look in case one was coalesced. */

@@ -30,6 +30,27 @@ paired_cb() {
         "$(printf '%s\n' "${list[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')"
 }
 
+# log_cost SCENARIO: what the request log costs, c (logs on) against d
+# (logs off): CPU µs per request of each and the difference in %, and the
+# requests/s of c over d in each round (c's run, then d's right after it)
+# with their median.  CPU per request is the steadier figure on a shared
+# machine: it does not move when the proxy gets less than a whole core.
+log_cost() {
+    local sc=$1 r c d list=()
+    [ "${R[$sc/c/status]:-}" = ok ] && [ "${R[$sc/d/status]:-}" = ok ] || return 0
+    for (( r = 1; r <= RUNS; r++ )); do
+        c=${R[$sc/c/$r/rps]:-} d=${R[$sc/d/$r/rps]:-}
+        [ "${R[$sc/c/$r/status]:-}" = ok ] && [ "${R[$sc/d/$r/status]:-}" = ok ] \
+            && [ -n "$d" ] && [ "$d" != 0 ] || continue
+        list+=("$(awk -v c="$c" -v d="$d" 'BEGIN { printf "%.2f", c / d }')")
+    done
+    awk -v sc="$sc" -v c="${R[$sc/c/us_req]}" -v d="${R[$sc/d/us_req]}" \
+        -v rounds="${list[*]}" -v med="$(printf '%s\n' "${list[@]}" | sort -n \
+            | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')" \
+        'BEGIN { printf "%s: %.1f us/req with the request log, %.1f without (%+.1f%%); c/d req/s %s (median %s)\n",
+                 sc, c, d, (d > 0 ? (c - d) * 100 / d : 0), rounds, med }'
+}
+
 # rows FORMAT: one printf per scenario x target with the shared columns.
 report_rows() {
     local fmt=$1 sc t k ratio
@@ -94,6 +115,10 @@ report_terminal() {
         echo "c/b of each round (b's run, then c's), in run order:"
         for sc in "${SCENARIOS[@]}"; do paired_cb "$sc"; done | sed 's/^/  /'
     fi
+    if [[ " $RUN_TARGETS " == *" d "* ]]; then
+        echo "request log cost (c: with requests.log, d: without):"
+        for sc in "${SCENARIOS[@]}"; do log_cost "$sc"; done | sed 's/^/  /'
+    fi
     report_disturbance
     report_failures | sed 's/^/FAILED /'
 }
@@ -131,6 +156,11 @@ report_markdown() {
             echo
             echo "c/b of each round (b's run, then c's right after it), in run order:"
             for sc in "${SCENARIOS[@]}"; do paired_cb "$sc"; done | sed 's/^/- /'
+        fi
+        if [[ " $RUN_TARGETS " == *" d "* ]]; then
+            echo
+            echo "What the request log costs (c: with logs/requests.log, d: without; both keep nginx's access.log):"
+            for sc in "${SCENARIOS[@]}"; do log_cost "$sc"; done | sed 's/^/- /'
         fi
         if report_failures | grep -q .; then
             echo

@@ -3,16 +3,19 @@
 #   a  the mock provider directly (stock nginx, bench/conf/mock.conf.in)
 #   b  plain nginx proxy_pass to the mock (bench/conf/plain-proxy.conf.in)
 #   c  ngx_llm via `llmctl start`, one openai/ deployment per model group
+#   d  the same gateway without its request log (logs/requests.log; the
+#      nginx access log stays, as in b): c against d is the log's cost
 # Needs: RUN_DIR BENCH_DIR NGINX_BIN LLMCTL WORKERS PROXY_CPUS MOCK_CPUS and
 # the helpers of common.sh.
 
-TARGETS_ALL="a b c"
+TARGETS_ALL="a b c d"
 
 target_name() {
     case $1 in
         a) echo "mock direct" ;;
         b) echo "nginx proxy_pass" ;;
         c) echo "ngx_llm" ;;
+        d) echo "ngx_llm, no req log" ;;
     esac
 }
 
@@ -109,37 +112,53 @@ general_settings:
 EOF
 }
 
+# gateway_start [T]: target c, or with T=d the same config under its own
+# prefix and port, rendered from a copy of conf/ whose gateway server has
+# no requests.log line.
 gateway_start() {
-    local dir=$RUN_DIR/gateway try
+    local t=${1:-c} dir=$RUN_DIR/gateway try port conf_env=()
+    [ "$t" = c ] || dir=$RUN_DIR/gateway-$t
     mkdir -p "$dir"
-    gateway_config >"$RUN_DIR/config.yaml"
+    if [ "$t" = d ]; then
+        cp -r "$ROOT/conf" "$RUN_DIR/conf-nolog"
+        sed -i '/^        access_log  @PREFIX@\/logs\/requests\.log /d' \
+            "$RUN_DIR/conf-nolog/nginx.conf.in"
+        if grep -q 'requests\.log' "$RUN_DIR/conf-nolog/nginx.conf.in"; then
+            warn "bench: could not take the request log out of a copy of nginx.conf.in"
+            return 1
+        fi
+        conf_env=(env LLM_CONF_DIR="$RUN_DIR/conf-nolog")
+    fi
+    [ -f "$RUN_DIR/config.yaml" ] || gateway_config >"$RUN_DIR/config.yaml"
     # Secrets reach controld through .env (next to config.yaml), not argv.
-    printf 'BENCH_MASTER_KEY=%s\nBENCH_UPSTREAM_KEY=%s\n' \
+    [ -f "$RUN_DIR/.env" ] || printf 'BENCH_MASTER_KEY=%s\nBENCH_UPSTREAM_KEY=%s\n' \
         "$MASTER_KEY" "sk-bench-upstream-$RANDOM$RANDOM" >"$RUN_DIR/.env"
     chmod 600 "$RUN_DIR/.env"
-    on_exit "gateway_stop"
+    on_exit "gateway_stop $dir"
     for try in 1 2 3; do
-        GATEWAY_PORT=$(free_port)
-        if taskset -c "$PROXY_CPUS" "$LLMCTL" start --config "$RUN_DIR/config.yaml" \
-                --listen "127.0.0.1:$GATEWAY_PORT" --prefix "$dir" \
-                --workers "$WORKERS" >"$RUN_DIR/llmctl-start.log" 2>&1; then
-            log "ngx_llm on 127.0.0.1:$GATEWAY_PORT (prefix $dir, cpu $PROXY_CPUS)"
+        port=$(free_port)
+        if "${conf_env[@]}" taskset -c "$PROXY_CPUS" "$LLMCTL" start --config "$RUN_DIR/config.yaml" \
+                --listen "127.0.0.1:$port" --prefix "$dir" \
+                --workers "$WORKERS" >"$RUN_DIR/llmctl-start-$t.log" 2>&1; then
+            GATEWAY_PORTS[$t]=$port
+            log "$(target_name "$t") on 127.0.0.1:$port (prefix $dir, cpu $PROXY_CPUS)"
             return 0
         fi
         # Only a port taken in the meantime is worth another try.
-        grep -q 'Address already in use' "$RUN_DIR/llmctl-start.log" || break
+        grep -q 'Address already in use' "$RUN_DIR/llmctl-start-$t.log" || break
     done
     # llmctl's own message includes the tail of nginx's error.log.
-    tail -n 20 "$RUN_DIR/llmctl-start.log" >&2
+    tail -n 20 "$RUN_DIR/llmctl-start-$t.log" >&2
     return 1
 }
+declare -A GATEWAY_PORTS
 
 gateway_stop() {
-    [ -f "$RUN_DIR/gateway/run/llmctl.pid" ] || return 0
-    "$LLMCTL" stop --prefix "$RUN_DIR/gateway" >/dev/null 2>&1 && return 0
+    local dir=$1 pid
+    [ -f "$dir/run/llmctl.pid" ] || return 0
+    "$LLMCTL" stop --prefix "$dir" >/dev/null 2>&1 && return 0
     # llmctl could not stop it: end the supervisor we started, by its pid.
-    local pid
-    pid=$(cat "$RUN_DIR/gateway/run/llmctl.pid" 2>/dev/null) || return 0
+    pid=$(cat "$dir/run/llmctl.pid" 2>/dev/null) || return 0
     kill -TERM "$pid" 2>/dev/null || true
 }
 
@@ -150,6 +169,8 @@ target_pids() {
         b) echo "$PLAIN_PID" ;;
         c) cat "$RUN_DIR/gateway/run/nginx.pid" "$RUN_DIR/gateway/run/controld.pid" \
                2>/dev/null | tr '\n' ' ' ;;
+        d) cat "$RUN_DIR/gateway-d/run/nginx.pid" "$RUN_DIR/gateway-d/run/controld.pid" \
+               2>/dev/null | tr '\n' ' ' ;;
     esac
 }
 
@@ -159,7 +180,7 @@ target_request() {
     case $1 in
         a) T_URL=$MOCK_BASE$SC_DIRECT_PATH ;;
         b) T_URL=http://127.0.0.1:$PLAIN_PORT$SC_DIRECT_PATH ;;
-        c) T_URL=http://127.0.0.1:$GATEWAY_PORT$SC_GATEWAY_PATH ;;
+        c|d) T_URL=http://127.0.0.1:${GATEWAY_PORTS[$1]}$SC_GATEWAY_PATH ;;
     esac
     T_HEADERS=$RUN_DIR/headers
 }
@@ -170,5 +191,6 @@ target_error_logs() {
         a) echo "$RUN_DIR/mock/mock-error.log" ;;
         b) echo "$RUN_DIR/plain/plain-error.log" ;;
         c) echo "$RUN_DIR/gateway/logs/error.log" ;;
+        d) echo "$RUN_DIR/gateway-d/logs/error.log" ;;
     esac
 }

@@ -7,6 +7,7 @@
 #include "llm_keys.h"
 #include "llm_config.h"
 #include "llm_prices.h"
+#include "llm_provider.h"
 
 
 #define TOKEN_A  "aa00000000000000000000000000000000000000000000000000000000000001"
@@ -414,7 +415,99 @@ UNIT_TEST(test_price_table)
 }
 
 
-UNIT_MAIN(test_parse_and_find, test_budget_with_reservations,
+/*
+ * The shipped table prices the common models of the OpenAI-compatible
+ * providers under "provider/model" (one open model costs differently at
+ * each host), and every such key names a provider of the table.
+ */
+UNIT_TEST(test_price_table_providers)
+{
+    char                 err[256], cfg[4096], *p;
+    size_t               i, n;
+    json_t              *table;
+    const char          *key, *slash;
+    const json_t        *value;
+    llm_config_t        *cf;
+    llm_router_conf_t   *rc;
+
+    static const struct {
+        const char  *provider;
+        const char  *model;
+        uint64_t     input;            /* micro-dollars per million */
+        uint64_t     output;
+    } rows[] = {
+        { "groq", "llama-3.1-8b-instant", 50000, 80000 },
+        { "groq", "openai/gpt-oss-120b", 150000, 600000 },
+        { "mistral", "mistral-large-latest", 2000000, 6000000 },
+        { "deepseek", "deepseek-chat", 270000, 1100000 },
+        { "xai", "grok-3-mini", 300000, 500000 },
+        { "perplexity", "sonar", 1000000, 1000000 },
+        { "together_ai", "meta-llama/Llama-3.3-70B-Instruct-Turbo",
+          880000, 880000 },
+        { "fireworks_ai", "accounts/fireworks/models/llama-v3p1-8b-instruct",
+          100000, 100000 },
+        { "cerebras", "llama-3.3-70b", 850000, 1200000 },
+        { "sambanova", "Meta-Llama-3.3-70B-Instruct", 600000, 1200000 },
+        { "deepinfra", "meta-llama/Meta-Llama-3.1-8B-Instruct",
+          30000, 50000 },
+        { "nebius", "meta-llama/Meta-Llama-3.1-8B-Instruct", 20000, 60000 },
+        { "dashscope", "qwen-plus", 400000, 1200000 },
+        { "moonshot", "moonshot-v1-8k", 200000, 2000000 },
+        { "databricks", "databricks-meta-llama-3-3-70b-instruct",
+          1000000, 3000000 },
+        { "text-completion-openai", "gpt-3.5-turbo-instruct",
+          1500000, 2000000 },
+    };
+
+    table = json_load_file("../../conf/llm_prices.json", 0, NULL);
+    CHECK(table != NULL);
+    if (table == NULL) {
+        return;
+    }
+
+    CHECK(json_is_string(json_object_get(table, "source")));
+
+    json_object_foreach(json_object_get(table, "models"), key, value) {
+        slash = strchr(key, '/');
+        if (slash != NULL) {
+            CHECK(llm_provider_builtin(key, (size_t) (slash - key)) != NULL);
+        }
+        CHECK(json_is_number(json_object_get(value, "input_cost_per_token")));
+    }
+
+    n = sizeof(rows) / sizeof(rows[0]);
+    p = cfg;
+    p += sprintf(p, "{\"version\":1,\"deployments\":[");
+    for (i = 0; i < n; i++) {
+        p += sprintf(p, "%s{\"id\":\"%zu\",\"model_name\":\"m%zu\","
+                     "\"provider\":\"%s\",\"model\":\"%s\",\"scheme\":"
+                     "\"http\",\"host\":\"h\"}", i ? "," : "", i, i,
+                     rows[i].provider, rows[i].model);
+    }
+    p += sprintf(p, "]}");
+
+    cf = llm_config_parse(cfg, (size_t) (p - cfg), err, sizeof(err));
+    CHECK(cf != NULL);
+    if (cf != NULL) {
+        cf->price_table = table;
+        rc = llm_router_conf_build(cf, err, sizeof(err));
+        CHECK(rc != NULL && rc->nprices == n);
+        for (i = 0; rc != NULL && i < n; i++) {
+            CHECK(rc->prices[i].known);
+            CHECK(rc->prices[i].input == rows[i].input);
+            CHECK(rc->prices[i].output == rows[i].output);
+        }
+        if (rc != NULL) {
+            llm_router_conf_free(rc);
+        }
+        llm_config_free(cf);
+    }
+
+    json_decref(table);
+}
+
+
+UNIT_MAIN(test_parse_and_find, test_price_table_providers, test_budget_with_reservations,
           test_limits_models_team,
           test_model_windows_and_other_nodes, test_team_rpm_other_nodes,
           test_cost, test_cost_with_cache,
