@@ -102,13 +102,17 @@ cfg_dns_resolve(cfg_dns_t *dns, json_t *doc, cfg_dns_log_fn log)
     char         key[300], message[512];
     const char  *host, *why;
     int          port, failures = 0;
-    size_t       i;
+    size_t       i, l;
     json_t      *dep, *addrs, *entry, *resolved;
+
+    static const char  *lists[] = { "deployments", "pass_through" };
 
     /* Pass 1: one look-up per distinct host:port this round. */
     resolved = json_object();
 
-    json_array_foreach(json_object_get(doc, "deployments"), i, dep) {
+    /* deployments, then pass-through targets: the same host:port keys */
+    for (l = 0; l < 2; l++)
+    json_array_foreach(json_object_get(doc, lists[l]), i, dep) {
         host = json_string_value(json_object_get(dep, "host"));
         if (host == NULL) {
             continue;                       /* mock: nothing to resolve */
@@ -154,7 +158,8 @@ cfg_dns_resolve(cfg_dns_t *dns, json_t *doc, cfg_dns_log_fn log)
     json_decref(resolved);
 
     /* Pass 2: every deployment gets its host's current answer. */
-    json_array_foreach(json_object_get(doc, "deployments"), i, dep) {
+    for (l = 0; l < 2; l++)
+    json_array_foreach(json_object_get(doc, lists[l]), i, dep) {
         host = json_string_value(json_object_get(dep, "host"));
         if (host == NULL) {
             continue;

@@ -509,33 +509,58 @@ compile_metrics(cfg_ctx_t *ctx, const char *key, yaml_node_t *value,
 }
 
 /*
- * general_settings.request_log_max_size and request_log_max_files: when
- * `llmctl run` rotates logs/requests.log and logs/access.log ("request_log"
- * in doc, read by the supervisor, not by the module).
+ * The request log's general_settings, into doc "request_log":
+ *   request_log_max_size, request_log_max_files: when `llmctl run` rotates
+ *     logs/requests.log and access.log (max_bytes, max_files; read by the
+ *     supervisor);
+ *   log_payloads (bool), log_payloads_max_size: whether the module writes
+ *     the request and the answer into each line, and how many bytes of
+ *     each (payload_bytes, 0 = none; see request_log_payloads()).
  */
+#define LOG_PAYLOADS_DEFAULT  4096
+#define LOG_PAYLOADS_MAX      (64 * 1024)
+
 static int
 compile_request_log(cfg_ctx_t *ctx, const char *key, yaml_node_t *value,
     json_t *doc)
 {
-    char       path[256];
-    long long  n;
-    json_t    *r;
-    int        rc, size = strcmp(key, "request_log_max_size") == 0;
+    char         path[256];
+    long long    n;
+    int          b, rc;
+    json_t      *r;
+    const char  *field;
 
     cfg_path(path, "general_settings", key);
-    rc = size ? cfg_get_size_bytes(ctx, value, path, &n)
-              : cfg_get_uint(ctx, value, path, &n);
+    if (strcmp(key, "log_payloads") == 0) {
+        rc = cfg_get_bool(ctx, value, path, &b);
+        n = b;
+        field = "payloads";
+    } else if (strcmp(key, "request_log_max_files") == 0) {
+        rc = cfg_get_uint(ctx, value, path, &n);
+        field = "max_files";
+    } else {
+        rc = cfg_get_size_bytes(ctx, value, path, &n);
+        field = strcmp(key, "log_payloads_max_size") == 0
+                ? "payload_max" : "max_bytes";
+    }
     if (rc <= 0) {
         return rc;
     }
-    if (!size && (n < 1 || n > 1000)) {
+    if (strcmp(field, "max_files") == 0 && (n < 1 || n > 1000)) {
         cfg_error(ctx, value, path, "must be from 1 to 1000 (files kept "
                   "besides the current one)");
         return -1;
     }
-    if (size && n != 0 && n < 4096) {
+    if (strcmp(field, "max_bytes") == 0 && n != 0 && n < 4096) {
         cfg_error(ctx, value, path, "must be 0 (no rotation) or at least "
                   "4KB");
+        return -1;
+    }
+    if (strcmp(field, "payload_max") == 0
+        && (n < 256 || n > LOG_PAYLOADS_MAX))
+    {
+        cfg_error(ctx, value, path, "must be from 256 bytes to 64KB (of "
+                  "the request and of the answer, per line)");
         return -1;
     }
     r = json_object_get(doc, "request_log");
@@ -543,9 +568,27 @@ compile_request_log(cfg_ctx_t *ctx, const char *key, yaml_node_t *value,
         r = json_object();
         json_object_set_new(doc, "request_log", r);
     }
-    json_object_set_new(r, size ? "max_bytes" : "max_files",
-                        json_integer(n));
+    json_object_set_new(r, field, json_integer(n));
     return 0;
+}
+
+/* payloads + payload_max -> payload_bytes, the one value the module reads */
+static void
+request_log_payloads(json_t *doc)
+{
+    json_t     *r = json_object_get(doc, "request_log");
+    json_t     *max = json_object_get(r, "payload_max");
+    long long   n = 0;
+
+    if (r == NULL) {
+        return;
+    }
+    if (json_integer_value(json_object_get(r, "payloads"))) {
+        n = max != NULL ? json_integer_value(max) : LOG_PAYLOADS_DEFAULT;
+    }
+    json_object_del(r, "payloads");
+    json_object_del(r, "payload_max");
+    json_object_set_new(r, "payload_bytes", json_integer(n));
 }
 
 /*
@@ -663,7 +706,9 @@ cfg_compile_general(cfg_ctx_t *ctx, yaml_node_t *node, char **master_key,
                 ok = -1;
             }
         } else if (strcmp(key, "request_log_max_size") == 0
-                   || strcmp(key, "request_log_max_files") == 0)
+                   || strcmp(key, "request_log_max_files") == 0
+                   || strcmp(key, "log_payloads") == 0
+                   || strcmp(key, "log_payloads_max_size") == 0)
         {
             if (compile_request_log(ctx, key, value, doc) < 0) {
                 ok = -1;
@@ -675,6 +720,8 @@ cfg_compile_general(cfg_ctx_t *ctx, yaml_node_t *node, char **master_key,
                                  "general_settings");
         }
     }
+
+    request_log_payloads(doc);
 
     if (pass_through != NULL
         && cfg_compile_pass_through(ctx, pass_through, doc) < 0)

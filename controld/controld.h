@@ -14,6 +14,8 @@ typedef struct {
     const char  *mgmt_socket;       /* management API; NULL: none */
     const char  *state_file;        /* keys: state file or Redis cache;
                                        NULL: keys are not managed */
+    const char  *request_log;       /* nginx's JSON-lines request log, for
+                                       the console's request-log API */
     int          strict;            /* --strict: a deployment that cannot
                                        be served is an error */
 } controld_options_t;

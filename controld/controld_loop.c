@@ -235,6 +235,7 @@ start_keys(controld_t *cd)
     ko.state_path = cd->opts->state_file;
     ko.keys_snapshot = keys_snapshot_path(cd->opts->snapshot);
     cd->keys = keys_service_create(&ko, cd->compiled, env_lookup, &cd->env);
+    cd->keys->request_log = cd->opts->request_log;
     configure_keys(cd);
 
     if (cd->opts->mgmt_socket != NULL) {

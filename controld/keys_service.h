@@ -42,6 +42,7 @@ typedef struct {
     json_t        *config_view;         /* compiled config, secrets masked
                                            (the console's Config page) */
     int            reload_requested;    /* the console asked for a reload */
+    const char    *request_log;         /* NULL: none (ctl_reqlog.h) */
     int            config_pending;      /* not yet applied to the store */
     int            dirty;               /* table changed since publish */
     char          *published;           /* last text nginx accepted */

@@ -110,6 +110,7 @@ int llmctl_cmd_keys(llmctl_options_t *o);
 int llmctl_cmd_spend(llmctl_options_t *o);
 /* llmctl_logs.c: the request log */
 int llmctl_cmd_logs(llmctl_options_t *o);
+int llmctl_cmd_stats(llmctl_options_t *o);
 /* llmctl_proxy_status.c: a live view from /metrics */
 int llmctl_cmd_proxy_status(llmctl_options_t *o);
 /* The master key: --key, $LITELLM_MASTER_KEY, or the running config's. */

@@ -120,6 +120,13 @@ static const command_t  commands[] = {
       "first; --follow then prints new ones.  --model matches the requested\n"
       "model or its group, --key a key alias.  --json prints the lines as\n"
       "they are in PREFIX/logs/requests.log.\n" },
+    { "stats", llmctl_cmd_stats,
+      "stats [--prefix DIR] [--since 15m|1h|24h|7d] [--by model|provider|\n"
+      "           deployment|key|team] [--model M] [--status 4xx|CODE]\n"
+      "           [--key ALIAS] [--json]",
+      "Requests, success rate, p50/p95/p99 latency, TTFT, tokens, cost and\n"
+      "top errors over the window (default 1h), in total and by one\n"
+      "dimension, from the request log.\n" },
     { "proxy-status", llmctl_cmd_proxy_status,
       "proxy-status [--prefix DIR] [--watch] [--json]",
       "A live view from the gateway's /metrics: requests/s, in flight, the\n"
@@ -201,7 +208,8 @@ parse_flags(const command_t *c, int argc, char **argv, llmctl_options_t *o)
 
     /* keys/spend parse their own words; only the common flags here. */
     if (c->run == llmctl_cmd_keys || c->run == llmctl_cmd_spend
-        || c->run == llmctl_cmd_logs || c->run == llmctl_cmd_proxy_status)
+        || c->run == llmctl_cmd_logs || c->run == llmctl_cmd_stats
+        || c->run == llmctl_cmd_proxy_status)
     {
         o->args = calloc((size_t) argc + 1, sizeof(char *));
         for (i = 1; i < argc; i++) {
@@ -213,7 +221,8 @@ parse_flags(const command_t *c, int argc, char **argv, llmctl_options_t *o)
                                  || strcmp(argv[i], "--config") == 0
                                  || strcmp(argv[i], "--env") == 0
                                  || (strcmp(argv[i], "--key") == 0
-                                     && c->run != llmctl_cmd_logs)))
+                                     && c->run != llmctl_cmd_logs
+                                     && c->run != llmctl_cmd_stats)))
             {
                 set(strcmp(argv[i], "--prefix") == 0 ? &o->prefix
                     : strcmp(argv[i], "--config") == 0 ? &o->config

@@ -125,7 +125,8 @@ start_controld(supervisor_t *s)
     char   *log = llmctl_prefix_path(s->o, "logs/controld.log");
     char   *mgmt = llmctl_prefix_path(s->o, "run/controld.sock");
     char   *state = llmctl_prefix_path(s->o, "state/keys.json");
-    char   *argv[20];
+    char   *reqlog = llmctl_prefix_path(s->o, "logs/requests.log");
+    char   *argv[24];
     int     n = 0;
 
     argv[n++] = bin;
@@ -147,6 +148,8 @@ start_controld(supervisor_t *s)
     argv[n++] = mgmt;
     argv[n++] = "--state-file";
     argv[n++] = state;
+    argv[n++] = "--request-log";
+    argv[n++] = reqlog;
     argv[n] = NULL;
 
     s->controld = spawn(argv);
@@ -163,6 +166,7 @@ start_controld(supervisor_t *s)
     free(log);
     free(mgmt);
     free(state);
+    free(reqlog);
     s->controld_started = time(NULL);
     return s->controld;
 }

@@ -13,6 +13,8 @@
  *   GET  /ui/api/config   the compiled config, secrets masked (admin)
  *   POST /ui/api/config/apply   re-read config.yaml, publish (admin)
  *   GET  /ui/api/gateway  nginx's /_llm/status and /_llm/usage (admin)
+ *   GET  /ui/api/request/log, /request/stats  the request log (any
+ *        session; a plain key's own lines only: mgmt_reqlog.c)
  *   *    /ui/api/<management route>  (admin)
  *
  * Every POST must be application/json (a cross-site form cannot send it)
@@ -428,6 +430,24 @@ mgmt_console(mgmt_call_t *c)
         return;
     }
 
+    if (strncmp(sub, "/request/", 9) == 0) {
+        keys_error_t  err;
+
+        /* any session: a plain key's only shows its own lines */
+        if (mgmt_request_log(c, sub, s->role == ROLE_ADMIN ? NULL : s->token,
+                             &err) != 0)
+        {
+            char  code[8];
+
+            snprintf(code, sizeof(code), "%d", err.status);
+            mgmt_reply(c, err.status, json_pack("{s:{s:s, s:s, s:o, s:s}}",
+                       "error", "message", err.message, "type", err.type,
+                       "param", err.param[0] ? json_string(err.param)
+                                             : json_null(),
+                       "code", code));
+        }
+        return;
+    }
     if (s->role != ROLE_ADMIN) {
         console_error(c, 403, "this needs an admin key");
         return;

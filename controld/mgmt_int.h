@@ -60,4 +60,9 @@ int mgmt_ops_health(mgmt_call_t *c, keys_error_t *err);
 int mgmt_ops_state_get(mgmt_call_t *c, keys_error_t *err);
 int mgmt_ops_state_put(mgmt_call_t *c, keys_error_t *err);
 
+/* mgmt_reqlog.c: /request/log and /request/stats (own_token: NULL for
+ * every line, else only that key's) */
+int mgmt_request_log(mgmt_call_t *c, const char *sub, const char *own_token,
+    keys_error_t *err);
+
 #endif

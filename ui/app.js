@@ -75,6 +75,7 @@
       axes: [{}, { size: 72, values: opts.yfmt ? (u, vals) => vals.map(opts.yfmt) : undefined }],
       series: [{}, ...series.map((s, i) => ({
         label: s.label, stroke: colors[i % colors.length], width: 2,
+        spanGaps: opts.spanGaps, points: opts.points ? { show: true, size: 6 } : undefined,
         fill: series.length === 1 ? 'rgba(36,88,198,0.08)' : undefined,
         paths: opts.bars && uPlot.paths?.bars ? uPlot.paths.bars({ size: [0.6, 40] }) : undefined,
       }))],
@@ -156,69 +157,45 @@
   }
 
   // ---- Overview ----------------------------------------------------------
-  // Rates are sampled from the module's counters every 5 s while the page is
-  // open (kept for an hour in sessionStorage); spend per day is durable.
-  function parseMetrics(text) {
-    const out = {};
-    for (const line of text.split('\n')) {
-      if (!line || line[0] === '#') continue;
-      const m = line.match(/^([a-zA-Z_:][\w:]*)(\{[^}]*\})?\s+(\S+)/);
-      if (!m) continue;
-      (out[m[1]] ||= []).push({ labels: m[2] || '', value: Number(m[3]) });
-    }
-    return out;
-  }
-  function quantile(buckets, q) {
-    const pts = buckets.map((b) => ({ le: b.labels.match(/le="([^"]+)"/)?.[1], v: b.value }))
-      .filter((b) => b.le).map((b) => ({ le: b.le === '+Inf' ? Infinity : Number(b.le), v: b.v }));
-    const byLe = new Map();
-    for (const p of pts) byLe.set(p.le, (byLe.get(p.le) || 0) + p.v);
-    const sorted = [...byLe.entries()].sort((a, b) => a[0] - b[0]);
-    const total = sorted.length ? sorted[sorted.length - 1][1] : 0;
-    if (!total) return null;
-    for (const [le, v] of sorted) if (v >= q * total) return le;
-    return null;
-  }
-  async function readMetrics() {
-    try {
-      const res = await fetch('/metrics', { credentials: 'same-origin' });
-      if (!res.ok) return null;
-      return parseMetrics(await res.text());
-    } catch { return null; }
-  }
-
-  function totals(usage) {
-    const t = { requests: 0, spend: 0, tokens: 0, inflight: 0 };
-    for (const d of Object.values(usage?.deployments || {})) {
-      t.requests += d.requests || 0;
-      t.spend += (d.spend_micros || 0) / 1e6;
-      t.tokens += (d.prompt_tokens || 0) + (d.completion_tokens || 0);
-      t.inflight += d.in_flight || 0;
-    }
-    return t;
-  }
+  // Requests/s, error rate, p50/p99 and spend over the last hour or day come
+  // from the request log (controld's /request/stats: exact percentiles, per
+  // minute or per 15 minutes); the deployments' state from nginx's status.
+  const windows = { hour: { window: '1h', bucket: 60, label: 'last hour, per minute' },
+    day: { window: '24h', bucket: 900, label: 'last day, per 15 minutes' } };
+  const ms = (v) => v === null || v === undefined ? '—' : Math.round(v) + ' ms';
 
   async function overview(page) {
     const cfg = await getConfig();
     const deps = deploymentMap(cfg);
     const stats = {
-      rps: h('div', { class: 'stat' }, '—'), err: h('div', { class: 'stat' }, '—'),
-      lat: h('div', { class: 'stat' }, '—'), spend: h('div', { class: 'stat' }, '—'),
+      rps: h('div', { class: 'stat', id: 'ov-rps' }, '—'), err: h('div', { class: 'stat', id: 'ov-err' }, '—'),
+      lat: h('div', { class: 'stat', id: 'ov-lat' }, '—'), spend: h('div', { class: 'stat', id: 'ov-spend' }, '—'),
     };
-    const rateChart = h('div', { class: 'chart' });
-    const spendChart = h('div', { class: 'chart' });
+    const note = h('span', { class: 'muted', id: 'ov-window-note' });
+    const spanSel = h('div', { class: 'toolbar', role: 'group', 'aria-label': 'Time span' },
+      ...Object.keys(windows).map((k) => h('button', { type: 'button', class: 'secondary', 'data-span': k,
+        'aria-pressed': k === 'hour' ? 'true' : 'false', onclick: () => { spanKey = k; loadStats().catch((e) => toast(e.message)); } },
+      k === 'hour' ? 'Last hour' : 'Last day')), note);
+    const rateChart = h('div', { class: 'chart', id: 'ov-chart-rps' });
+    const errChart = h('div', { class: 'chart', id: 'ov-chart-err' });
+    const latChart = h('div', { class: 'chart', id: 'ov-chart-lat' });
+    const spendChart = h('div', { class: 'chart', id: 'ov-chart-spend' });
     const daysChart = h('div', { class: 'chart' });
     const depBody = h('tbody');
+    let spanKey = 'hour';   // the stat cards' and charts' window
     page.replaceChildren(
-      h('h1', {}, 'Overview'),
+      h('h1', {}, 'Overview'), spanSel,
       h('div', { class: 'grid' },
-        h('div', { class: 'card' }, h('h2', {}, 'Requests/s'), stats.rps, h('div', { class: 'muted', id: 'rps-note' }, 'last 5 s')),
-        h('div', { class: 'card' }, h('h2', {}, 'Error rate'), stats.err, h('div', { class: 'muted' }, 'from /metrics')),
-        h('div', { class: 'card' }, h('h2', {}, 'Latency p50 / p99'), stats.lat, h('div', { class: 'muted' }, 'from /metrics')),
-        h('div', { class: 'card' }, h('h2', {}, 'Spend today'), stats.spend, h('div', { class: 'muted' }, 'UTC day'))),
+        h('div', { class: 'card' }, h('h2', {}, 'Requests/s'), stats.rps),
+        h('div', { class: 'card' }, h('h2', {}, 'Error rate'), stats.err, h('div', { class: 'muted' }, '4xx and 5xx')),
+        h('div', { class: 'card' }, h('h2', {}, 'Latency p50 / p99'), stats.lat),
+        h('div', { class: 'card' }, h('h2', {}, 'Spend'), stats.spend)),
       h('div', { class: 'grid' },
-        h('div', { class: 'card' }, h('h2', {}, 'Requests/s, last hour'), rateChart),
-        h('div', { class: 'card' }, h('h2', {}, 'Spend per minute, last hour'), spendChart)),
+        h('div', { class: 'card' }, h('h2', {}, 'Requests/s'), rateChart),
+        h('div', { class: 'card' }, h('h2', {}, 'Error rate'), errChart)),
+      h('div', { class: 'grid' },
+        h('div', { class: 'card' }, h('h2', {}, 'Latency p50 / p99'), latChart),
+        h('div', { class: 'card' }, h('h2', {}, 'Spend'), spendChart)),
       h('div', { class: 'card' }, h('h2', {}, 'Spend per day, last 30 days'), daysChart),
       h('div', { class: 'card' }, h('h2', {}, 'Deployments'),
         h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Model'), h('th', {}, 'Deployment'),
@@ -229,58 +206,34 @@
     const byDate = Object.fromEntries(days.map((d) => [d.date, d.spend]));
     const today = new Date().toISOString().slice(0, 10);
     const span = dayRange(new Date(Date.now() - 29 * 86400e3).toISOString().slice(0, 10), today);
-    stats.spend.textContent = usd(byDate[today] || 0);
     chart(daysChart, '', span.map((d) => Date.parse(d + 'T00:00:00Z') / 1000),
       [{ label: 'USD', values: span.map((d) => byDate[d] || 0) }], { bars: true, yfmt: (v) => '$' + v });
 
-    const key = 'llm-console-samples';
-    let samples = [];
-    try { samples = JSON.parse(sessionStorage.getItem(key) || '[]'); } catch { samples = []; }
+    const statCharts = [];
+    async function loadStats() {
+      const w = windows[spanKey];
+      for (const b of spanSel.querySelectorAll('button')) b.setAttribute('aria-pressed', b.dataset.span === spanKey ? 'true' : 'false');
+      const st = await api(`/request/stats?window=${w.window}&bucket=${w.bucket}`);
+      note.textContent = w.label + (st.truncated ? ' (newest lines only: the log is large)' : '');
+      const t = st.total;
+      const seconds = st.until - st.since;
+      stats.rps.textContent = (t.requests / seconds).toFixed(3);
+      stats.err.textContent = t.requests ? (100 * t.errors / t.requests).toFixed(1) + ' %' : '0 %';
+      stats.lat.textContent = `${ms(t.latency_ms.p50)} / ${ms(t.latency_ms.p99)}`;
+      stats.spend.textContent = usd(t.cost);
+      statCharts.splice(0).forEach((c) => c.destroy());
+      charts = charts.filter((c) => c.root.isConnected);
+      const xs = st.series.map((p) => p.t);
+      const draw = (el, series, opts) => { el.replaceChildren(); statCharts.push(chart(el, '', xs, series, opts)); };
+      draw(rateChart, [{ label: 'req/s', values: st.series.map((p) => p.requests / st.bucket) }]);
+      draw(errChart, [{ label: 'errors %', values: st.series.map((p) => p.requests ? 100 * p.errors / p.requests : 0) }],
+        { yfmt: (v) => v + ' %' });
+      draw(latChart, [{ label: 'p50 ms', values: st.series.map((p) => p.latency_ms.p50) },
+        { label: 'p99 ms', values: st.series.map((p) => p.latency_ms.p99) }], { spanGaps: true, points: true });
+      draw(spendChart, [{ label: 'USD', values: st.series.map((p) => p.cost) }], { yfmt: (v) => '$' + v });
+    }
     async function tick() {
       const g = await api('/gateway');
-      const t = totals(g.usage);
-      const now = Date.now() / 1000;
-      const prev = samples[samples.length - 1];
-      if (prev && prev.epoch !== g.usage?.epoch) samples = [];   // nginx restarted
-      samples.push({ t: now, epoch: g.usage?.epoch, ...t });
-      samples = samples.filter((s) => s.t > now - 3600);
-      sessionStorage.setItem(key, JSON.stringify(samples));
-      const rates = [];
-      for (let i = 1; i < samples.length; i++) {
-        const a = samples[i - 1], b = samples[i], dt = Math.max(1, b.t - a.t);
-        rates.push({ t: b.t, rps: (b.requests - a.requests) / dt, spm: (b.spend - a.spend) * 60 / dt });
-      }
-      stats.rps.textContent = rates.length ? rates[rates.length - 1].rps.toFixed(2) : '…';
-      charts.filter((c) => c.root.parentNode === rateChart || c.root.parentNode === spendChart).forEach((c) => c.destroy());
-      charts = charts.filter((c) => c.root.isConnected);
-      rateChart.replaceChildren();
-      spendChart.replaceChildren();
-      const xs = rates.map((r) => r.t);
-      if (rates.length < 2) {
-        for (const el of [rateChart, spendChart]) {
-          el.append(h('p', { class: 'muted' }, 'Collecting samples (one every 5 s while this page is open)…'));
-        }
-      } else {
-        chart(rateChart, '', xs, [{ label: 'req/s', values: rates.map((r) => r.rps) }]);
-        chart(spendChart, '', xs, [{ label: 'USD/min', values: rates.map((r) => r.spm) }], { yfmt: (v) => '$' + v });
-      }
-
-      const metrics = await readMetrics();
-      if (metrics) {
-        const reqs = Object.entries(metrics).filter(([n]) => /requests_total$/.test(n)).flatMap(([, v]) => v);
-        const all = reqs.reduce((s, r) => s + r.value, 0);
-        const errs = reqs.filter((r) => /(code|status)="[45]\d\d"/.test(r.labels)).reduce((s, r) => s + r.value, 0);
-        stats.err.textContent = all ? (100 * errs / all).toFixed(2) + ' %' : '0 %';
-        const lat = Object.entries(metrics).find(([n]) => /duration_seconds_bucket$/.test(n))?.[1];
-        if (lat) {
-          const p50 = quantile(lat, 0.5), p99 = quantile(lat, 0.99);
-          const ms = (v) => v === null ? '—' : v === Infinity ? '>max' : Math.round(v * 1000) + ' ms';
-          stats.lat.textContent = `${ms(p50)} / ${ms(p99)}`;
-        }
-      } else {
-        stats.err.textContent = stats.lat.textContent = 'n/a';
-      }
-
       const states = {};
       for (const d of g.status?.deployment_states || g.status?.deployments_state || []) states[d.id] = d;
       // deployments the config compiler set aside, with its reason
@@ -301,8 +254,9 @@
           h('td', { class: 'num opt' }, num(u.in_flight || 0)), h('td', { class: 'num' }, usd((u.spend_micros || 0) / 1e6)));
       }));
     }
-    await tick();
+    await Promise.all([tick(), loadStats().catch((e) => { note.textContent = e.message; })]);
     timers.push(setInterval(() => tick().catch(() => {}), 5000));
+    timers.push(setInterval(() => loadStats().catch(() => {}), 30000));
   }
 
   // ---- Keys and teams ----------------------------------------------------
@@ -585,46 +539,61 @@
   }
 
   // ---- Request log -------------------------------------------------------
+  // controld's /request/log: the gateway's request log, newest first, paged;
+  // the filters go to the server (a plain key's session gets its own lines).
   async function log(page) {
     const f = {
-      model: h('input', { id: 'l-model', placeholder: 'any' }), status: h('input', { id: 'l-status', placeholder: 'e.g. 200 or 5xx' }),
-      key: h('input', { id: 'l-key', placeholder: 'alias or token' }), since: h('input', { id: 'l-since', type: 'datetime-local' }),
+      model: h('input', { id: 'l-model', placeholder: 'any' }),
+      status: h('input', { id: 'l-status', placeholder: '200, 429 or 5xx', pattern: '[1-5]([0-9]{2}|xx)' }),
+      key: h('input', { id: 'l-key', placeholder: 'alias or hash prefix' }),
+      since: h('input', { id: 'l-since', type: 'datetime-local' }),
+      until: h('input', { id: 'l-until', type: 'datetime-local' }),
     };
     const out = h('div', { class: 'card' });
+    const status = h('p', { class: 'muted', role: 'status', id: 'l-summary' });
     let pageNo = 1;
     const size = 50;
     const field = (label, el) => h('div', {}, h('label', { for: el.id }, label), el);
     page.replaceChildren(h('h1', {}, 'Request log'),
-      h('form', { class: 'card', onsubmit: (ev) => { ev.preventDefault(); pageNo = 1; load(); } },
+      h('form', { class: 'card', id: 'log-filters', onsubmit: (ev) => { ev.preventDefault(); pageNo = 1; load(); } },
         h('div', { class: 'toolbar' }, field('Model', f.model), field('Status', f.status), field('Key', f.key),
-          field('Since', f.since), h('button', { type: 'submit' }, 'Filter'))), out);
+          field('Since', f.since), field('Until', f.until), h('button', { type: 'submit', id: 'l-apply' }, 'Filter'))),
+      status, out);
+    const epoch = (el) => String(Math.floor(Date.parse(el.value) / 1000));
     async function load() {
       const q = new URLSearchParams({ page: pageNo, size, order: 'desc' });
-      if (f.model.value) q.set('model', f.model.value);
-      if (f.status.value) q.set('status', f.status.value);
-      if (f.key.value) q.set('key', f.key.value);
-      if (f.since.value) q.set('since', String(Math.floor(Date.parse(f.since.value) / 1000)));
+      for (const k of ['model', 'status', 'key']) if (f[k].value.trim()) q.set(k, f[k].value.trim());
+      if (f.since.value) q.set('since', epoch(f.since));
+      if (f.until.value) q.set('until', epoch(f.until));
       let doc;
       try { doc = await api('/request/log?' + q); } catch (e) {
-        out.replaceChildren(h('p', { class: 'muted' }, e.status === 404
-          ? 'This gateway has no request-log API yet (it comes with /metrics and the request log); nginx\'s access log has every request meanwhile.'
-          : e.message));
+        out.replaceChildren(h('p', { class: 'error', role: 'alert' }, e.message));
         return;
       }
-      const rows = doc.entries || doc.data || doc.rows || [];
+      const rows = doc.entries;
+      status.textContent = rows.length ? `${rows.length} requests on page ${pageNo}${doc.truncated ? ' (search stopped: narrow the filters)' : ''}`
+        : doc.log_found ? 'No request matches.' : 'The request log is empty.';
       out.replaceChildren(h('table', { id: 'log-table' }, h('thead', {}, h('tr', {}, h('th', {}, 'Time'), h('th', {}, 'Model'),
         h('th', { class: 'opt' }, 'Deployment'), h('th', {}, 'Status'), h('th', { class: 'opt' }, 'Key'),
-        h('th', { class: 'num opt' }, 'Tokens'), h('th', { class: 'num' }, 'Cost'), h('th', { class: 'num opt' }, 'ms'))),
-      h('tbody', {}, rows.map((r) => h('tr', {}, h('td', {}, new Date((r.time || r.ts || 0) * 1000).toLocaleString()),
-        h('td', {}, r.model || ''), h('td', { class: 'opt' }, r.deployment || ''),
-        h('td', {}, h('span', { class: 'pill ' + (r.status < 400 ? 'good' : 'bad') }, r.status)),
-        h('td', { class: 'opt' }, r.key_alias || r.key || ''),
-        h('td', { class: 'num opt' }, num((r.prompt_tokens || 0) + (r.completion_tokens || 0))),
-        h('td', { class: 'num' }, usd(r.cost)), h('td', { class: 'num opt' }, num(r.latency_ms ?? r.duration_ms)))))),
+        h('th', { class: 'num opt' }, 'Tokens in/out'), h('th', { class: 'num' }, 'Cost'), h('th', { class: 'num opt' }, 'ms'))),
+      h('tbody', {}, rows.map((r) => h('tr', { 'data-request-id': r.request_id, tabindex: '0',
+        title: `request ${r.request_id}${r.error ? ' · ' + r.error : ''}` },
+        h('td', {}, new Date(r.ts * 1000).toLocaleString()),
+        h('td', {}, r.model || ''), h('td', { class: 'opt' }, r.deployment || '—'),
+        h('td', {}, h('span', { class: 'pill ' + (r.status < 400 ? 'good' : r.status < 500 ? 'warn' : 'bad') },
+          r.error ? `${r.status} ${r.error}` : r.status)),
+        h('td', { class: 'opt' }, r.key_alias || r.key_hash || 'master key'),
+        h('td', { class: 'num opt' }, `${num(r.tokens_in || 0)}/${num(r.tokens_out || 0)}`),
+        h('td', { class: 'num' }, usd(r.cost)), h('td', { class: 'num opt' }, num(r.latency_ms)))))),
       h('div', { class: 'pager' },
-        h('button', { type: 'button', class: 'secondary', disabled: pageNo <= 1, onclick: () => { pageNo--; load(); } }, 'Newer'),
+        h('button', { type: 'button', class: 'secondary', id: 'l-newer', disabled: pageNo <= 1, onclick: () => { pageNo--; load(); } }, 'Newer'),
         h('span', { class: 'muted' }, `page ${pageNo}`),
-        h('button', { type: 'button', class: 'secondary', disabled: rows.length < size, onclick: () => { pageNo++; load(); } }, 'Older')));
+        h('button', { type: 'button', class: 'secondary', id: 'l-older', disabled: !doc.has_more, onclick: () => { pageNo++; load(); } }, 'Older')));
+      // arrow keys move between rows (Tab reaches the first)
+      out.querySelector('tbody')?.addEventListener('keydown', (ev) => {
+        const next = ev.key === 'ArrowDown' ? ev.target.nextElementSibling : ev.key === 'ArrowUp' ? ev.target.previousElementSibling : null;
+        if (next) { ev.preventDefault(); next.focus(); }
+      });
     }
     await load();
   }

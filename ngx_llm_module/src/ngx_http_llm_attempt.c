@@ -19,6 +19,8 @@
 
 static ngx_int_t ngx_http_llm_process_header(ngx_http_request_t *r);
 static ngx_int_t ngx_http_llm_read_error_body(ngx_http_request_t *r);
+static ngx_int_t ngx_http_llm_input_filter_init(void *data);
+static ngx_int_t ngx_http_llm_input_filter(void *data, ssize_t bytes);
 static ngx_uint_t ngx_http_llm_chunks(u_char *p, u_char *last, u_char *out,
     size_t *len);
 static ngx_int_t ngx_http_llm_prepare_attempt(ngx_http_request_t *r,
@@ -493,6 +495,9 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 
     ctx->proxied = 1;
     ctx->resp_status = 0;
+    ctx->provider_408 = 0;
+    ctx->upstream_invalid = 0;
+    ctx->error_to_close = 0;
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "llm: attempt %ui to deployment \"%s\" (%s)",
@@ -525,6 +530,66 @@ ngx_http_llm_hold_error_body(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 
     ctx->process_header = u->process_header;
     u->process_header = ngx_http_llm_process_header;
+
+    ctx->input_filter_init = u->input_filter_init;
+    u->input_filter_init = ngx_http_llm_input_filter_init;
+}
+
+
+/*
+ * A chunked body proxy finds invalid: its filter returns NGX_ERROR, and
+ * nginx then ends the request with no word to the client.  Wrapped, what
+ * came before the bad chunk goes out and the upstream ends as a broken
+ * one (u->error: nginx's 502, then a bare flush), so the body filter ends
+ * the answer with an error in the client's format.
+ */
+
+static ngx_int_t
+ngx_http_llm_input_filter_init(void *data)
+{
+    ngx_int_t             rc;
+    ngx_http_request_t   *r = data;
+    ngx_http_llm_ctx_t   *ctx;
+    ngx_http_upstream_t  *u;
+
+    ctx = ngx_http_llm_get_ctx(r);
+    u = r->upstream;
+
+    rc = ctx->input_filter_init(data);
+
+    if (u->headers_in.chunked && u->input_filter != ngx_http_llm_input_filter)
+    {
+        ctx->input_filter = u->input_filter;
+        u->input_filter = ngx_http_llm_input_filter;
+    }
+
+    return rc;
+}
+
+
+static ngx_int_t
+ngx_http_llm_input_filter(void *data, ssize_t bytes)
+{
+    ngx_http_request_t   *r = data;
+    ngx_http_llm_ctx_t   *ctx;
+    ngx_http_upstream_t  *u;
+
+    ctx = ngx_http_llm_get_ctx(r);
+    u = r->upstream;
+
+    if (ctx->upstream_invalid) {
+        return NGX_OK;                     /* past a bad chunk: dropped */
+    }
+
+    if (ctx->input_filter(data, bytes) != NGX_ERROR) {
+        return NGX_OK;
+    }
+
+    ctx->upstream_invalid = 1;
+    u->error = 1;
+    u->keepalive = 0;
+
+    return NGX_OK;
 }
 
 
@@ -550,6 +615,17 @@ ngx_http_llm_process_header(ngx_http_request_t *r)
         return rc;
     }
 
+    if (u->headers_in.status_n == NGX_HTTP_REQUEST_TIME_OUT) {
+        /*
+         * nginx closes the client's connection when a request is
+         * finalized with 408 (the client's own timeout), so a provider's
+         * 408 goes to error_page as the 504 of the same class, timeout;
+         * ctx->last_error keeps the provider's status for the message.
+         */
+        u->headers_in.status_n = NGX_HTTP_GATEWAY_TIME_OUT;
+        ctx->provider_408 = 1;
+    }
+
     u->process_header = ngx_http_llm_read_error_body;
 
     return ngx_http_llm_read_error_body(r);
@@ -563,6 +639,7 @@ ngx_http_llm_read_error_body(ngx_http_request_t *r)
 {
     size_t                size, head, body;
     u_char               *p;
+    ngx_http_llm_ctx_t   *ctx;
     ngx_http_upstream_t  *u;
 
     u = r->upstream;
@@ -579,10 +656,21 @@ ngx_http_llm_read_error_body(ngx_http_request_t *r)
             return NGX_OK;
         }
 
-    } else if (u->headers_in.content_length_n < 0
-               || body >= (size_t) u->headers_in.content_length_n)
-    {
-        /* whole, or delimited by the close we cannot wait for here */
+    } else if (u->headers_in.content_length_n < 0) {
+        if (u->headers_in.status_n != NGX_HTTP_BAD_REQUEST
+            && u->headers_in.status_n != NGX_HTTP_REQUEST_ENTITY_TOO_LARGE)
+        {
+            return NGX_OK;              /* the status alone is the class */
+        }
+
+        /*
+         * Delimited by the close: nginx ends the read with its 502 when
+         * it comes, and ngx_http_llm_retry() takes the body as whole.
+         */
+        ctx = ngx_http_llm_get_ctx(r);
+        ctx->error_to_close = 1;
+
+    } else if (body >= (size_t) u->headers_in.content_length_n) {
         return NGX_OK;
     }
 
@@ -885,7 +973,7 @@ ngx_http_llm_retry(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     uint64_t             backoff;
     ngx_int_t            rc;
     ngx_str_t            body;
-    ngx_uint_t           status, complete;
+    ngx_uint_t           status, complete, closed;
     const char          *type, *msg;
     llm_group_t         *g;
     llm_err_class_t      cls;
@@ -897,8 +985,20 @@ ngx_http_llm_retry(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 
     status = r->err_status;
     r->err_status = 0;
+    closed = 0;
+
+    if (status == NGX_HTTP_BAD_GATEWAY && ctx->error_to_close) {
+        /* a close-delimited error body, ended by the close */
+        status = r->upstream->headers_in.status_n;
+        closed = 1;
+    }
 
     ctx->last_error = status;
+
+    if (status == NGX_HTTP_GATEWAY_TIME_OUT && ctx->provider_408) {
+        ctx->last_error = NGX_HTTP_REQUEST_TIME_OUT;
+    }
+
     ctx->proxied = 0;
     router = ctx->tables->router;
     g = ctx->group;
@@ -907,7 +1007,7 @@ ngx_http_llm_retry(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
      * The provider's error body, as far as it arrived with the header (an
      * error is small); nginx's own 502 and 504 have none.
      */
-    complete = ngx_http_llm_upstream_body(r, status, &body);
+    complete = ngx_http_llm_upstream_body(r, status, &body) || closed;
     cls = llm_router_classify((int) status, (char *) body.data, body.len);
     retry_after = ngx_http_llm_retry_after(r);
 

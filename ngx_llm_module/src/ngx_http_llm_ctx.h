@@ -83,10 +83,15 @@ struct ngx_http_llm_ctx_s {
                                                       is lent to proxy */
     ngx_int_t                   (*process_header)(ngx_http_request_t *r);
                                                    /* proxy's, wrapped */
+    ngx_int_t                   (*input_filter_init)(void *data);
+    ngx_int_t                   (*input_filter)(void *data, ssize_t bytes);
 
     /* the response */
     ngx_uint_t                    resp_status;
     size_t                        resp_bytes;
+    u_char                       *answer;          /* log_payloads: the
+                                                      answer's first bytes */
+    size_t                        answer_len;
     llm_sse_parser_t              sse;
     llm_stream_xlate_t           *xlate;
     llm_buf_t                     resp;            /* a whole answer */
@@ -112,6 +117,10 @@ struct ngx_http_llm_ctx_s {
     unsigned                      usage_estimated:1;
     unsigned                      uri_lent:1;
     unsigned                      client_uri_valid:1;
+    unsigned                      provider_408:1;  /* went by as a 504 */
+    unsigned                      upstream_invalid:1;  /* a bad chunk */
+    unsigned                      error_to_close:1;    /* its body ends
+                                                          with the close */
 };
 
 

@@ -633,6 +633,12 @@ ngx_http_llm_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         return ngx_http_next_body_filter(r, in);
     }
 
+    if (ctx->tables->cf->settings.log_payload_bytes
+        && ngx_http_llm_payload_capture(r, ctx, in) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
     last = 0;
     flush = 0;
 

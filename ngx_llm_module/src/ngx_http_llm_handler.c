@@ -153,6 +153,11 @@ ngx_http_llm_access_handler(ngx_http_request_t *r)
 
     rc = ngx_http_llm_match_route(r, ctx);
 
+    if (rc == NGX_DECLINED) {
+        /* no API of ours: a pass-through route's, else 404 */
+        return ngx_http_llm_finish(r, ctx, ngx_http_llm_pass(r, ctx));
+    }
+
     if (rc != NGX_OK) {
         return ngx_http_llm_finish(r, ctx, rc);
     }
@@ -370,8 +375,7 @@ ngx_http_llm_match_route(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         ctx->api = LLM_API_ANTHROPIC;
     }
 
-    return ngx_http_llm_send_error(r, ctx, NGX_HTTP_NOT_FOUND, "not_found",
-                                   "no such route on this gateway");
+    return NGX_DECLINED;
 }
 
 

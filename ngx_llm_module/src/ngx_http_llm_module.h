@@ -146,6 +146,7 @@ typedef struct {
     llm_config_t                 *cf;
     llm_router_conf_t            *router;
     ngx_http_llm_dep_t           *deps;
+    ngx_http_llm_dep_t           *pass;            /* by cf->pass index */
     ngx_pool_t                   *pool;
 } ngx_http_llm_tables_t;
 
@@ -198,6 +199,9 @@ ngx_int_t ngx_http_llm_rate_headers(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
 u_char *ngx_http_llm_dollars(u_char *last, uint64_t micros);
 void ngx_http_llm_usage_final(ngx_http_llm_ctx_t *ctx);
+/* ngx_http_llm_variables.c: general_settings.log_payloads */
+ngx_int_t ngx_http_llm_payload_capture(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx, ngx_chain_t *in);
 
 /* state.c */
 ngx_http_llm_slot_t *ngx_http_llm_slot(ngx_http_llm_zone_t *zone,

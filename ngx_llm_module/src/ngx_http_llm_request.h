@@ -65,6 +65,9 @@ ngx_int_t ngx_http_llm_retry(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx);
 ngx_int_t ngx_http_llm_sign_sigv4(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
 
+/* pass.c: a general_settings.pass_through_endpoints route, else 404 */
+ngx_int_t ngx_http_llm_pass(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx);
+
 /* local.c */
 ngx_int_t ngx_http_llm_send_error(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx, ngx_uint_t status, const char *type,

@@ -369,6 +369,118 @@ ngx_http_llm_json_num(u_char *p, const char *name, uint64_t n,
 
 
 /*
+ * general_settings.log_payloads: the first log_payload_bytes of the
+ * provider's answer as it arrives (before any translation), kept for the
+ * request log.  Off by default: prompts and answers are the users' data.
+ * A compressed answer is not kept (its bytes would mean nothing in a log).
+ */
+
+ngx_int_t
+ngx_http_llm_payload_capture(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
+    ngx_chain_t *in)
+{
+    size_t  max, n;
+
+    max = (size_t) ctx->tables->cf->settings.log_payload_bytes;
+
+    if (ctx->answer_len >= max || r->headers_out.content_encoding != NULL) {
+        return NGX_OK;
+    }
+
+    if (ctx->answer == NULL) {
+        ctx->answer = ngx_pnalloc(r->pool, max);
+        if (ctx->answer == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    for ( /* void */ ; in && ctx->answer_len < max; in = in->next) {
+        if (!ngx_buf_in_memory(in->buf)) {
+            continue;
+        }
+
+        n = ngx_min((size_t) (in->buf->last - in->buf->pos),
+                    max - ctx->answer_len);
+        ngx_memcpy(ctx->answer + ctx->answer_len, in->buf->pos, n);
+        ctx->answer_len += n;
+    }
+
+    return NGX_OK;
+}
+
+
+/* The first n bytes less a UTF-8 sequence that the cut at n split. */
+
+static size_t
+ngx_http_llm_utf8_whole(const u_char *s, size_t n)
+{
+    size_t  i, need;
+
+    i = n;
+
+    while (i > 0 && (s[i - 1] & 0xc0) == 0x80) {
+        i--;
+    }
+
+    if (i == 0) {
+        return n;
+    }
+
+    need = s[i - 1] >= 0xf0 ? 4 : s[i - 1] >= 0xe0 ? 3
+           : s[i - 1] >= 0xc0 ? 2 : 1;
+
+    return n - (i - 1) < need ? i - 1 : n;
+}
+
+
+static size_t
+ngx_http_llm_payload_len(ngx_http_llm_ctx_t *ctx)
+{
+    size_t  max;
+
+    max = (size_t) ctx->tables->cf->settings.log_payload_bytes;
+
+    return LLM_JSON_QUOTED_MAX(ngx_min(ctx->body.len, max))
+           + LLM_JSON_QUOTED_MAX(ctx->answer_len)
+           + sizeof(",\"request_body\":,\"request_truncated\":false"
+                    ",\"response_body\":,\"response_truncated\":false");
+}
+
+
+static u_char *
+ngx_http_llm_payload_members(u_char *p, ngx_http_llm_ctx_t *ctx)
+{
+    size_t  max, n;
+
+    max = (size_t) ctx->tables->cf->settings.log_payload_bytes;
+
+    n = ngx_min(ctx->body.len, max);
+    if (n < ctx->body.len) {
+        n = ngx_http_llm_utf8_whole(ctx->body.data, n);
+    }
+
+    p = ngx_http_llm_json_member(p, "request_body",
+                                 ctx->body.data ? (char *) ctx->body.data
+                                                : NULL, n);
+    p = ngx_cpymem(p, n < ctx->body.len ? ",\"request_truncated\":true"
+                                        : ",\"request_truncated\":false",
+                   n < ctx->body.len ? 25 : 26);
+
+    n = ctx->answer_len;
+    if (n < ctx->resp_bytes) {
+        n = ngx_http_llm_utf8_whole(ctx->answer, n);
+    }
+
+    p = ngx_http_llm_json_member(p, "response_body",
+                                 ctx->answer ? (char *) ctx->answer : NULL, n);
+
+    return ngx_cpymem(p, n < ctx->resp_bytes ? ",\"response_truncated\":true"
+                                             : ",\"response_truncated\":false",
+                      n < ctx->resp_bytes ? 26 : 27);
+}
+
+
+/*
  * $llm_log_json: the request log's members after "request_id" (the
  * shipped log_format writes time and status, then this), JSON-escaped
  * here so the format needs no per-variable escaping: one variable, one
@@ -437,6 +549,10 @@ ngx_http_llm_variable_log_json(ngx_http_request_t *r,
                     ",\"retries\":,\"fallbacks\":")
            + 9 * (NGX_INT64_LEN + 8);
 
+    if (ctx->tables && ctx->tables->cf->settings.log_payload_bytes) {
+        len += ngx_http_llm_payload_len(ctx);
+    }
+
     start = ngx_pnalloc(r->pool, len);
     if (start == NULL) {
         return NGX_ERROR;
@@ -490,6 +606,10 @@ ngx_http_llm_variable_log_json(ngx_http_request_t *r,
     p = ngx_http_llm_json_num(p, "attempts", ctx->attempts, 0);
     p = ngx_http_llm_json_num(p, "retries", retries, 0);
     p = ngx_http_llm_json_num(p, "fallbacks", ctx->fallbacks_used, 0);
+
+    if (ctx->tables && ctx->tables->cf->settings.log_payload_bytes) {
+        p = ngx_http_llm_payload_members(p, ctx);
+    }
 
     return ngx_http_llm_variable_str(v, start, p - start);
 }

@@ -541,6 +541,60 @@ ngx_http_llm_dep_init(ngx_pool_t *pool, ngx_http_llm_dep_t *nd,
 }
 
 
+/*
+ * A pass-through route's listed headers, as header lines for the
+ * balancer.  Host, Connection and the body's framing stay proxy's.
+ */
+
+static ngx_int_t
+ngx_http_llm_pass_headers(ngx_pool_t *pool, ngx_http_llm_dep_t *nd,
+    llm_pass_route_t *pr)
+{
+    u_char      *p;
+    size_t       i, len;
+    const char  *name;
+
+    static const char  *own[] = { "host", "connection", "content-length",
+                                  "transfer-encoding" };
+
+    len = 0;
+
+    for (i = 0; i < pr->nheaders; i++) {
+        len += ngx_strlen(pr->header_names[i]) + sizeof(": ") - 1
+               + ngx_strlen(pr->header_values[i]) + sizeof(CRLF) - 1;
+    }
+
+    if (len == 0) {
+        return NGX_OK;
+    }
+
+    nd->headers.data = ngx_pnalloc(pool, len);
+    if (nd->headers.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = nd->headers.data;
+
+    for (i = 0; i < pr->nheaders; i++) {
+        name = pr->header_names[i];
+
+        if (ngx_strcasecmp((u_char *) name, (u_char *) own[0]) == 0
+            || ngx_strcasecmp((u_char *) name, (u_char *) own[1]) == 0
+            || ngx_strcasecmp((u_char *) name, (u_char *) own[2]) == 0
+            || ngx_strcasecmp((u_char *) name, (u_char *) own[3]) == 0)
+        {
+            continue;
+        }
+
+        p = ngx_sprintf(p, "%s: %s" CRLF, name, pr->header_values[i]);
+    }
+
+    nd->headers.len = p - nd->headers.data;
+
+    return NGX_OK;
+}
+
+
 static ngx_http_llm_tables_t *
 ngx_http_llm_tables_build(ngx_http_llm_zone_t *zone, u_char *json,
     size_t len, ngx_atomic_uint_t generation, ngx_log_t *log)
@@ -600,6 +654,22 @@ ngx_http_llm_tables_build(ngx_http_llm_zone_t *zone, u_char *json,
             ngx_log_error(NGX_LOG_WARN, log, 0,
                           "llm: no zone slot for deployment \"%s\": its "
                           "router state is not shared", cf->deployments[i].id);
+        }
+    }
+
+    t->pass = ngx_pcalloc(pool, sizeof(ngx_http_llm_dep_t)
+                                * (cf->npass + 1));
+    if (t->pass == NULL) {
+        goto failed;
+    }
+
+    for (i = 0; i < cf->npass; i++) {
+        if (ngx_http_llm_dep_init(pool, &t->pass[i], &cf->pass[i].target, log)
+            != NGX_OK
+            || ngx_http_llm_pass_headers(pool, &t->pass[i], &cf->pass[i])
+               != NGX_OK)
+        {
+            goto failed;
         }
     }
 

@@ -475,3 +475,94 @@ test('browser: a non-admin key sees its own key only', async () => {
         await browser.close();
     }
 });
+
+test('browser: the request log (newest first, filters, keyboard, phone) and the Overview charts from it', async () => {
+    const admin = await signIn(gw.masterKey);
+    const made = await generate(admin, { key_alias: 'log-key' });
+    let ok = null;
+    for (let i = 0; i < 100 && ok === null; i++) {      // the key reaches nginx within a publish
+        const r = await chat(made.key);
+        if (r.status === 200) ok = r; else await new Promise((res) => setTimeout(res, 100));
+    }
+    assert.ok(ok, 'the new key works');
+    const bad = await request(`${gw.url}/v1/chat/completions`, {
+        method: 'POST', headers: { authorization: `Bearer ${made.key}` },
+        body: { model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] },
+    });
+    assert.ok(bad.status >= 400 && bad.status < 500, bad.text);
+    const last = await chat(made.key);
+    assert.equal(last.status, 200, last.text);
+    const lastId = last.headers['x-request-id'];
+    for (let i = 0; i < 300 && !gw.readLog('requests.log').includes(lastId); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(gw.readLog('requests.log').includes(lastId), 'the request log has the request');
+
+    const browser = await launch();
+    const problems = [];
+    try {
+        const page = await browser.newPage();
+        page.on('pageerror', (e) => problems.push(e.message));
+        page.on('request', (r) => { if (!/^(blob|data):/.test(r.url()) && !r.url().startsWith(gw.url)) problems.push(`fetched ${r.url()}`); });
+        await page.setViewport({ width: 1280, height: 900 });
+        await page.goto(`${gw.url}/ui/#/log`);
+        await page.waitForSelector('#login-key', { visible: true });
+        await page.type('#login-key', gw.masterKey);
+        await page.keyboard.press('Enter');
+        await goto(page, '#/log', '#log-table tbody tr');
+        // newest first: the last request made is the first row
+        assert.equal(await page.$eval('#log-table tbody tr', (tr) => tr.dataset.requestId), lastId);
+        const ts = await page.$$eval('#log-table tbody tr', (trs) => trs.map((tr) => tr.dataset.requestId));
+        const fromLog = gw.readLog('requests.log').split('\n').filter(Boolean).map((l) => JSON.parse(l).request_id).reverse();
+        assert.deepEqual(ts, fromLog.slice(0, ts.length));
+
+        // filter by key alias, then by status class, with the keyboard
+        await page.focus('#l-key');
+        await page.keyboard.type('log-key');
+        await page.keyboard.press('Enter');
+        await page.waitForFunction(() => [...document.querySelectorAll('#log-table tbody tr')].length > 0
+            && [...document.querySelectorAll('#log-table tbody tr')].every((tr) => tr.textContent.includes('log-key')));
+        const keyRows = await page.$$eval('#log-table tbody tr', (trs) => trs.map((tr) => tr.dataset.requestId));
+        assert.equal(keyRows[0], lastId);
+        assert.ok(keyRows.includes(ok.headers['x-request-id']));
+        await page.focus('#l-status');
+        await page.keyboard.type('4xx');
+        await page.keyboard.press('Enter');
+        await page.waitForFunction(() => {
+            const rows = [...document.querySelectorAll('#log-table tbody tr')];
+            return rows.length === 1 && /^4\d\d /.test(rows[0].querySelector('.pill').textContent);
+        });
+        assert.equal(await page.$eval('#log-table tbody tr', (tr) => tr.dataset.requestId), bad.headers['x-request-id']);
+        await shot(page, '12-request-log-filtered');
+
+        // keyboard: rows take focus, arrows move between them
+        await page.$eval('#l-status', (el) => { el.value = ''; });
+        await page.click('#l-apply');
+        await page.waitForFunction(() => document.querySelectorAll('#log-table tbody tr').length >= 2);
+        await page.focus('#log-table tbody tr');
+        await page.keyboard.press('ArrowDown');
+        const focused = await page.evaluate(() => document.activeElement?.dataset?.requestId);
+        assert.equal(focused, keyRows[1]);
+        await page.setViewport({ width: 390, height: 844, isMobile: true });
+        await goto(page, '#/log', '#log-table tbody tr');
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        assert.ok(overflow <= 1, `no sideways scrolling at phone width (${overflow}px)`);
+        await shot(page, '13-request-log-phone');
+        await page.setViewport({ width: 1280, height: 900 });
+
+        // Overview: the cards and charts agree with the request log's stats
+        await goto(page, '#/overview', '#ov-chart-lat .uplot');
+        const stats = (await ui(admin, 'GET', '/request/stats?window=1h&bucket=60')).json;
+        assert.ok(stats.total.requests >= 3);
+        const lat = await page.$eval('#ov-lat', (el) => el.textContent);
+        assert.equal(lat, `${stats.total.latency_ms.p50} ms / ${stats.total.latency_ms.p99} ms`);
+        const err = await page.$eval('#ov-err', (el) => el.textContent);
+        assert.equal(err, (100 * stats.total.errors / stats.total.requests).toFixed(1) + ' %');
+        assert.equal(await page.$$eval('.chart .uplot', (c) => c.length), 5);   // 4 + spend per day
+        await page.click('button[data-span="day"]');
+        await page.waitForSelector('button[data-span="day"][aria-pressed="true"]');
+        await page.waitForFunction(() => /last day/.test(document.querySelector('#ov-window-note').textContent));
+        await shot(page, '14-overview-charts-day');
+        assert.deepEqual(problems, []);
+    } finally {
+        await browser.close();
+    }
+});

@@ -97,3 +97,54 @@ test('--follow prints requests made after it started', async () => {
         child.kill('SIGTERM');
     }
 });
+
+// ---- llmctl stats ---------------------------------------------------------
+
+const stats = (...args) => gw.llmctl(['stats', '--prefix', gw.prefix, ...args]);
+const rank = (vals, q) => {
+    const v = [...vals].sort((a, b) => a - b);
+    return v[Math.min(v.length, Math.max(1, Math.ceil(q * v.length))) - 1];
+};
+
+test('stats --json: totals, exact percentiles, by model and by key, from the log', async () => {
+    const all = jsonLines(gw.readLog('requests.log'));
+    const r = await stats('--since', '1h', '--by', 'model', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const s = JSON.parse(r.stdout);
+    assert.equal(s.total.requests, all.length);
+    assert.equal(s.total.errors, all.filter((l) => l.status >= 400).length);
+    assert.equal(s.total.latency_ms.p50, rank(all.map((l) => l.latency_ms), 0.5));
+    assert.equal(s.total.latency_ms.p95, rank(all.map((l) => l.latency_ms), 0.95));
+    assert.equal(s.total.tokens_in, all.reduce((n, l) => n + l.tokens_in, 0));
+    const chatLines = all.filter((l) => (l.model_group || l.model) === 'chat-model');
+    assert.equal(s.groups.find((g) => g.name === 'chat-model').requests, chatLines.length);
+    assert.ok(s.top_errors.length >= 1 && /^4\d\d /.test(s.top_errors[0].error));
+    assert.equal(s.by, 'model');
+    const byKey = JSON.parse((await stats('--by', 'key', '--json')).stdout);
+    assert.equal(byKey.groups.find((g) => g.name === 'ops-bot').requests, all.filter((l) => l.key_alias === 'ops-bot').length);
+    const only4xx = JSON.parse((await stats('--status', '4xx', '--json')).stdout);
+    assert.equal(only4xx.total.requests, all.filter((l) => l.status >= 400 && l.status < 500).length);
+    assert.equal(only4xx.total.success_rate, 0);
+    for (const sec of [vkey, gw.masterKey, PROVIDER_KEY]) assert.ok(!r.stdout.includes(sec) && !byKey.groups.some((g) => g.name === sec));
+});
+
+test('stats: an aligned table with a TOTAL row; usage errors exit 2, no log exits 1', async () => {
+    const r = await stats('--since', '24h', '--by', 'provider');
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.split('\n');
+    const head = lines.findIndex((l) => /^provider\s+REQUESTS\s+SUCCESS\s+P50\s+P95\s+P99\s+TOKENS IN\/OUT\s+COST$/.test(l));
+    assert.ok(head > 0, r.stdout);
+    const col = lines[head].indexOf('REQUESTS');
+    const total = lines.find((l) => l.startsWith('TOTAL'));
+    assert.ok(total, r.stdout);
+    assert.match(total.slice(col), /^\d+\s/);
+    assert.match(r.stdout, /TTFT \(streams\) p50/);
+    assert.ok(!r.stdout.includes('\u001b['));
+    for (const bad of [['--since', '1y'], ['--by', 'colour'], ['--status', '7zz'], ['--bogus'], ['--since']]) {
+        assert.equal((await stats(...bad)).code, 2, bad.join(' '));
+    }
+    const empty = makeTempDir('ngx-llm-nolog');
+    const none = await gw.llmctl(['stats', '--prefix', empty]);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /cannot read/);
+});

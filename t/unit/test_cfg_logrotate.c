@@ -2,7 +2,7 @@
  * Log rotation: ctl_logrotate's renames (NAME -> NAME.1 -> ..., the oldest
  * beyond the count removed, nothing below the size touched) and the
  * general_settings that drive it (request_log_max_size with its units,
- * request_log_max_files).
+ * request_log_max_files), and log_payloads with its size.
  */
 
 #include <stdio.h>
@@ -170,6 +170,41 @@ UNIT_TEST(settings_with_units)
     json_decref(r);
 }
 
+UNIT_TEST(log_payloads)
+{
+    size_t   errors;
+    json_t  *r;
+
+    r = request_log("  request_log_max_files: 3\n", &errors);
+    CHECK(errors == 0 && field(r, "payload_bytes") == 0);      /* off */
+    json_decref(r);
+
+    r = request_log("  log_payloads: true\n", &errors);
+    CHECK(errors == 0 && field(r, "payload_bytes") == 4096);
+    CHECK(json_object_get(r, "payloads") == NULL);
+    json_decref(r);
+
+    r = request_log("  log_payloads_max_size: 1KB\n"
+                    "  log_payloads: true\n", &errors);
+    CHECK(errors == 0 && field(r, "payload_bytes") == 1024);
+    json_decref(r);
+
+    r = request_log("  log_payloads: false\n"
+                    "  log_payloads_max_size: 1KB\n", &errors);
+    CHECK(errors == 0 && field(r, "payload_bytes") == 0);
+    json_decref(r);
+
+    r = request_log("  log_payloads: true\n"
+                    "  log_payloads_max_size: 100\n", &errors);
+    CHECK(errors == 1);
+    json_decref(r);
+
+    r = request_log("  log_payloads: true\n"
+                    "  log_payloads_max_size: 1MB\n", &errors);
+    CHECK(errors == 1);
+    json_decref(r);
+}
+
 static void
 make_dir(void)
 {
@@ -186,4 +221,4 @@ remove_dir(void)
 }
 
 UNIT_MAIN(make_dir, renames_in_order_and_drops_the_oldest,
-          settings_with_units, remove_dir)
+          settings_with_units, log_payloads, remove_dir)

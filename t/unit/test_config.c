@@ -1,6 +1,7 @@
 /* Canonical config parsing and model-group lookup. */
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "unit.h"
 #include "llm_config.h"
@@ -182,5 +183,47 @@ UNIT_TEST(test_pattern_match)
 }
 
 
-UNIT_MAIN(test_parse, test_rejects, test_find_group, test_drop_refused,
+
+/* pass_through routes: exact paths, subpaths at a '/' boundary only */
+UNIT_TEST(test_pass_routes)
+{
+    char                     err[256];
+    llm_config_t            *cf;
+    const llm_pass_route_t  *pr;
+    static const char        doc[] =
+        "{\"version\":1,\"deployments\":[],\"pass_through\":["
+        "{\"path\":\"/v1/rerank\",\"scheme\":\"https\",\"host\":\"api.x\","
+        " \"port\":443,\"base_path\":\"/v2/rerank\",\"addrs\":[\"1.2.3.4:443\"],"
+        " \"headers\":{\"Authorization\":\"bearer k\"},\"forward_headers\":true,"
+        " \"auth\":false},"
+        "{\"path\":\"/up\",\"scheme\":\"http\",\"host\":\"h\",\"port\":80,"
+        " \"include_subpath\":true}]}";
+
+    cf = llm_config_parse(doc, sizeof(doc) - 1, err, sizeof(err));
+    CHECK(cf != NULL && cf->npass == 2);
+    if (cf == NULL) {
+        return;
+    }
+
+    pr = llm_pass_match(cf, "/v1/rerank", 10);
+    CHECK(pr == &cf->pass[0]);
+    CHECK(pr->forward_headers && !pr->auth && pr->nheaders == 1);
+    CHECK(strcmp(pr->header_names[0], "Authorization") == 0);
+    CHECK(pr->target.naddrs == 1 && pr->target.port == 443);
+    CHECK(strcmp(pr->target.base_path, "/v2/rerank") == 0);
+    CHECK(llm_pass_match(cf, "/v1/rerank/x", 12) == NULL);
+    CHECK(llm_pass_match(cf, "/v1/rerankx", 11) == NULL);
+    CHECK(llm_pass_match(cf, "/v1/rer", 7) == NULL);
+    CHECK(llm_pass_match(cf, "/up/a/b", 7) == &cf->pass[1]);
+    CHECK(cf->pass[1].auth && !cf->pass[1].forward_headers);
+    CHECK(llm_pass_match(cf, "/upx", 4) == NULL);
+    llm_config_free(cf);
+
+    /* a route without its target is refused whole */
+    cf = llm_config_parse("{\"version\":1,\"pass_through\":[{\"path\":\"/a\"}]}",
+                          44, err, sizeof(err));
+    CHECK(cf == NULL && strstr(err, "pass_through[0]") != NULL);
+}
+
+UNIT_MAIN(test_pass_routes, test_parse, test_rejects, test_find_group, test_drop_refused,
           test_pattern_match)

@@ -263,6 +263,7 @@ llm_parse_settings(llm_config_t *cf, json_t *s, char *err, size_t errlen)
     st->cooldown_time_ms = 5000;
     st->max_fallbacks = 5;
     st->drop_params = -1;             /* not set: LLM_DROP_HINTS */
+    st->log_payload_bytes = 0;
 
     if (s == NULL) {
         return 0;
@@ -667,6 +668,14 @@ llm_config_parse(const char *json, size_t len, char *err, size_t errlen)
         goto failed;
     }
 
+    /* request_log.payload_bytes: general_settings.log_payloads */
+    if (llm_int(json_object_get(cf->root, "request_log"), "payload_bytes",
+                &cf->settings.log_payload_bytes, err, errlen, "request_log")
+        != 0)
+    {
+        goto failed;
+    }
+
     deps = json_object_get(cf->root, "deployments");
     if (deps != NULL && !json_is_array(deps)) {
         snprintf(err, errlen, "deployments: expected an array");
@@ -691,7 +700,8 @@ llm_config_parse(const char *json, size_t len, char *err, size_t errlen)
 
     if (llm_build_groups(cf, err, errlen) != 0
         || llm_parse_aliases(cf, err, errlen) != 0
-        || llm_parse_disabled(cf, err, errlen) != 0)
+        || llm_parse_disabled(cf, err, errlen) != 0
+        || llm_parse_pass(cf, err, errlen) != 0)
     {
         goto failed;
     }
@@ -722,6 +732,7 @@ llm_config_free(llm_config_t *cf)
 
     free(cf->aliases);
     free(cf->disabled);
+    llm_pass_free(cf);
 
     for (i = 0; cf->groups && i < cf->ngroups; i++) {
         free(cf->groups[i].deployments);

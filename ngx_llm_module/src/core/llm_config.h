@@ -87,6 +87,9 @@ typedef struct {
     long long    cooldown_time_ms;
     long long    max_fallbacks;
     int          drop_params;       /* -1: not set */
+    long long    log_payload_bytes; /* request log: bytes of the request
+                                       and the answer kept; 0: none
+                                       (general_settings.log_payloads) */
 } llm_settings_t;
 
 
@@ -106,6 +109,25 @@ typedef struct {
 } llm_disabled_t;
 
 
+/*
+ * A general_settings.pass_through_endpoints route: requests for path (or,
+ * with include_subpath, below it) go as they are to target, nginx's proxy
+ * streaming both bodies; no JSON is read.
+ */
+typedef struct {
+    const char         *path;
+    size_t              path_len;
+    int                 include_subpath;
+    int                 auth;            /* the gateway's key is required */
+    int                 forward_headers; /* the client's headers go too */
+    const char        **header_names;    /* the listed headers */
+    const char        **header_values;
+    size_t              nheaders;
+    llm_deployment_t    target;          /* scheme, host, port, base_path,
+                                            addrs; id is the path */
+} llm_pass_route_t;
+
+
 typedef struct {
     json_t             *root;
     const json_t       *price_table;     /* borrowed; may be NULL */
@@ -121,6 +143,8 @@ typedef struct {
     size_t              naliases;
     llm_disabled_t     *disabled;
     size_t              ndisabled;
+    llm_pass_route_t   *pass;
+    size_t              npass;
 } llm_config_t;
 
 
@@ -172,6 +196,17 @@ int llm_deployment_rejects(const llm_deployment_t *d, const char *name,
  */
 int llm_deployment_drop_refused(const llm_deployment_t *d, const char *in,
     size_t len, llm_buf_t *out, size_t *dropped);
+
+/* "pass_through" of the document -> cf->pass (llm_pass.c). */
+int llm_parse_pass(llm_config_t *cf, char *err, size_t errlen);
+void llm_pass_free(llm_config_t *cf);
+
+/*
+ * The pass-through route of a request path: the exact path, or with
+ * include_subpath a path below it; NULL when none.
+ */
+const llm_pass_route_t *llm_pass_match(const llm_config_t *cf,
+    const char *uri, size_t len);
 
 /* Shell-style match supporting only '*'. */
 int llm_pattern_match(const char *pattern, const char *s, size_t len);
