@@ -374,6 +374,9 @@ cfg_redact(const json_t *doc)
     redact_field(json_object_get(copy, "settings"), "redis_password");
     json_array_foreach(json_object_get(copy, "deployments"), i, dep) {
         redact_field(dep, "api_key");
+        redact_field(dep, "aws_access_key_id");
+        redact_field(dep, "aws_secret_access_key");
+        redact_field(dep, "aws_session_token");
     }
     /* pass-through headers often carry the target's key */
     json_array_foreach(json_object_get(copy, "pass_through"), i, dep) {

@@ -73,4 +73,13 @@ int cfg_compile_pass_through(cfg_ctx_t *ctx, yaml_node_t *node, json_t *doc);
 int cfg_compile_aliases(cfg_ctx_t *ctx, yaml_node_t *node, const char *path,
     json_t *settings);
 
+/*
+ * A SigV4 deployment's AWS credentials (given, else AWS_* from the
+ * environment) into out.  0; 1 when there are none (why says so); -1 when
+ * one is unusable (why says why, naming no value).
+ */
+int cfg_aws_credentials(cfg_ctx_t *ctx, const char *key_id,
+    const char *secret, const char *token, json_t *out, char *why,
+    size_t whylen);
+
 #endif

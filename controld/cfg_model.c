@@ -30,6 +30,11 @@ typedef struct {
     char         *api_version;
     char         *mock_response;
     char         *region_name;
+    char         *aws_access_key_id;
+    char         *aws_secret_access_key;
+    char         *aws_session_token;
+    char         *aws_region_name;
+    char         *aws_bedrock_runtime_endpoint;
     int           drop_params;          /* -1: the router's */
     long long     timeout_ms;
     long long     stream_timeout_ms;
@@ -109,6 +114,11 @@ static const field_t  litellm_params_fields[] = {
     F(input_cost_per_second, FIELD_NUMBER),
     F(output_cost_per_second, FIELD_NUMBER),
     F(region_name, FIELD_STRING),
+    F(aws_access_key_id, FIELD_STRING),
+    F(aws_secret_access_key, FIELD_STRING),
+    F(aws_session_token, FIELD_STRING),
+    F(aws_region_name, FIELD_STRING),
+    F(aws_bedrock_runtime_endpoint, FIELD_STRING),
     F(drop_params, FIELD_BOOL),
 };
 
@@ -160,6 +170,11 @@ deployment_free(deployment_t *d)
     free(d->api_version);
     free(d->mock_response);
     free(d->region_name);
+    free(d->aws_access_key_id);
+    free(d->aws_secret_access_key);
+    free(d->aws_session_token);
+    free(d->aws_region_name);
+    free(d->aws_bedrock_runtime_endpoint);
     free(d->info_id);
     json_decref(d->info_extra);
 }
@@ -683,6 +698,38 @@ set_api_key(cfg_ctx_t *ctx, const char *path, deployment_t *d,
     return 0;
 }
 
+/* SigV4: the credentials, and the region the signature names */
+static int
+set_aws(cfg_ctx_t *ctx, const char *path, deployment_t *d,
+    const llm_provider_row_t *row, json_t *out)
+{
+    char         sub[CFG_PATH_MAX], why[256];
+    const char  *region;
+    int          rc;
+
+    region = d->region_name ? d->region_name
+                            : env_first(ctx, row->region_env, NULL);
+    if (region == NULL) {
+        disable(d, d->model_node, "provider '%s' needs a region: set "
+                "litellm_params.aws_region_name%s%s", row->name,
+                row->region_env ? " or " : "",
+                row->region_env ? row->region_env : "");
+        return 1;
+    }
+    json_object_set_new(out, "region_name", json_string(region));
+
+    rc = cfg_aws_credentials(ctx, d->aws_access_key_id,
+                             d->aws_secret_access_key, d->aws_session_token,
+                             out, why, sizeof(why));
+    if (rc == 1) {
+        disable(d, d->model_node, "provider '%s': %s", row->name, why);
+    } else if (rc < 0) {
+        cfg_path(sub, path, "litellm_params");
+        cfg_error(ctx, d->params_node, sub, "%s", why);
+    }
+    return rc;
+}
+
 static void
 set_number(json_t *out, const char *name, double v)
 {
@@ -720,6 +767,20 @@ build_deployment(cfg_ctx_t *ctx, const char *path, size_t index,
     } else {
         provider = llm_provider_builtin("openai", 6);
         model = d->model;
+    }
+
+    if (provider->auth == LLM_AUTH_SIGV4) {
+        /* bedrock/converse/M is bedrock/M: Converse is the only API here */
+        if (strncmp(model, "converse/", 9) == 0) {
+            model += 9;
+        }
+        /* LiteLLM's names for what the other providers call these */
+        if (d->region_name == NULL && d->aws_region_name != NULL) {
+            d->region_name = strdup(d->aws_region_name);
+        }
+        if (d->api_base == NULL && d->aws_bedrock_runtime_endpoint != NULL) {
+            d->api_base = strdup(d->aws_bedrock_runtime_endpoint);
+        }
     }
 
     if (model[0] == '\0') {
@@ -760,6 +821,9 @@ build_deployment(cfg_ctx_t *ctx, const char *path, size_t index,
         rc = set_endpoint(ctx, path, d, provider, out);
         if (rc == 0) {
             rc = set_api_key(ctx, path, d, provider, out);
+        }
+        if (rc == 0 && provider->auth == LLM_AUTH_SIGV4) {
+            rc = set_aws(ctx, path, d, provider, out);
         }
         if (rc != 0) {
             json_decref(out);

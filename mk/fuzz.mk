@@ -70,7 +70,11 @@ fuzz-seeds:
 	@S=t/unit/samples; C=$(FUZZ_DIR)/corpus; \
 	api() { case $$1 in openai*) echo 0;; anthropic*) echo 1;; gemini*) echo 2;; *) echo 0;; esac; }; \
 	mkdir -p $$C/sse $$C/resp $$C/stream $$C/error $$C/json_tree $$C/scan; \
-	mkdir -p $$C/eventstream; cp t/unit/samples/*.evs $$C/eventstream/ 2>/dev/null || true; \
+	mkdir -p $$C/eventstream; \
+	for f in $$S/*.evs; do b=$$(basename $$f); \
+	    for sel in 0 1; do \
+	        { printf "\\$$(printf %o $$sel)\\007"; cat $$f; } \
+	            > $$C/eventstream/$$sel-$$b; done; done; \
 	cp $$S/*.sse $$C/sse/; \
 	cp $$S/*.json $$C/scan/; \
 	if ls $(BUILD)/bench/bodies/*.json >/dev/null 2>&1; then \

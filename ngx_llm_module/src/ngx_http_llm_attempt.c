@@ -155,12 +155,13 @@ ngx_http_llm_unavailable(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 
 
 /*
- * Letters, digits and "-._~@+" only: what provider model and deployment
- * names use, and nothing that means anything in a request line's path.
+ * Letters, digits and "-._~@+" only (and `also`): what provider model and
+ * deployment names use, and nothing that means anything in a request
+ * line's path.
  */
 
 static ngx_uint_t
-ngx_http_llm_path_safe(u_char *p)
+ngx_http_llm_path_safe(u_char *p, u_char also)
 {
     if (*p == '\0') {
         return 0;
@@ -170,7 +171,7 @@ ngx_http_llm_path_safe(u_char *p)
         if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
             || (*p >= '0' && *p <= '9')
             || *p == '-' || *p == '.' || *p == '_' || *p == '~'
-            || *p == '@' || *p == '+')
+            || *p == '@' || *p == '+' || (also && *p == also))
         {
             continue;
         }
@@ -179,6 +180,45 @@ ngx_http_llm_path_safe(u_char *p)
     }
 
     return 1;
+}
+
+
+/* model with each ':' as "%3A", in the pool (model itself without one) */
+
+static const char *
+ngx_http_llm_colon_escape(ngx_http_request_t *r, const char *model)
+{
+    u_char      *out, *p;
+    size_t       n;
+    const char  *c;
+
+    n = 0;
+
+    for (c = model; *c; c++) {
+        n += (*c == ':');
+    }
+
+    if (n == 0) {
+        return model;
+    }
+
+    out = ngx_pnalloc(r->pool, ngx_strlen(model) + 2 * n + 1);
+    if (out == NULL) {
+        return NULL;
+    }
+
+    for (p = out, c = model; *c; c++) {
+        if (*c == ':') {
+            p = ngx_cpymem(p, "%3A", 3);
+
+        } else {
+            *p++ = *c;
+        }
+    }
+
+    *p = '\0';
+
+    return (const char *) out;
 }
 
 
@@ -242,7 +282,7 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     ngx_int_t          rc;
     ngx_str_t          endpoint, suffix;
     ngx_chain_t       *chain, **ll;
-    const char        *model;
+    const char        *model, *path_model;
     llm_deployment_t  *d;
     size_t             prefix;
     u_char             name[512];
@@ -279,14 +319,26 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
      * "?" or "#" there would add headers, path segments or a query of the
      * client's choosing to the provider's request line.
      */
-    if ((d->provider == LLM_PROVIDER_AZURE || d->api == LLM_API_GEMINI)
-        && !ngx_http_llm_path_safe((u_char *) model))
+    if ((d->provider == LLM_PROVIDER_AZURE || d->api == LLM_API_GEMINI
+         || d->api == LLM_API_BEDROCK)
+        && !ngx_http_llm_path_safe((u_char *) model,
+                                   d->api == LLM_API_BEDROCK ? ':' : 0))
     {
         return ngx_http_llm_send_error(r, ctx, NGX_HTTP_BAD_REQUEST,
                                        "invalid_request_error",
                                        "the model name has characters that "
                                        "cannot be sent in the provider's "
                                        "URL");
+    }
+
+    path_model = model;
+
+    if (d->api == LLM_API_BEDROCK) {
+        /* Bedrock's model ids have ':' ("...-v1:0"), sent as %3A */
+        path_model = ngx_http_llm_colon_escape(r, model);
+        if (path_model == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
     }
 
     if (ngx_http_llm_endpoint_refused(ctx, d)) {
@@ -301,6 +353,8 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     }
 
     ctx->translate = (ctx->api != d->api);
+
+
 
     if (!ctx->translate) {
         if (ctx->api == LLM_API_GEMINI) {
@@ -338,6 +392,18 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 
         } else {
             ngx_str_set(&endpoint, "/messages");
+        }
+
+        break;
+
+    case LLM_API_BEDROCK:
+        ngx_str_set(&endpoint, "/model/");
+
+        if (ctx->stream) {
+            ngx_str_set(&suffix, "/converse-stream");
+
+        } else {
+            ngx_str_set(&suffix, "/converse");
         }
 
         break;
@@ -382,7 +448,7 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     /* the lengths once: this runs for every attempt */
     scheme_len = ngx_strlen(d->scheme);
     base_len = ngx_strlen(d->base_path);
-    model_len = ngx_strlen(model);
+    model_len = ngx_strlen(path_model);
     version_len = d->api_version ? ngx_strlen(d->api_version) : 0;
 
     len = scheme_len + sizeof("://llm_upstream") + base_len
@@ -404,7 +470,7 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     if (d->provider == LLM_PROVIDER_AZURE) {
         p = ngx_cpymem(p, "/openai/deployments/",
                        sizeof("/openai/deployments/") - 1);
-        p = ngx_cpymem(p, model, model_len);
+        p = ngx_cpymem(p, path_model, model_len);
         p = ngx_cpymem(p, endpoint.data, endpoint.len);
         p = ngx_cpymem(p, "?api-version=", sizeof("?api-version=") - 1);
 
@@ -412,9 +478,9 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
             p = ngx_cpymem(p, d->api_version, version_len);
         }
 
-    } else if (d->api == LLM_API_GEMINI) {
+    } else if (d->api == LLM_API_GEMINI || d->api == LLM_API_BEDROCK) {
         p = ngx_cpymem(p, endpoint.data, endpoint.len);
-        p = ngx_cpymem(p, model, model_len);
+        p = ngx_cpymem(p, path_model, model_len);
         p = ngx_cpymem(p, suffix.data, suffix.len);
 
     } else {
@@ -426,6 +492,17 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     ctx->upstream_uri.data = ctx->upstream_url.data + scheme_len
                              + sizeof("://llm_upstream") - 1;
     ctx->upstream_uri.len = p - ctx->upstream_uri.data;
+
+    ngx_str_null(&ctx->sign_headers);
+
+    if (d->auth == LLM_AUTH_SIGV4
+        && ngx_http_llm_sign_sigv4(r, ctx) != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "llm: deployment \"%s\": the request could not be "
+                      "signed", d->id);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     ngx_http_llm_lend_uri(r, ctx);
 

@@ -182,7 +182,7 @@ ngx_http_llm_add_headers(ngx_http_request_t *r, ngx_http_upstream_t *u,
         ngx_str_null(&beta);
     }
 
-    if (hs->len == 0 && beta.len == 0) {
+    if (hs->len == 0 && beta.len == 0 && ctx->sign_headers.len == 0) {
         return NGX_OK;
     }
 
@@ -214,7 +214,7 @@ ngx_http_llm_add_headers(ngx_http_request_t *r, ngx_http_upstream_t *u,
         split += 2;
     }
 
-    len = (end - start) + hs->len;
+    len = (end - start) + hs->len + ctx->sign_headers.len;
 
     if (beta.len) {
         len += sizeof(beta_name) - 1 + beta.len + sizeof(CRLF) - 1;
@@ -230,6 +230,7 @@ ngx_http_llm_add_headers(ngx_http_request_t *r, ngx_http_upstream_t *u,
 
     p = ngx_cpymem(p, start, split - start);
     p = ngx_cpymem(p, hs->data, hs->len);
+    p = ngx_cpymem(p, ctx->sign_headers.data, ctx->sign_headers.len);
 
     if (beta.len) {
         p = ngx_cpymem(p, beta_name, sizeof(beta_name) - 1);

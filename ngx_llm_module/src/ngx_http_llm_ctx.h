@@ -75,6 +75,9 @@ struct ngx_http_llm_ctx_s {
     ngx_str_t                     upstream_url;
     ngx_str_t                     upstream_uri;    /* its path and query */
     ngx_str_t                     anthropic_beta;
+    ngx_str_t                     sign_headers;    /* SigV4: this attempt's
+                                                      X-Amz-Date and
+                                                      Authorization lines */
     ngx_str_t                     dropped;         /* fields translation
                                                       took out: the
                                                       x-llm-dropped-params

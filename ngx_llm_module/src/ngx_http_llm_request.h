@@ -3,7 +3,8 @@
  * The request path's steps, one file a job: handler.c (phase entry,
  * route, context), auth.c (client key, refusals), body.c (read, parse and
  * rewrite the body), attempt.c (pick a deployment, retry, fall back,
- * back off), local.c (answers the gateway gives itself).  Only these
+ * back off), sign.c (per-attempt request signatures), local.c (answers
+ * the gateway gives itself).  Only these
  * files include this header.
  */
 
@@ -59,6 +60,10 @@ ngx_int_t ngx_http_llm_unavailable(ngx_http_request_t *r,
 ngx_int_t ngx_http_llm_try_fallbacks(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx, llm_err_class_t cls);
 ngx_int_t ngx_http_llm_retry(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx);
+
+/* sign.c: SigV4 of the final body and path into ctx->sign_headers */
+ngx_int_t ngx_http_llm_sign_sigv4(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
 
 /* pass.c: a general_settings.pass_through_endpoints route, else 404 */
 ngx_int_t ngx_http_llm_pass(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx);

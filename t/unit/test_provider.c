@@ -25,8 +25,13 @@ UNIT_TEST(builtin_rows)
         for (j = i + 1; (other = llm_provider_builtin_at(j)) != NULL; j++) {
             CHECK(strcmp(row->name, other->name) != 0);
         }
-        /* a key variable for every row; a header name for header auth */
-        CHECK(row->key_env != NULL);
+        /*
+         * a row authenticates by a key variable or by a signing scheme
+         * whose credentials come from elsewhere (SigV4: the AWS_* set);
+         * a row with neither could never send a credential
+         */
+        CHECK(row->key_env != NULL || row->auth == LLM_AUTH_SIGV4);
+        CHECK(row->auth != LLM_AUTH_SIGV4 || row->key_env == NULL);
         CHECK(row->auth != LLM_AUTH_HEADER || row->auth_header != NULL);
         CHECK(row->endpoints != 0);
         CHECK(llm_wire_name(row->wire) != NULL);

@@ -41,6 +41,8 @@ llm_wire_api(llm_wire_t wire)
         return LLM_API_ANTHROPIC;
     case LLM_WIRE_GEMINI:
         return LLM_API_GEMINI;
+    case LLM_WIRE_BEDROCK_CONVERSE:
+        return LLM_API_BEDROCK;
     default:
         return LLM_API_OPENAI;
     }
@@ -162,6 +164,21 @@ llm_parse_provider_fields(llm_deployment_t *d, json_t *o, const char *where,
     v = json_object_get(o, "drop_params");
     d->drop_params = json_is_boolean(v) ? json_is_true(v) : -1;
     d->region_name = llm_str(o, "region_name");
+
+    if (d->auth == LLM_AUTH_SIGV4) {
+        d->aws_access_key_id = llm_str(o, "aws_access_key_id");
+        d->aws_secret_access_key = llm_str(o, "aws_secret_access_key");
+        d->aws_session_token = llm_str(o, "aws_session_token");
+
+        if (d->aws_access_key_id == NULL || d->aws_secret_access_key == NULL
+            || d->region_name == NULL)
+        {
+            snprintf(err, errlen, "%s: auth \"sigv4\" needs "
+                     "aws_access_key_id, aws_secret_access_key and "
+                     "region_name", where);
+            return -1;
+        }
+    }
 
     return llm_strings(json_object_get(o, "rejects"), &d->rejects,
                        &d->nrejects, err, errlen, where);

@@ -44,6 +44,9 @@ typedef struct {
     size_t          nrejects;
     int             drop_params;    /* -1: the router's setting */
     const char     *region_name;
+    const char     *aws_access_key_id;      /* LLM_AUTH_SIGV4 */
+    const char     *aws_secret_access_key;
+    const char     *aws_session_token;      /* NULL: none */
     const char     *model;          /* provider-side name */
     int             model_passthrough;   /* model is "*" */
     const char     *scheme;

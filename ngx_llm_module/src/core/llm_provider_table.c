@@ -70,6 +70,15 @@ static const llm_provider_row_t  llm_provider_rows[] = {
       "GEMINI_API_KEY,GOOGLE_API_KEY", "GEMINI_API_BASE", NULL,
       CHAT_EMB_MODELS | LLM_EP_COUNT_TOKENS, 0, NULL },
 
+    /* native wire formats */
+
+    /* Converse and ConverseStream, signed with SigV4 (no key) */
+    { "bedrock", LLM_WIRE_BEDROCK_CONVERSE, LLM_AUTH_SIGV4, NULL,
+      "https://bedrock-runtime.{region}.amazonaws.com", NULL,
+      "AWS_BEDROCK_RUNTIME_ENDPOINT",
+      "AWS_REGION_NAME,AWS_REGION,AWS_DEFAULT_REGION", LLM_EP_CHAT, 0,
+      NULL },
+
     /* the OpenAI-compatible family */
 
     { "groq", OAI, BEARER, NULL,

@@ -21,15 +21,23 @@ typedef enum {
     LLM_API_OPENAI = 0,
     LLM_API_ANTHROPIC,
     LLM_API_GEMINI,
-    LLM_API_RESPONSES           /* OpenAI Responses API: a client format;
+    LLM_API_RESPONSES,          /* OpenAI Responses API: a client format;
                                    as a provider it is only passed through
                                    (OpenAI, Azure), never translated to */
+    LLM_API_BEDROCK             /* Bedrock Converse: a provider format only,
+                                   never a client's */
 } llm_api_t;
 
-/* formats a provider is translated to and from */
+/* formats translated both ways (client and provider) */
 #define LLM_API_COUNT         3
-/* formats a client can speak: the provider formats and Responses */
+/* formats a client can speak: those and Responses */
 #define LLM_API_CLIENT_COUNT  4
+/* every format: the size of a table indexed by format */
+#define LLM_API_NFORMATS      5
+
+/* a format the gateway translates requests to (a provider's) */
+#define llm_api_is_provider(api)                                             \
+    ((unsigned) (api) < LLM_API_COUNT || (api) == LLM_API_BEDROCK)
 
 /*
  * Token usage in OpenAI's terms, whatever the provider reported:
@@ -169,6 +177,12 @@ int llm_xlate_embed_response(const char *in, size_t len, int batch,
     llm_buf_t *out, llm_usage_t *usage);
 
 /* "openai" | "anthropic" | "gemini" | "responses" -> api, -1 when unknown */
+ * The HTTP status Bedrock answers an exception with, by its name
+ * ("ThrottlingException" in a header, "throttlingException" in a
+ * stream); 500 for one it does not know.
+ */
+int llm_bedrock_exception_status(const char *name, size_t len);
+
 int llm_api_from_name(const char *name);
 const char *llm_api_name(llm_api_t api);
 

@@ -75,6 +75,7 @@ llm_error_body(llm_api_t api, int status, const char *type,
         message = "error";
     }
     switch (api) {
+    default:                    /* a provider-only format: never a client */
     case LLM_API_OPENAI:
     case LLM_API_RESPONSES:
         snprintf(code, sizeof(code), "%d", status);

@@ -182,6 +182,12 @@ void llm_resp_responses_status(json_t *r, llm_stop_t stop);
 /* Responses usage object */
 json_t *llm_usage_responses(const llm_usage_t *u);
 
+/* --- Bedrock Converse (a provider format only) --- */
+json_t *llm_req_write_bedrock(llm_xl_ctx_t *c, json_t *ir);
+json_t *llm_resp_read_bedrock(json_t *body, llm_usage_t *u);
+llm_stop_t llm_stop_from_bedrock(const char *s);
+int  llm_usage_read_bedrock(const json_t *usage, llm_usage_t *u);
+
 /* --- errors --- */
 const char *llm_error_type_openai(int status);
 const char *llm_error_type_anthropic(int status);

@@ -14,8 +14,10 @@ static const llm_req_fn  llm_req_readers[LLM_API_CLIENT_COUNT] = {
     llm_req_read_openai, llm_req_read_anthropic, llm_req_read_gemini,
     llm_req_read_responses
 };
-static const llm_req_fn  llm_req_writers[LLM_API_COUNT] = {
-    llm_req_write_openai, llm_req_write_anthropic, llm_req_write_gemini
+/* by provider format: Responses is passed through, never written */
+static const llm_req_fn  llm_req_writers[LLM_API_NFORMATS] = {
+    llm_req_write_openai, llm_req_write_anthropic, llm_req_write_gemini,
+    [LLM_API_BEDROCK] = llm_req_write_bedrock
 };
 
 /*
@@ -60,7 +62,7 @@ llm_xlate_request(llm_api_t from, llm_api_t to, const char *in, size_t len,
         err[0] = '\0';
     }
     if ((unsigned) from >= LLM_API_CLIENT_COUNT
-        || ((unsigned) to >= LLM_API_COUNT && to != from))
+        || (!llm_api_is_provider(to) && to != from))
     {
         return llm_xl_error(&c, "unknown API format");
     }

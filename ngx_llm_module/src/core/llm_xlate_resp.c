@@ -11,8 +11,10 @@ typedef json_t *(*llm_resp_read_fn)(json_t *body, llm_usage_t *u);
 typedef json_t *(*llm_resp_write_fn)(const llm_xlate_opts_t *o, json_t *ir,
     const llm_usage_t *u, const json_t *client_tools);
 
-static const llm_resp_read_fn  llm_resp_readers[LLM_API_COUNT] = {
-    llm_resp_read_openai, llm_resp_read_anthropic, llm_resp_read_gemini
+/* by provider format: Responses is passed through, never read */
+static const llm_resp_read_fn  llm_resp_readers[LLM_API_NFORMATS] = {
+    llm_resp_read_openai, llm_resp_read_anthropic, llm_resp_read_gemini,
+    [LLM_API_BEDROCK] = llm_resp_read_bedrock
 };
 static const llm_resp_write_fn  llm_resp_writers[LLM_API_CLIENT_COUNT] = {
     llm_resp_write_openai, llm_resp_write_anthropic, llm_resp_write_gemini,
@@ -51,7 +53,7 @@ llm_xlate_response(llm_api_t from, llm_api_t to, const char *in, size_t len,
     int               rc = -1;
 
     if ((unsigned) to >= LLM_API_CLIENT_COUNT
-        || ((unsigned) from >= LLM_API_COUNT && from != to))
+        || (!llm_api_is_provider(from) && from != to))
     {
         return -1;
     }

@@ -47,12 +47,23 @@ llm_sx_on_event(void *arg, const char *event, size_t event_len,
     return 0;
 }
 
+static int
+llm_sx_on_message(const llm_evs_message_t *m, void *arg)
+{
+    llm_stream_xlate_t  *x = arg;
+
+    if (!x->ended) {
+        llm_sx_decode_bedrock(x, m);
+    }
+    return 0;                           /* drain whatever follows */
+}
+
 llm_stream_xlate_t *
 llm_stream_xlate_new(llm_api_t from, llm_api_t to, const llm_xlate_opts_t *o)
 {
     llm_stream_xlate_t  *x;
 
-    if ((unsigned) from >= LLM_API_COUNT
+    if (!llm_api_is_provider(from)
         || (unsigned) to >= LLM_API_CLIENT_COUNT)
     {
         return NULL;
@@ -69,6 +80,7 @@ llm_stream_xlate_new(llm_api_t from, llm_api_t to, const llm_xlate_opts_t *o)
     x->created = (long long) time(NULL);
     x->block_tool = -1;
     llm_sse_init(&x->sse, LLM_SX_MAX_EVENT);
+    llm_evs_init(&x->evs);
     return x;
 }
 
@@ -79,6 +91,13 @@ llm_stream_xlate_feed(llm_stream_xlate_t *x, const char *data, size_t len,
     int  rc;
 
     x->out = out;
+    if (x->from == LLM_API_BEDROCK) {
+        /* a bad CRC or frame: the caller ends the client's stream with
+           an error event (llm_stream_xlate_fail) */
+        rc = llm_evs_feed(&x->evs, data, len, llm_sx_on_message, x);
+        x->out = NULL;
+        return rc == LLM_EVS_OK ? 0 : -1;
+    }
     rc = llm_sse_feed(&x->sse, data, len, llm_sx_on_event, x);
     x->out = NULL;
     return rc == LLM_SSE_OK ? 0 : -1;
@@ -90,7 +109,12 @@ llm_stream_xlate_finish(llm_stream_xlate_t *x, llm_buf_t *out)
     int  rc;
 
     x->out = out;
-    rc = llm_sse_finish(&x->sse, llm_sx_on_event, x);
+    if (x->from == LLM_API_BEDROCK) {
+        /* a message cut short is a broken stream, not a finished one */
+        rc = llm_evs_pending(&x->evs) ? LLM_SSE_ABORTED : LLM_SSE_OK;
+    } else {
+        rc = llm_sse_finish(&x->sse, llm_sx_on_event, x);
+    }
     if (!x->ended) {
         llm_sx_end(x);
     }
@@ -135,6 +159,7 @@ llm_stream_xlate_free(llm_stream_xlate_t *x)
     llm_buf_free(&x->rs_text);
     llm_buf_free(&x->rs_sig);
     llm_sse_free(&x->sse);
+    llm_evs_free(&x->evs);
     free(x);
 }
 
@@ -229,6 +254,8 @@ llm_sx_text(llm_stream_xlate_t *x, const char *s, size_t len)
     case LLM_API_RESPONSES:
         llm_sx_responses_delta(x, LLM_SX_TEXT, s, len);
         break;
+    default:                /* never a client format */
+        break;
     }
 }
 
@@ -261,6 +288,8 @@ llm_sx_thinking(llm_stream_xlate_t *x, const char *s, size_t len)
         break;
     case LLM_API_RESPONSES:
         llm_sx_responses_delta(x, LLM_SX_THINKING, s, len);
+        break;
+    default:                /* never a client format */
         break;
     }
 }
@@ -358,6 +387,8 @@ llm_sx_tool_start(llm_stream_xlate_t *x, long key, const char *id,
     case LLM_API_RESPONSES:
         llm_sx_responses_open(x, LLM_SX_TOOL, key);
         break;
+    default:                /* never a client format */
+        break;
     }
 }
 
@@ -393,6 +424,7 @@ llm_sx_tool_args(llm_stream_xlate_t *x, long key, const char *s, size_t len)
         if (x->block == LLM_SX_TOOL && x->block_tool == key) {
             llm_sx_responses_delta(x, LLM_SX_TOOL, s, len);
         }
+    default:                /* never a client format */
         break;
     }
 }
@@ -470,6 +502,9 @@ llm_sx_end(llm_stream_xlate_t *x)
     case LLM_API_ANTHROPIC: llm_sx_anthropic_end(x); break;
     case LLM_API_GEMINI:    llm_sx_gemini_end(x); break;
     case LLM_API_RESPONSES: llm_sx_responses_end(x); break;
+        break;
+    default:                /* never a client format */
+        break;
     }
     x->ended = 1;
 }

@@ -10,6 +10,7 @@
 #define LLM_XLATE_STREAM_INT_H
 
 #include "llm_sse.h"
+#include "llm_eventstream.h"
 #include "llm_xlate_int.h"
 
 typedef enum {
@@ -32,6 +33,7 @@ struct llm_stream_xlate_s {
     llm_api_t           from, to;
     llm_xlate_opts_t    o;
     llm_sse_parser_t    sse;
+    llm_evs_parser_t    evs;          /* Bedrock: event-stream framing */
     llm_buf_t          *out;          /* where the current feed writes */
     llm_usage_t         usage;
     long long           created;
@@ -86,6 +88,8 @@ llm_sx_tool_t *llm_sx_find_tool(llm_stream_xlate_t *x, long key);
 void llm_sx_decode_openai(llm_stream_xlate_t *x, json_t *ev);
 void llm_sx_decode_anthropic(llm_stream_xlate_t *x, json_t *ev);
 void llm_sx_decode_gemini(llm_stream_xlate_t *x, json_t *ev);
+/* Bedrock: one event-stream message */
+void llm_sx_decode_bedrock(llm_stream_xlate_t *x, const llm_evs_message_t *m);
 
 /* encoders (one file per client format) */
 void llm_sx_openai_event(llm_stream_xlate_t *x, json_t *delta,

@@ -359,6 +359,10 @@ llm_usage_apply(llm_api_t api, const llm_usage_src_t *us, llm_usage_t *u)
     case LLM_API_RESPONSES:
         got = llm_usage_read_responses(us, u);
         break;
+    case LLM_API_BEDROCK:
+        /* always translated: its answers are read as trees */
+        got = us->obj ? llm_usage_read_bedrock(us->obj, u) : 0;
+        break;
     }
     if (got) {
         u->present = 1;

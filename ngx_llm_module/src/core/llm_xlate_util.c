@@ -14,15 +14,15 @@
 #include "llm_xlate_int.h"
 #include "llm_json_tree.h"
 
-static const char  *llm_api_names[LLM_API_CLIENT_COUNT] = {
-    "openai", "anthropic", "gemini", "responses"
+static const char  *llm_api_names[LLM_API_NFORMATS] = {
+    "openai", "anthropic", "gemini", "responses", "bedrock"
 };
 
 const char *
 llm_api_name(llm_api_t api)
 {
-    return (unsigned) api < LLM_API_CLIENT_COUNT ? llm_api_names[api]
-                                                 : "unknown";
+    return (unsigned) api < LLM_API_NFORMATS ? llm_api_names[api]
+                                             : "unknown";
 }
 
 int

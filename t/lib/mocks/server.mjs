@@ -5,6 +5,8 @@
 //
 //   const mock = await startMockProvider({apiKey, tls, reply, chunkDelayMs});
 //   mock.url                 'http://127.0.0.1:PORT' (or https://localhost:PORT with tls)
+//   aws: {accessKeyId, secretAccessKey, region, sessionToken}  the
+//                            credentials Bedrock requests must be signed with
 //   mock.requests            [{method, path, query, headers, rawBody, body, tls, format,
 //                              model, response: {status, stream, chunks, text, usage}}]
 //   mock.last(), mock.reset(), mock.close()
@@ -26,11 +28,12 @@ import { WireWriter, wireFor } from './wire.mjs';
 import { openaiFormat } from './openai.mjs';
 import { anthropicFormat } from './anthropic.mjs';
 import { geminiFormat } from './gemini.mjs';
+import { bedrockFormat } from './bedrock.mjs';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
-// Anthropic and Gemini first: OpenAI matches generic suffixes.
-const FORMATS = [anthropicFormat, geminiFormat, openaiFormat];
+// Anthropic, Gemini and Bedrock first: OpenAI matches generic suffixes.
+const FORMATS = [anthropicFormat, geminiFormat, bedrockFormat, openaiFormat];
 
 class RequestContext {
     constructor(mock, req, res, record) {
