@@ -176,13 +176,14 @@ int llm_xlate_embed_request(const char *in, size_t len, int batch,
 int llm_xlate_embed_response(const char *in, size_t len, int batch,
     llm_buf_t *out, llm_usage_t *usage);
 
-/* "openai" | "anthropic" | "gemini" | "responses" -> api, -1 when unknown */
+/*
  * The HTTP status Bedrock answers an exception with, by its name
  * ("ThrottlingException" in a header, "throttlingException" in a
  * stream); 500 for one it does not know.
  */
 int llm_bedrock_exception_status(const char *name, size_t len);
 
+/* "openai" | "anthropic" | "gemini" | "responses" -> api, -1 when unknown */
 int llm_api_from_name(const char *name);
 const char *llm_api_name(llm_api_t api);
 
