@@ -269,17 +269,7 @@ llm_req_write_bedrock(llm_xl_ctx_t *c, json_t *ir)
         return NULL;
     }
 
-    if ((json_object_get(ir, "presence_penalty")
-         && llm_xl_unsupported(c, "presence_penalty", NULL) != 0)
-        || (json_object_get(ir, "frequency_penalty")
-            && llm_xl_unsupported(c, "frequency_penalty", NULL) != 0)
-        || (json_object_get(ir, "seed")
-            && llm_xl_unsupported(c, "seed", NULL) != 0)
-        || (json_object_get(ir, "response_format")
-            && llm_xl_unsupported(c, "response_format", NULL) != 0)
-        || (json_integer_value(json_object_get(ir, "n")) > 1
-            && llm_xl_unsupported(c, "n > 1", NULL) != 0))
-    {
+    if (llm_xl_refuse_openai_only(c, ir) != 0) {
         return NULL;
     }
 

@@ -81,6 +81,12 @@ int  llm_xl_unsupported(llm_xl_ctx_t *c, const char *field, const char *why);
 int  llm_xl_check_fields(llm_xl_ctx_t *c, const json_t *body,
     const char *const *known, size_t nknown, const char *const *more,
     size_t nmore);
+/*
+ * The OpenAI sampling fields Anthropic's and Bedrock's APIs have no word
+ * for (presence/frequency penalties, seed, response_format, n > 1): each
+ * one in the IR goes through llm_xl_unsupported(); -1 when one is refused.
+ */
+int  llm_xl_refuse_openai_only(llm_xl_ctx_t *c, const json_t *ir);
 const char *llm_xl_str(const json_t *obj, const char *key);
 int  llm_xl_dump(const json_t *j, llm_buf_t *out);
 /* set key to a new reference, ignoring NULL values */

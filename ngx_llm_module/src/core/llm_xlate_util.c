@@ -83,6 +83,29 @@ llm_xl_check_fields(llm_xl_ctx_t *c, const json_t *body,
     return 0;
 }
 
+int
+llm_xl_refuse_openai_only(llm_xl_ctx_t *c, const json_t *ir)
+{
+    static const char *const  fields[] = {
+        "presence_penalty", "frequency_penalty", "seed", "response_format"
+    };
+    size_t                    i;
+
+    for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        if (json_object_get(ir, fields[i])
+            && llm_xl_unsupported(c, fields[i], NULL) != 0)
+        {
+            return -1;
+        }
+    }
+    if (json_integer_value(json_object_get(ir, "n")) > 1
+        && llm_xl_unsupported(c, "n > 1", NULL) != 0)
+    {
+        return -1;
+    }
+    return 0;
+}
+
 const char *
 llm_xl_str(const json_t *obj, const char *key)
 {
