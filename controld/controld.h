@@ -16,6 +16,9 @@ typedef struct {
                                        NULL: keys are not managed */
     const char  *request_log;       /* nginx's JSON-lines request log, for
                                        the console's request-log API */
+    const char  *content_dir;       /* named configs (cfg_content.h);
+                                       NULL: the console cannot apply
+                                       one */
     int          strict;            /* --strict: a deployment that cannot
                                        be served is an error */
 } controld_options_t;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cfg_compile.h"
+#include "cfg_content.h"
 #include "cfg_file.h"
 #include "cfg_resolve.h"
 #include "cfg_vault.h"
@@ -32,6 +33,12 @@
 
 typedef struct {
     const controld_options_t  *opts;
+    char                      *config;      /* what runs: --config, or the
+                                               named config applied in its
+                                               place (cfg_content.h) */
+    char                      *env_path;    /* --env, else the .env beside
+                                               --config, for a named config
+                                               too (it has none of its own) */
     json_t                    *compiled;    /* last good compile, no addrs */
     cfg_dns_t                  dns;
     char                      *published;   /* text nginx last accepted */
@@ -148,7 +155,7 @@ report_secrets(controld_t *cd, json_t *report)
  * unless `quiet` and nothing changed.  Returns the doc or NULL.
  */
 static json_t *
-compile(controld_t *cd, int reread, int quiet)
+compile(controld_t *cd, const char *path, int reread, int quiet)
 {
     const controld_options_t  *opts = cd->opts;
     cfg_result_t               res;
@@ -156,27 +163,21 @@ compile(controld_t *cd, int reread, int quiet)
     cfg_env_t                  env;
     cfg_diag_t                 diag;
     json_t                    *doc;
-    char                      *text, *default_env = NULL;
+    char                      *text;
     size_t                     i, len;
     int                        err;
 
     if (reread) {
         cfg_diag_init(&diag);
         cfg_env_init(&env);
-        if (opts->env == NULL) {
-            default_env = cfg_env_default_path(opts->config);
-        }
-        cfg_env_load(&env, opts->env ? opts->env : default_env,
-                     opts->env != NULL, &diag);
-        free(default_env);
+        cfg_env_load(&env, cd->env_path, opts->env != NULL, &diag);
         for (i = 0; i < diag.count; i++) {
             ctl_log("%s", diag.items[i].text);
         }
-        text = cfg_read_file(opts->config, &len, &err);
+        text = cfg_read_file(path, &len, &err);
         if (text == NULL || diag.errors > 0) {
             if (text == NULL) {
-                ctl_log("%s: cannot read config: %s", opts->config,
-                        strerror(err));
+                ctl_log("%s: cannot read config: %s", path, strerror(err));
             }
             cfg_diag_free(&diag);
             cfg_env_free(&env);
@@ -190,7 +191,7 @@ compile(controld_t *cd, int reread, int quiet)
         env = cd->source_env;
     }
 
-    cfg_compile_text_opts(text, len, opts->config, &env, &copts, &res);
+    cfg_compile_text_opts(text, len, path, &env, &copts, &res);
 
     quiet = quiet && res.doc != NULL && cd->compiled != NULL
             && json_equal(res.doc, cd->compiled);
@@ -313,8 +314,8 @@ configure_keys(controld_t *cd)
         return;
     }
     cfg_diag_init(&diag);
-    if (keys_config_load(cd->opts->config, cd->opts->env, &keys, &teams,
-                         &diag) != 0)
+    if (keys_config_load(cd->config, cd->env_path, &keys, &teams, &diag)
+        != 0)
     {
         ctl_log("config: the declared keys/teams have errors; they are "
                 "left as they were");
@@ -326,6 +327,69 @@ configure_keys(controld_t *cd)
     keys_service_configure(cd->keys, cd->compiled, keys, teams);
     json_decref(keys);
     json_decref(teams);
+}
+
+/* What runs, for the console: the file, and which named config it is. */
+static void
+describe_source(controld_t *cd)
+{
+    char  name[CFG_CONTENT_NAME_MAX + 1];
+    int   version = 0;
+
+    if (cd->keys == NULL) {
+        return;
+    }
+    if (cd->opts->content_dir != NULL) {
+        version = cfg_content_which(cd->opts->content_dir, cd->config, name);
+    }
+    json_decref(cd->keys->config_source);
+    cd->keys->config_source = json_pack("{s:s, s:s, s:o, s:o}",
+        "file", cd->config, "base", cd->opts->config,
+        "named", version ? json_string(name) : json_null(),
+        "version", version ? json_integer(version) : json_null());
+}
+
+/*
+ * The console's check before it keeps or applies a config: text (from
+ * `name`) compiled as the running config would be, nothing run.  0 when it
+ * compiles; *view (if asked) is the result with secrets masked.
+ */
+static int
+check_config(void *arg, const char *name, const char *text, size_t len,
+    json_t *messages, json_t **view)
+{
+    controld_t     *cd = arg;
+    cfg_options_t   copts = { cd->opts->strict, NULL, cd->vault };
+    cfg_result_t    res;
+    cfg_env_t       env;
+    cfg_diag_t      diag;
+    size_t          i;
+    int             rc = -1;
+
+    cfg_diag_init(&diag);
+    cfg_env_init(&env);
+    cfg_env_load(&env, cd->env_path, cd->opts->env != NULL, &diag);
+    for (i = 0; i < diag.count; i++) {
+        json_array_append_new(messages, json_string(diag.items[i].text));
+    }
+    if (diag.errors == 0) {
+        cfg_compile_text_opts(text, len, name, &env, &copts, &res);
+        for (i = 0; i < res.diag.count; i++) {
+            json_array_append_new(messages,
+                                  json_string(res.diag.items[i].text));
+        }
+        if (res.doc != NULL) {
+            rc = 0;
+            if (view != NULL) {
+                *view = cfg_redact(res.doc);
+                json_object_del(*view, "master_key_sha256");
+            }
+        }
+        cfg_result_free(&res);
+    }
+    cfg_diag_free(&diag);
+    cfg_env_free(&env);
+    return rc;
 }
 
 static const char *
@@ -340,19 +404,14 @@ start_keys(controld_t *cd)
 {
     keys_service_options_t  ko;
     cfg_diag_t              diag;
-    char                    err[256], *default_env = NULL;
+    char                    err[256];
 
     if (cd->opts->state_file == NULL) {
         return 0;
     }
     cfg_diag_init(&diag);
     cfg_env_init(&cd->env);
-    if (cd->opts->env == NULL) {
-        default_env = cfg_env_default_path(cd->opts->config);
-    }
-    cfg_env_load(&cd->env, cd->opts->env ? cd->opts->env : default_env, 0,
-                 &diag);
-    free(default_env);
+    cfg_env_load(&cd->env, cd->env_path, 0, &diag);
     cfg_diag_free(&diag);
 
     ko.admin_socket = cd->opts->admin_socket;
@@ -360,6 +419,10 @@ start_keys(controld_t *cd)
     ko.keys_snapshot = keys_snapshot_path(cd->opts->snapshot);
     cd->keys = keys_service_create(&ko, cd->compiled, env_lookup, &cd->env);
     cd->keys->request_log = cd->opts->request_log;
+    cd->keys->content_dir = cd->opts->content_dir;
+    cd->keys->check_config = check_config;
+    cd->keys->check_arg = cd;
+    describe_source(cd);
     configure_keys(cd);
 
     if (cd->opts->mgmt_socket != NULL) {
@@ -374,21 +437,99 @@ start_keys(controld_t *cd)
     return 0;
 }
 
-static void
-reload(controld_t *cd)
+/* Compiles path and runs it; one with errors leaves what runs in place. */
+static int
+run_config(controld_t *cd, const char *path)
 {
     json_t  *doc;
 
-    ctl_log("reloading %s", cd->opts->config);
-    doc = compile(cd, 1, 0);
+    doc = compile(cd, path, 1, 0);
     if (doc == NULL) {
-        ctl_log("reload failed; the running config stays in place");
-        return;
+        ctl_log("%s has errors; the running config (%s) stays in place",
+                path, cd->config);
+        return -1;
+    }
+    if (strcmp(path, cd->config) != 0) {
+        free(cd->config);
+        cd->config = strdup(path);
     }
     json_decref(cd->compiled);
     cd->compiled = doc;
+    describe_source(cd);
     configure_keys(cd);
     refresh(cd, 1);
+    return 0;
+}
+
+static void
+reload(controld_t *cd)
+{
+    ctl_log("reloading %s", cd->config);
+    run_config(cd, cd->config);
+}
+
+/*
+ * The console's "apply": a named config (or "" for --config again) runs,
+ * and the choice is recorded so that a restart runs it too.
+ */
+static void
+switch_config(controld_t *cd, const char *named)
+{
+    const char  *path = named[0] ? named : cd->opts->config;
+
+    ctl_log("switching to %s", path);
+    if (run_config(cd, path) == 0
+        && cfg_content_set_active(cd->opts->content_dir, cd->opts->config,
+                                  named[0] ? named : NULL) < 0)
+    {
+        ctl_log("cannot record the active config in %s: %s; a restart "
+                "runs %s", cd->opts->content_dir, strerror(errno),
+                cd->opts->config);
+    }
+}
+
+/*
+ * At start: the named config the console applied in place of --config,
+ * if it was applied to this --config; a choice made for another one is
+ * forgotten, and one that no longer compiles gives way to --config.
+ */
+static void
+choose_config(controld_t *cd)
+{
+    const char  *top = cd->opts->content_dir;
+    char        *named, *text;
+    json_t      *messages;
+    size_t       len;
+    int          err;
+
+    cd->config = strdup(cd->opts->config);
+    if (top == NULL) {
+        return;
+    }
+    named = cfg_content_active(top, cd->opts->config);
+    if (named == NULL) {
+        if (cfg_content_set_active(top, cd->opts->config, NULL) == 1) {
+            ctl_log("the named config applied earlier was for another "
+                    "--config (or is gone); running %s", cd->opts->config);
+        }
+        return;
+    }
+    messages = json_array();
+    text = cfg_read_file(named, &len, &err);
+    if (text == NULL
+        || check_config(cd, named, text, len, messages, NULL) != 0)
+    {
+        ctl_log("the applied named config %s has errors now; running %s "
+                "instead", named, cd->opts->config);
+        free(named);
+    } else {
+        ctl_log("running the named config %s (applied in place of %s)",
+                named, cd->opts->config);
+        free(cd->config);
+        cd->config = named;
+    }
+    free(text);
+    json_decref(messages);
 }
 
 /*
@@ -402,7 +543,7 @@ refresh_secrets(controld_t *cd)
     json_t      *doc;
     const char  *was, *now;
 
-    doc = compile(cd, 0, 1);
+    doc = compile(cd, cd->config, 0, 1);
     if (doc == NULL) {
         ctl_log("vault refresh: the config did not compile; the running "
                 "config stays in place");
@@ -465,9 +606,14 @@ controld_run(const controld_options_t *opts)
 
     cd.vault = cfg_vault_create();
     cfg_env_init(&cd.source_env);
-    cd.compiled = compile(&cd, 1, 0);
+    cd.env_path = opts->env != NULL ? strdup(opts->env)
+                                    : cfg_env_default_path(opts->config);
+    choose_config(&cd);
+    cd.compiled = compile(&cd, cd.config, 1, 0);
     if (cd.compiled == NULL) {
         ctl_log("the config has errors; not starting");
+        free(cd.config);
+        free(cd.env_path);
         cfg_dns_free(&cd.dns);
         cfg_vault_free(cd.vault);
         json_decref(cd.secrets);
@@ -478,7 +624,7 @@ controld_run(const controld_options_t *opts)
     if (opts->pid_file != NULL) {
         write_pid_file(opts->pid_file);
     }
-    ctl_log("started (config %s, admin socket %s)", opts->config,
+    ctl_log("started (config %s, admin socket %s)", cd.config,
             opts->admin_socket);
 
     refresh(&cd, 1);
@@ -528,6 +674,13 @@ controld_run(const controld_options_t *opts)
         }
         if (cd.mgmt != NULL) {
             http_server_process(cd.mgmt, fds + 1, nfds - 1);
+            if (cd.keys->switch_to != NULL) {   /* a named config */
+                switch_config(&cd, cd.keys->switch_to);
+                free(cd.keys->switch_to);
+                cd.keys->switch_to = NULL;
+                next_vault = now_seconds() + (double) cd.vault_refresh;
+                continue;
+            }
             if (cd.keys->reload_requested) {    /* the console's "apply" */
                 cd.keys->reload_requested = 0;
                 reload(&cd);
@@ -577,6 +730,8 @@ done:
     free(cd.source);
     cfg_env_free(&cd.source_env);
     cfg_dns_free(&cd.dns);
+    free(cd.config);
+    free(cd.env_path);
     free(cd.published);
     free(cd.pending);
     return rc;

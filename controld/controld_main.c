@@ -24,7 +24,7 @@ usage(FILE *out)
         "                --snapshot PATH [--pid-file PATH]\n"
         "                [--resolve-interval SECONDS] [--log-file PATH]\n"
         "                [--mgmt-socket PATH] [--state-file PATH]\n"
-        "                [--request-log PATH]\n"
+        "                [--request-log PATH] [--content-dir DIR]\n"
         "       controld --check [--strict] --config FILE [--env FILE]\n"
         "       controld --print --config FILE [--env FILE]\n"
         "       controld --providers\n"
@@ -38,6 +38,9 @@ usage(FILE *out)
         "                 cache of Redis); needed to manage virtual keys\n"
         "  --request-log  nginx's request log (llm_json; rotations PATH.1,\n"
         "                 ...), served to the console (/ui/api/request/*)\n"
+        "  --content-dir  named configs (DIR/config/NAME/N.yaml, as llmctl\n"
+        "                 content keeps them) the console may apply in\n"
+        "                 place of --config; the choice outlasts a restart\n"
         "  --check   print warnings/errors only; exit 0 if the config is valid\n"
         "  --print   print the compiled JSON with secrets shortened\n"
         "  --strict  a deployment that cannot be served (unknown provider,\n"
@@ -108,7 +111,7 @@ main(int argc, char **argv)
     enum { OPT_CONFIG = 256, OPT_ENV, OPT_SOCKET, OPT_SNAPSHOT, OPT_PID,
            OPT_INTERVAL, OPT_LOG, OPT_CHECK, OPT_PRINT, OPT_HELP,
            OPT_MGMT, OPT_STATE, OPT_STRICT, OPT_PROVIDERS,
-           OPT_REQLOG };
+           OPT_REQLOG, OPT_CONTENT };
     static const struct option  longopts[] = {
         { "config",           required_argument, NULL, OPT_CONFIG },
         { "env",              required_argument, NULL, OPT_ENV },
@@ -125,6 +128,7 @@ main(int argc, char **argv)
         { "strict",           no_argument,       NULL, OPT_STRICT },
         { "providers",        no_argument,       NULL, OPT_PROVIDERS },
         { "request-log",      required_argument, NULL, OPT_REQLOG },
+        { "content-dir",      required_argument, NULL, OPT_CONTENT },
         { NULL, 0, NULL, 0 }
     };
     controld_options_t  opts;
@@ -156,6 +160,7 @@ main(int argc, char **argv)
         case OPT_MGMT:     opts.mgmt_socket = optarg; break;
         case OPT_STATE:    opts.state_file = optarg; break;
         case OPT_REQLOG:   opts.request_log = optarg; break;
+        case OPT_CONTENT:  opts.content_dir = optarg; break;
         case OPT_CHECK:    check = 1; break;
         case OPT_STRICT:   opts.strict = 1; break;
         case OPT_PROVIDERS: return print_providers();

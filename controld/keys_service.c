@@ -147,6 +147,8 @@ keys_service_free(keys_service_t *svc)
     free(svc->published);
     json_decref(svc->groups);
     json_decref(svc->config_view);
+    json_decref(svc->config_source);
+    free(svc->switch_to);
     json_decref(svc->config_keys);
     json_decref(svc->config_teams);
     free(svc);

@@ -42,6 +42,17 @@ typedef struct {
     json_t        *config_view;         /* compiled config, secrets masked
                                            (the console's Config page) */
     int            reload_requested;    /* the console asked for a reload */
+    char          *switch_to;           /* the console's "apply": a named
+                                           config's path, "" for --config */
+    const char    *content_dir;         /* named configs; NULL: none */
+    json_t        *config_source;       /* {file, base, named, version} */
+    /* compiles a config's text without running it: 0 if it would run;
+     * its messages appended to `messages`, *view (when not NULL) the
+     * result with secrets masked */
+    int          (*check_config)(void *arg, const char *name,
+                                 const char *text, size_t len,
+                                 json_t *messages, json_t **view);
+    void          *check_arg;
     const char    *request_log;         /* NULL: none (ctl_reqlog.h) */
     int            config_pending;      /* not yet applied to the store */
     int            dirty;               /* table changed since publish */

@@ -1,24 +1,19 @@
 /*
- * llmctl content: named configs kept with their history under the prefix.
- *
- *   PREFIX/content/config/NAME/1.yaml, 2.yaml, ...   every version added
+ * llmctl content: named configs kept with their history under the prefix
+ * (the content store, cfg_content.h: PREFIX/content/config/NAME/N.yaml).
  *
  * `execute` points the running instance at the newest version through
  * `llmctl reload --config` (validated first, then the zero-failure
- * reload); the active one is the file the instance runs with.
+ * reload).  The active one is what controld runs: the instance's config
+ * file, or the named config the console applied in its place.
  */
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
-#include <yaml.h>
-
+#include "cfg_content.h"
 #include "cfg_file.h"
 #include "llmctl.h"
 #include "llmctl_out.h"
@@ -30,121 +25,24 @@ usage_error(const char *why)
     return LLMCTL_USAGE;
 }
 
-/* Names become directory names: letters, digits, "-", "_", ".". */
-static int
-valid_name(const char *n)
-{
-    size_t  i;
-
-    if (n == NULL || n[0] == '\0' || n[0] == '.' || strlen(n) > 64) {
-        return 0;
-    }
-    for (i = 0; n[i]; i++) {
-        if (!(n[i] == '-' || n[i] == '_' || n[i] == '.'
-              || (n[i] >= 'a' && n[i] <= 'z') || (n[i] >= 'A' && n[i] <= 'Z')
-              || (n[i] >= '0' && n[i] <= '9')))
-        {
-            return 0;
-        }
-    }
-    return 1;
-}
-
+/* What controld runs: the console's choice, else the instance's file. */
 static char *
-entry_dir(const llmctl_options_t *o, const char *name)
+active_path(llmctl_options_t *o, const char *top)
 {
-    char  rel[400];
+    char  *named = o->config ? cfg_content_active(top, o->config) : NULL;
 
-    snprintf(rel, sizeof(rel), "content/%s/%s", o->type, name);
-    return llmctl_prefix_path(o, rel);
-}
-
-static char *
-version_path(const char *dir, int version)
-{
-    char  *p = malloc(strlen(dir) + 32);
-
-    if (p == NULL) {
-        abort();
+    if (named == NULL && o->config != NULL) {
+        named = strdup(o->config);
     }
-    sprintf(p, "%s/%d.yaml", dir, version);
-    return p;
-}
-
-/* Highest version number in dir; 0 when none. */
-static int
-latest_version(const char *dir, int *count)
-{
-    DIR            *d = opendir(dir);
-    struct dirent  *e;
-    int             v, max = 0;
-    char           *end;
-
-    *count = 0;
-    if (d == NULL) {
-        return 0;
-    }
-    while ((e = readdir(d)) != NULL) {
-        v = (int) strtol(e->d_name, &end, 10);
-        if (v > 0 && strcmp(end, ".yaml") == 0) {
-            (*count)++;
-            if (v > max) {
-                max = v;
-            }
-        }
-    }
-    closedir(d);
-    return max;
+    return named;
 }
 
 static int
-mkdirs(const char *path)
+content_add(llmctl_options_t *o, const char *top)
 {
-    char   *copy = strdup(path), *p;
-
-    for (p = copy + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(copy, 0755);
-            *p = '/';
-        }
-    }
-    mkdir(copy, 0755);
-    free(copy);
-    return access(path, W_OK);
-}
-
-static int
-yaml_ok(const char *text, size_t len, char *err, size_t size)
-{
-    yaml_parser_t    parser;
-    yaml_document_t  doc;
-    int              ok;
-
-    yaml_parser_initialize(&parser);
-    yaml_parser_set_input_string(&parser, (const unsigned char *) text, len);
-    ok = yaml_parser_load(&parser, &doc);
-    if (ok) {
-        ok = yaml_document_get_root_node(&doc) != NULL
-             && yaml_document_get_root_node(&doc)->type == YAML_MAPPING_NODE;
-        if (!ok) {
-            snprintf(err, size, "expected a mapping at the top level");
-        }
-        yaml_document_delete(&doc);
-    } else {
-        snprintf(err, size, "line %zu: %s", parser.problem_mark.line + 1,
-                 parser.problem ? parser.problem : "YAML syntax");
-    }
-    yaml_parser_delete(&parser);
-    return ok;
-}
-
-static int
-content_add(llmctl_options_t *o)
-{
-    char    *dir, *path, *text, err[256];
+    char    *path, *text, err[256];
     size_t   len;
-    int      e, count, v;
+    int      e, v;
 
     if (o->file == NULL) {
         return usage_error("add needs --file F");
@@ -155,27 +53,11 @@ content_add(llmctl_options_t *o)
                 strerror(e));
         return LLMCTL_FAILED;
     }
-    if (!yaml_ok(text, len, err, sizeof(err))) {
+    v = cfg_content_add(top, o->type, o->name, text, len, &path, err,
+                        sizeof(err));
+    free(text);
+    if (v == 0) {
         fprintf(stderr, "llmctl: %s: %s; not added\n", o->file, err);
-        free(text);
-        return LLMCTL_FAILED;
-    }
-    dir = entry_dir(o, o->name);
-    if (mkdirs(dir) != 0) {
-        fprintf(stderr, "llmctl: cannot create %s: %s\n", dir,
-                strerror(errno));
-        free(dir);
-        free(text);
-        return LLMCTL_FAILED;
-    }
-    v = latest_version(dir, &count) + 1;
-    path = version_path(dir, v);
-    if (cfg_write_file_atomic(path, text, len, 0600) != 0) {
-        fprintf(stderr, "llmctl: cannot write %s: %s\n", path,
-                strerror(errno));
-        free(path);
-        free(dir);
-        free(text);
         return LLMCTL_FAILED;
     }
     if (o->json) {
@@ -187,69 +69,37 @@ content_add(llmctl_options_t *o)
         printf("added %s %s version %d (%s)\n", o->type, o->name, v, path);
     }
     free(path);
-    free(dir);
-    free(text);
     return LLMCTL_OK;
 }
 
-/* The running instance's config file, if it is one of ours. */
 static int
-is_active(llmctl_options_t *o, const char *dir)
+content_list(llmctl_options_t *o, const char *top)
 {
-    size_t  len = strlen(dir);
-
-    return o->config != NULL && strncmp(o->config, dir, len) == 0
-           && o->config[len] == '/';
-}
-
-static int
-content_list(llmctl_options_t *o)
-{
-    char            *top, *dir, *path, when[32], vtext[16];
-    DIR             *d;
-    struct dirent   *e;
-    struct stat      sb;
-    int              count, v;
+    char            versions[16], latest[16], *active = active_path(o, top);
+    json_t          *rows = cfg_content_list(top, o->type, active), *row;
     llmctl_table_t   t;
-    json_t          *rows = json_array();
+    size_t           i;
 
-    top = llmctl_prefix_path(o, "content/config");
-    llmctl_table_init(&t, 5, "NAME", "VERSIONS", "LATEST", "UPDATED (UTC)",
-                      "ACTIVE");
-    d = opendir(top);
-    while (d != NULL && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.') {
-            continue;
-        }
-        dir = entry_dir(o, e->d_name);
-        v = latest_version(dir, &count);
-        path = version_path(dir, v);
-        when[0] = '\0';
-        if (stat(path, &sb) == 0) {
-            strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S",
-                     gmtime(&sb.st_mtime));
-        }
-        snprintf(vtext, sizeof(vtext), "%d", count);
-        {
-            char  latest[16];
-
-            snprintf(latest, sizeof(latest), "%d", v);
-            llmctl_table_row(&t, e->d_name, vtext, latest, when,
-                             is_active(o, dir) ? "*" : "");
-        }
-        json_array_append_new(rows, json_pack("{s:s, s:i, s:i, s:s, s:b}",
-                              "name", e->d_name, "versions", count,
-                              "latest", v, "updated", when,
-                              "active", is_active(o, dir)));
-        free(path);
-        free(dir);
-    }
-    if (d != NULL) {
-        closedir(d);
-    }
+    free(active);
     if (o->json) {
         llmctl_print_json(rows);
-    } else if (t.nrows == 0) {
+        json_decref(rows);
+        return LLMCTL_OK;
+    }
+    llmctl_table_init(&t, 5, "NAME", "VERSIONS", "LATEST", "UPDATED (UTC)",
+                      "ACTIVE");
+    json_array_foreach(rows, i, row) {
+        snprintf(versions, sizeof(versions), "%lld",
+                 json_integer_value(json_object_get(row, "versions")));
+        snprintf(latest, sizeof(latest), "%lld",
+                 json_integer_value(json_object_get(row, "latest")));
+        llmctl_table_row(&t, json_string_value(json_object_get(row, "name")),
+                         versions, latest,
+                         json_string_value(json_object_get(row, "updated")),
+                         json_is_true(json_object_get(row, "active"))
+                         ? "*" : "");
+    }
+    if (t.nrows == 0) {
         printf("no named configs (llmctl content add --type config --name N "
                "--file F)\n");
     } else {
@@ -257,64 +107,75 @@ content_list(llmctl_options_t *o)
     }
     llmctl_table_free(&t);
     json_decref(rows);
-    free(top);
     return LLMCTL_OK;
 }
 
-static int
-content_get(llmctl_options_t *o)
+/* The newest version's path, or NULL after saying there is none. */
+static char *
+newest(llmctl_options_t *o, const char *top)
 {
-    char    *dir = entry_dir(o, o->name), *path, *text;
-    int      count, v = latest_version(dir, &count), e;
-    size_t   len;
+    char  *dir = cfg_content_dir(top, o->type, o->name), *path = NULL;
+    int    count, v = cfg_content_latest(dir, &count);
 
     if (v == 0) {
         fprintf(stderr, "llmctl: no %s named %s\n", o->type, o->name);
-        free(dir);
-        return LLMCTL_FAILED;
+    } else {
+        path = cfg_content_version_path(dir, v);
     }
-    path = version_path(dir, v);
-    text = cfg_read_file(path, &len, &e);
+    free(dir);
+    return path;
+}
+
+static int
+content_get(llmctl_options_t *o, const char *top)
+{
+    char    *path = newest(o, top), *text = NULL;
+    int      e;
+    size_t   len;
+
+    if (path != NULL) {
+        text = cfg_read_file(path, &len, &e);
+    }
     if (text != NULL) {
         fwrite(text, 1, len, stdout);
     }
     free(text);
     free(path);
-    free(dir);
     return text ? LLMCTL_OK : LLMCTL_FAILED;
 }
 
 static int
-content_execute(llmctl_options_t *o)
+content_execute(llmctl_options_t *o, const char *top)
 {
-    char  *dir = entry_dir(o, o->name);
-    int    count, v = latest_version(dir, &count);
+    char  *path = newest(o, top), name[CFG_CONTENT_NAME_MAX + 1];
 
-    if (v == 0) {
-        fprintf(stderr, "llmctl: no %s named %s\n", o->type, o->name);
-        free(dir);
+    if (path == NULL) {
         return LLMCTL_FAILED;
     }
     free(o->config);
-    o->config = version_path(dir, v);
-    free(dir);
-    printf("executing %s version %d: validate, then reload\n", o->name, v);
+    o->config = path;
+    printf("executing %s version %d: validate, then reload\n", o->name,
+           cfg_content_which(top, path, name));
     fflush(stdout);
     return llmctl_cmd_reload(o);
 }
 
 static int
-content_remove(llmctl_options_t *o)
+content_remove(llmctl_options_t *o, const char *top)
 {
-    char  *dir = entry_dir(o, o->name);
-    int    count;
+    char  *dir = cfg_content_dir(top, o->type, o->name);
+    char  *active = active_path(o, top);
+    int    count, in_use;
 
-    if (latest_version(dir, &count) == 0) {
+    in_use = active != NULL && strncmp(active, dir, strlen(dir)) == 0
+             && active[strlen(dir)] == '/';
+    free(active);
+    if (cfg_content_latest(dir, &count) == 0) {
         fprintf(stderr, "llmctl: no %s named %s\n", o->type, o->name);
         free(dir);
         return LLMCTL_FAILED;
     }
-    if (is_active(o, dir)) {
+    if (in_use) {
         fprintf(stderr, "llmctl: %s is the active config; execute another "
                 "one (or reload --config FILE) first\n", o->name);
         free(dir);
@@ -329,7 +190,17 @@ content_remove(llmctl_options_t *o)
 int
 llmctl_cmd_content(llmctl_options_t *o)
 {
+    static const struct {
+        const char  *verb;
+        int        (*run)(llmctl_options_t *o, const char *top);
+    } verbs[] = {
+        { "add", content_add }, { "get", content_get },
+        { "execute", content_execute }, { "remove", content_remove },
+    };
     const char  *verb = o->model;
+    char        *top;
+    size_t       i;
+    int          rc;
 
     if (o->type == NULL) {
         o->type = strdup("config");
@@ -344,23 +215,23 @@ llmctl_cmd_content(llmctl_options_t *o)
         return usage_error("--type is config or provider");
     }
     llmctl_args_load(o);
+    top = llmctl_prefix_path(o, "content");
     if (strcmp(verb, "list") == 0) {
-        return content_list(o);
+        rc = content_list(o, top);
+        free(top);
+        return rc;
     }
-    if (!valid_name(o->name)) {
+    if (!cfg_content_valid_name(o->name)) {
+        free(top);
         return usage_error("--name N is required (letters, digits, - _ .)");
     }
-    if (strcmp(verb, "add") == 0) {
-        return content_add(o);
+    for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+        if (strcmp(verb, verbs[i].verb) == 0) {
+            rc = verbs[i].run(o, top);
+            free(top);
+            return rc;
+        }
     }
-    if (strcmp(verb, "get") == 0) {
-        return content_get(o);
-    }
-    if (strcmp(verb, "execute") == 0) {
-        return content_execute(o);
-    }
-    if (strcmp(verb, "remove") == 0) {
-        return content_remove(o);
-    }
+    free(top);
     return usage_error("the verb is add, list, get, execute or remove");
 }

@@ -126,6 +126,7 @@ start_controld(supervisor_t *s)
     char   *mgmt = llmctl_prefix_path(s->o, "run/controld.sock");
     char   *state = llmctl_prefix_path(s->o, "state/keys.json");
     char   *reqlog = llmctl_prefix_path(s->o, "logs/requests.log");
+    char   *content = llmctl_prefix_path(s->o, "content");
     char   *argv[24];
     int     n = 0;
 
@@ -150,6 +151,8 @@ start_controld(supervisor_t *s)
     argv[n++] = state;
     argv[n++] = "--request-log";
     argv[n++] = reqlog;
+    argv[n++] = "--content-dir";
+    argv[n++] = content;
     argv[n] = NULL;
 
     s->controld = spawn(argv);
@@ -167,6 +170,7 @@ start_controld(supervisor_t *s)
     free(mgmt);
     free(state);
     free(reqlog);
+    free(content);
     s->controld_started = time(NULL);
     return s->controld;
 }

@@ -11,7 +11,9 @@
  *   POST /ui/api/logout
  *   GET  /ui/api/self     {"key": token, "info": record}
  *   GET  /ui/api/config   the compiled config, secrets masked (admin)
- *   POST /ui/api/config/apply   re-read config.yaml, publish (admin)
+ *   POST /ui/api/config/apply   re-read the running config, publish (admin)
+ *   *    /ui/api/config/named..., /config/base/apply   named configs
+ *        (admin: mgmt_content.c)
  *   GET  /ui/api/gateway  nginx's /_llm/status and /_llm/usage (admin)
  *   GET  /ui/api/request/log, /request/stats  the request log (any
  *        session; a plain key's own lines only: mgmt_reqlog.c)
@@ -437,14 +439,7 @@ mgmt_console(mgmt_call_t *c)
         if (mgmt_request_log(c, sub, s->role == ROLE_ADMIN ? NULL : s->token,
                              &err) != 0)
         {
-            char  code[8];
-
-            snprintf(code, sizeof(code), "%d", err.status);
-            mgmt_reply(c, err.status, json_pack("{s:{s:s, s:s, s:o, s:s}}",
-                       "error", "message", err.message, "type", err.type,
-                       "param", err.param[0] ? json_string(err.param)
-                                             : json_null(),
-                       "code", code));
+            mgmt_reply_error(c, &err);
         }
         return;
     }
@@ -455,6 +450,9 @@ mgmt_console(mgmt_call_t *c)
     if (strcmp(sub, "/config") == 0) {
         mgmt_reply(c, 200, json_incref(c->svc->config_view
                                        ? c->svc->config_view : json_null()));
+        return;
+    }
+    if (mgmt_config_content(c, sub)) {
         return;
     }
     if (strcmp(sub, "/config/apply") == 0 && post) {

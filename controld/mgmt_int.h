@@ -19,6 +19,9 @@ typedef struct {
 /* Answer with doc (reference taken). Returns 0. */
 int mgmt_reply(mgmt_call_t *c, int status, json_t *doc);
 
+/* Answer with err as an OpenAI-style error object. */
+void mgmt_reply_error(mgmt_call_t *c, const keys_error_t *err);
+
 /*
  * A key given as "sk-..." or as its token (64 hex digits) -> token of an
  * existing key; 404 (or 400 when missing) naming `param` otherwise.
@@ -59,6 +62,10 @@ int mgmt_global_spend_by(mgmt_call_t *c, keys_error_t *err);
 int mgmt_ops_health(mgmt_call_t *c, keys_error_t *err);
 int mgmt_ops_state_get(mgmt_call_t *c, keys_error_t *err);
 int mgmt_ops_state_put(mgmt_call_t *c, keys_error_t *err);
+
+/* mgmt_content.c: the console's named configs (/config/named...,
+ * /config/base/apply); 1 when sub was one of them and is answered */
+int mgmt_config_content(mgmt_call_t *c, const char *sub);
 
 /* mgmt_reqlog.c: /request/log and /request/stats (own_token: NULL for
  * every line, else only that key's) */

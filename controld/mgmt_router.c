@@ -58,8 +58,8 @@ mgmt_reply(mgmt_call_t *c, int status, json_t *doc)
     return 0;
 }
 
-static void
-reply_error(mgmt_call_t *c, const keys_error_t *err)
+void
+mgmt_reply_error(mgmt_call_t *c, const keys_error_t *err)
 {
     char  code[8];
 
@@ -176,14 +176,14 @@ mgmt_route(mgmt_call_t *c, const char *given)
     if (!path_known) {
         keys_fail(&err, 404, NULL, "no management route %s %.100s",
                   req->method, given);
-        reply_error(c, &err);
+        mgmt_reply_error(c, &err);
     } else if (route == NULL) {
         keys_fail(&err, 405, NULL, "%.100s does not take %s", given,
                   req->method);
-        reply_error(c, &err);
+        mgmt_reply_error(c, &err);
     } else {
         if (route->run(c, &err) != 0) {
-            reply_error(c, &err);
+            mgmt_reply_error(c, &err);
         }
         keys_service_publish_now(c->svc);
     }
@@ -213,7 +213,7 @@ mgmt_handle(void *arg, const http_request_t *req, http_response_t *resp)
                     "(general_settings.master_key)"
                   : "Authentication Error: the management API needs the "
                     "master key");
-        reply_error(&c, &err);
+        mgmt_reply_error(&c, &err);
         return;
     }
 
@@ -228,7 +228,7 @@ mgmt_handle(void *arg, const http_request_t *req, http_response_t *resp)
             keys_fail(&err, 400, NULL, "the body must be a JSON object%s%s",
                       c.body == NULL ? ": " : "",
                       c.body == NULL ? jerr.text : "");
-            reply_error(&c, &err);
+            mgmt_reply_error(&c, &err);
             json_decref(c.body);
             return;
         }

@@ -44,7 +44,7 @@
   }
 
   class ApiError extends Error {
-    constructor(status, message) { super(message); this.status = status; }
+    constructor(status, message, messages) { super(message); this.status = status; this.messages = messages; }
   }
   async function api(path, { method = 'GET', body } = {}) {
     const headers = {};
@@ -60,7 +60,7 @@
     try { doc = await res.json(); } catch { /* empty */ }
     if (!res.ok) {
       if (res.status === 401 && path !== '/login') { session = null; showLogin(); }
-      throw new ApiError(res.status, doc?.error?.message || `HTTP ${res.status}`);
+      throw new ApiError(res.status, doc?.error?.message || `HTTP ${res.status}`, doc?.error?.messages);
     }
     return doc;
   }
@@ -599,19 +599,86 @@
   }
 
   // ---- Config ------------------------------------------------------------
+  // What runs (config.yaml, or a named config applied in its place), the
+  // named configs of the content store, and the same zero-failure reload as
+  // llmctl reload / llmctl content execute: a config with errors is refused
+  // and what runs stays.
   async function config(page) {
     configDoc = null;
-    const cfg = await getConfig();
-    const msg = h('p', { class: 'muted', role: 'status' });
+    const [cfg, named] = await Promise.all([getConfig(), api('/config/named').catch((e) => ({ error: e.message }))]);
+    const msg = h('p', { class: 'muted', role: 'status', id: 'config-status' });
+    const problems = h('ul', { class: 'error', id: 'config-errors', role: 'alert' });
+    const src = named.source || {};
+    const refreshSoon = () => setTimeout(() => { if (location.hash === '#/config') route(); }, 1500);
+    const failed = (e, what) => {
+      msg.textContent = `${what}: ${e.message}`;
+      problems.replaceChildren(...(e.messages || []).map((m) => h('li', {}, m)));
+    };
+    const running = src.named ? `named config ${src.named}, version ${src.version} (in place of ${src.base})`
+      : `${src.base || 'config.yaml'}`;
+    const rows = named.configs || [];
+    const namedCard = named.error
+      ? h('div', { class: 'card' }, h('h2', {}, 'Named configs'), h('p', { class: 'muted' }, named.error))
+      : h('div', { class: 'card' }, h('h2', {}, 'Named configs'),
+        h('p', { class: 'muted' }, 'Kept with every version under the content store (llmctl content lists the same ones). Applying one compiles it first, then reloads; a restart keeps running it until config.yaml is applied again.'),
+        rows.length ? h('table', { id: 'named-table' }, h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', { class: 'num' }, 'Versions'),
+          h('th', { class: 'opt' }, 'Updated (UTC)'), h('th', {}, 'State'), h('th', {}, ''))),
+        h('tbody', {}, rows.map((r) => h('tr', { 'data-name': r.name },
+          h('td', {}, r.name), h('td', { class: 'num' }, r.versions), h('td', { class: 'opt' }, r.updated),
+          h('td', {}, r.active ? h('span', { class: 'pill good' }, 'running') : ''),
+          h('td', {}, h('button', { type: 'button', class: 'secondary', 'data-view': r.name, onclick: () => view(r.name) }, 'View'), ' ',
+            h('button', { type: 'button', 'data-apply': r.name, disabled: r.active, onclick: async () => {
+              problems.replaceChildren();
+              try {
+                const a = await api('/config/named/apply', { method: 'POST', body: { name: r.name } });
+                msg.textContent = `Applying ${a.applying} version ${a.version}…`;
+                refreshSoon();
+              } catch (e) { failed(e, `${r.name} was not applied`); }
+            } }, 'Apply'))))))
+          : h('p', { class: 'muted', id: 'named-empty' }, 'No named configs yet.'),
+        addForm());
+    const viewOut = h('div', { id: 'named-view' });
+    async function view(name) {
+      try {
+        const d = await api('/config/named/get?name=' + encodeURIComponent(name));
+        viewOut.replaceChildren(h('div', { class: 'card' }, h('h2', {}, `${d.name}, version ${d.version} of ${d.versions} (secrets masked)`),
+          d.ok ? null : h('p', { class: 'error' }, 'This version does not compile now:'),
+          h('ul', { class: d.ok ? 'muted' : 'error' }, d.messages.map((m) => h('li', {}, m))),
+          h('pre', { tabindex: '0' }, JSON.stringify(d.config, null, 2))));
+        viewOut.scrollIntoView?.();
+      } catch (e) { failed(e, name); }
+    }
+    function addForm() {
+      const name = h('input', { id: 'named-name', required: true, maxlength: '64', autocomplete: 'off' });
+      const yaml = h('textarea', { id: 'named-yaml', rows: '10', required: true, spellcheck: 'false', class: 'code' });
+      return h('form', { id: 'named-add', onsubmit: async (ev) => {
+        ev.preventDefault();
+        problems.replaceChildren();
+        try {
+          const a = await api('/config/named/add', { method: 'POST', body: { name: name.value.trim(), yaml: yaml.value } });
+          toast(`Saved ${a.name} version ${a.version}`);
+          route();
+        } catch (e) { failed(e, 'Not saved'); }
+      } }, h('h3', {}, 'Add a named config (or a new version of one)'),
+      h('div', {}, h('label', { for: 'named-name' }, 'Name'), name),
+      h('div', {}, h('label', { for: 'named-yaml' }, 'config.yaml text'), yaml),
+      h('button', { type: 'submit', id: 'named-save' }, 'Save (compiled first)'));
+    }
     page.replaceChildren(h('h1', {}, 'Config'),
-      h('div', { class: 'card' }, h('h2', {}, 'Apply'),
-        h('p', {}, 'Re-reads config.yaml and .env on the gateway and publishes them (the same zero-failure reload as llmctl reload: in-flight requests finish, a config with errors changes nothing).'),
+      h('div', { class: 'card' }, h('h2', {}, 'Running'),
+        h('p', { id: 'config-running' }, running),
+        h('p', {}, 'Reload re-reads the running config and .env and publishes them (the same zero-failure reload as llmctl reload: in-flight requests finish, a config with errors changes nothing).'),
         h('button', { type: 'button', id: 'apply-config', onclick: async () => {
           await api('/config/apply', { method: 'POST' });
           msg.textContent = 'Reload requested; the page shows the new config in a moment.';
-          setTimeout(() => { if (location.hash === '#/config') route(); }, 1500);
-        } }, 'Apply config.yaml'), msg,
-        h('p', { class: 'muted' }, 'Named configs (content store) are not served by this gateway yet.')),
+          refreshSoon();
+        } }, 'Reload'), ' ',
+        src.named ? h('button', { type: 'button', class: 'secondary', id: 'apply-base', onclick: async () => {
+          await api('/config/base/apply', { method: 'POST' });
+          msg.textContent = `Going back to ${src.base}…`;
+          refreshSoon();
+        } }, 'Back to config.yaml') : null, msg, problems),
+      namedCard, viewOut,
       h('div', { class: 'card' }, h('h2', {}, 'Active config (secrets masked)'),
         h('pre', { id: 'config-json', tabindex: '0' }, JSON.stringify(cfg, null, 2))));
   }

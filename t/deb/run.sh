@@ -160,6 +160,44 @@ login=$(curl -s -D - "http://127.0.0.1:$PORT/ui/api/login" -H 'Content-Type: app
         -d "{\"key\":\"$KEY\"}")
 [[ "$login" == *"Set-Cookie: llm_session="*"HttpOnly; SameSite=Strict"* && "$login" == *'"role":"admin"'* ]] \
     && ok "console sign-in with the master key" || bad "console sign-in: $login"
+cookie=$(echo "$login" | sed -n 's/^Set-Cookie: \(llm_session=[0-9a-f]*\);.*/\1/p' | tr -d '\r')
+csrf=$(echo "$login" | sed -n 's/.*"csrf": *"\([0-9a-f]*\)".*/\1/p')
+console() {  # METHOD PATH [JSON]: the body, then the status on its own line
+    curl -s -w '\n%{http_code}' -X "$1" "http://127.0.0.1:$PORT/ui/api$2" -H "Cookie: $cookie" \
+        -H "X-CSRF-Token: $csrf" -H 'Content-Type: application/json' ${3:+-d "$3"}
+}
+
+# the request log nginx writes under /var/log/ngx_llm, read by controld
+# (its user, its unit's --request-log) for the console; nginx flushes it
+# within a second
+logged=0
+for _ in $(seq 50); do
+    out=$(console GET '/request/log?size=10')
+    [[ "$out" == *'"model":"demo"'* && "$out" == *$'\n200' ]] && { logged=1; break; }
+    sleep 0.2
+done
+[ $logged = 1 ] && ok "the console's request log shows the requests (/var/log/ngx_llm/requests.log)" \
+    || bad "request log: $out"
+
+# named configs in /var/lib/ngx_llm/content (the unit's --content-dir,
+# writable under ProtectSystem=strict): kept, applied, config.yaml again
+named='model_list:\n  - model_name: demo2\n    litellm_params: {model: openai/demo2, mock_response: \"Hello from a named config\"}\ngeneral_settings: {master_key: os.environ/LITELLM_MASTER_KEY}\n'
+out=$(console POST /config/named/add "{\"name\":\"deb-named\",\"yaml\":\"$named\"}")
+[[ "$out" == *'"version":1'* && "$out" == *$'\n200' ]] && ok "console keeps a named config" || bad "named add: $out"
+out=$(console POST /config/named/apply '{"name":"deb-named"}')
+[[ "$out" == *$'\n202' ]] && ok "console applies it" || bad "named apply: $out"
+served=0
+for _ in $(seq 50); do
+    out=$(curl -s "http://127.0.0.1:$PORT/v1/chat/completions" -H "Authorization: Bearer $KEY" \
+          -H 'Content-Type: application/json' -d '{"model":"demo2","messages":[{"role":"user","content":"Hi"}]}')
+    [[ "$out" == *"Hello from a named config"* ]] && { served=1; break; }
+    sleep 0.2
+done
+[ $served = 1 ] && ok "the gateway serves the named config" || bad "named config not served: $out"
+check "the choice is kept for a restart (/var/lib/ngx_llm/content/config/.active)" \
+    test -f /var/lib/ngx_llm/content/config/.active
+out=$(console POST /config/base/apply)
+[[ "$out" == *'/etc/ngx_llm/config.yaml'* && "$out" == *$'\n202' ]] && ok "back to config.yaml" || bad "base apply: $out"
 
 # ExecReload's SIGHUP: controld re-reads and republishes; nothing fails
 if [ "$SYSTEMD" = 1 ]; then systemctl reload ngx-llm-controld; else kill -HUP "$CONTROLD_PID"; fi
@@ -173,7 +211,8 @@ check "no secret in controld's output" sh -c "! grep -qF -e '$KEY' -e '$vkey' '$
 stop_all
 check "apt-get purge" apt_quiet purge $PKGS
 left=""
-for p in /etc/ngx_llm /var/lib/ngx_llm /run/ngx_llm /usr/share/ngx_llm \
+for p in /etc/ngx_llm /var/lib/ngx_llm /run/ngx_llm /var/log/ngx_llm /usr/share/ngx_llm \
+         /etc/logrotate.d/ngx-llm \
          /usr/lib/nginx/modules/ngx_http_llm_module.so /usr/sbin/controld /usr/bin/llmctl \
          /usr/share/nginx/modules-available/mod-http-llm.conf \
          /etc/nginx/modules-enabled/50-mod-http-llm.conf \
