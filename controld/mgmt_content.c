@@ -109,6 +109,43 @@ check_version(mgmt_call_t *c, const char *path, json_t *messages,
     return 0;
 }
 
+/* A named config a call chose: its newest version unless "version". */
+typedef struct {
+    char    *name;
+    char    *path;
+    int      version;
+    int      count;                     /* versions there are */
+    int      ok;                        /* it compiles */
+    json_t  *messages;                  /* the compiler's */
+} choice_t;
+
+static void
+choice_free(choice_t *ch)
+{
+    free(ch->name);
+    free(ch->path);
+    json_decref(ch->messages);
+}
+
+/* The chosen version, read and compiled: 0, or -1 with err. */
+static int
+choose(mgmt_call_t *c, choice_t *ch, json_t **view, keys_error_t *err)
+{
+    int  version;
+
+    memset(ch, 0, sizeof(*ch));
+    if (chosen_config(c, &ch->name, &version, err) != 0) {
+        return -1;
+    }
+    ch->path = version_path(c, ch->name, version, &ch->version, &ch->count,
+                            err);
+    if (ch->path == NULL) {
+        return -1;
+    }
+    ch->messages = json_array();
+    return check_version(c, ch->path, ch->messages, view, &ch->ok, err);
+}
+
 static int
 named_list(mgmt_call_t *c, keys_error_t *err)
 {
@@ -127,30 +164,19 @@ named_list(mgmt_call_t *c, keys_error_t *err)
 static int
 named_get(mgmt_call_t *c, keys_error_t *err)
 {
-    char    *name, *path;
-    int      version, chosen, count, ok = 0, rc;
-    json_t  *messages, *view = NULL;
+    choice_t   ch;
+    json_t    *view = NULL;
 
-    if (chosen_config(c, &name, &version, err) != 0) {
+    if (choose(c, &ch, &view, err) != 0) {
+        choice_free(&ch);
         return -1;
     }
-    path = version_path(c, name, version, &chosen, &count, err);
-    if (path == NULL) {
-        free(name);
-        return -1;
-    }
-    messages = json_array();
-    rc = check_version(c, path, messages, &view, &ok, err);
-    if (rc == 0) {
-        mgmt_reply(c, 200, json_pack("{s:s, s:i, s:i, s:b, s:O, s:o}",
-                   "name", name, "version", chosen, "versions", count,
-                   "ok", ok, "messages", messages,
-                   "config", view ? view : json_null()));
-    }
-    json_decref(messages);
-    free(path);
-    free(name);
-    return rc;
+    mgmt_reply(c, 200, json_pack("{s:s, s:i, s:i, s:b, s:O, s:o}",
+               "name", ch.name, "version", ch.version, "versions", ch.count,
+               "ok", ch.ok, "messages", ch.messages,
+               "config", view ? view : json_null()));
+    choice_free(&ch);
+    return 0;
 }
 
 static int
@@ -195,36 +221,27 @@ named_add(mgmt_call_t *c, keys_error_t *err)
 static int
 named_apply(mgmt_call_t *c, keys_error_t *err)
 {
-    char    *name, *path;
-    int      version, chosen, count, ok = 0;
-    json_t  *messages;
+    choice_t  ch;
 
-    if (chosen_config(c, &name, &version, err) != 0) {
+    if (choose(c, &ch, NULL, err) != 0) {
+        choice_free(&ch);
         return -1;
     }
-    path = version_path(c, name, version, &chosen, &count, err);
-    if (path == NULL) {
-        free(name);
-        return -1;
-    }
-    messages = json_array();
-    if (check_version(c, path, messages, NULL, &ok, err) != 0 || !ok) {
-        free(path);
-        free(name);
-        if (!ok && err->status == 0) {
-            return refuse(c, "the config has errors; what runs is "
-                          "unchanged", messages);
-        }
-        json_decref(messages);
-        return -1;
+    if (!ch.ok) {
+        refuse(c, "the config has errors; what runs is unchanged",
+               json_incref(ch.messages));
+        choice_free(&ch);
+        return 0;
     }
 
     /* controld's loop runs it after this answer (controld_loop.c) */
     free(c->svc->switch_to);
-    c->svc->switch_to = path;
-    mgmt_reply(c, 202, json_pack("{s:s, s:i, s:o}", "applying", name,
-                                 "version", chosen, "messages", messages));
-    free(name);
+    c->svc->switch_to = ch.path;
+    ch.path = NULL;
+    mgmt_reply(c, 202, json_pack("{s:s, s:i, s:O}", "applying", ch.name,
+                                 "version", ch.version,
+                                 "messages", ch.messages));
+    choice_free(&ch);
     return 0;
 }
 

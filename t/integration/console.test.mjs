@@ -9,15 +9,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import puppeteer from 'puppeteer-core';
 import {
     closeAll, startGateway, startMockProvider, makeSecret, openaiDeployment, request, unixRequest, makeTempDir,
 } from '../lib/index.mjs';
+import { uiCall, uiSignIn, launchChromium, watchPage } from '../lib/console.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SHOTS = path.join(ROOT, 'build/ui-shots');
 const PROVIDER_KEY = makeSecret('sk-prov-');
-const CHROMIUM = '/usr/bin/chromium';
 let mock, gw;
 const secrets = [PROVIDER_KEY];
 
@@ -43,29 +42,8 @@ after(async () => {
     await closeAll(gw, mock);
 });
 
-/** A console API call: {status, json, headers}; keeps the cookie in `jar`. */
-async function ui(jar, method, route, body, { csrf = jar.csrf, contentType } = {}) {
-    const headers = {};
-    if (jar.cookie) headers.cookie = jar.cookie;
-    if (method === 'POST' && csrf) headers['x-csrf-token'] = csrf;
-    if (contentType) headers['content-type'] = contentType;
-    const res = await request(`${gw.url}/ui/api${route}`, {
-        method, headers, body: method === 'POST' ? (body ?? {}) : undefined,
-    });
-    const set = res.headers['set-cookie']?.[0];
-    if (set) jar.cookie = set.split(';')[0];
-    return res;
-}
-
-async function signIn(key) {
-    const jar = {};
-    const res = await ui(jar, 'POST', '/login', { key });
-    assert.equal(res.status, 200, res.text);
-    jar.csrf = res.json.csrf;
-    jar.role = res.json.role;
-    jar.setCookie = res.headers['set-cookie'][0];
-    return jar;
-}
+const ui = (jar, method, route, body, opts) => uiCall(gw, jar, method, route, body, opts);
+const signIn = (key) => uiSignIn(gw, key);
 
 async function generate(jar, body) {
     const res = await ui(jar, 'POST', '/key/generate', body);
@@ -273,14 +251,7 @@ test('config apply: controld re-reads config.yaml and publishes a new generation
 
 // ---- the browser ----------------------------------------------------------
 
-async function launch() {
-    const dir = makeTempDir('ngx-llm-chromium');
-    return puppeteer.launch({
-        executablePath: CHROMIUM, headless: true, userDataDir: dir,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-            '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
-    });
-}
+const launch = launchChromium;
 
 async function shot(page, name) {
     await new Promise((r) => setTimeout(r, 300));      // let charts draw
@@ -303,16 +274,10 @@ async function goto(page, hash, selector) {
 
 test('browser: sign in, create a key, use it, see its spend, block it, sign out', async () => {
     const browser = await launch();
-    const problems = [];
+    let problems = [];
     try {
         const page = await browser.newPage();
-        // HTTP errors the page expects (401 before sign-in, 404 for /metrics
-        // on a gateway without it) are not problems; CSP violations are
-        page.on('console', (m) => {
-            if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) problems.push(m.text());
-        });
-        page.on('pageerror', (e) => problems.push(e.message));
-        page.on('request', (r) => { if (!/^(blob|data):/.test(r.url()) && !r.url().startsWith(gw.url)) problems.push(`fetched ${r.url()}`); });
+        problems = watchPage(page, gw);
         await page.setViewport({ width: 1280, height: 900 });
         await page.goto(`${gw.url}/ui/`);
         await page.waitForSelector('#login-key', { visible: true });
@@ -497,11 +462,10 @@ test('browser: the request log (newest first, filters, keyboard, phone) and the 
     assert.ok(gw.readLog('requests.log').includes(lastId), 'the request log has the request');
 
     const browser = await launch();
-    const problems = [];
+    let problems = [];
     try {
         const page = await browser.newPage();
-        page.on('pageerror', (e) => problems.push(e.message));
-        page.on('request', (r) => { if (!/^(blob|data):/.test(r.url()) && !r.url().startsWith(gw.url)) problems.push(`fetched ${r.url()}`); });
+        problems = watchPage(page, gw);
         await page.setViewport({ width: 1280, height: 900 });
         await page.goto(`${gw.url}/ui/#/log`);
         await page.waitForSelector('#login-key', { visible: true });

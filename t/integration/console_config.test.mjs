@@ -9,15 +9,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import puppeteer from 'puppeteer-core';
 import {
-    closeAll, startGateway, startMockProvider, makeSecret, openaiDeployment, request, makeTempDir,
+    closeAll, startGateway, startMockProvider, makeSecret, openaiDeployment, request,
     readPid, alive, waitFor, toYaml, MASTER_KEY_ENV,
 } from '../lib/index.mjs';
+import { uiCall, uiSignIn, launchChromium, watchPage } from '../lib/console.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SHOTS = path.join(ROOT, 'build/ui-shots');
-const CHROMIUM = '/usr/bin/chromium';
 const PROVIDER_KEY = makeSecret('sk-prov-');
 const LITERAL_KEY = makeSecret('sk-literal-');
 let mock, gw, admin;
@@ -47,25 +46,8 @@ after(async () => {
     await closeAll(gw, mock);
 });
 
-async function ui(jar, method, route, body) {
-    const headers = {};
-    if (jar.cookie) headers.cookie = jar.cookie;
-    if (method === 'POST' && jar.csrf) headers['x-csrf-token'] = jar.csrf;
-    const res = await request(`${gw.url}/ui/api${route}`, {
-        method, headers, body: method === 'POST' ? (body ?? {}) : undefined,
-    });
-    const set = res.headers['set-cookie']?.[0];
-    if (set) jar.cookie = set.split(';')[0];
-    return res;
-}
-
-async function signIn(key) {
-    const jar = {};
-    const res = await ui(jar, 'POST', '/login', { key });
-    assert.equal(res.status, 200, res.text);
-    jar.csrf = res.json.csrf;
-    return jar;
-}
+const ui = (jar, method, route, body) => uiCall(gw, jar, method, route, body);
+const signIn = (key) => uiSignIn(gw, key);
 
 async function chat(model) {
     return request(`${gw.url}/v1/chat/completions`, {
@@ -309,18 +291,11 @@ test('llmctl content execute after a console apply: llmctl\'s choice wins, the c
 // ---- the browser ----------------------------------------------------------
 
 test('browser: the Config page adds, shows and applies a named config, and refuses a broken one', async () => {
-    const browser = await puppeteer.launch({
-        executablePath: CHROMIUM, headless: true, userDataDir: makeTempDir('ngx-llm-chromium'),
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-            '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
-    });
-    const problems = [];
+    const browser = await launchChromium();
+    let problems = [];
     try {
         const page = await browser.newPage();
-        page.on('console', (m) => {
-            if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) problems.push(m.text());
-        });
-        page.on('pageerror', (e) => problems.push(e.message));
+        problems = watchPage(page, gw);
         await page.setViewport({ width: 1280, height: 900 });
         await page.goto(`${gw.url}/ui/`);
         await page.waitForSelector('#login-key', { visible: true });
