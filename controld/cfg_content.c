@@ -57,6 +57,12 @@ cfg_content_valid_name(const char *n)
 }
 
 char *
+cfg_content_type_dir(const char *top, const char *type)
+{
+    return join(top, type);
+}
+
+char *
 cfg_content_dir(const char *top, const char *type, const char *name)
 {
     char  *t = join(top, type), *d = join(t, name);

@@ -20,12 +20,15 @@
 
 #include <jansson.h>
 
+#include "llm_provider.h"
+
 #define CFG_CONTENT_NAME_MAX  64
 
 /* 1 when n is a usable name: letters, digits, "-", "_", "." (not first). */
 int cfg_content_valid_name(const char *n);
 
-/* TOP/TYPE/NAME and DIR/V.yaml (malloc'd). */
+/* TOP/TYPE, TOP/TYPE/NAME and DIR/V.yaml (malloc'd). */
+char *cfg_content_type_dir(const char *top, const char *type);
 char *cfg_content_dir(const char *top, const char *type, const char *name);
 char *cfg_content_version_path(const char *dir, int version);
 
@@ -58,5 +61,22 @@ int cfg_content_set_active(const char *top, const char *base,
 /* "NAME" and the version of a path inside TOP/config (0 when it is not
  * one); name gets at most CFG_CONTENT_NAME_MAX + 1 bytes. */
 int cfg_content_which(const char *top, const char *path, char *name);
+
+/*
+ * Provider rows kept as `--type provider` (TOP/provider/NAME/N.yaml, a
+ * definition in JSON or YAML as llm_provider_from_json reads it): the
+ * OpenAI-compatible table grows without a rebuild.  Every name's newest
+ * version is in force, searched before the built-in rows.
+ */
+
+/* The definition in text, checked as a row named `name` (its "name" may
+ * be left out): the JSON, or NULL with why in err. */
+json_t *cfg_content_provider_def(const char *name, const char *text,
+    size_t len, char *err, size_t size);
+
+/* Loads the stored rows into set (empty when there are none).  0, or -1
+ * with err naming the definition that is wrong. */
+int cfg_content_providers(const char *top, llm_provider_set_t *set,
+    char *err, size_t size);
 
 #endif

@@ -54,6 +54,7 @@ typedef struct {
     size_t                     source_len;
     cfg_env_t                  source_env;
     cfg_vault_t               *vault;       /* keeps the last good secrets */
+    llm_provider_set_t         providers;   /* rows of the content store */
     long long                  vault_refresh;   /* seconds; 0: no Vault */
     json_t                    *secrets;     /* the last report written */
 } controld_t;
@@ -154,12 +155,41 @@ report_secrets(controld_t *cd, json_t *report)
  * else the text the running config came from).  Messages go to the log,
  * unless `quiet` and nothing changed.  Returns the doc or NULL.
  */
+/*
+ * The provider rows kept in the content store, read again with the config;
+ * a definition gone wrong since (edited by hand) keeps the last good rows.
+ */
+static void
+load_providers(controld_t *cd)
+{
+    llm_provider_set_t  set;
+    char                err[300];
+
+    if (cd->opts->content_dir == NULL) {
+        return;
+    }
+    if (cfg_content_providers(cd->opts->content_dir, &set, err, sizeof(err))
+        != 0)
+    {
+        ctl_log("provider definitions: %s; the last good ones stay in "
+                "force", err);
+        return;
+    }
+    if (set.nrows != cd->providers.nrows) {
+        ctl_log("%zu provider definitions from %s/provider", set.nrows,
+                cd->opts->content_dir);
+    }
+    llm_provider_set_free(&cd->providers);
+    cd->providers = set;
+}
+
 static json_t *
 compile(controld_t *cd, const char *path, int reread, int quiet)
 {
     const controld_options_t  *opts = cd->opts;
     cfg_result_t               res;
-    cfg_options_t              copts = { opts->strict, NULL, cd->vault };
+    cfg_options_t              copts = { opts->strict, &cd->providers,
+                                         cd->vault };
     cfg_env_t                  env;
     cfg_diag_t                 diag;
     json_t                    *doc;
@@ -168,6 +198,7 @@ compile(controld_t *cd, const char *path, int reread, int quiet)
     int                        err;
 
     if (reread) {
+        load_providers(cd);
         cfg_diag_init(&diag);
         cfg_env_init(&env);
         cfg_env_load(&env, cd->env_path, opts->env != NULL, &diag);
@@ -359,7 +390,7 @@ check_config(void *arg, const char *name, const char *text, size_t len,
     json_t *messages, json_t **view)
 {
     controld_t     *cd = arg;
-    cfg_options_t   copts = { cd->opts->strict, NULL, cd->vault };
+    cfg_options_t   copts = { cd->opts->strict, &cd->providers, cd->vault };
     cfg_result_t    res;
     cfg_env_t       env;
     cfg_diag_t      diag;
@@ -612,6 +643,7 @@ controld_run(const controld_options_t *opts)
     cd.compiled = compile(&cd, cd.config, 1, 0);
     if (cd.compiled == NULL) {
         ctl_log("the config has errors; not starting");
+        llm_provider_set_free(&cd.providers);
         free(cd.config);
         free(cd.env_path);
         cfg_dns_free(&cd.dns);
@@ -727,6 +759,7 @@ done:
     json_decref(cd.compiled);
     json_decref(cd.secrets);
     cfg_vault_free(cd.vault);
+    llm_provider_set_free(&cd.providers);
     free(cd.source);
     cfg_env_free(&cd.source_env);
     cfg_dns_free(&cd.dns);

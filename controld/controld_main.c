@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cfg_compile.h"
+#include "cfg_content.h"
 #include "cfg_resolve.h"
 #include "controld.h"
 #include "ctl_http.h"
@@ -40,7 +41,9 @@ usage(FILE *out)
         "                 ...), served to the console (/ui/api/request/*)\n"
         "  --content-dir  named configs (DIR/config/NAME/N.yaml, as llmctl\n"
         "                 content keeps them) the console may apply in\n"
-        "                 place of --config; the choice outlasts a restart\n"
+        "                 place of --config; the choice outlasts a restart;\n"
+        "                 and provider rows (DIR/provider/NAME/N.yaml) the\n"
+        "                 config may use (also with --check and --print)\n"
         "  --check   print warnings/errors only; exit 0 if the config is valid\n"
         "  --print   print the compiled JSON with secrets shortened\n"
         "  --strict  a deployment that cannot be served (unknown provider,\n"
@@ -79,13 +82,22 @@ print_dns_message(const char *message)
 static int
 check_or_print(const controld_options_t *opts, int print)
 {
-    cfg_result_t   res;
-    cfg_options_t  copts = { opts->strict, NULL, NULL };
-    cfg_dns_t      dns;
-    json_t        *redacted;
-    char          *text;
-    int            rc;
+    cfg_result_t        res;
+    llm_provider_set_t  providers;
+    cfg_options_t       copts = { opts->strict, &providers, NULL };
+    cfg_dns_t           dns;
+    json_t             *redacted;
+    char               *text, err[300];
+    int                 rc;
 
+    memset(&providers, 0, sizeof(providers));
+    if (opts->content_dir != NULL
+        && cfg_content_providers(opts->content_dir, &providers, err,
+                                 sizeof(err)) != 0)
+    {
+        fprintf(stderr, "controld: provider definitions: %s\n", err);
+        return 1;
+    }
     rc = cfg_compile_file_opts(opts->config, opts->env, &copts, &res);
     cfg_diag_print(&res.diag, stderr);
 
@@ -102,6 +114,7 @@ check_or_print(const controld_options_t *opts, int print)
     }
 
     cfg_result_free(&res);
+    llm_provider_set_free(&providers);
     return rc == 0 ? 0 : 1;
 }
 

@@ -8,6 +8,8 @@
 
 #include <jansson.h>
 
+#include "cfg_compile.h"
+
 typedef struct {
     char  *config;          /* absolute paths once resolved */
     char  *env;             /* NULL: .env next to the config */
@@ -60,6 +62,10 @@ int llmctl_args_load(llmctl_options_t *o);
 
 /* llmctl_render.c: PREFIX layout and generated nginx.conf. */
 int llmctl_prepare_prefix(const llmctl_options_t *o);
+
+/* Compile the config with the provider rows of PREFIX/content (as
+ * controld does): 0, or -1 (res->diag says why).  cfg_result_free res. */
+int llmctl_compile(const llmctl_options_t *o, cfg_result_t *res);
 
 /* Compile the config and print messages; 0 if valid.  master_key (may be
  * NULL) receives the key in clear for test-model. */

@@ -6,6 +6,10 @@
  * `llmctl reload --config` (validated first, then the zero-failure
  * reload).  The active one is what controld runs: the instance's config
  * file, or the named config the console applied in its place.
+ *
+ * --type provider keeps provider rows (PREFIX/content/provider/NAME/...):
+ * checked as a row when added, all in force at the next reload (which
+ * `execute` runs); one that serves a deployment of the config stays.
  */
 
 #include <errno.h>
@@ -52,6 +56,17 @@ content_add(llmctl_options_t *o, const char *top)
         fprintf(stderr, "llmctl: cannot read %s: %s\n", o->file,
                 strerror(e));
         return LLMCTL_FAILED;
+    }
+    if (strcmp(o->type, "provider") == 0) {
+        json_t  *def = cfg_content_provider_def(o->name, text, len, err,
+                                                sizeof(err));
+
+        if (def == NULL) {
+            fprintf(stderr, "llmctl: %s: %s; not added\n", o->file, err);
+            free(text);
+            return LLMCTL_FAILED;
+        }
+        json_decref(def);
     }
     v = cfg_content_add(top, o->type, o->name, text, len, &path, err,
                         sizeof(err));
@@ -152,6 +167,13 @@ content_execute(llmctl_options_t *o, const char *top)
     if (path == NULL) {
         return LLMCTL_FAILED;
     }
+    if (strcmp(o->type, "provider") == 0) {
+        /* every stored row is in force: a reload reads them again */
+        free(path);
+        printf("loading provider %s: validate, then reload\n", o->name);
+        fflush(stdout);
+        return llmctl_cmd_reload(o);
+    }
     free(o->config);
     o->config = path;
     printf("executing %s version %d: validate, then reload\n", o->name,
@@ -160,12 +182,36 @@ content_execute(llmctl_options_t *o, const char *top)
     return llmctl_cmd_reload(o);
 }
 
+/* How many deployments of the running config a provider row serves. */
+static int
+provider_users(llmctl_options_t *o, const char *name)
+{
+    cfg_result_t   res;
+    json_t        *dep;
+    size_t         i;
+    int            n = 0;
+
+    if (o->config == NULL) {
+        return 0;
+    }
+    if (llmctl_compile(o, &res) == 0) {
+        json_array_foreach(json_object_get(res.doc, "deployments"), i, dep) {
+            const char  *p = json_string_value(json_object_get(dep,
+                                                               "provider"));
+
+            n += p != NULL && strcmp(p, name) == 0;
+        }
+    }
+    cfg_result_free(&res);
+    return n;
+}
+
 static int
 content_remove(llmctl_options_t *o, const char *top)
 {
     char  *dir = cfg_content_dir(top, o->type, o->name);
     char  *active = active_path(o, top);
-    int    count, in_use;
+    int    count, in_use, users;
 
     in_use = active != NULL && strncmp(active, dir, strlen(dir)) == 0
              && active[strlen(dir)] == '/';
@@ -178,6 +224,15 @@ content_remove(llmctl_options_t *o, const char *top)
     if (in_use) {
         fprintf(stderr, "llmctl: %s is the active config; execute another "
                 "one (or reload --config FILE) first\n", o->name);
+        free(dir);
+        return LLMCTL_FAILED;
+    }
+    if (strcmp(o->type, "provider") == 0
+        && (users = provider_users(o, o->name)) > 0)
+    {
+        fprintf(stderr, "llmctl: provider %s serves %d deployment(s) of %s; "
+                "take them out of the config first\n", o->name, users,
+                o->config);
         free(dir);
         return LLMCTL_FAILED;
     }
@@ -205,13 +260,7 @@ llmctl_cmd_content(llmctl_options_t *o)
     if (o->type == NULL) {
         o->type = strdup("config");
     }
-    if (strcmp(o->type, "provider") == 0) {
-        fprintf(stderr, "llmctl content: --type provider is not available "
-                "in this build (the provider table is not data-loadable "
-                "yet)\n");
-        return LLMCTL_FAILED;
-    }
-    if (strcmp(o->type, "config") != 0) {
+    if (strcmp(o->type, "config") != 0 && strcmp(o->type, "provider") != 0) {
         return usage_error("--type is config or provider");
     }
     llmctl_args_load(o);

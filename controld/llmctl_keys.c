@@ -29,7 +29,7 @@ llmctl_master_key(const llmctl_options_t *o)
         return strdup(env_key);
     }
     if (o->config != NULL) {
-        if (cfg_compile_file(o->config, o->env, &res) == 0
+        if (llmctl_compile(o, &res) == 0
             && res.master_key != NULL)
         {
             key = strdup(res.master_key);

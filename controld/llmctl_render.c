@@ -13,8 +13,31 @@
 #include <unistd.h>
 
 #include "cfg_compile.h"
+#include "cfg_content.h"
 #include "cfg_file.h"
 #include "llmctl.h"
+
+int
+llmctl_compile(const llmctl_options_t *o, cfg_result_t *res)
+{
+    llm_provider_set_t  providers;
+    cfg_options_t       copts = { 0, &providers, NULL };
+    char               *top = llmctl_prefix_path(o, "content"), err[300];
+    int                 rc;
+
+    if (cfg_content_providers(top, &providers, err, sizeof(err)) != 0) {
+        memset(res, 0, sizeof(*res));
+        cfg_diag_init(&res->diag);
+        cfg_diag_add(&res->diag, CFG_ERROR, top, 0, 0,
+                     "provider definitions: %s", err);
+        free(top);
+        return -1;
+    }
+    free(top);
+    rc = cfg_compile_file_opts(o->config, o->env, &copts, res);
+    llm_provider_set_free(&providers);
+    return rc;
+}
 
 int
 llmctl_validate(const llmctl_options_t *o, char **master_key)
@@ -22,7 +45,7 @@ llmctl_validate(const llmctl_options_t *o, char **master_key)
     cfg_result_t  res;
     int           rc;
 
-    rc = cfg_compile_file(o->config, o->env, &res);
+    rc = llmctl_compile(o, &res);
     cfg_diag_print(&res.diag, stderr);
     if (rc == 0 && master_key != NULL && res.master_key != NULL) {
         *master_key = strdup(res.master_key);
@@ -238,7 +261,7 @@ llmctl_prepare_prefix(const llmctl_options_t *o)
     mlisten = NULL;
     metrics_server[0] = '\0';
     memset(&res, 0, sizeof(res));
-    if (cfg_compile_file(o->config, o->env, &res) == 0) {
+    if (llmctl_compile(o, &res) == 0) {
         json_t  *m = json_object_get(res.doc, "metrics");
 
         if (json_string_value(json_object_get(m, "names")) != NULL) {

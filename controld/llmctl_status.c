@@ -260,7 +260,7 @@ gather(llmctl_options_t *o, int *healthy)
     }
 
     deps = json_array();
-    if (o->config != NULL && cfg_compile_file(o->config, o->env, &res) == 0) {
+    if (o->config != NULL && llmctl_compile(o, &res) == 0) {
         sources = key_sources(o);
         json_array_foreach(json_object_get(res.doc, "deployments"), i, dep) {
             last4(json_string_value(json_object_get(dep, "api_key")), k4,
@@ -515,7 +515,7 @@ llmctl_cmd_test(llmctl_options_t *o)
     }
 
     /* Each distinct provider endpoint and key once. */
-    if (cfg_compile_file(o->config, o->env, &res) == 0) {
+    if (llmctl_compile(o, &res) == 0) {
         seen = json_object();
         json_array_foreach(json_object_get(res.doc, "deployments"), i, dep) {
             if (json_object_get(dep, "host") == NULL) {

@@ -274,7 +274,7 @@ configure_rotation(supervisor_t *s)
     s->log_max_bytes = CTL_LOGROTATE_MAX_BYTES;
     s->log_max_files = CTL_LOGROTATE_MAX_FILES;
     memset(&res, 0, sizeof(res));
-    if (cfg_compile_file(s->o->config, s->o->env, &res) == 0) {
+    if (llmctl_compile(s->o, &res) == 0) {
         r = json_object_get(res.doc, "request_log");
         v = json_object_get(r, "max_bytes");
         if (json_is_integer(v)) {

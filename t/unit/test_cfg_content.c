@@ -170,6 +170,72 @@ UNIT_TEST(active_for_its_base_only)
     free(named);
 }
 
+UNIT_TEST(provider_rows)
+{
+    char                 err[256], *path;
+    json_t              *def;
+    llm_provider_set_t   set;
+    const char          *json = "{\"wire\": \"openai\", \"api_base\": "
+                                "\"http://127.0.0.1:9/v1\", \"key_env\": "
+                                "[\"ACME_KEY\"]}";
+    const char          *yaml = "name: beta\nauth: header\n"
+                                "auth_header: x-beta-key\n"
+                                "endpoints: [chat, embeddings]\n";
+
+    /* the name comes from where it is kept; a different one is refused */
+    def = cfg_content_provider_def("acme", json, strlen(json), err,
+                                   sizeof(err));
+    CHECK(def != NULL);
+    CHECK_STR(json_string_value(json_object_get(def, "name")), "acme");
+    json_decref(def);
+    CHECK(cfg_content_provider_def("other", yaml, strlen(yaml), err,
+                                   sizeof(err)) == NULL);
+    CHECK(strstr(err, "kept as other") != NULL);
+    CHECK(cfg_content_provider_def("acme", "{\"wire\": \"x\"}", 13, err,
+                                   sizeof(err)) == NULL);
+    CHECK(strstr(err, "'wire'") != NULL);
+    CHECK(cfg_content_provider_def("acme", "[1, 2]", 6, err, sizeof(err))
+          == NULL);
+
+    /* none stored: an empty set */
+    CHECK(cfg_content_providers(top, &set, err, sizeof(err)) == 0);
+    CHECK(set.nrows == 0);
+    llm_provider_set_free(&set);
+
+    CHECK(cfg_content_add(top, "provider", "acme", json, strlen(json), NULL,
+                          err, sizeof(err)) == 1);
+    CHECK(cfg_content_add(top, "provider", "beta", yaml, strlen(yaml), NULL,
+                          err, sizeof(err)) == 1);
+    CHECK(cfg_content_providers(top, &set, err, sizeof(err)) == 0);
+    CHECK(set.nrows == 2);
+    {
+        const llm_provider_row_t  *b = llm_provider_find(&set, "beta", 4);
+
+        CHECK(b != NULL && b->auth == LLM_AUTH_HEADER);
+        CHECK(b != NULL && b->endpoints == (LLM_EP_CHAT | LLM_EP_EMBEDDINGS));
+        CHECK(b != NULL && strcmp(b->auth_header, "x-beta-key") == 0);
+        CHECK(llm_provider_find(&set, "acme", 4) != NULL);
+        CHECK(llm_provider_find(&set, "groq", 4) != NULL);   /* built-in */
+    }
+    llm_provider_set_free(&set);
+
+    /* a stored definition edited into nonsense: named in the error */
+    {
+        char  *dir = cfg_content_dir(top, "provider", "acme");
+        FILE  *f;
+
+        path = cfg_content_version_path(dir, 1);
+        free(dir);
+        f = fopen(path, "w");
+        fputs("wire: smoke\n", f);
+        fclose(f);
+    }
+    CHECK(cfg_content_providers(top, &set, err, sizeof(err)) == -1);
+    CHECK(strstr(err, "provider/acme/1.yaml") != NULL);
+    CHECK(set.nrows == 0);
+    free(path);
+}
+
 UNIT_TEST(clean_up)
 {
     char  cmd[128];
@@ -179,4 +245,5 @@ UNIT_TEST(clean_up)
 }
 
 UNIT_MAIN(make_top, names, versions_count_up, which_is_strict,
-          list_marks_the_active_one, active_for_its_base_only, clean_up)
+          list_marks_the_active_one, active_for_its_base_only,
+          provider_rows, clean_up)
