@@ -28,6 +28,15 @@ static ngx_int_t ngx_http_llm_release_header(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx, size_t len);
 static void ngx_http_llm_whole_usage(ngx_http_llm_ctx_t *ctx,
     const char *data, size_t len);
+static ngx_int_t ngx_http_llm_decode_init(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
+static ngx_int_t ngx_http_llm_decode(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx, ngx_chain_t **in);
+static ngx_chain_t *ngx_http_llm_out_buf(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx, u_char *data, size_t len);
+static ngx_int_t ngx_http_llm_forward_events(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx, ngx_chain_t *in, ngx_uint_t last,
+    ngx_uint_t broken);
 
 
 /* a collected answer the provider did not finish */
@@ -274,6 +283,10 @@ ngx_http_llm_header_filter(ngx_http_request_t *r)
         ctx->buffer_whole = 1;
     }
 
+    if (ngx_http_llm_decode_init(r, ctx) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     if (ctx->buffer_whole && r->headers_out.content_length_n > 0
         && r->headers_out.content_length_n <= NGX_HTTP_LLM_MAX_WHOLE)
     {
@@ -319,6 +332,145 @@ ngx_http_llm_header_filter(ngx_http_request_t *r)
     }
 
     return ngx_http_next_header_filter(r);
+}
+
+
+/*
+ * A body the module reads (to translate it, or for its usage) that came
+ * gzip- or deflate-encoded although we asked for none: some providers and
+ * proxies do.  It is decoded as it arrives and goes on without
+ * Content-Encoding (a translated or collected body gets its length at the
+ * end, a stream is chunked).  At most LLM_GUNZIP_MAX of an error body is
+ * decoded, and of a whole answer what the module would collect of a plain
+ * one; a bomb is cut there.
+ */
+
+static ngx_int_t
+ngx_http_llm_decode_init(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    size_t  max;
+
+    if (r->headers_out.content_encoding == NULL || r->upstream == NULL
+        || !(ctx->translate || ctx->resp_status == NGX_HTTP_OK)
+        || !ngx_http_llm_upstream_gzip(r->upstream))
+    {
+        return NGX_OK;
+    }
+
+    if (ctx->resp_status != NGX_HTTP_OK) {
+        max = LLM_GUNZIP_MAX;
+
+    } else if (ctx->stream) {
+        max = (size_t) -1;
+
+    } else {
+        max = NGX_HTTP_LLM_MAX_WHOLE;
+    }
+
+    ctx->inflate = llm_inflate_new(max);
+    if (ctx->inflate == NULL) {
+        return NGX_ERROR;
+    }
+
+    r->headers_out.content_encoding->hash = 0;
+    r->headers_out.content_encoding = NULL;
+
+    ngx_http_clear_content_length(r);
+    ngx_http_clear_accept_ranges(r);
+    ngx_http_clear_etag(r);
+
+    return NGX_OK;
+}
+
+
+/*
+ * The decoded bytes of this call's encoded ones, as the chain the rest of
+ * the body filter sees, with its last_buf and flush.  A body that ends
+ * before its gzip data does, or that does not decode, is a broken one
+ * (see ngx_http_llm_body_filter()); an error body is taken as it came.
+ */
+
+static ngx_int_t
+ngx_http_llm_decode(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
+    ngx_chain_t **in)
+{
+    size_t             len;
+    ngx_buf_t         *b;
+    ngx_uint_t         last, flush;
+    ngx_chain_t       *cl;
+    llm_inflate_rc_t   rc;
+
+    last = 0;
+    flush = 0;
+    rc = LLM_INFLATE_MORE;
+
+    llm_buf_reset(&ctx->plain);
+
+    for (cl = *in; cl; cl = cl->next) {
+        last |= cl->buf->last_buf;
+        flush |= cl->buf->flush;
+        len = ngx_buf_size(cl->buf);
+
+        if (len && ngx_buf_in_memory(cl->buf)) {
+            rc = llm_inflate_feed(ctx->inflate, cl->buf->pos, len,
+                                  &ctx->plain);
+            cl->buf->pos = cl->buf->last;
+        }
+    }
+
+    if (rc == LLM_INFLATE_NOMEM) {
+        return NGX_ERROR;
+    }
+
+    if (rc == LLM_INFLATE_END) {
+        ctx->inflate_end = 1;
+    }
+
+    if (ctx->plain.len == 0 && !last && !flush) {
+        *in = NULL;
+        return NGX_OK;
+    }
+
+    cl = ngx_alloc_chain_link(r->pool);
+    if (cl == NULL) {
+        return NGX_ERROR;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ctx->plain.len) {
+        if (ctx->xlate || ctx->buffer_whole) {
+            /* copied where it goes before this call returns */
+            b->pos = (u_char *) ctx->plain.data;
+
+        } else {
+            /* forwarded: may wait for the client after this call */
+            b->pos = ngx_pnalloc(r->pool, ctx->plain.len);
+            if (b->pos == NULL) {
+                return NGX_ERROR;
+            }
+
+            ngx_memcpy(b->pos, ctx->plain.data, ctx->plain.len);
+        }
+
+        b->start = b->pos;
+        b->last = b->pos + ctx->plain.len;
+        b->end = b->last;
+        b->memory = 1;
+    }
+
+    b->last_buf = last;
+    b->flush = flush;
+    b->last_in_chain = 1;
+
+    cl->buf = b;
+    cl->next = NULL;
+    *in = cl;
+
+    return NGX_OK;
 }
 
 
@@ -423,11 +575,61 @@ ngx_http_llm_stream_error(ngx_http_llm_ctx_t *ctx, llm_buf_t *out)
 }
 
 
+/*
+ * A buffer of ours with a copy of data[0..len): one the client has taken
+ * already is used again when it is big enough.
+ */
+
+static ngx_chain_t *
+ngx_http_llm_out_buf(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
+    u_char *data, size_t len)
+{
+    u_char       *p;
+    size_t        cap;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    cl = ngx_chain_get_free_buf(r->pool, &ctx->free);
+    if (cl == NULL) {
+        return NULL;
+    }
+
+    b = cl->buf;
+
+    p = b->start;
+    cap = p ? (size_t) (b->end - b->start) : 0;
+
+    ngx_memzero(b, sizeof(ngx_buf_t));
+
+    if (len) {
+        if (cap < len) {
+            cap = ngx_max(len, 1024);
+
+            p = ngx_pnalloc(r->pool, cap);
+            if (p == NULL) {
+                return NULL;
+            }
+        }
+
+        b->start = p;
+        b->pos = p;
+        b->last = ngx_cpymem(p, data, len);
+        b->end = p + cap;
+        b->memory = 1;
+    }
+
+    b->tag = (ngx_buf_tag_t) &ngx_http_llm_module;
+    b->flush = 1;
+    cl->next = NULL;
+
+    return cl;
+}
+
+
 static ngx_int_t
 ngx_http_llm_send_out(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     llm_buf_t *out, ngx_uint_t last, ngx_uint_t flush)
 {
-    u_char       *p;
     ngx_int_t     rc;
     ngx_buf_t    *b;
     ngx_chain_t  *cl;
@@ -436,31 +638,12 @@ ngx_http_llm_send_out(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
         return NGX_OK;
     }
 
-    cl = ngx_chain_get_free_buf(r->pool, &ctx->free);
+    cl = ngx_http_llm_out_buf(r, ctx, (u_char *) out->data, out->len);
     if (cl == NULL) {
         return NGX_ERROR;
     }
 
     b = cl->buf;
-
-    ngx_memzero(b, sizeof(ngx_buf_t));
-
-    if (out->len) {
-        p = ngx_pnalloc(r->pool, out->len);
-        if (p == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_memcpy(p, out->data, out->len);
-
-        b->start = p;
-        b->pos = p;
-        b->last = p + out->len;
-        b->end = b->last;
-        b->memory = 1;
-    }
-
-    b->tag = (ngx_buf_tag_t) &ngx_http_llm_module;
     b->flush = flush || !last;
     b->last_buf = last;
     b->last_in_chain = 1;
@@ -653,6 +836,10 @@ ngx_http_llm_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         return ngx_http_next_body_filter(r, in);
     }
 
+    if (ctx->inflate && ngx_http_llm_decode(r, ctx, &in) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     if (ctx->tables->cf->settings.log_payload_bytes
         && ngx_http_llm_payload_capture(r, ctx, in) != NGX_OK)
     {
@@ -677,6 +864,13 @@ ngx_http_llm_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
               && r->upstream->peer.connection == NULL
               && (ctx->xlate || ctx->sse_passthrough || ctx->buffer_whole)
               && !ctx->stream_done && !ctx->failed_mid_stream);
+
+    if (last && ctx->inflate && !ctx->inflate_end
+        && ctx->resp_status == NGX_HTTP_OK && !ctx->failed_mid_stream)
+    {
+        /* the body's framing ended, its gzip data did not */
+        broken = 1;
+    }
 
     if (ctx->whole) {
         return ngx_http_llm_collect_whole(r, ctx, in, last, broken);
@@ -787,7 +981,55 @@ ngx_http_llm_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         }
     }
 
-    if (!broken) {
+    if (ctx->sse_passthrough) {
+        return ngx_http_llm_forward_events(r, ctx, in, last, broken);
+    }
+
+    if (last && ctx->cost_trailer
+        && ngx_http_llm_push_cost(r, ctx, &r->headers_out.trailers)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_next_body_filter(r, in);
+}
+
+
+/*
+ * A forwarded stream goes on as it arrives, but only up to its last event
+ * boundary (the SSE parser counts the bytes after it): an event the
+ * provider has not finished waits in ctx->held for the rest.  So a stream
+ * the provider breaks off ends with whole events and then the client's
+ * error event, never with half an event that the error event would run
+ * into.  Held back is at most one event.
+ */
+
+static ngx_int_t
+ngx_http_llm_forward_events(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
+    ngx_chain_t *in, ngx_uint_t last, ngx_uint_t broken)
+{
+    size_t        size, total, fwd, n;
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    llm_buf_t     err = LLM_BUF_INIT;
+    ngx_chain_t  *cl, *ln, *out, *mine, **ll;
+
+    total = ctx->held.len;
+
+    for (cl = in; cl; cl = cl->next) {
+        if (ngx_buf_in_memory(cl->buf)) {
+            total += ngx_buf_size(cl->buf);
+        }
+    }
+
+    /* what follows the last boundary, unless the stream is complete */
+    n = (ctx->sse.failed || (last && !broken)) ? 0 : ctx->sse.open;
+    fwd = total - ngx_min(n, total);
+
+    if (fwd == total && ctx->held.len == 0 && !broken) {
+        /* the usual read: whole events only, sent on untouched */
+
         if (last && ctx->cost_trailer
             && ngx_http_llm_push_cost(r, ctx, &r->headers_out.trailers)
                != NGX_OK)
@@ -798,17 +1040,104 @@ ngx_http_llm_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         return ngx_http_next_body_filter(r, in);
     }
 
-    ctx->failed_mid_stream = 1;
+    out = NULL;
+    ll = &out;
+    mine = NULL;
 
-    ngx_http_llm_stream_error(ctx, &out);
+    if (fwd && ctx->held.len) {
+        /* the held start of an event the boundary now completes */
+        mine = ngx_http_llm_out_buf(r, ctx, (u_char *) ctx->held.data,
+                                    ctx->held.len);
+        if (mine == NULL) {
+            return NGX_ERROR;
+        }
 
-    rc = ngx_http_next_body_filter(r, in);
+        fwd -= ctx->held.len;
+        llm_buf_reset(&ctx->held);
 
-    if (rc != NGX_ERROR) {
-        rc = ngx_http_llm_send_out(r, ctx, &out, 0, 1);
+        *ll = mine;
+        ll = &mine->next;
     }
 
-    llm_buf_free(&out);
+    for (cl = in; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (!ngx_buf_in_memory(b) || (size = ngx_buf_size(b)) == 0) {
+            continue;      /* a flush or last_buf: ours go out below */
+        }
+
+        n = ngx_min(size, fwd);
+        fwd -= n;
+
+        if (n < size) {
+            /* past the boundary: held until the event is whole */
+            if (llm_buf_append(&ctx->held, b->pos + n, size - n) != 0) {
+                return NGX_ERROR;
+            }
+
+            b->last = b->pos + n;
+        }
+
+        if (n == 0) {
+            continue;
+        }
+
+        ln = ngx_alloc_chain_link(r->pool);
+        if (ln == NULL) {
+            return NGX_ERROR;
+        }
+
+        ln->buf = b;
+        *ll = ln;
+        ll = &ln->next;
+    }
+
+    *ll = NULL;
+    rc = NGX_OK;
+
+    if (out) {
+        rc = ngx_http_next_body_filter(r, out);
+
+        /* the links are ours; the provider's buffers go back to it */
+        for (cl = out; cl; cl = ln) {
+            ln = cl->next;
+
+            if (cl == mine) {
+                cl->next = NULL;
+                ngx_chain_update_chains(r->pool, &ctx->free, &ctx->busy, &cl,
+                                        (ngx_buf_tag_t) &ngx_http_llm_module);
+            } else {
+                ngx_free_chain(r->pool, cl);
+            }
+        }
+
+        if (rc == NGX_ERROR) {
+            return rc;
+        }
+    }
+
+    if (broken) {
+        /* what the provider left unfinished is dropped */
+        llm_buf_reset(&ctx->held);
+        ctx->failed_mid_stream = 1;
+
+        ngx_http_llm_stream_error(ctx, &err);
+        rc = ngx_http_llm_send_out(r, ctx, &err, last, 1);
+        llm_buf_free(&err);
+
+        return rc;
+    }
+
+    if (last) {
+        if (ctx->cost_trailer
+            && ngx_http_llm_push_cost(r, ctx, &r->headers_out.trailers)
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        return ngx_http_llm_send_out(r, ctx, &err, 1, 0);
+    }
 
     return rc;
 }

@@ -225,6 +225,7 @@ void ngx_http_llm_lend_uri(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx);
 void ngx_http_llm_return_uri(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx);
 void ngx_http_llm_hold_error_body(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
+ngx_uint_t ngx_http_llm_upstream_gzip(ngx_http_upstream_t *u);
 
 /* balancer.c */
 char *ngx_http_llm_balancer(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
