@@ -14,10 +14,8 @@
 #include <ngx_http.h>
 
 #include "ngx_http_llm_ctx.h"
-#include "ngx_http_llm_metrics.h"
 
 
-#define NGX_HTTP_LLM_MAX_WHOLE   (16 * 1024 * 1024)
 #define NGX_HTTP_LLM_MAX_EVENT   (4 * 1024 * 1024)
 
 
@@ -28,10 +26,6 @@ static ngx_int_t ngx_http_llm_release_header(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx, size_t len);
 static void ngx_http_llm_whole_usage(ngx_http_llm_ctx_t *ctx,
     const char *data, size_t len);
-static ngx_int_t ngx_http_llm_decode_init(ngx_http_request_t *r,
-    ngx_http_llm_ctx_t *ctx);
-static ngx_int_t ngx_http_llm_decode(ngx_http_request_t *r,
-    ngx_http_llm_ctx_t *ctx, ngx_chain_t **in);
 static ngx_chain_t *ngx_http_llm_out_buf(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx, u_char *data, size_t len);
 static ngx_int_t ngx_http_llm_forward_events(ngx_http_request_t *r,
@@ -58,144 +52,6 @@ ngx_http_llm_filter_init(ngx_conf_t *cf)
     ngx_http_top_body_filter = ngx_http_llm_body_filter;
 
     return NGX_OK;
-}
-
-
-/* A header (or trailer) the module adds to a response. */
-
-ngx_int_t
-ngx_http_llm_push(ngx_list_t *list, const char *name, ngx_str_t *value)
-{
-    ngx_table_elt_t  *h;
-
-    h = ngx_list_push(list);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    h->hash = 1;
-    h->key.data = (u_char *) name;
-    h->key.len = ngx_strlen(name);
-    h->value = *value;
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_llm_add_header(ngx_http_request_t *r, const char *name,
-    ngx_str_t *value)
-{
-    return ngx_http_llm_push(&r->headers_out.headers, name, value);
-}
-
-
-/*
- * x-litellm-response-cost (and x-llm-usage-estimated) into a header list:
- * the headers of a collected answer, the trailers of a stream.
- */
-
-static ngx_int_t
-ngx_http_llm_push_cost(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
-    ngx_list_t *list)
-{
-    u_char     *p;
-    uint64_t    cost;
-    ngx_str_t   v;
-
-    cost = ngx_http_llm_cost(ctx);
-
-    p = ngx_pnalloc(r->pool, NGX_INT64_LEN + 8);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    p += NGX_INT64_LEN + 8;
-    v.data = ngx_http_llm_dollars(p, cost);
-    v.len = p - v.data;
-
-    if (ngx_http_llm_push(list, "x-litellm-response-cost", &v) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    if (!ctx->usage_estimated) {
-        return NGX_OK;
-    }
-
-    ngx_str_set(&v, "true");
-
-    return ngx_http_llm_push(list, "x-llm-usage-estimated", &v);
-}
-
-
-/* x-request-id and LiteLLM's x-litellm-call-id: the request log's id */
-
-static ngx_int_t
-ngx_http_llm_id_headers(ngx_http_request_t *r)
-{
-    ngx_str_t  v;
-
-    v.data = ngx_pnalloc(r->pool, 32);
-    if (v.data == NULL) {
-        return NGX_ERROR;
-    }
-
-    v.len = ngx_http_llm_request_id(r, v.data) - v.data;
-
-    if (ngx_http_llm_add_header(r, "x-request-id", &v) != NGX_OK
-        || ngx_http_llm_add_header(r, "x-litellm-call-id", &v) != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_llm_info_headers(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
-{
-    u_char     *p;
-    ngx_str_t   v;
-
-    if (ctx->dropped.len
-        && ngx_http_llm_add_header(r, "x-llm-dropped-params", &ctx->dropped)
-           != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    v.data = (u_char *) ctx->dep->dep->id;
-    v.len = ngx_strlen(ctx->dep->dep->id);
-
-    if (ngx_http_llm_add_header(r, "x-litellm-model-id", &v) != NGX_OK
-        || ngx_http_llm_add_header(r, "x-litellm-model-api-base",
-                                   &ctx->dep->api_base) != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    p = ngx_pnalloc(r->pool, 2 * NGX_INT_T_LEN);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    p += NGX_INT_T_LEN;
-    /* retries within the group that answered, as LiteLLM counts them */
-    v.data = ngx_http_llm_digits(p, ctx->attempts_in_group - 1);
-    v.len = p - v.data;
-
-    if (ngx_http_llm_add_header(r, "x-litellm-attempted-retries", &v)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    p += NGX_INT_T_LEN;
-    v.data = ngx_http_llm_digits(p, ctx->fallbacks_used);
-    v.len = p - v.data;
-
-    return ngx_http_llm_add_header(r, "x-litellm-attempted-fallbacks", &v);
 }
 
 
@@ -332,145 +188,6 @@ ngx_http_llm_header_filter(ngx_http_request_t *r)
     }
 
     return ngx_http_next_header_filter(r);
-}
-
-
-/*
- * A body the module reads (to translate it, or for its usage) that came
- * gzip- or deflate-encoded although we asked for none: some providers and
- * proxies do.  It is decoded as it arrives and goes on without
- * Content-Encoding (a translated or collected body gets its length at the
- * end, a stream is chunked).  At most LLM_GUNZIP_MAX of an error body is
- * decoded, and of a whole answer what the module would collect of a plain
- * one; a bomb is cut there.
- */
-
-static ngx_int_t
-ngx_http_llm_decode_init(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
-{
-    size_t  max;
-
-    if (r->headers_out.content_encoding == NULL || r->upstream == NULL
-        || !(ctx->translate || ctx->resp_status == NGX_HTTP_OK)
-        || !ngx_http_llm_upstream_gzip(r->upstream))
-    {
-        return NGX_OK;
-    }
-
-    if (ctx->resp_status != NGX_HTTP_OK) {
-        max = LLM_GUNZIP_MAX;
-
-    } else if (ctx->stream) {
-        max = (size_t) -1;
-
-    } else {
-        max = NGX_HTTP_LLM_MAX_WHOLE;
-    }
-
-    ctx->inflate = llm_inflate_new(max);
-    if (ctx->inflate == NULL) {
-        return NGX_ERROR;
-    }
-
-    r->headers_out.content_encoding->hash = 0;
-    r->headers_out.content_encoding = NULL;
-
-    ngx_http_clear_content_length(r);
-    ngx_http_clear_accept_ranges(r);
-    ngx_http_clear_etag(r);
-
-    return NGX_OK;
-}
-
-
-/*
- * The decoded bytes of this call's encoded ones, as the chain the rest of
- * the body filter sees, with its last_buf and flush.  A body that ends
- * before its gzip data does, or that does not decode, is a broken one
- * (see ngx_http_llm_body_filter()); an error body is taken as it came.
- */
-
-static ngx_int_t
-ngx_http_llm_decode(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
-    ngx_chain_t **in)
-{
-    size_t             len;
-    ngx_buf_t         *b;
-    ngx_uint_t         last, flush;
-    ngx_chain_t       *cl;
-    llm_inflate_rc_t   rc;
-
-    last = 0;
-    flush = 0;
-    rc = LLM_INFLATE_MORE;
-
-    llm_buf_reset(&ctx->plain);
-
-    for (cl = *in; cl; cl = cl->next) {
-        last |= cl->buf->last_buf;
-        flush |= cl->buf->flush;
-        len = ngx_buf_size(cl->buf);
-
-        if (len && ngx_buf_in_memory(cl->buf)) {
-            rc = llm_inflate_feed(ctx->inflate, cl->buf->pos, len,
-                                  &ctx->plain);
-            cl->buf->pos = cl->buf->last;
-        }
-    }
-
-    if (rc == LLM_INFLATE_NOMEM) {
-        return NGX_ERROR;
-    }
-
-    if (rc == LLM_INFLATE_END) {
-        ctx->inflate_end = 1;
-    }
-
-    if (ctx->plain.len == 0 && !last && !flush) {
-        *in = NULL;
-        return NGX_OK;
-    }
-
-    cl = ngx_alloc_chain_link(r->pool);
-    if (cl == NULL) {
-        return NGX_ERROR;
-    }
-
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (ctx->plain.len) {
-        if (ctx->xlate || ctx->buffer_whole) {
-            /* copied where it goes before this call returns */
-            b->pos = (u_char *) ctx->plain.data;
-
-        } else {
-            /* forwarded: may wait for the client after this call */
-            b->pos = ngx_pnalloc(r->pool, ctx->plain.len);
-            if (b->pos == NULL) {
-                return NGX_ERROR;
-            }
-
-            ngx_memcpy(b->pos, ctx->plain.data, ctx->plain.len);
-        }
-
-        b->start = b->pos;
-        b->last = b->pos + ctx->plain.len;
-        b->end = b->last;
-        b->memory = 1;
-    }
-
-    b->last_buf = last;
-    b->flush = flush;
-    b->last_in_chain = 1;
-
-    cl->buf = b;
-    cl->next = NULL;
-    *in = cl;
-
-    return NGX_OK;
 }
 
 
@@ -1068,6 +785,9 @@ ngx_http_llm_forward_events(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
 
         n = ngx_min(size, fwd);
         fwd -= n;
+
+        /* the stream's end, if it comes, is sent by us after the rest */
+        b->last_buf = 0;
 
         if (n < size) {
             /* past the boundary: held until the event is whole */
