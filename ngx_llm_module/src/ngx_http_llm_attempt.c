@@ -20,7 +20,6 @@
 
 static ngx_int_t ngx_http_llm_process_header(ngx_http_request_t *r);
 static ngx_int_t ngx_http_llm_read_error_body(ngx_http_request_t *r);
-static ngx_uint_t ngx_http_llm_upstream_gzip(ngx_http_upstream_t *u);
 static ngx_int_t ngx_http_llm_input_filter_init(void *data);
 static ngx_int_t ngx_http_llm_input_filter(void *data, ssize_t bytes);
 static ngx_uint_t ngx_http_llm_chunks(u_char *p, u_char *last, u_char *out,
@@ -854,9 +853,9 @@ ngx_http_llm_upstream_body(ngx_http_request_t *r, ngx_uint_t status,
 }
 
 
-/* the upstream's Content-Encoding is gzip (or deflate, zlib-wrapped) */
+/* the upstream's Content-Encoding is gzip (or deflate) */
 
-static ngx_uint_t
+ngx_uint_t
 ngx_http_llm_upstream_gzip(ngx_http_upstream_t *u)
 {
     ngx_uint_t        i;

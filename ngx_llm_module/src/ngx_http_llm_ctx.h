@@ -11,6 +11,7 @@
 
 
 #include "ngx_http_llm_module.h"
+#include "llm_gzip.h"
 
 
 /* what the client asked for, by URI */
@@ -99,6 +100,11 @@ struct ngx_http_llm_ctx_s {
     llm_stream_xlate_t           *xlate;
     llm_buf_t                     resp;            /* a whole answer */
     ngx_buf_t                    *whole;           /* ... of known length */
+    llm_inflate_t                *inflate;         /* a gzip body, decoded */
+    llm_buf_t                     plain;           /* ... what one call
+                                                      decoded */
+    llm_buf_t                     held;            /* a forwarded stream's
+                                                      event not yet whole */
     llm_usage_t                   usage;
     ngx_chain_t                  *free;
     ngx_chain_t                  *busy;
@@ -126,6 +132,7 @@ struct ngx_http_llm_ctx_s {
     unsigned                      upstream_invalid:1;  /* a bad chunk */
     unsigned                      error_to_close:1;    /* its body ends
                                                           with the close */
+    unsigned                      inflate_end:1;   /* the gzip data ended */
 };
 
 

@@ -14,10 +14,8 @@
 #include <ngx_http.h>
 
 #include "ngx_http_llm_ctx.h"
-#include "ngx_http_llm_metrics.h"
 
 
-#define NGX_HTTP_LLM_MAX_WHOLE   (16 * 1024 * 1024)
 #define NGX_HTTP_LLM_MAX_EVENT   (4 * 1024 * 1024)
 
 
@@ -28,6 +26,11 @@ static ngx_int_t ngx_http_llm_release_header(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx, size_t len);
 static void ngx_http_llm_whole_usage(ngx_http_llm_ctx_t *ctx,
     const char *data, size_t len);
+static ngx_chain_t *ngx_http_llm_out_buf(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx, u_char *data, size_t len);
+static ngx_int_t ngx_http_llm_forward_events(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx, ngx_chain_t *in, ngx_uint_t last,
+    ngx_uint_t broken);
 
 
 /* a collected answer the provider did not finish */
@@ -49,144 +52,6 @@ ngx_http_llm_filter_init(ngx_conf_t *cf)
     ngx_http_top_body_filter = ngx_http_llm_body_filter;
 
     return NGX_OK;
-}
-
-
-/* A header (or trailer) the module adds to a response. */
-
-ngx_int_t
-ngx_http_llm_push(ngx_list_t *list, const char *name, ngx_str_t *value)
-{
-    ngx_table_elt_t  *h;
-
-    h = ngx_list_push(list);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    h->hash = 1;
-    h->key.data = (u_char *) name;
-    h->key.len = ngx_strlen(name);
-    h->value = *value;
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_llm_add_header(ngx_http_request_t *r, const char *name,
-    ngx_str_t *value)
-{
-    return ngx_http_llm_push(&r->headers_out.headers, name, value);
-}
-
-
-/*
- * x-litellm-response-cost (and x-llm-usage-estimated) into a header list:
- * the headers of a collected answer, the trailers of a stream.
- */
-
-static ngx_int_t
-ngx_http_llm_push_cost(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
-    ngx_list_t *list)
-{
-    u_char     *p;
-    uint64_t    cost;
-    ngx_str_t   v;
-
-    cost = ngx_http_llm_cost(ctx);
-
-    p = ngx_pnalloc(r->pool, NGX_INT64_LEN + 8);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    p += NGX_INT64_LEN + 8;
-    v.data = ngx_http_llm_dollars(p, cost);
-    v.len = p - v.data;
-
-    if (ngx_http_llm_push(list, "x-litellm-response-cost", &v) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    if (!ctx->usage_estimated) {
-        return NGX_OK;
-    }
-
-    ngx_str_set(&v, "true");
-
-    return ngx_http_llm_push(list, "x-llm-usage-estimated", &v);
-}
-
-
-/* x-request-id and LiteLLM's x-litellm-call-id: the request log's id */
-
-static ngx_int_t
-ngx_http_llm_id_headers(ngx_http_request_t *r)
-{
-    ngx_str_t  v;
-
-    v.data = ngx_pnalloc(r->pool, 32);
-    if (v.data == NULL) {
-        return NGX_ERROR;
-    }
-
-    v.len = ngx_http_llm_request_id(r, v.data) - v.data;
-
-    if (ngx_http_llm_add_header(r, "x-request-id", &v) != NGX_OK
-        || ngx_http_llm_add_header(r, "x-litellm-call-id", &v) != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_llm_info_headers(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
-{
-    u_char     *p;
-    ngx_str_t   v;
-
-    if (ctx->dropped.len
-        && ngx_http_llm_add_header(r, "x-llm-dropped-params", &ctx->dropped)
-           != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    v.data = (u_char *) ctx->dep->dep->id;
-    v.len = ngx_strlen(ctx->dep->dep->id);
-
-    if (ngx_http_llm_add_header(r, "x-litellm-model-id", &v) != NGX_OK
-        || ngx_http_llm_add_header(r, "x-litellm-model-api-base",
-                                   &ctx->dep->api_base) != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    p = ngx_pnalloc(r->pool, 2 * NGX_INT_T_LEN);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    p += NGX_INT_T_LEN;
-    /* retries within the group that answered, as LiteLLM counts them */
-    v.data = ngx_http_llm_digits(p, ctx->attempts_in_group - 1);
-    v.len = p - v.data;
-
-    if (ngx_http_llm_add_header(r, "x-litellm-attempted-retries", &v)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    p += NGX_INT_T_LEN;
-    v.data = ngx_http_llm_digits(p, ctx->fallbacks_used);
-    v.len = p - v.data;
-
-    return ngx_http_llm_add_header(r, "x-litellm-attempted-fallbacks", &v);
 }
 
 
@@ -272,6 +137,10 @@ ngx_http_llm_header_filter(ngx_http_request_t *r)
 
     } else if (ctx->resp_status == NGX_HTTP_OK) {
         ctx->buffer_whole = 1;
+    }
+
+    if (ngx_http_llm_decode_init(r, ctx) != NGX_OK) {
+        return NGX_ERROR;
     }
 
     if (ctx->buffer_whole && r->headers_out.content_length_n > 0
@@ -423,11 +292,61 @@ ngx_http_llm_stream_error(ngx_http_llm_ctx_t *ctx, llm_buf_t *out)
 }
 
 
+/*
+ * A buffer of ours with a copy of data[0..len): one the client has taken
+ * already is used again when it is big enough.
+ */
+
+static ngx_chain_t *
+ngx_http_llm_out_buf(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
+    u_char *data, size_t len)
+{
+    u_char       *p;
+    size_t        cap;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    cl = ngx_chain_get_free_buf(r->pool, &ctx->free);
+    if (cl == NULL) {
+        return NULL;
+    }
+
+    b = cl->buf;
+
+    p = b->start;
+    cap = p ? (size_t) (b->end - b->start) : 0;
+
+    ngx_memzero(b, sizeof(ngx_buf_t));
+
+    if (len) {
+        if (cap < len) {
+            cap = ngx_max(len, 1024);
+
+            p = ngx_pnalloc(r->pool, cap);
+            if (p == NULL) {
+                return NULL;
+            }
+        }
+
+        b->start = p;
+        b->pos = p;
+        b->last = ngx_cpymem(p, data, len);
+        b->end = p + cap;
+        b->memory = 1;
+    }
+
+    b->tag = (ngx_buf_tag_t) &ngx_http_llm_module;
+    b->flush = 1;
+    cl->next = NULL;
+
+    return cl;
+}
+
+
 static ngx_int_t
 ngx_http_llm_send_out(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     llm_buf_t *out, ngx_uint_t last, ngx_uint_t flush)
 {
-    u_char       *p;
     ngx_int_t     rc;
     ngx_buf_t    *b;
     ngx_chain_t  *cl;
@@ -436,31 +355,12 @@ ngx_http_llm_send_out(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
         return NGX_OK;
     }
 
-    cl = ngx_chain_get_free_buf(r->pool, &ctx->free);
+    cl = ngx_http_llm_out_buf(r, ctx, (u_char *) out->data, out->len);
     if (cl == NULL) {
         return NGX_ERROR;
     }
 
     b = cl->buf;
-
-    ngx_memzero(b, sizeof(ngx_buf_t));
-
-    if (out->len) {
-        p = ngx_pnalloc(r->pool, out->len);
-        if (p == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_memcpy(p, out->data, out->len);
-
-        b->start = p;
-        b->pos = p;
-        b->last = p + out->len;
-        b->end = b->last;
-        b->memory = 1;
-    }
-
-    b->tag = (ngx_buf_tag_t) &ngx_http_llm_module;
     b->flush = flush || !last;
     b->last_buf = last;
     b->last_in_chain = 1;
@@ -653,6 +553,10 @@ ngx_http_llm_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         return ngx_http_next_body_filter(r, in);
     }
 
+    if (ctx->inflate && ngx_http_llm_decode(r, ctx, &in) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     if (ctx->tables->cf->settings.log_payload_bytes
         && ngx_http_llm_payload_capture(r, ctx, in) != NGX_OK)
     {
@@ -677,6 +581,13 @@ ngx_http_llm_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
               && r->upstream->peer.connection == NULL
               && (ctx->xlate || ctx->sse_passthrough || ctx->buffer_whole)
               && !ctx->stream_done && !ctx->failed_mid_stream);
+
+    if (last && ctx->inflate && !ctx->inflate_end
+        && ctx->resp_status == NGX_HTTP_OK && !ctx->failed_mid_stream)
+    {
+        /* the body's framing ended, its gzip data did not */
+        broken = 1;
+    }
 
     if (ctx->whole) {
         return ngx_http_llm_collect_whole(r, ctx, in, last, broken);
@@ -787,7 +698,55 @@ ngx_http_llm_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         }
     }
 
-    if (!broken) {
+    if (ctx->sse_passthrough) {
+        return ngx_http_llm_forward_events(r, ctx, in, last, broken);
+    }
+
+    if (last && ctx->cost_trailer
+        && ngx_http_llm_push_cost(r, ctx, &r->headers_out.trailers)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_next_body_filter(r, in);
+}
+
+
+/*
+ * A forwarded stream goes on as it arrives, but only up to its last event
+ * boundary (the SSE parser counts the bytes after it): an event the
+ * provider has not finished waits in ctx->held for the rest.  So a stream
+ * the provider breaks off ends with whole events and then the client's
+ * error event, never with half an event that the error event would run
+ * into.  Held back is at most one event.
+ */
+
+static ngx_int_t
+ngx_http_llm_forward_events(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
+    ngx_chain_t *in, ngx_uint_t last, ngx_uint_t broken)
+{
+    size_t        size, total, fwd, n;
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    llm_buf_t     err = LLM_BUF_INIT;
+    ngx_chain_t  *cl, *ln, *out, *mine, **ll;
+
+    total = ctx->held.len;
+
+    for (cl = in; cl; cl = cl->next) {
+        if (ngx_buf_in_memory(cl->buf)) {
+            total += ngx_buf_size(cl->buf);
+        }
+    }
+
+    /* what follows the last boundary, unless the stream is complete */
+    n = (ctx->sse.failed || (last && !broken)) ? 0 : ctx->sse.open;
+    fwd = total - ngx_min(n, total);
+
+    if (fwd == total && ctx->held.len == 0 && !broken) {
+        /* the usual read: whole events only, sent on untouched */
+
         if (last && ctx->cost_trailer
             && ngx_http_llm_push_cost(r, ctx, &r->headers_out.trailers)
                != NGX_OK)
@@ -798,17 +757,107 @@ ngx_http_llm_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         return ngx_http_next_body_filter(r, in);
     }
 
-    ctx->failed_mid_stream = 1;
+    out = NULL;
+    ll = &out;
+    mine = NULL;
 
-    ngx_http_llm_stream_error(ctx, &out);
+    if (fwd && ctx->held.len) {
+        /* the held start of an event the boundary now completes */
+        mine = ngx_http_llm_out_buf(r, ctx, (u_char *) ctx->held.data,
+                                    ctx->held.len);
+        if (mine == NULL) {
+            return NGX_ERROR;
+        }
 
-    rc = ngx_http_next_body_filter(r, in);
+        fwd -= ctx->held.len;
+        llm_buf_reset(&ctx->held);
 
-    if (rc != NGX_ERROR) {
-        rc = ngx_http_llm_send_out(r, ctx, &out, 0, 1);
+        *ll = mine;
+        ll = &mine->next;
     }
 
-    llm_buf_free(&out);
+    for (cl = in; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (!ngx_buf_in_memory(b) || (size = ngx_buf_size(b)) == 0) {
+            continue;      /* a flush or last_buf: ours go out below */
+        }
+
+        n = ngx_min(size, fwd);
+        fwd -= n;
+
+        /* the stream's end, if it comes, is sent by us after the rest */
+        b->last_buf = 0;
+
+        if (n < size) {
+            /* past the boundary: held until the event is whole */
+            if (llm_buf_append(&ctx->held, b->pos + n, size - n) != 0) {
+                return NGX_ERROR;
+            }
+
+            b->last = b->pos + n;
+        }
+
+        if (n == 0) {
+            continue;
+        }
+
+        ln = ngx_alloc_chain_link(r->pool);
+        if (ln == NULL) {
+            return NGX_ERROR;
+        }
+
+        ln->buf = b;
+        *ll = ln;
+        ll = &ln->next;
+    }
+
+    *ll = NULL;
+    rc = NGX_OK;
+
+    if (out) {
+        rc = ngx_http_next_body_filter(r, out);
+
+        /* the links are ours; the provider's buffers go back to it */
+        for (cl = out; cl; cl = ln) {
+            ln = cl->next;
+
+            if (cl == mine) {
+                cl->next = NULL;
+                ngx_chain_update_chains(r->pool, &ctx->free, &ctx->busy, &cl,
+                                        (ngx_buf_tag_t) &ngx_http_llm_module);
+            } else {
+                ngx_free_chain(r->pool, cl);
+            }
+        }
+
+        if (rc == NGX_ERROR) {
+            return rc;
+        }
+    }
+
+    if (broken) {
+        /* what the provider left unfinished is dropped */
+        llm_buf_reset(&ctx->held);
+        ctx->failed_mid_stream = 1;
+
+        ngx_http_llm_stream_error(ctx, &err);
+        rc = ngx_http_llm_send_out(r, ctx, &err, last, 1);
+        llm_buf_free(&err);
+
+        return rc;
+    }
+
+    if (last) {
+        if (ctx->cost_trailer
+            && ngx_http_llm_push_cost(r, ctx, &r->headers_out.trailers)
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        return ngx_http_llm_send_out(r, ctx, &err, 1, 0);
+    }
 
     return rc;
 }

@@ -328,6 +328,13 @@ ngx_http_llm_ctx_cleanup(void *data)
 
     llm_sse_free(&ctx->sse);
     llm_buf_free(&ctx->resp);
+    llm_buf_free(&ctx->plain);
+    llm_buf_free(&ctx->held);
+
+    if (ctx->inflate) {
+        llm_inflate_free(ctx->inflate);
+        ctx->inflate = NULL;
+    }
 
     if (ctx->xlate) {
         llm_stream_xlate_free(ctx->xlate);

@@ -225,12 +225,28 @@ void ngx_http_llm_lend_uri(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx);
 void ngx_http_llm_return_uri(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx);
 void ngx_http_llm_hold_error_body(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
+ngx_uint_t ngx_http_llm_upstream_gzip(ngx_http_upstream_t *u);
 
 /* balancer.c */
 char *ngx_http_llm_balancer(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 
-/* filter.c */
+/* filter.c, headers.c, decode.c: the response side */
+
+/* the most of a whole answer collected (and decoded) */
+#define NGX_HTTP_LLM_MAX_WHOLE   (16 * 1024 * 1024)
+
 ngx_int_t ngx_http_llm_filter_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_llm_add_header(ngx_http_request_t *r, const char *name,
+    ngx_str_t *value);
+ngx_int_t ngx_http_llm_push_cost(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx, ngx_list_t *list);
+ngx_int_t ngx_http_llm_id_headers(ngx_http_request_t *r);
+ngx_int_t ngx_http_llm_info_headers(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
+ngx_int_t ngx_http_llm_decode_init(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
+ngx_int_t ngx_http_llm_decode(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx, ngx_chain_t **in);
 
 /* variables.c */
 ngx_int_t ngx_http_llm_add_variables(ngx_conf_t *cf);

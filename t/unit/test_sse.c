@@ -533,7 +533,68 @@ UNIT_TEST(test_single_line_in_place)
     llm_buf_free(&c.log);
 }
 
+/*
+ * p->open after each feed: the bytes since the last blank line, whatever
+ * the feeds' sizes and line ends.  The reference marks a blank line's end
+ * after its "\r" and again after the "\n" of "\r\n".
+ */
+
+static size_t
+ref_open(const char *s, size_t fed)
+{
+    size_t  i, last = 0, line = 0;
+
+    for (i = 0; i < fed; i++) {
+        if (s[i] == '\n' && i > 0 && s[i - 1] == '\r') {
+            if (last == i) {
+                last = i + 1;
+            }
+            line = i + 1;
+            continue;
+        }
+
+        if (s[i] == '\n' || s[i] == '\r') {
+            if (line == i) {
+                last = i + 1;
+            }
+            line = i + 1;
+        }
+    }
+
+    return fed - last;
+}
+
+UNIT_TEST(test_sse_open_bytes)
+{
+    size_t             len, step, i, n;
+    llm_sse_parser_t   p;
+    collect_t          c = { LLM_BUF_INIT, 0, 0 };
+
+    static const char  s[] = "data: {\"a\":1}\n\n: comment\n\n"
+                             "event: x\r\ndata: two\r\n\r\n"
+                             "data: cr\r\rdata: mixed\r\n\n"
+                             "data: tail no end";
+
+    len = sizeof(s) - 1;
+
+    for (step = 1; step <= len; step++) {
+        llm_sse_init(&p, 0);
+
+        for (i = 0; i < len; i += n) {
+            n = i + step > len ? len - i : step;
+            CHECK(llm_sse_feed(&p, s + i, n, collect_cb, &c) == 0);
+            CHECK(p.open == ref_open(s, i + n));
+        }
+
+        CHECK(p.open == strlen("data: tail no end"));
+        llm_sse_free(&p);
+    }
+
+    llm_buf_free(&c.log);
+}
+
 UNIT_MAIN(test_buf_basics, test_sse_fields, test_sse_empty_data_dispatches,
           test_sse_line_endings, test_sse_crlf_split_at_cr, test_sse_bom,
           test_sse_limits, test_sse_abort_and_finish, test_sse_write_roundtrip,
-          test_sse_samples, test_single_line_in_place)
+          test_sse_samples, test_single_line_in_place,
+          test_sse_open_bytes)

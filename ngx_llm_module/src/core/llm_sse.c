@@ -250,12 +250,15 @@ static int
 llm_sse_feed_lines(llm_sse_parser_t *p, const char *data, size_t len,
     llm_sse_event_cb cb, void *arg)
 {
-    const char  *end, *start, *q;
-    int          rc;
+    const char  *end, *start, *q, *all, *mark;
+    int          rc, blank;
 
     if (p->failed) {
         return p->failed;
     }
+
+    all = data;
+    mark = NULL;        /* just past this feed's last blank line */
 
     if (!p->bom_done) {
         size_t  n = llm_sse_skip_bom(p, data, len);
@@ -274,6 +277,9 @@ llm_sse_feed_lines(llm_sse_parser_t *p, const char *data, size_t len,
         p->skip_lf = 0;
         if (*start == '\n') {
             start++;
+            if (p->open == 0) {
+                mark = start;       /* the "\n" of a blank line's "\r\n" */
+            }
         }
     }
 
@@ -294,6 +300,8 @@ llm_sse_feed_lines(llm_sse_parser_t *p, const char *data, size_t len,
             }
             break;
         }
+
+        blank = (q == start && p->line.len == 0);
 
         if (p->line.len) {
             if (llm_sse_pending(p) + (size_t) (q - start)
@@ -320,6 +328,9 @@ llm_sse_feed_lines(llm_sse_parser_t *p, const char *data, size_t len,
             if (q + 1 == end) {
                 p->skip_lf = 1;     /* the '\n' of "\r\n" may come next feed */
                 start = end;
+                if (blank) {
+                    mark = end;
+                }
                 break;
             }
             if (q[1] == '\n') {
@@ -327,7 +338,13 @@ llm_sse_feed_lines(llm_sse_parser_t *p, const char *data, size_t len,
             }
         }
         start = q + 1;
+
+        if (blank) {
+            mark = start;
+        }
     }
+
+    p->open = mark ? (size_t) (end - mark) : p->open + (size_t) (end - all);
 
     return LLM_SSE_OK;
 }

@@ -53,6 +53,9 @@ typedef struct {
                                 place in the bytes being fed */
     size_t     view_len;
     size_t     max_event_bytes;
+    size_t     open;         /* bytes fed since the last blank line: a
+                                forwarder that holds these back sends
+                                whole events only */
     unsigned   has_data:1;   /* at least one data line seen */
     unsigned   has_event:1;
     unsigned   skip_lf:1;    /* last byte was '\r': a following '\n' is part of it */

@@ -119,6 +119,7 @@ class RequestContext {
         };
         const out = this.wire ? new WireWriter(this, this.wire) : null;
         if (out) {
+            out.gzipStream(h);
             if (!await out.head(200, h, null)) return;
         } else {
             this.res.writeHead(200, h);
@@ -136,7 +137,7 @@ class RequestContext {
                 return;
             }
             if (out) {
-                if (!await out.write(Buffer.from(frame), { frame: content !== undefined })) {
+                if (!await out.write(await out.squeeze(Buffer.from(frame)), { frame: content !== undefined })) {
                     response.broken = true;
                     return;
                 }
@@ -148,7 +149,10 @@ class RequestContext {
                 if (this.opts.chunkDelayMs) await sleep(this.opts.chunkDelayMs);
             }
         }
-        if (out) await out.end(); else this.res.end();
+        if (out) {
+            if (out.gz && !await out.write(await out.squeeze(null))) return;
+            await out.end();
+        } else this.res.end();
     }
 }
 

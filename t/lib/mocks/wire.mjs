@@ -27,7 +27,9 @@
 //                    chunk-size line that is not hex; FIN
 //   chunked-truncated  chunked, the body's chunks but no final 0-chunk; FIN
 //   gzip             JSON bodies (errors included) sent with
-//                    `Content-Encoding: gzip`, Content-Length of the gzip
+//                    `Content-Encoding: gzip`, Content-Length of the gzip;
+//                    a stream as one gzip stream, flushed (Z_SYNC_FLUSH)
+//                    after each frame so every frame leaves at once
 //   rst-request      RST once the request is read, nothing sent
 //   rst-headers      headers, then RST
 //   rst-body=K       headers and K body bytes [half], then RST
@@ -145,6 +147,33 @@ export class WireWriter {
         if (!this.w.gzip) return buf;
         headers['content-encoding'] = 'gzip';
         return zlib.gzipSync(buf);
+    }
+
+    /**
+     * A stream's frames, gzip-compressed when the spec says gzip: call once
+     * before head(), then squeeze(frame) gives each frame's bytes (and
+     * squeeze(null) the gzip trailer).
+     */
+    gzipStream(headers) {
+        if (!this.w.gzip) return;
+        headers['content-encoding'] = 'gzip';
+        this.gz = zlib.createGzip();
+        this.gzOut = [];
+        this.gz.on('data', (d) => this.gzOut.push(d));
+    }
+
+    async squeeze(buf) {
+        if (!this.gz) return buf || Buffer.alloc(0);
+        if (buf) {
+            this.gz.write(buf);
+            await new Promise((resolve) => this.gz.flush(zlib.constants.Z_SYNC_FLUSH, resolve));
+        } else {
+            await new Promise((resolve) => { this.gz.once('end', resolve); this.gz.end(); });
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+        const out = Buffer.concat(this.gzOut);
+        this.gzOut = [];
+        return out;
     }
 
     async head(status, headers, length) {
