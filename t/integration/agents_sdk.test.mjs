@@ -1,0 +1,262 @@
+// The OpenAI Agents SDK (@openai/agents) against the gateway's /v1/responses:
+// an Agent whose model is a gateway model group, run by a Runner whose
+// OpenAIProvider uses an `openai` client pointed at the gateway (Responses
+// API).  The group is served by an OpenAI chat-completions provider and by
+// an Anthropic provider, both reached through translation.  Answers are
+// scripted on the mock, so what the agent returns is checked against what
+// the provider said, and the provider's view of the request against what
+// the agent sent.
+//
+// Offline: tracing is disabled (setTracingDisabled and the env variable, so
+// no exporter posts to api.openai.com), the client gets the gateway's URL
+// and master key explicitly, and every fetch the SDKs make goes through a
+// recorder that fails the suite if one leaves the gateway.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import OpenAI from 'openai';
+import { z } from 'zod';
+import { closeAll, startGateway, makeSecret } from '../lib/index.mjs';
+import { startScriptedProvider } from '../lib/scripted.mjs';
+import { KEY_ENV, formatDeployment, providerPath, neutralRequest, assertItems, rejects } from '../lib/xlate.mjs';
+
+process.env.OPENAI_AGENTS_DISABLE_TRACING = '1';
+const { Agent, Runner, OpenAIProvider, tool, setTracingDisabled } = await import('@openai/agents');
+setTracingDisabled(true);
+
+const FORMATS = ['openai', 'anthropic'];
+const GROUP = { openai: 'gpt-agent', anthropic: 'claude-agent' };
+const UPSTREAM = { openai: 'upstream-gpt', anthropic: 'upstream-claude' };
+const KEYS = Object.fromEntries(FORMATS.map((f) => [f, makeSecret(`sk-prov-${f}-`)]));
+const mocks = {};
+let gw, runner;
+const fetched = [];
+
+before(async () => {
+    for (const f of FORMATS) mocks[f] = await startScriptedProvider({ apiKey: KEYS[f] });
+    gw = await startGateway({
+        config: {
+            model_list: FORMATS.map((f) => formatDeployment(GROUP[f], f, mocks[f], UPSTREAM[f])),
+            router_settings: { num_retries: 0, disable_cooldowns: true },
+        },
+        env: Object.fromEntries(FORMATS.map((f) => [KEY_ENV[f], KEYS[f]])),
+    });
+    // Every request the SDKs make is recorded: all must go to the gateway.
+    const realFetch = globalThis.fetch;
+    const recording = (input, init) => {
+        fetched.push(typeof input === 'string' ? input : input.url ?? String(input));
+        return realFetch(input, init);
+    };
+    const client = new OpenAI({
+        baseURL: `${gw.url}/v1`, apiKey: gw.masterKey, maxRetries: 0, timeout: 30000, fetch: recording,
+    });
+    runner = new Runner({
+        modelProvider: new OpenAIProvider({ openAIClient: client, useResponses: true }),
+        tracingDisabled: true,
+    });
+});
+
+after(async () => {
+    await closeAll(gw, ...Object.values(mocks));
+    const away = fetched.filter((u) => !u.startsWith(`${gw.url}/`));
+    assert.deepEqual(away, [], 'the SDKs reached something other than the gateway');
+});
+
+function resetAll() {
+    for (const m of Object.values(mocks)) { m.reset(); m.script = null; }
+}
+
+/** The provider requests of `f`, each asserted to be on its chat path. */
+function seenBy(f, n, { stream = false } = {}) {
+    const m = mocks[f];
+    assert.equal(m.requests.length, n, `${f} provider got ${m.requests.length} requests, expected ${n}`);
+    for (const rec of m.requests) assert.equal(rec.path, providerPath(f, UPSTREAM[f], stream), `${f} path`);
+    return m.requests;
+}
+
+const weatherCalls = [];
+const getWeather = tool({
+    name: 'get_weather',
+    description: 'Current weather for a city',
+    parameters: z.object({ city: z.string() }),
+    execute: async ({ city }) => {
+        weatherCalls.push(city);
+        return `{"city":"${city}","sky":"sunny","celsius":21}`;
+    },
+});
+
+/** The scripted tool loop: call get_weather first, answer once the result is back. */
+function toolLoop(f, callId, city, answer) {
+    return (record) => {
+        const items = neutralRequest(f, record).items;
+        const result = items.find((i) => i.kind === 'result');
+        if (result) return { text: answer, usage: { prompt: 60, completion: 8 } };
+        return { toolCalls: [{ id: callId, name: 'get_weather', args: { city } }], usage: { prompt: 50, completion: 5 } };
+    };
+}
+
+function agentOf(f, extra = {}) {
+    return new Agent({ name: `agent-${f}`, instructions: 'You are a terse assistant.', model: GROUP[f], ...extra });
+}
+
+for (const f of FORMATS) {
+    describe(`agents sdk -> gateway /v1/responses -> ${f} provider`, () => {
+        test('plain run: finalOutput is the provider\'s text; instructions and input reach it', async () => {
+            resetAll();
+            const text = `Hello from the ${f} provider, via an agent.`;
+            mocks[f].script = { text, usage: { prompt: 30, completion: 9 } };
+            const result = await runner.run(agentOf(f), 'Say hello');
+
+            const [rec] = seenBy(f, 1);
+            const seen = neutralRequest(f, rec);
+            assert.deepEqual(seen.system, ['You are a terse assistant.']);
+            assertItems(f, seen.items, [{ role: 'user', kind: 'text', text: 'Say hello' }], 'request');
+            assert.equal(seen.stream, false);
+            assert.deepEqual(seen.tools, []);
+
+            assert.equal(result.finalOutput, text);
+            assert.equal(result.rawResponses.length, 1);
+            const raw = result.rawResponses[0];
+            assert.match(raw.responseId, /^resp_/);
+            assert.equal(raw.usage.inputTokens, 30);
+            assert.equal(raw.usage.outputTokens, 9);
+        });
+
+        test('streaming run: text deltas joined equal the provider\'s text; the stream request reaches it', async () => {
+            resetAll();
+            const text = `Streaming an agent answer through ${f}, piece by piece.`;
+            mocks[f].script = { text, usage: { prompt: 25, completion: 11 } };
+            const stream = await runner.run(agentOf(f), 'Stream please', { stream: true });
+            let joined = '';
+            const kinds = new Set();
+            for await (const ev of stream) {
+                kinds.add(ev.type);
+                if (ev.type === 'raw_model_stream_event' && ev.data.type === 'output_text_delta') joined += ev.data.delta;
+            }
+            await stream.completed;
+            assert.equal(stream.error, null, `stream error: ${stream.error}`);
+
+            const [rec] = seenBy(f, 1, { stream: true });
+            assert.equal(neutralRequest(f, rec).stream, true);
+            assert.equal(rec.response.stream, true);
+
+            assert.equal(joined, text);
+            assert.equal(stream.finalOutput, text);
+            assert.ok(kinds.has('run_item_stream_event'), [...kinds].join(','));
+            const raw = stream.rawResponses.at(-1);
+            assert.match(raw.responseId, /^resp_/);
+            assert.equal(raw.usage.inputTokens, 25);
+            assert.equal(raw.usage.outputTokens, 11);
+        });
+
+        test('function tool round trip: the agent calls get_weather, sends the result, gets the answer', async () => {
+            resetAll();
+            weatherCalls.length = 0;
+            const callId = f === 'openai' ? 'call_agent_w1' : 'toolu_agent_w1';
+            const answer = 'It is sunny and 21 C in Lyon.';
+            mocks[f].script = toolLoop(f, callId, 'Lyon', answer);
+            const result = await runner.run(agentOf(f, { tools: [getWeather] }), 'Weather in Lyon?');
+
+            assert.deepEqual(weatherCalls, ['Lyon'], 'the tool ran once with the model\'s argument');
+            const [first, second] = seenBy(f, 2);
+            const t1 = neutralRequest(f, first);
+            assert.deepEqual(t1.tools.map((t) => t.name), ['get_weather']);
+            assert.equal(t1.tools[0].description, 'Current weather for a city');
+            assert.deepEqual(t1.tools[0].schema.properties, { city: { type: 'string' } });
+            assert.deepEqual(t1.tools[0].schema.required, ['city']);
+
+            const t2 = neutralRequest(f, second);
+            assertItems(f, t2.items, [
+                { role: 'user', kind: 'text', text: 'Weather in Lyon?' },
+                { role: 'assistant', kind: 'call', id: callId, name: 'get_weather', args: { city: 'Lyon' } },
+                { role: 'user', kind: 'result', id: callId, content: '{"city":"Lyon","sky":"sunny","celsius":21}', name_of_result: 'get_weather' },
+            ], 'second turn');
+
+            assert.equal(result.finalOutput, answer);
+            const types = result.newItems.map((i) => i.type);
+            assert.deepEqual(types, ['tool_call_item', 'tool_call_output_item', 'message_output_item'], types.join(','));
+            assert.equal(result.newItems[0].rawItem.callId, callId);
+            assert.equal(result.newItems[0].rawItem.name, 'get_weather');
+            assert.equal(result.rawResponses.length, 2);
+        });
+
+        test('streaming tool round trip: the call streams, the tool runs, the answer streams', async () => {
+            resetAll();
+            weatherCalls.length = 0;
+            const callId = f === 'openai' ? 'call_agent_s1' : 'toolu_agent_s1';
+            const answer = 'Oslo is sunny today.';
+            mocks[f].script = toolLoop(f, callId, 'Oslo', answer);
+            const stream = await runner.run(agentOf(f, { tools: [getWeather] }), 'Weather in Oslo?', { stream: true });
+            const runItems = [];
+            for await (const ev of stream) if (ev.type === 'run_item_stream_event') runItems.push(ev.name);
+            await stream.completed;
+            assert.equal(stream.error, null, `stream error: ${stream.error}`);
+
+            assert.deepEqual(weatherCalls, ['Oslo']);
+            const [, second] = seenBy(f, 2, { stream: true });
+            const result = neutralRequest(f, second).items.find((i) => i.kind === 'result');
+            assert.equal(result.id, callId);
+            assert.match(result.content, /"city":"Oslo"/);
+            assert.equal(stream.finalOutput, answer);
+            assert.ok(runItems.includes('tool_called') && runItems.includes('tool_output'), runItems.join(','));
+        });
+
+        test('provider error: the run rejects with the provider\'s status and message', async () => {
+            resetAll();
+            mocks[f].script = { error: { status: 400, message: `the ${f} provider refuses this prompt` } };
+            const err = await rejects(runner.run(agentOf(f), 'Refuse me'), 'agent run');
+            seenBy(f, 1);
+            assert.equal(err.status, 400, `${err.constructor.name}: ${err.message}`);
+            assert.match(err.message, new RegExp(`the ${f} provider refuses this prompt`));
+            assert.equal(err.error?.type, 'invalid_request_error', JSON.stringify(err.error));
+        });
+
+        test('provider 429 on a streaming run: the stream ends in an error, not a hang', async () => {
+            resetAll();
+            mocks[f].script = { error: { status: 429, message: `the ${f} provider is rate limited` } };
+            let err = null;
+            try {
+                const stream = await runner.run(agentOf(f), 'Rate limit me', { stream: true });
+                for await (const ev of stream) void ev;
+                await stream.completed;
+                err = stream.error;
+            } catch (e) {
+                err = e;
+            }
+            seenBy(f, 1, { stream: true });
+            assert.ok(err, 'the streaming run failed');
+            assert.equal(err.status, 429, `${err.constructor?.name}: ${err.message}`);
+            assert.match(err.message, new RegExp(`rate limit.*"${GROUP[f]}"`));
+            assert.equal(err.error?.type, 'rate_limit_error', JSON.stringify(err.error));
+        });
+
+        test('a fault after the first byte: the run fails on response.failed carrying the provider\'s message', async () => {
+            resetAll();
+            mocks[f].script = {
+                text: 'this answer will not finish because the provider fails midway',
+                streamError: { afterChunks: 2, status: 500, message: 'upstream broke mid-answer' },
+            };
+            const raw = [];
+            let err = null;
+            try {
+                const stream = await runner.run(agentOf(f), 'Fail midway', { stream: true });
+                for await (const ev of stream) {
+                    if (ev.type === 'raw_model_stream_event' && ev.data.type === 'model') raw.push(ev.data.event);
+                }
+                await stream.completed;
+                err = stream.error;
+            } catch (e) {
+                err = e;
+            }
+            seenBy(f, 1, { stream: true });
+            assert.ok(err, 'the streaming run failed');
+            // The SDK names the terminal event; the message is in the event.
+            assert.match(String(err.message), /response\.failed/, String(err));
+            assert.equal(raw[0]?.type, 'response.created', raw.map((e) => e.type).join(','));
+            const failed = raw.at(-1);
+            assert.equal(failed.type, 'response.failed', raw.map((e) => e.type).join(','));
+            assert.equal(failed.response.status, 'failed');
+            assert.match(failed.response.error.message, /upstream broke mid-answer/, JSON.stringify(failed.response.error));
+            assert.ok(raw.some((e) => e.type === 'response.output_text.delta'), 'text arrived before the fault');
+        });
+    });
+}
