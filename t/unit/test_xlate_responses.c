@@ -713,6 +713,180 @@ UNIT_TEST(test_rs_error_body)
                               35) > 3);
 }
 
+/* ----------------------------------------------------- namespace tools */
+
+/* Codex's multi_agent_v1, an MCP server: function tools grouped under a
+   namespace; translated as <namespace>__<name> and split again */
+static const char  rs_ns_req[] =
+    "{\"model\":\"m\",\"input\":["
+    "{\"type\":\"message\",\"role\":\"user\",\"content\":\"close it\"},"
+    "{\"type\":\"function_call\",\"call_id\":\"call_1\",\"name\":"
+    "\"close_agent\",\"namespace\":\"multi_agent_v1\",\"arguments\":"
+    "\"{\\\"target\\\":\\\"a1\\\"}\"},"
+    "{\"type\":\"function_call_output\",\"call_id\":\"call_1\","
+    "\"output\":\"closed\"}],"
+    "\"tools\":[{\"type\":\"function\",\"name\":\"exec_command\"},"
+    "{\"type\":\"namespace\",\"name\":\"multi_agent_v1\",\"description\":"
+    "\"Sub-agents\",\"tools\":[{\"type\":\"function\",\"name\":"
+    "\"close_agent\",\"description\":\"Close an agent\",\"parameters\":"
+    "{\"type\":\"object\"}},{\"type\":\"function\",\"name\":"
+    "\"spawn_agent\"}]}],"
+    "\"tool_choice\":{\"type\":\"function\",\"name\":\"spawn_agent\","
+    "\"namespace\":\"multi_agent_v1\"},"
+    "\"client_metadata\":{\"turn_id\":\"t1\"}}";
+
+UNIT_TEST(test_rs_req_namespace_tools)
+{
+    llm_xlate_opts_t  o = opts(0, 0);
+    char              err[256] = "";
+    json_t           *j;
+
+    j = xreq_str(LLM_API_RESPONSES, LLM_API_ANTHROPIC, rs_ns_req, &o, err,
+                 sizeof(err));
+    CHECK(j != NULL);
+    if (j == NULL) {
+        fprintf(stderr, "  %s\n", err);
+        return;
+    }
+    CHECK(jlen(j, "tools") == 3);
+    CHECK_STR(jstr(j, "tools.0.name"), "exec_command");
+    CHECK_STR(jstr(j, "tools.1.name"), "multi_agent_v1__close_agent");
+    CHECK_STR(jstr(j, "tools.1.description"), "Close an agent");
+    CHECK_STR(jstr(j, "tools.1.input_schema.type"), "object");
+    CHECK_STR(jstr(j, "tools.2.name"), "multi_agent_v1__spawn_agent");
+    CHECK_STR(jstr(j, "tool_choice.name"), "multi_agent_v1__spawn_agent");
+    CHECK_STR(jstr(j, "messages.1.content.0.name"),
+              "multi_agent_v1__close_agent");
+    CHECK_STR(jstr(j, "messages.1.content.0.input.target"), "a1");
+    CHECK_STR(jstr(j, "messages.2.content.0.tool_use_id"), "call_1");
+    CHECK(jget(j, "client_metadata") == NULL);
+    json_decref(j);
+
+    /* Gemini names a result by its call's name: the qualified one */
+    j = xreq_str(LLM_API_RESPONSES, LLM_API_GEMINI, rs_ns_req, &o, err,
+                 sizeof(err));
+    CHECK(j != NULL);
+    if (j != NULL) {
+        CHECK_STR(jstr(j, "contents.2.parts.0.functionResponse.name"),
+                  "multi_agent_v1__close_agent");
+        json_decref(j);
+    }
+
+    /* a member that is not a function tool: a 400 naming both */
+    j = xreq_str(LLM_API_RESPONSES, LLM_API_OPENAI,
+                 "{\"model\":\"m\",\"input\":\"hi\",\"tools\":[{\"type\":"
+                 "\"namespace\",\"name\":\"ns\",\"tools\":[{\"type\":"
+                 "\"custom\",\"name\":\"apply_patch\"}]}]}", &o, err,
+                 sizeof(err));
+    CHECK(j == NULL);
+    CHECK(strstr(err, "custom") != NULL && strstr(err, "ns") != NULL);
+    j = xreq_str(LLM_API_RESPONSES, LLM_API_OPENAI,
+                 "{\"model\":\"m\",\"input\":\"hi\",\"tools\":[{\"type\":"
+                 "\"namespace\",\"name\":\"ns\"}]}", &o, err, sizeof(err));
+    CHECK(j == NULL);
+    CHECK(strstr(err, "namespace") != NULL);
+}
+
+static const char  rs_ns_answer[] =
+    "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\","
+    "\"model\":\"claude\",\"content\":[{\"type\":\"tool_use\",\"id\":"
+    "\"toolu_1\",\"name\":\"multi_agent_v1__spawn_agent\",\"input\":"
+    "{\"message\":\"go\"}},{\"type\":\"tool_use\",\"id\":\"toolu_2\","
+    "\"name\":\"exec_command\",\"input\":{\"cmd\":\"ls\"}}],"
+    "\"stop_reason\":\"tool_use\",\"usage\":{\"input_tokens\":5,"
+    "\"output_tokens\":3}}";
+
+UNIT_TEST(test_rs_resp_namespace_tools)
+{
+    llm_xlate_opts_t  o = opts(0, 0);
+    llm_buf_t         out = LLM_BUF_INIT;
+    llm_usage_t       u;
+    json_t           *j;
+
+    o.client_request = rs_ns_req;
+    o.client_request_len = sizeof(rs_ns_req) - 1;
+    CHECK(llm_xlate_response(LLM_API_ANTHROPIC, LLM_API_RESPONSES,
+                             rs_ns_answer, sizeof(rs_ns_answer) - 1, &o,
+                             &out, &u) == 0);
+    j = json_loadb(out.data, out.len, 0, NULL);
+    CHECK(j != NULL);
+    CHECK_STR(jstr(j, "output.0.type"), "function_call");
+    CHECK_STR(jstr(j, "output.0.name"), "spawn_agent");
+    CHECK_STR(jstr(j, "output.0.namespace"), "multi_agent_v1");
+    CHECK_STR(jstr(j, "output.0.call_id"), "toolu_1");
+    CHECK_STR(jstr(j, "output.1.name"), "exec_command");
+    CHECK(jget(j, "output.1.namespace") == NULL);
+    json_decref(j);
+    llm_buf_free(&out);
+
+    /* without the client's request (or its namespace) the name stays */
+    o.client_request = NULL;
+    o.client_request_len = 0;
+    CHECK(llm_xlate_response(LLM_API_ANTHROPIC, LLM_API_RESPONSES,
+                             rs_ns_answer, sizeof(rs_ns_answer) - 1, &o,
+                             &out, &u) == 0);
+    j = json_loadb(out.data, out.len, 0, NULL);
+    CHECK_STR(jstr(j, "output.0.name"), "multi_agent_v1__spawn_agent");
+    CHECK(jget(j, "output.0.namespace") == NULL);
+    json_decref(j);
+    llm_buf_free(&out);
+}
+
+UNIT_TEST(test_rs_stream_namespace_tools)
+{
+    static const char   sse[] =
+        "event: message_start\ndata: {\"type\":\"message_start\",\"message\":"
+        "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\","
+        "\"model\":\"claude\",\"content\":[],\"usage\":{\"input_tokens\":5,"
+        "\"output_tokens\":1}}}\n\n"
+        "event: content_block_start\ndata: {\"type\":\"content_block_start\","
+        "\"index\":0,\"content_block\":{\"type\":\"tool_use\",\"id\":"
+        "\"toolu_1\",\"name\":\"multi_agent_v1__close_agent\",\"input\":{}}}"
+        "\n\n"
+        "event: content_block_delta\ndata: {\"type\":\"content_block_delta\","
+        "\"index\":0,\"delta\":{\"type\":\"input_json_delta\","
+        "\"partial_json\":\"{\\\"target\\\":\\\"a1\\\"}\"}}\n\n"
+        "event: content_block_stop\ndata: {\"type\":\"content_block_stop\","
+        "\"index\":0}\n\n"
+        "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":"
+        "{\"stop_reason\":\"tool_use\"},\"usage\":{\"output_tokens\":9}}\n\n"
+        "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+    llm_xlate_opts_t    o = opts(1, 0);
+    llm_stream_xlate_t *x;
+    llm_buf_t           out = LLM_BUF_INIT;
+    llm_sse_parser_t    p;
+    rs_events_t         e;
+    int                 i;
+
+    o.client_request = rs_ns_req;
+    o.client_request_len = sizeof(rs_ns_req) - 1;
+    x = llm_stream_xlate_new(LLM_API_ANTHROPIC, LLM_API_RESPONSES, &o);
+    CHECK(x != NULL);
+    CHECK(llm_stream_xlate_feed(x, sse, sizeof(sse) - 1, &out) == 0);
+    CHECK(llm_stream_xlate_finish(x, &out) == 0);
+    llm_stream_xlate_free(x);
+    memset(&e, 0, sizeof(e));
+    llm_sse_init(&p, 0);
+    CHECK(llm_sse_feed(&p, out.data, out.len, rs_events_cb, &e) == 0);
+    llm_sse_free(&p);
+    llm_buf_free(&out);
+    rs_check_framing(&e);
+
+    i = rs_find(&e, "response.output_item.added", 0);
+    CHECK(i > 0);
+    CHECK_STR(jstr(e.data[i], "item.name"), "close_agent");
+    CHECK_STR(jstr(e.data[i], "item.namespace"), "multi_agent_v1");
+    i = rs_find(&e, "response.output_item.done", 0);
+    CHECK(i > 0);
+    CHECK_STR(jstr(e.data[i], "item.name"), "close_agent");
+    CHECK_STR(jstr(e.data[i], "item.namespace"), "multi_agent_v1");
+    CHECK_STR(jstr(e.data[i], "item.arguments"), "{\"target\":\"a1\"}");
+    CHECK_STR(e.names[e.n - 1], "response.completed");
+    CHECK_STR(jstr(e.data[e.n - 1], "response.output.0.namespace"),
+              "multi_agent_v1");
+    rs_events_free(&e);
+}
+
 UNIT_MAIN(test_rs_req_string_input, test_rs_req_items_to_anthropic,
           test_rs_req_items_to_openai_and_gemini, test_rs_req_refusals,
           test_rs_req_structured_output, test_rs_req_passthrough,
@@ -720,4 +894,6 @@ UNIT_MAIN(test_rs_req_string_input, test_rs_req_items_to_anthropic,
           test_rs_resp_anthropic_and_gemini, test_rs_stream_openai_text,
           test_rs_stream_anthropic_tools, test_rs_stream_gemini_tools,
           test_rs_stream_failures, test_rs_stream_empty_upstream,
-          test_rs_usage_passthrough, test_rs_error_body)
+          test_rs_usage_passthrough, test_rs_error_body,
+          test_rs_req_namespace_tools, test_rs_resp_namespace_tools,
+          test_rs_stream_namespace_tools)
