@@ -20,7 +20,7 @@ import { startScriptedProvider } from '../lib/scripted.mjs';
 import { KEY_ENV, formatDeployment, providerPath, neutralRequest, assertItems, rejects } from '../lib/xlate.mjs';
 
 process.env.OPENAI_AGENTS_DISABLE_TRACING = '1';
-const { Agent, Runner, OpenAIProvider, tool, setTracingDisabled } = await import('@openai/agents');
+const { Agent, Runner, OpenAIProvider, tool, toolNamespace, setTracingDisabled } = await import('@openai/agents');
 setTracingDisabled(true);
 
 const FORMATS = ['openai', 'anthropic'];
@@ -30,6 +30,7 @@ const KEYS = Object.fromEntries(FORMATS.map((f) => [f, makeSecret(`sk-prov-${f}-
 const mocks = {};
 let gw, runner;
 const fetched = [];
+const sent = [];    // the JSON bodies the SDK sent to the gateway
 
 before(async () => {
     for (const f of FORMATS) mocks[f] = await startScriptedProvider({ apiKey: KEYS[f] });
@@ -44,6 +45,7 @@ before(async () => {
     const realFetch = globalThis.fetch;
     const recording = (input, init) => {
         fetched.push(typeof input === 'string' ? input : input.url ?? String(input));
+        if (typeof init?.body === 'string') sent.push(JSON.parse(init.body));
         return realFetch(input, init);
     };
     const client = new OpenAI({
@@ -83,6 +85,18 @@ const getWeather = tool({
         return `{"city":"${city}","sky":"sunny","celsius":21}`;
     },
 });
+
+const lookups = [];
+const lookupCustomer = tool({
+    name: 'lookup_customer',
+    description: 'A customer record by id',
+    parameters: z.object({ id: z.string() }),
+    execute: async ({ id }) => {
+        lookups.push(id);
+        return `{"id":"${id}","name":"Ada Lovelace","plan":"gold"}`;
+    },
+});
+const crmTools = toolNamespace({ name: 'crm', description: 'Customer records', tools: [lookupCustomer] });
 
 /** The scripted tool loop: call get_weather first, answer once the result is back. */
 function toolLoop(f, callId, city, answer) {
@@ -200,6 +214,50 @@ for (const f of FORMATS) {
             assert.ok(runItems.includes('tool_called') && runItems.includes('tool_output'), runItems.join(','));
         });
 
+        test('multi-turn: the first run\'s history (assistant message items with ids) goes back as the next input', async () => {
+            resetAll();
+            mocks[f].script = { text: 'Paris is the capital of France.' };
+            const agent = agentOf(f);
+            const first = await runner.run(agent, 'Capital of France?');
+            mocks[f].script = { text: 'About 2.1 million people.' };
+            const second = await runner.run(agent, first.history.concat({ role: 'user', content: 'Its population?' }));
+
+            const [, rec] = seenBy(f, 2);
+            assertItems(f, neutralRequest(f, rec).items, [
+                { role: 'user', kind: 'text', text: 'Capital of France?' },
+                { role: 'assistant', kind: 'text', text: 'Paris is the capital of France.' },
+                { role: 'user', kind: 'text', text: 'Its population?' },
+            ], 'second run');
+            assert.equal(second.finalOutput, 'About 2.1 million people.');
+        });
+
+        test('a namespaced tool (toolNamespace): called as crm__lookup_customer, run by the SDK as crm.lookup_customer', async () => {
+            resetAll();
+            lookups.length = 0;
+            const callId = f === 'openai' ? 'call_crm_1' : 'toolu_crm_1';
+            mocks[f].script = (record) => {
+                const result = neutralRequest(f, record).items.find((i) => i.kind === 'result');
+                if (result) return { text: `Customer c42 is ${JSON.parse(result.content).name}.` };
+                return { toolCalls: [{ id: callId, name: 'crm__lookup_customer', args: { id: 'c42' } }] };
+            };
+            const result = await runner.run(agentOf(f, { tools: [...crmTools] }), 'Who is customer c42?');
+
+            assert.deepEqual(lookups, ['c42'], 'the SDK ran the namespaced tool');
+            const [first, second] = seenBy(f, 2);
+            const t1 = neutralRequest(f, first);
+            assert.deepEqual(t1.tools.map((t) => t.name), ['crm__lookup_customer']);
+            assert.equal(t1.tools[0].description, 'A customer record by id');
+            const items = neutralRequest(f, second).items;
+            const call = items.find((i) => i.kind === 'call');
+            assert.equal(call.name, 'crm__lookup_customer');
+            assert.equal(call.id, callId);
+            assert.equal(items.find((i) => i.kind === 'result').id, callId);
+            assert.equal(result.finalOutput, 'Customer c42 is Ada Lovelace.');
+            const raw = result.newItems[0].rawItem;
+            assert.equal(raw.name, 'lookup_customer');
+            assert.equal(raw.namespace, 'crm');
+        });
+
         test('provider error: the run rejects with the provider\'s status and message', async () => {
             resetAll();
             mocks[f].script = { error: { status: 400, message: `the ${f} provider refuses this prompt` } };
@@ -260,3 +318,32 @@ for (const f of FORMATS) {
         });
     });
 }
+
+describe('structured output (outputType)', () => {
+    const Weather = z.object({ city: z.string(), celsius: z.number() });
+
+    test('to the OpenAI provider: response_format json_schema; finalOutput is the parsed object', async () => {
+        resetAll();
+        mocks.openai.script = { text: '{"city":"Lyon","celsius":21}' };
+        const result = await runner.run(agentOf('openai', { outputType: Weather }), 'Weather in Lyon as JSON');
+        const [rec] = seenBy('openai', 1);
+        const format = sent.at(-1).text.format;
+        assert.equal(format.type, 'json_schema', JSON.stringify(sent.at(-1).text));
+        const rf = rec.body.response_format;
+        assert.equal(rf?.type, 'json_schema', JSON.stringify(rec.body));
+        assert.equal(rf.json_schema.name, format.name);
+        assert.equal(rf.json_schema.strict, true);
+        assert.deepEqual(rf.json_schema.schema, format.schema);
+        assert.deepEqual(rf.json_schema.schema.required, ['city', 'celsius']);
+        assert.deepEqual(result.finalOutput, { city: 'Lyon', celsius: 21 });
+    });
+
+    test('to the Anthropic provider: refused with a 400 naming response_format, nothing sent', async () => {
+        resetAll();
+        mocks.anthropic.script = { text: '{}' };
+        const err = await rejects(runner.run(agentOf('anthropic', { outputType: Weather }), 'Weather as JSON'), 'agent run');
+        assert.equal(err.status, 400, String(err));
+        assert.match(err.message, /response_format/);
+        assert.equal(mocks.anthropic.requests.length, 0);
+    });
+});
