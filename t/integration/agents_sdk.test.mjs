@@ -258,6 +258,55 @@ for (const f of FORMATS) {
             assert.equal(raw.namespace, 'crm');
         });
 
+        test('parallel tool calls in one turn: both run, both results go back in one turn', async () => {
+            resetAll();
+            weatherCalls.length = 0;
+            const ids = f === 'openai' ? ['call_p1', 'call_p2'] : ['toolu_p1', 'toolu_p2'];
+            mocks[f].script = (record) => {
+                const results = neutralRequest(f, record).items.filter((i) => i.kind === 'result');
+                if (results.length) return { text: `Got ${results.length} reports.` };
+                return { toolCalls: [
+                    { id: ids[0], name: 'get_weather', args: { city: 'Paris' } },
+                    { id: ids[1], name: 'get_weather', args: { city: 'Oslo' } },
+                ] };
+            };
+            const result = await runner.run(agentOf(f, { tools: [getWeather] }), 'Weather in Paris and Oslo?');
+            assert.deepEqual(weatherCalls.slice().sort(), ['Oslo', 'Paris']);
+            const [, second] = seenBy(f, 2);
+            const items = neutralRequest(f, second).items;
+            assert.deepEqual(items.filter((i) => i.kind === 'call').map((i) => [i.id, i.args.city]),
+                [[ids[0], 'Paris'], [ids[1], 'Oslo']]);
+            assert.deepEqual(items.filter((i) => i.kind === 'result').map((i) => i.id), ids);
+            if (f === 'anthropic') {
+                // Anthropic wants every result of a turn in the one user message after it.
+                const msgs = second.body.messages;
+                assert.equal(msgs.length, 3, JSON.stringify(msgs.map((m) => m.role)));
+                assert.deepEqual(msgs[2].content.map((b) => b.type), ['tool_result', 'tool_result']);
+            }
+            assert.equal(result.finalOutput, 'Got 2 reports.');
+        });
+
+        test('handoff: the transfer tool call switches agents; the next request carries the new agent\'s instructions', async () => {
+            resetAll();
+            const billing = new Agent({ name: 'Billing agent', instructions: 'You handle invoices.', model: GROUP[f] });
+            const triage = agentOf(f, { handoffs: [billing] });
+            const callId = f === 'openai' ? 'call_h1' : 'toolu_h1';
+            mocks[f].script = (record) => {
+                const seen = neutralRequest(f, record);
+                if (seen.system.includes('You handle invoices.')) return { text: 'Your invoice is paid.' };
+                const transfer = seen.tools.find((t) => /^transfer_to_/.test(t.name));
+                return { toolCalls: [{ id: callId, name: transfer.name, args: {} }] };
+            };
+            const result = await runner.run(triage, 'Is my invoice paid?');
+            const [first, second] = seenBy(f, 2);
+            assert.deepEqual(neutralRequest(f, first).tools.map((t) => t.name), ['transfer_to_Billing_agent']);
+            const s2 = neutralRequest(f, second);
+            assert.ok(s2.system.some((x) => x.includes('You handle invoices.')), JSON.stringify(s2.system));
+            assert.equal(s2.items.find((i) => i.kind === 'result')?.id, callId);
+            assert.equal(result.finalOutput, 'Your invoice is paid.');
+            assert.equal(result.lastAgent.name, 'Billing agent');
+        });
+
         test('provider error: the run rejects with the provider\'s status and message', async () => {
             resetAll();
             mocks[f].script = { error: { status: 400, message: `the ${f} provider refuses this prompt` } };
