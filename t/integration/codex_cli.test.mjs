@@ -166,6 +166,32 @@ for (const format of ['anthropic', 'gemini']) {
             else assert.equal(result.id, callId);
         });
 
+        test('reasoning round trip: provider thinking reaches Codex as a reasoning summary and goes back signed', { skip: format !== 'anthropic' && 'signed thinking blocks are Anthropic\'s', timeout: 180000 }, async (t) => {
+            mock.reset();
+            const cwd = makeTempDir('ngx-llm-codex-cwd');
+            fs.writeFileSync(path.join(cwd, 'note.txt'), `${NOTE}\n`);
+            const thinking = { text: 'The user wants the note; cat it first.', signature: `sig-${makeSecret('').slice(0, 16)}` };
+            mock.script = (record) => {
+                if (toolResults(format, record).length) return { text: `The note says ${NOTE}.` };
+                return { thinking, toolCalls: [{ id: 'toolu_codex_think', name: 'exec_command', args: { cmd: 'cat note.txt' } }] };
+            };
+            const r = await codex({ prompt: 'What does note.txt say?', cwd, json: true });
+            diagnose(t, r, mock, gw);
+            assertRan(r);
+            assert.equal(r.lastMessage.trim(), `The note says ${NOTE}.`);
+            const reasoning = r.events.filter((e) => e.type === 'item.completed' && e.item.type === 'reasoning');
+            assert.ok(reasoning.some((e) => e.item.text.includes(thinking.text)), JSON.stringify(r.events).slice(0, 1500));
+
+            assert.equal(mock.requests.length, 2);
+            const second = mock.requests[1].body;
+            // Codex asks for include: ["reasoning.encrypted_content"]; the
+            // assistant turn goes back with its signed thinking first, as Anthropic requires with tools
+            const assistant = second.messages.find((m) => m.role === 'assistant');
+            assert.deepEqual(assistant.content.map((b) => b.type), ['thinking', 'tool_use'], JSON.stringify(assistant.content).slice(0, 500));
+            assert.equal(assistant.content[0].thinking, thinking.text);
+            assert.equal(assistant.content[0].signature, thinking.signature);
+        });
+
         test('a provider error reaches Codex: exit 1 with the provider\'s message', { timeout: 180000 }, async (t) => {
             mock.reset();
             mock.script = { error: { status: 400, message: `the ${format} provider refuses this prompt` } };
