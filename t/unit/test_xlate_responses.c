@@ -465,6 +465,18 @@ UNIT_TEST(test_rs_resp_anthropic_and_gemini)
         json_t *a;
 
         CHECK_STR(jstr(j, "status"), "completed");
+        /* without a client request, every echoed field has its default
+           (scalars and null included, not only objects) */
+        CHECK(json_is_true(jget(j, "store")));
+        CHECK(json_is_true(jget(j, "parallel_tool_calls")));
+        CHECK_STR(jstr(j, "tool_choice"), "auto");
+        CHECK_STR(jstr(j, "truncation"), "disabled");
+        CHECK(json_is_null(jget(j, "instructions")));
+        CHECK(json_is_null(jget(j, "previous_response_id")));
+        CHECK(json_is_null(jget(j, "max_output_tokens")));
+        CHECK(json_is_null(jget(j, "temperature")));
+        CHECK(json_is_null(jget(j, "top_p")));
+        CHECK(json_is_null(jget(j, "user")));
         for (i = 0; i < jlen(j, "output"); i++) {
             json_t  *it = json_array_get(jget(j, "output"), i);
 

@@ -87,7 +87,8 @@ llm_resp_responses_object(const llm_xlate_opts_t *o, const char *id,
             json_object_set(r, llm_rs_echo[i].name, v);
         } else {
             json_object_set_new(r, llm_rs_echo[i].name,
-                                json_loads(llm_rs_echo[i].dflt, 0, NULL));
+                                json_loads(llm_rs_echo[i].dflt,
+                                           JSON_DECODE_ANY, NULL));
         }
     }
     json_decref(req);
