@@ -98,6 +98,27 @@ const lookupCustomer = tool({
 });
 const crmTools = toolNamespace({ name: 'crm', description: 'Customer records', tools: [lookupCustomer] });
 
+/**
+ * A streaming run drained: {events, raw (the Responses events the model
+ * saw), error (the run's, whether it threw or ended with stream.error),
+ * stream}.
+ */
+async function streamRun(agent, input) {
+    const out = { events: [], raw: [], error: null, stream: null };
+    try {
+        out.stream = await runner.run(agent, input, { stream: true });
+        for await (const ev of out.stream) {
+            out.events.push(ev);
+            if (ev.type === 'raw_model_stream_event' && ev.data.type === 'model') out.raw.push(ev.data.event);
+        }
+        await out.stream.completed;
+        out.error = out.stream.error;
+    } catch (e) {
+        out.error = e;
+    }
+    return out;
+}
+
 /** The scripted tool loop: call get_weather first, answer once the result is back. */
 function toolLoop(f, callId, city, answer) {
     return (record) => {
@@ -106,6 +127,15 @@ function toolLoop(f, callId, city, answer) {
         if (result) return { text: answer, usage: { prompt: 60, completion: 8 } };
         return { toolCalls: [{ id: callId, name: 'get_weather', args: { city } }], usage: { prompt: 50, completion: 5 } };
     };
+}
+
+/** Reset, script the get_weather loop on `f`'s mock; returns the call id. */
+function weatherLoop(f, tag, city, answer) {
+    resetAll();
+    weatherCalls.length = 0;
+    const callId = f === 'openai' ? `call_agent_${tag}` : `toolu_agent_${tag}`;
+    mocks[f].script = toolLoop(f, callId, city, answer);
+    return callId;
 }
 
 function agentOf(f, extra = {}) {
@@ -139,15 +169,11 @@ for (const f of FORMATS) {
             resetAll();
             const text = `Streaming an agent answer through ${f}, piece by piece.`;
             mocks[f].script = { text, usage: { prompt: 25, completion: 11 } };
-            const stream = await runner.run(agentOf(f), 'Stream please', { stream: true });
-            let joined = '';
-            const kinds = new Set();
-            for await (const ev of stream) {
-                kinds.add(ev.type);
-                if (ev.type === 'raw_model_stream_event' && ev.data.type === 'output_text_delta') joined += ev.data.delta;
-            }
-            await stream.completed;
-            assert.equal(stream.error, null, `stream error: ${stream.error}`);
+            const { events, error, stream } = await streamRun(agentOf(f), 'Stream please');
+            assert.equal(error, null, `stream error: ${error}`);
+            const joined = events.filter((ev) => ev.type === 'raw_model_stream_event' && ev.data.type === 'output_text_delta')
+                .map((ev) => ev.data.delta).join('');
+            const kinds = new Set(events.map((ev) => ev.type));
 
             const [rec] = seenBy(f, 1, { stream: true });
             assert.equal(neutralRequest(f, rec).stream, true);
@@ -163,11 +189,8 @@ for (const f of FORMATS) {
         });
 
         test('function tool round trip: the agent calls get_weather, sends the result, gets the answer', async () => {
-            resetAll();
-            weatherCalls.length = 0;
-            const callId = f === 'openai' ? 'call_agent_w1' : 'toolu_agent_w1';
             const answer = 'It is sunny and 21 C in Lyon.';
-            mocks[f].script = toolLoop(f, callId, 'Lyon', answer);
+            const callId = weatherLoop(f, 'w1', 'Lyon', answer);
             const result = await runner.run(agentOf(f, { tools: [getWeather] }), 'Weather in Lyon?');
 
             assert.deepEqual(weatherCalls, ['Lyon'], 'the tool ran once with the model\'s argument');
@@ -194,16 +217,11 @@ for (const f of FORMATS) {
         });
 
         test('streaming tool round trip: the call streams, the tool runs, the answer streams', async () => {
-            resetAll();
-            weatherCalls.length = 0;
-            const callId = f === 'openai' ? 'call_agent_s1' : 'toolu_agent_s1';
             const answer = 'Oslo is sunny today.';
-            mocks[f].script = toolLoop(f, callId, 'Oslo', answer);
-            const stream = await runner.run(agentOf(f, { tools: [getWeather] }), 'Weather in Oslo?', { stream: true });
-            const runItems = [];
-            for await (const ev of stream) if (ev.type === 'run_item_stream_event') runItems.push(ev.name);
-            await stream.completed;
-            assert.equal(stream.error, null, `stream error: ${stream.error}`);
+            const callId = weatherLoop(f, 's1', 'Oslo', answer);
+            const { events, error, stream } = await streamRun(agentOf(f, { tools: [getWeather] }), 'Weather in Oslo?');
+            assert.equal(error, null, `stream error: ${error}`);
+            const runItems = events.filter((ev) => ev.type === 'run_item_stream_event').map((ev) => ev.name);
 
             assert.deepEqual(weatherCalls, ['Oslo']);
             const [, second] = seenBy(f, 2, { stream: true });
@@ -320,15 +338,7 @@ for (const f of FORMATS) {
         test('provider 429 on a streaming run: the stream ends in an error, not a hang', async () => {
             resetAll();
             mocks[f].script = { error: { status: 429, message: `the ${f} provider is rate limited` } };
-            let err = null;
-            try {
-                const stream = await runner.run(agentOf(f), 'Rate limit me', { stream: true });
-                for await (const ev of stream) void ev;
-                await stream.completed;
-                err = stream.error;
-            } catch (e) {
-                err = e;
-            }
+            const { error: err } = await streamRun(agentOf(f), 'Rate limit me');
             seenBy(f, 1, { stream: true });
             assert.ok(err, 'the streaming run failed');
             assert.equal(err.status, 429, `${err.constructor?.name}: ${err.message}`);
@@ -342,18 +352,7 @@ for (const f of FORMATS) {
                 text: 'this answer will not finish because the provider fails midway',
                 streamError: { afterChunks: 2, status: 500, message: 'upstream broke mid-answer' },
             };
-            const raw = [];
-            let err = null;
-            try {
-                const stream = await runner.run(agentOf(f), 'Fail midway', { stream: true });
-                for await (const ev of stream) {
-                    if (ev.type === 'raw_model_stream_event' && ev.data.type === 'model') raw.push(ev.data.event);
-                }
-                await stream.completed;
-                err = stream.error;
-            } catch (e) {
-                err = e;
-            }
+            const { raw, error: err } = await streamRun(agentOf(f), 'Fail midway');
             seenBy(f, 1, { stream: true });
             assert.ok(err, 'the streaming run failed');
             // The SDK names the terminal event; the message is in the event.

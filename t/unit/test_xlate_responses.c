@@ -44,17 +44,17 @@ rs_events_free(rs_events_t *e)
     }
 }
 
-/* the upstream sample fed in pieces of `piece` bytes (0: whole), and an
+/* an upstream stream fed in pieces of `piece` bytes (0: whole), and an
    optional caller failure after it */
 static void
-rs_stream(llm_api_t from, const char *sample, const llm_xlate_opts_t *o,
-          size_t piece, const char *fail, rs_events_t *e, llm_usage_t *u)
+rs_stream_text(llm_api_t from, const char *in, size_t len,
+               const llm_xlate_opts_t *o, size_t piece, const char *fail,
+               rs_events_t *e, llm_usage_t *u)
 {
     llm_stream_xlate_t  *x = llm_stream_xlate_new(from, LLM_API_RESPONSES, o);
     llm_buf_t            out = LLM_BUF_INIT;
     llm_sse_parser_t     p;
-    size_t               len, off, n;
-    char                *in = read_sample(sample, &len);
+    size_t               off, n;
 
     CHECK(x != NULL);
     if (fail) {
@@ -77,7 +77,6 @@ rs_stream(llm_api_t from, const char *sample, const llm_xlate_opts_t *o,
         llm_stream_xlate_usage(x, u);
     }
     llm_stream_xlate_free(x);
-    free(in);
 
     memset(e, 0, sizeof(*e));
     llm_sse_init(&p, 0);
@@ -85,6 +84,18 @@ rs_stream(llm_api_t from, const char *sample, const llm_xlate_opts_t *o,
           == 0);
     llm_sse_free(&p);
     llm_buf_free(&out);
+}
+
+/* the same with a sample file */
+static void
+rs_stream(llm_api_t from, const char *sample, const llm_xlate_opts_t *o,
+          size_t piece, const char *fail, rs_events_t *e, llm_usage_t *u)
+{
+    size_t  len;
+    char   *in = read_sample(sample, &len);
+
+    rs_stream_text(from, in, len, o, piece, fail, e, u);
+    free(in);
 }
 
 /* every event: its SSE name is its type, sequence numbers count from 0 */
@@ -864,24 +875,13 @@ UNIT_TEST(test_rs_stream_namespace_tools)
         "{\"stop_reason\":\"tool_use\"},\"usage\":{\"output_tokens\":9}}\n\n"
         "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
     llm_xlate_opts_t    o = opts(1, 0);
-    llm_stream_xlate_t *x;
-    llm_buf_t           out = LLM_BUF_INIT;
-    llm_sse_parser_t    p;
     rs_events_t         e;
     int                 i;
 
     o.client_request = rs_ns_req;
     o.client_request_len = sizeof(rs_ns_req) - 1;
-    x = llm_stream_xlate_new(LLM_API_ANTHROPIC, LLM_API_RESPONSES, &o);
-    CHECK(x != NULL);
-    CHECK(llm_stream_xlate_feed(x, sse, sizeof(sse) - 1, &out) == 0);
-    CHECK(llm_stream_xlate_finish(x, &out) == 0);
-    llm_stream_xlate_free(x);
-    memset(&e, 0, sizeof(e));
-    llm_sse_init(&p, 0);
-    CHECK(llm_sse_feed(&p, out.data, out.len, rs_events_cb, &e) == 0);
-    llm_sse_free(&p);
-    llm_buf_free(&out);
+    rs_stream_text(LLM_API_ANTHROPIC, sse, sizeof(sse) - 1, &o, 11, NULL, &e,
+                   NULL);
     rs_check_framing(&e);
 
     i = rs_find(&e, "response.output_item.added", 0);
