@@ -14,10 +14,9 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { closeAll, startGateway, makeSecret, makeTempDir } from '../lib/index.mjs';
-import { startScriptedProvider } from '../lib/scripted.mjs';
-import { KEY_ENV, formatDeployment, neutralRequest } from '../lib/xlate.mjs';
-import { describeRequests, toolResults, hasTools } from '../lib/claude.mjs';
+import { makeSecret, makeTempDir } from '../lib/index.mjs';
+import { neutralRequest } from '../lib/xlate.mjs';
+import { toolResults, hasTools, cliGateway, diagnoseRun } from '../lib/claude.mjs';
 import { runCodex, codexInstalled } from '../lib/codex.mjs';
 
 const SKIP = codexInstalled() ? false : 'node_modules/.bin/codex is not installed (npm install in t/)';
@@ -31,13 +30,7 @@ function responsesLines(gw) {
     return gw.accessLog().split('\n').filter((l) => l.includes('/v1/responses'));
 }
 
-function diagnose(t, r, mock, gw) {
-    t.diagnostic(`codex exit ${r.code} in ${r.durationMs} ms; ${mock.requests.length} provider requests`);
-    for (const line of describeRequests(mock.requests)) t.diagnostic(line);
-    for (const line of responsesLines(gw)) t.diagnostic(`access: ${line}`);
-    const errors = gw.errorLog().split('\n').filter((l) => /\[(error|crit|alert|emerg)\]/.test(l));
-    for (const line of errors.slice(-5)) t.diagnostic(`error.log: ${line}`);
-}
+const diagnose = (t, r, mock, gw) => diagnoseRun(t, 'codex', r, mock, gw, (l) => l.includes('/v1/responses'));
 
 function assertRan(r) {
     assert.equal(r.timedOut, false, 'codex timed out');
@@ -46,25 +39,12 @@ function assertRan(r) {
 
 for (const format of ['anthropic', 'gemini']) {
     describe(`codex exec -> gateway /v1/responses "*" -> ${format} provider`, { skip: SKIP }, () => {
-        const key = makeSecret(`sk-prov-${format}-`);
-        let mock, gw;
+        const cli = cliGateway(format, { before, after });
 
-        before(async () => {
-            mock = await startScriptedProvider({ apiKey: key });
-            gw = await startGateway({
-                config: {
-                    model_list: [formatDeployment('*', format, mock, '*')],
-                    router_settings: { num_retries: 0 },
-                },
-                env: { [KEY_ENV[format]]: key },
-            });
-        });
-
-        after(() => closeAll(gw, mock));
-
-        const codex = (opts) => runCodex({ baseUrl: gw.url, key: gw.masterKey, model: MODEL, timeoutMs: 150000, ...opts });
+        const codex = (opts) => runCodex({ baseUrl: cli.gw.url, key: cli.gw.masterKey, model: MODEL, timeoutMs: 150000, ...opts });
 
         test('codex exec "Say hello" prints the provider\'s text', { timeout: 180000 }, async (t) => {
+            const { mock, gw, key } = cli;
             mock.reset();
             mock.script = { text: FIXED, usage: USAGE };
             const logged = responsesLines(gw).length;
@@ -104,6 +84,7 @@ for (const format of ['anthropic', 'gemini']) {
         });
 
         test('tool loop: exec_command call -> Codex runs it -> output back in the provider\'s format -> answer', { timeout: 180000 }, async (t) => {
+            const { mock, gw } = cli;
             mock.reset();
             const cwd = makeTempDir('ngx-llm-codex-cwd');
             fs.writeFileSync(path.join(cwd, 'note.txt'), `${NOTE}\n`);
@@ -140,6 +121,7 @@ for (const format of ['anthropic', 'gemini']) {
         });
 
         test('a call to a namespace member (multi_agent_v1.close_agent) reaches Codex\'s tool and comes back under the qualified name', { timeout: 180000 }, async (t) => {
+            const { mock, gw } = cli;
             mock.reset();
             const target = '00000000-0000-4000-8000-00000000beef';
             const callId = format === 'anthropic' ? 'toolu_codex_close' : undefined;
@@ -167,6 +149,7 @@ for (const format of ['anthropic', 'gemini']) {
         });
 
         test('reasoning round trip: provider thinking reaches Codex as a reasoning summary and goes back signed', { skip: format !== 'anthropic' && 'signed thinking blocks are Anthropic\'s', timeout: 180000 }, async (t) => {
+            const { mock, gw } = cli;
             mock.reset();
             const cwd = makeTempDir('ngx-llm-codex-cwd');
             fs.writeFileSync(path.join(cwd, 'note.txt'), `${NOTE}\n`);
@@ -193,6 +176,7 @@ for (const format of ['anthropic', 'gemini']) {
         });
 
         test('a provider error reaches Codex: exit 1 with the provider\'s message', { timeout: 180000 }, async (t) => {
+            const { mock, gw } = cli;
             mock.reset();
             mock.script = { error: { status: 400, message: `the ${format} provider refuses this prompt` } };
             const r = await codex({ prompt: 'Refuse me' });
@@ -204,6 +188,7 @@ for (const format of ['anthropic', 'gemini']) {
         });
 
         test('web_search left on (Codex\'s default): a 400 naming the tool reaches Codex, nothing reaches the provider', { timeout: 180000 }, async (t) => {
+            const { mock, gw } = cli;
             mock.reset();
             mock.script = { text: FIXED };
             const logged = responsesLines(gw).length;
