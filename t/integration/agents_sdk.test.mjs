@@ -31,6 +31,7 @@ const mocks = {};
 let gw, runner;
 const fetched = [];
 const sent = [];    // the JSON bodies the SDK sent to the gateway
+const answered = [];    // the gateway's response headers
 
 before(async () => {
     for (const f of FORMATS) mocks[f] = await startScriptedProvider({ apiKey: KEYS[f] });
@@ -43,10 +44,12 @@ before(async () => {
     });
     // Every request the SDKs make is recorded: all must go to the gateway.
     const realFetch = globalThis.fetch;
-    const recording = (input, init) => {
+    const recording = async (input, init) => {
         fetched.push(typeof input === 'string' ? input : input.url ?? String(input));
         if (typeof init?.body === 'string') sent.push(JSON.parse(init.body));
-        return realFetch(input, init);
+        const res = await realFetch(input, init);
+        answered.push(res.headers);
+        return res;
     };
     const client = new OpenAI({
         baseURL: `${gw.url}/v1`, apiKey: gw.masterKey, maxRetries: 0, timeout: 30000, fetch: recording,
@@ -323,6 +326,58 @@ for (const f of FORMATS) {
             assert.equal(s2.items.find((i) => i.kind === 'result')?.id, callId);
             assert.equal(result.finalOutput, 'Your invoice is paid.');
             assert.equal(result.lastAgent.name, 'Billing agent');
+        });
+
+        test('modelSettings reach the provider: temperature, top_p, max tokens, tool_choice required, parallel calls off, reasoning', async () => {
+            resetAll();
+            weatherCalls.length = 0;
+            mocks[f].script = { text: 'Set.' };
+            const agent = agentOf(f, {
+                tools: [getWeather],
+                resetToolChoice: true,
+                modelSettings: {
+                    temperature: 0.3, topP: 0.9, maxTokens: 321, toolChoice: 'required',
+                    parallelToolCalls: false, truncation: 'auto', store: false,
+                    reasoning: { effort: 'low' },
+                },
+            });
+            const result = await runner.run(agent, 'Settings?', { maxTurns: 1 });
+            const [rec] = seenBy(f, 1);
+            const body = rec.body;
+            const seen = neutralRequest(f, rec);
+            assert.equal(seen.temperature, 0.3);
+            assert.equal(body.top_p, 0.9);
+            if (f === 'openai') {
+                assert.equal(seen.maxTokens, 321);
+                assert.equal(body.tool_choice, 'required');
+                assert.equal(body.parallel_tool_calls, false);
+                assert.equal(body.reasoning_effort, 'low');
+            } else {
+                // Anthropic refuses thinking when tool_choice forces a tool:
+                // the effort is the hint that goes, and says so
+                assert.equal(body.thinking, undefined);
+                assert.equal(body.max_tokens, 321);
+                assert.equal(body.tool_choice.type, 'any');
+                assert.equal(body.tool_choice.disable_parallel_tool_use, true);
+                assert.equal(answered.at(-1).get('x-llm-dropped-params'), 'thinking with a forced tool_choice');
+            }
+            assert.equal(body.store, undefined, 'store is bookkeeping, not sent');
+            assert.equal(body.truncation, undefined);
+            assert.equal(result.finalOutput, 'Set.');
+        });
+
+        test('reasoning effort with a free tool choice: a thinking budget (Anthropic) or reasoning_effort (OpenAI)', async () => {
+            resetAll();
+            mocks[f].script = { text: 'Thought about it.' };
+            const agent = agentOf(f, { tools: [getWeather], modelSettings: { reasoning: { effort: 'medium' }, maxTokens: 500 } });
+            const result = await runner.run(agent, 'Think first');
+            const [{ body }] = seenBy(f, 1);
+            if (f === 'openai') assert.equal(body.reasoning_effort, 'medium');
+            else {
+                assert.deepEqual(body.thinking, { type: 'enabled', budget_tokens: 2048 });
+                assert.equal(body.max_tokens, 500 + 2048, 'the answer\'s 500 tokens on top of the budget');
+            }
+            assert.equal(result.finalOutput, 'Thought about it.');
         });
 
         test('provider error: the run rejects with the provider\'s status and message', async () => {

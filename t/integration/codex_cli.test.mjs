@@ -15,7 +15,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { makeSecret, makeTempDir } from '../lib/index.mjs';
+import { makeSecret, makeTempDir, waitFor } from '../lib/index.mjs';
 import { neutralRequest } from '../lib/xlate.mjs';
 import { toolResults, hasTools, cliGateway, diagnoseRun } from '../lib/claude.mjs';
 import { runCodex, codexInstalled } from '../lib/codex.mjs';
@@ -29,6 +29,16 @@ const USAGE = { prompt: 1500, completion: 20 };
 /** Responses requests the gateway logged (access log lines). */
 function responsesLines(gw) {
     return gw.accessLog().split('\n').filter((l) => l.includes('/v1/responses'));
+}
+
+/**
+ * The /v1/responses lines logged after the first `from`, once there are
+ * `n`: nginx writes a line in the log phase, which may come just after
+ * the CLI has read its answer and exited.
+ */
+async function loggedSince(gw, from, n) {
+    await waitFor(() => responsesLines(gw).length - from >= n, { timeoutMs: 10000, what: `${n} access log line(s)` });
+    return responsesLines(gw).slice(from);
 }
 
 const diagnose = (t, r, mock, gw) => diagnoseRun(t, 'codex', r, mock, gw, (l) => l.includes('/v1/responses'));
@@ -66,7 +76,7 @@ for (const format of ['anthropic', 'gemini', 'openai']) {
             assert.equal(done.usage.output_tokens, USAGE.completion);
 
             // One Responses request from Codex, one provider request.
-            assert.equal(responsesLines(gw).length - logged, 1, gw.accessLog());
+            assert.equal((await loggedSince(gw, logged, 1)).length, 1, gw.accessLog());
             assert.equal(mock.requests.length, 1);
             const q = mock.requests[0];
             if (format === 'gemini') assert.equal(q.model, MODEL);
@@ -205,7 +215,7 @@ for (const format of ['anthropic', 'gemini', 'openai']) {
             assert.equal(r.code, 1, `stdout: ${r.stdout}\nstderr: ${r.stderr.slice(-1500)}`);
             assert.match(r.stderr, new RegExp(`tool web_search is not supported by ${format} models`));
             assert.equal(mock.requests.length, 0);
-            const mine = responsesLines(gw).slice(logged);
+            const mine = await loggedSince(gw, logged, 1);
             assert.equal(mine.length, 1, mine.join('\n'));
             assert.match(mine[0], /" 400 /);
         });

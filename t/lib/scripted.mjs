@@ -308,6 +308,14 @@ async function handleScripted(mock, ctx) {
         // What the real API insists on, so a translator that forgets it fails.
         if (typeof body?.max_tokens !== 'number') { ctx.fail(400, 'bad_request', 'max_tokens: Field required'); return true; }
         if (!Array.isArray(body?.messages) || !body.messages.length) { ctx.fail(400, 'bad_request', 'messages: Field required'); return true; }
+        if (body.thinking?.type === 'enabled' && ['any', 'tool'].includes(body.tool_choice?.type)) {
+            ctx.fail(400, 'bad_request', 'Thinking may not be enabled when tool_choice forces tool use.');
+            return true;
+        }
+        if (body.thinking?.type === 'enabled' && !(body.max_tokens > body.thinking.budget_tokens)) {
+            ctx.fail(400, 'bad_request', '`max_tokens` must be greater than `thinking.budget_tokens`');
+            return true;
+        }
     }
     if (ctx.format.name === 'gemini' && (!Array.isArray(body?.contents) || !body.contents.length)) {
         ctx.fail(400, 'bad_request', '* GenerateContentRequest.contents: contents is not specified');

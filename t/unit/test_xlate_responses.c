@@ -181,7 +181,7 @@ static const char  rs_items[] =
 
 UNIT_TEST(test_rs_req_items_to_anthropic)
 {
-    llm_xlate_opts_t  o = opts(0, 0);
+    llm_xlate_opts_t  o = opts(0, LLM_DROP_HINTS);
     char              err[256] = "";
     json_t           *j;
 
@@ -216,6 +216,18 @@ UNIT_TEST(test_rs_req_items_to_anthropic)
     CHECK_STR(jstr(j, "tool_choice.type"), "tool");
     CHECK_STR(jstr(j, "tool_choice.name"), "get_weather");
     CHECK(json_is_true(jget(j, "tool_choice.disable_parallel_tool_use")));
+    /* the named tool_choice forces a tool use: Anthropic refuses thinking
+       with it, so the effort is dropped (a hint) */
+    CHECK(jget(j, "thinking") == NULL);
+    CHECK(jint(j, "max_tokens") == 8000);
+    json_decref(j);
+
+    /* reasoning.effort without a forced tool: a thinking budget */
+    j = xreq_str(LLM_API_RESPONSES, LLM_API_ANTHROPIC,
+                 "{\"model\":\"m\",\"input\":\"hi\",\"reasoning\":"
+                 "{\"effort\":\"high\"},\"max_output_tokens\":8000}", &o, err,
+                 sizeof(err));
+    CHECK(j != NULL);
     CHECK(jint(j, "thinking.budget_tokens") == 4096);
     CHECK(jint(j, "max_tokens") == 8000);
     json_decref(j);
