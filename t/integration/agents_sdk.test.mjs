@@ -15,9 +15,8 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { z } from 'zod';
-import { closeAll, startGateway, makeSecret } from '../lib/index.mjs';
-import { startScriptedProvider } from '../lib/scripted.mjs';
-import { KEY_ENV, formatDeployment, providerPath, neutralRequest, assertItems, rejects } from '../lib/xlate.mjs';
+import { closeAll } from '../lib/index.mjs';
+import { startFormatGateways, providerPath, neutralRequest, assertItems, rejects } from '../lib/xlate.mjs';
 
 process.env.OPENAI_AGENTS_DISABLE_TRACING = '1';
 const { Agent, Runner, OpenAIProvider, tool, toolNamespace, setTracingDisabled } = await import('@openai/agents');
@@ -26,22 +25,13 @@ setTracingDisabled(true);
 const FORMATS = ['openai', 'anthropic'];
 const GROUP = { openai: 'gpt-agent', anthropic: 'claude-agent' };
 const UPSTREAM = { openai: 'upstream-gpt', anthropic: 'upstream-claude' };
-const KEYS = Object.fromEntries(FORMATS.map((f) => [f, makeSecret(`sk-prov-${f}-`)]));
-const mocks = {};
-let gw, runner;
+let gw, mocks, runner;
 const fetched = [];
 const sent = [];    // the JSON bodies the SDK sent to the gateway
 const answered = [];    // the gateway's response headers
 
 before(async () => {
-    for (const f of FORMATS) mocks[f] = await startScriptedProvider({ apiKey: KEYS[f] });
-    gw = await startGateway({
-        config: {
-            model_list: FORMATS.map((f) => formatDeployment(GROUP[f], f, mocks[f], UPSTREAM[f])),
-            router_settings: { num_retries: 0, disable_cooldowns: true },
-        },
-        env: Object.fromEntries(FORMATS.map((f) => [KEY_ENV[f], KEYS[f]])),
-    });
+    ({ gw, mocks } = await startFormatGateways(FORMATS, GROUP, UPSTREAM));
     // Every request the SDKs make is recorded: all must go to the gateway.
     const realFetch = globalThis.fetch;
     const recording = async (input, init) => {
