@@ -12,10 +12,9 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { closeAll, startGateway, makeSecret, makeTempDir } from '../lib/index.mjs';
-import { startScriptedProvider } from '../lib/scripted.mjs';
-import { KEY_ENV, formatDeployment, neutralRequest } from '../lib/xlate.mjs';
-import { runClaude, claudeInstalled, describeRequests, toolResults, hasTools } from '../lib/claude.mjs';
+import { makeSecret, makeTempDir } from '../lib/index.mjs';
+import { neutralRequest } from '../lib/xlate.mjs';
+import { runClaude, claudeInstalled, toolResults, hasTools, cliGateway, diagnoseRun } from '../lib/claude.mjs';
 
 const SKIP = claudeInstalled() ? false : 'node_modules/.bin/claude is not installed (npm install in t/)';
 const FIXED = 'Hello from the mock provider behind ngx_llm!';
@@ -33,32 +32,14 @@ function loggedModels(gw) {
 
 for (const format of ['anthropic', 'openai', 'gemini']) {
     describe(`claude code -> gateway "*" -> ${format} provider`, { skip: SKIP }, () => {
-        const key = makeSecret(`sk-prov-${format}-`);
-        let mock, gw;
-
-        before(async () => {
-            mock = await startScriptedProvider({ apiKey: key });
-            gw = await startGateway({
-                config: {
-                    model_list: [formatDeployment('*', format, mock, '*')],
-                    router_settings: { num_retries: 0 },
-                    litellm_settings: { drop_params: true },
-                },
-                env: { [KEY_ENV[format]]: key },
-            });
-        });
-
-        after(() => closeAll(gw, mock));
+        const cli = cliGateway(format, { before, after, config: { litellm_settings: { drop_params: true } } });
 
         test('claude -p "Say hello" prints the provider\'s text', { timeout: 180000 }, async (t) => {
+            const { mock, gw, key } = cli;
             mock.reset();
             mock.script = { text: FIXED, usage: { prompt: 1200, completion: 12 } };
             const r = await runClaude({ baseUrl: gw.url, token: gw.masterKey, prompt: 'Say hello', timeoutMs: 150000 });
-            t.diagnostic(`claude exit ${r.code} in ${r.durationMs} ms; ${mock.requests.length} provider requests`);
-            for (const line of describeRequests(mock.requests)) t.diagnostic(line);
-            for (const line of gw.accessLog().trim().split('\n')) t.diagnostic(`access: ${line}`);
-            const errors = gw.errorLog().split('\n').filter((l) => /\[(error|crit|alert|emerg)\]/.test(l));
-            for (const line of errors.slice(-5)) t.diagnostic(`error.log: ${line}`);
+            diagnoseRun(t, 'claude', r, mock, gw);
 
             assert.equal(r.timedOut, false, 'claude timed out');
             assert.equal(r.code, 0, `claude failed (exit ${r.code}):\nstdout: ${r.stdout}\nstderr: ${r.stderr.slice(0, 2000)}`);
@@ -85,6 +66,7 @@ for (const format of ['anthropic', 'openai', 'gemini']) {
         });
 
         test('tool loop: Read tool call -> tool_result back in the provider\'s format -> answer', { timeout: 180000 }, async (t) => {
+            const { mock, gw } = cli;
             mock.reset();
             const cwd = makeTempDir('ngx-llm-claude-cwd');
             const file = path.join(cwd, 'note.txt');
@@ -104,8 +86,7 @@ for (const format of ['anthropic', 'openai', 'gemini']) {
                 baseUrl: gw.url, token: gw.masterKey, cwd, timeoutMs: 150000,
                 prompt: 'What does note.txt say?', args: ['--allowedTools', 'Read'],
             });
-            t.diagnostic(`claude exit ${r.code} in ${r.durationMs} ms; ${mock.requests.length} provider requests`);
-            for (const line of describeRequests(mock.requests)) t.diagnostic(line);
+            diagnoseRun(t, 'claude', r, mock, gw);
 
             assert.equal(r.timedOut, false, 'claude timed out');
             assert.equal(r.code, 0, `claude failed (exit ${r.code}):\nstdout: ${r.stdout}\nstderr: ${r.stderr.slice(0, 2000)}`);

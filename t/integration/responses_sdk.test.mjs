@@ -95,6 +95,15 @@ for (const f of FORMATS) {
             assert.match(res.id, /^resp_/);
             assert.equal(res.status, 'completed');
             assert.equal(res.model, GROUP[f]);
+            // the request's settings echoed, defaults for what it left out
+            assert.equal(res.instructions, 'You are terse.');
+            assert.equal(res.max_output_tokens, 123);
+            assert.equal(res.temperature, 0.25);
+            assert.equal(res.tool_choice, 'auto');
+            assert.equal(res.parallel_tool_calls, true);
+            assert.equal(res.truncation, 'disabled');
+            assert.equal(res.previous_response_id, null);
+            assert.equal(res.store, true);
             assert.equal(res.output_text, `Bonjour from the ${f} side.`);
             const msg = res.output.find((o) => o.type === 'message');
             assert.equal(msg.role, 'assistant');

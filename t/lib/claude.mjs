@@ -18,7 +18,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeTempDir } from './tmp.mjs';
 import { freePort } from './ports.mjs';
-import { neutralRequest } from './xlate.mjs';
+import { neutralRequest, formatDeployment, KEY_ENV } from './xlate.mjs';
+import { startGateway, makeSecret } from './gateway.mjs';
+import { closeAll } from './index.mjs';
+import { startScriptedProvider } from './scripted.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const CLAUDE_BIN = process.env.CLAUDE_BIN || path.resolve(here, '..', 'node_modules', '.bin', 'claude');
@@ -140,4 +143,37 @@ export function describeRequests(requests) {
             `status=${r.response?.status ?? '-'}`,
         ].join(' ');
     });
+}
+
+/**
+ * For a real-CLI suite (inside its describe()): before() starts a scripted
+ * mock provider speaking `format` and a gateway whose wildcard "*" group
+ * sends every model name to it; after() stops both.  Returns an object
+ * whose .mock, .gw and .key are set once before() ran.  config is merged
+ * into the gateway config (litellm_settings, ...).
+ */
+export function cliGateway(format, { before, after, config = {} }) {
+    const ctx = { key: makeSecret(`sk-prov-${format}-`), mock: null, gw: null };
+    before(async () => {
+        ctx.mock = await startScriptedProvider({ apiKey: ctx.key });
+        ctx.gw = await startGateway({
+            config: {
+                model_list: [formatDeployment('*', format, ctx.mock, '*')],
+                router_settings: { num_retries: 0 },
+                ...config,
+            },
+            env: { [KEY_ENV[format]]: ctx.key },
+        });
+    });
+    after(() => closeAll(ctx.gw, ctx.mock));
+    return ctx;
+}
+
+/** A CLI run's exit, the provider requests and the gateway's errors, as test diagnostics. */
+export function diagnoseRun(t, name, r, mock, gw, accessFilter = () => true) {
+    t.diagnostic(`${name} exit ${r.code} in ${r.durationMs} ms; ${mock.requests.length} provider requests`);
+    for (const line of describeRequests(mock.requests)) t.diagnostic(line);
+    for (const line of gw.accessLog().trim().split('\n').filter(accessFilter)) t.diagnostic(`access: ${line}`);
+    const errors = gw.errorLog().split('\n').filter((l) => /\[(error|crit|alert|emerg)\]/.test(l));
+    for (const line of errors.slice(-5)) t.diagnostic(`error.log: ${line}`);
 }

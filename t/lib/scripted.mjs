@@ -13,6 +13,8 @@
 // A turn:
 //   text          assistant text (may be '' or absent)
 //   toolCalls     [{id, name, args}]  (Gemini has no ids: they are not sent)
+//   thinking      {text, signature}  Anthropic only: a signed thinking block
+//                 before the text (other formats ignore it)
 //   stop          'end' | 'length' | 'tool' | 'stop_sequence'
 //                 (default: 'tool' with toolCalls, else 'end')
 //   stopSequence  the matched sequence, for stop: 'stop_sequence'
@@ -149,6 +151,7 @@ function anthropicUsage(u) {
 const anthropicRender = {
     json(turn, model) {
         const content = [];
+        if (turn.thinking) content.push({ type: 'thinking', thinking: turn.thinking.text, signature: turn.thinking.signature });
         if (turn.text) content.push({ type: 'text', text: turn.text });
         for (const c of turn.toolCalls || []) content.push({ type: 'tool_use', id: c.id, name: c.name, input: c.args });
         const stop = stopOf(turn);
@@ -173,6 +176,15 @@ const anthropicRender = {
             ev('ping', {}),
         ];
         let index = 0;
+        if (turn.thinking) {
+            frames.push(ev('content_block_start', { index, content_block: { type: 'thinking', thinking: '' } }));
+            for (const piece of chunkText(turn.thinking.text)) {
+                frames.push(ev('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: piece } }, piece));
+            }
+            frames.push(ev('content_block_delta', { index, delta: { type: 'signature_delta', signature: turn.thinking.signature } }));
+            frames.push(ev('content_block_stop', { index }));
+            index++;
+        }
         if (turn.text) {
             frames.push(ev('content_block_start', { index, content_block: { type: 'text', text: '' } }));
             for (const piece of chunkText(turn.text)) {
@@ -296,6 +308,14 @@ async function handleScripted(mock, ctx) {
         // What the real API insists on, so a translator that forgets it fails.
         if (typeof body?.max_tokens !== 'number') { ctx.fail(400, 'bad_request', 'max_tokens: Field required'); return true; }
         if (!Array.isArray(body?.messages) || !body.messages.length) { ctx.fail(400, 'bad_request', 'messages: Field required'); return true; }
+        if (body.thinking?.type === 'enabled' && ['any', 'tool'].includes(body.tool_choice?.type)) {
+            ctx.fail(400, 'bad_request', 'Thinking may not be enabled when tool_choice forces tool use.');
+            return true;
+        }
+        if (body.thinking?.type === 'enabled' && !(body.max_tokens > body.thinking.budget_tokens)) {
+            ctx.fail(400, 'bad_request', '`max_tokens` must be greater than `thinking.budget_tokens`');
+            return true;
+        }
     }
     if (ctx.format.name === 'gemini' && (!Array.isArray(body?.contents) || !body.contents.length)) {
         ctx.fail(400, 'bad_request', '* GenerateContentRequest.contents: contents is not specified');

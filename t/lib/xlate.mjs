@@ -6,6 +6,8 @@ import Anthropic from '@anthropic-ai/sdk';
 import { deployment } from './fixtures.mjs';
 import { parseSse } from './sse.mjs';
 import http from 'node:http';
+import { startGateway, makeSecret } from './gateway.mjs';
+import { startScriptedProvider } from './scripted.mjs';
 
 /** The environment variable holding the provider key of each format. */
 export const KEY_ENV = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY', gemini: 'GEMINI_API_KEY' };
@@ -19,6 +21,27 @@ export function formatDeployment(modelName, format, mock, providerModel, params 
     return deployment(modelName, `${format}/${providerModel}`, {
         api_base: base, api_key: `os.environ/${KEY_ENV[format]}`, ...params,
     });
+}
+
+/**
+ * One scripted mock provider per format and a gateway whose group
+ * groups[f] is served by the mock of format f as model upstream[f] (no
+ * retries, no cooldowns).  config is merged into the gateway config.
+ * Returns {gw, mocks, keys}.
+ */
+export async function startFormatGateways(formats, groups, upstream, config = {}) {
+    const keys = Object.fromEntries(formats.map((f) => [f, makeSecret(`sk-prov-${f}-`)]));
+    const mocks = {};
+    for (const f of formats) mocks[f] = await startScriptedProvider({ apiKey: keys[f] });
+    const gw = await startGateway({
+        config: {
+            model_list: formats.map((f) => formatDeployment(groups[f], f, mocks[f], upstream[f])),
+            router_settings: { num_retries: 0, disable_cooldowns: true },
+            ...config,
+        },
+        env: Object.fromEntries(formats.map((f) => [KEY_ENV[f], keys[f]])),
+    });
+    return { gw, mocks, keys };
 }
 
 /** The provider's path the gateway must call for a chat-like request. */

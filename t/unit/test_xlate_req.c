@@ -312,12 +312,13 @@ UNIT_TEST(test_gemini_to_anthropic)
     CHECK_STR(jstr(j, "messages.1.content.1.id"),
               jstr(j, "messages.2.content.1.tool_use_id"));
     CHECK_STR(jstr(j, "messages.1.content.1.input.location"), "Milan");
-    CHECK_STR(jstr(j, "thinking.type"), "enabled");
-    CHECK(jint(j, "thinking.budget_tokens") == 2048);
-    /* thinking counts against max_tokens: the answer budget is kept */
-    CHECK(jint(j, "max_tokens") == 256 + 2048);
-    CHECK(jget(j, "temperature") == NULL);       /* not allowed with thinking */
-    CHECK(jget(j, "top_k") == NULL);             /* not allowed with thinking */
+    /* the sample forces get_weather (mode ANY, one allowed name), which
+       Anthropic refuses with thinking: thinking goes, and with it the
+       limits it puts on temperature and top_k */
+    CHECK(jget(j, "thinking") == NULL);
+    CHECK(jint(j, "max_tokens") == 256);
+    CHECK(jget(j, "temperature") != NULL);
+    CHECK(jget(j, "top_k") != NULL);
     CHECK_STR(jstr(j, "tool_choice.type"), "tool");
     CHECK_STR(jstr(j, "tool_choice.name"), "get_weather");
     CHECK(jlen(j, "messages.4.content") == 1);   /* video dropped */
@@ -651,6 +652,60 @@ UNIT_TEST(test_same_format_replaces_model)
     json_decref(j);
 }
 
+/* Anthropic refuses thinking when tool_choice forces a tool use: thinking
+   is the hint that goes (a 400 only with drop_params: false) */
+UNIT_TEST(test_anthropic_thinking_forced_tool)
+{
+    llm_xlate_opts_t  o = opts(0, LLM_DROP_HINTS), strict = opts(0, 0);
+    llm_buf_t         dropped = LLM_BUF_INIT;
+    char              err[256];
+    json_t           *j;
+    const char       *forced =
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":"
+        "\"x\"}],\"max_tokens\":300,\"reasoning_effort\":\"low\","
+        "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}],"
+        "\"tool_choice\":\"required\"}";
+    const char       *named =
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":"
+        "\"x\"}],\"reasoning_effort\":\"high\","
+        "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}],"
+        "\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":"
+        "\"f\"}}}";
+    const char       *free_choice =
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":"
+        "\"x\"}],\"max_tokens\":300,\"reasoning_effort\":\"low\","
+        "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}],"
+        "\"tool_choice\":\"auto\"}";
+
+    o.dropped = &dropped;
+    j = xreq_str(LLM_API_OPENAI, LLM_API_ANTHROPIC, forced, &o, err,
+                 sizeof(err));
+    CHECK(j != NULL);
+    CHECK(jget(j, "thinking") == NULL);
+    CHECK_STR(jstr(j, "tool_choice.type"), "any");
+    CHECK(jint(j, "max_tokens") == 300);        /* no budget on top */
+    CHECK(dropped.len == sizeof("thinking with a forced tool_choice") - 1);
+    json_decref(j);
+
+    j = xreq_str(LLM_API_OPENAI, LLM_API_ANTHROPIC, named, &o, err,
+                 sizeof(err));
+    CHECK(j != NULL);
+    CHECK(jget(j, "thinking") == NULL);
+    CHECK_STR(jstr(j, "tool_choice.name"), "f");
+    json_decref(j);
+
+    j = xreq_str(LLM_API_OPENAI, LLM_API_ANTHROPIC, free_choice, &o, err,
+                 sizeof(err));
+    CHECK(j != NULL);
+    CHECK(jint(j, "thinking.budget_tokens") == 1024);
+    json_decref(j);
+
+    CHECK(xreq_str(LLM_API_OPENAI, LLM_API_ANTHROPIC, forced, &strict, err,
+                   sizeof(err)) == NULL);
+    CHECK(strstr(err, "thinking with a forced tool_choice") != NULL);
+    llm_buf_free(&dropped);
+}
+
 UNIT_MAIN(test_claude_code_to_openai, test_claude_code_to_gemini,
           test_openai_to_anthropic, test_openai_to_gemini,
           test_gemini_to_openai, test_gemini_to_anthropic,
@@ -658,4 +713,5 @@ UNIT_MAIN(test_claude_code_to_openai, test_claude_code_to_gemini,
           test_malformed_requests,
           test_params_and_defaults, test_thinking_history,
           test_long_name_utf8_cut, test_gemini_inline_without_mime,
-          test_same_format_replaces_model)
+          test_same_format_replaces_model,
+          test_anthropic_thinking_forced_tool)

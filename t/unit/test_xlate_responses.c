@@ -44,17 +44,17 @@ rs_events_free(rs_events_t *e)
     }
 }
 
-/* the upstream sample fed in pieces of `piece` bytes (0: whole), and an
+/* an upstream stream fed in pieces of `piece` bytes (0: whole), and an
    optional caller failure after it */
 static void
-rs_stream(llm_api_t from, const char *sample, const llm_xlate_opts_t *o,
-          size_t piece, const char *fail, rs_events_t *e, llm_usage_t *u)
+rs_stream_text(llm_api_t from, const char *in, size_t len,
+               const llm_xlate_opts_t *o, size_t piece, const char *fail,
+               rs_events_t *e, llm_usage_t *u)
 {
     llm_stream_xlate_t  *x = llm_stream_xlate_new(from, LLM_API_RESPONSES, o);
     llm_buf_t            out = LLM_BUF_INIT;
     llm_sse_parser_t     p;
-    size_t               len, off, n;
-    char                *in = read_sample(sample, &len);
+    size_t               off, n;
 
     CHECK(x != NULL);
     if (fail) {
@@ -77,7 +77,6 @@ rs_stream(llm_api_t from, const char *sample, const llm_xlate_opts_t *o,
         llm_stream_xlate_usage(x, u);
     }
     llm_stream_xlate_free(x);
-    free(in);
 
     memset(e, 0, sizeof(*e));
     llm_sse_init(&p, 0);
@@ -85,6 +84,18 @@ rs_stream(llm_api_t from, const char *sample, const llm_xlate_opts_t *o,
           == 0);
     llm_sse_free(&p);
     llm_buf_free(&out);
+}
+
+/* the same with a sample file */
+static void
+rs_stream(llm_api_t from, const char *sample, const llm_xlate_opts_t *o,
+          size_t piece, const char *fail, rs_events_t *e, llm_usage_t *u)
+{
+    size_t  len;
+    char   *in = read_sample(sample, &len);
+
+    rs_stream_text(from, in, len, o, piece, fail, e, u);
+    free(in);
 }
 
 /* every event: its SSE name is its type, sequence numbers count from 0 */
@@ -170,7 +181,7 @@ static const char  rs_items[] =
 
 UNIT_TEST(test_rs_req_items_to_anthropic)
 {
-    llm_xlate_opts_t  o = opts(0, 0);
+    llm_xlate_opts_t  o = opts(0, LLM_DROP_HINTS);
     char              err[256] = "";
     json_t           *j;
 
@@ -205,6 +216,18 @@ UNIT_TEST(test_rs_req_items_to_anthropic)
     CHECK_STR(jstr(j, "tool_choice.type"), "tool");
     CHECK_STR(jstr(j, "tool_choice.name"), "get_weather");
     CHECK(json_is_true(jget(j, "tool_choice.disable_parallel_tool_use")));
+    /* the named tool_choice forces a tool use: Anthropic refuses thinking
+       with it, so the effort is dropped (a hint) */
+    CHECK(jget(j, "thinking") == NULL);
+    CHECK(jint(j, "max_tokens") == 8000);
+    json_decref(j);
+
+    /* reasoning.effort without a forced tool: a thinking budget */
+    j = xreq_str(LLM_API_RESPONSES, LLM_API_ANTHROPIC,
+                 "{\"model\":\"m\",\"input\":\"hi\",\"reasoning\":"
+                 "{\"effort\":\"high\"},\"max_output_tokens\":8000}", &o, err,
+                 sizeof(err));
+    CHECK(j != NULL);
     CHECK(jint(j, "thinking.budget_tokens") == 4096);
     CHECK(jint(j, "max_tokens") == 8000);
     json_decref(j);
@@ -465,6 +488,18 @@ UNIT_TEST(test_rs_resp_anthropic_and_gemini)
         json_t *a;
 
         CHECK_STR(jstr(j, "status"), "completed");
+        /* without a client request, every echoed field has its default
+           (scalars and null included, not only objects) */
+        CHECK(json_is_true(jget(j, "store")));
+        CHECK(json_is_true(jget(j, "parallel_tool_calls")));
+        CHECK_STR(jstr(j, "tool_choice"), "auto");
+        CHECK_STR(jstr(j, "truncation"), "disabled");
+        CHECK(json_is_null(jget(j, "instructions")));
+        CHECK(json_is_null(jget(j, "previous_response_id")));
+        CHECK(json_is_null(jget(j, "max_output_tokens")));
+        CHECK(json_is_null(jget(j, "temperature")));
+        CHECK(json_is_null(jget(j, "top_p")));
+        CHECK(json_is_null(jget(j, "user")));
         for (i = 0; i < jlen(j, "output"); i++) {
             json_t  *it = json_array_get(jget(j, "output"), i);
 
@@ -713,6 +748,169 @@ UNIT_TEST(test_rs_error_body)
                               35) > 3);
 }
 
+/* ----------------------------------------------------- namespace tools */
+
+/* Codex's multi_agent_v1, an MCP server: function tools grouped under a
+   namespace; translated as <namespace>__<name> and split again */
+static const char  rs_ns_req[] =
+    "{\"model\":\"m\",\"input\":["
+    "{\"type\":\"message\",\"role\":\"user\",\"content\":\"close it\"},"
+    "{\"type\":\"function_call\",\"call_id\":\"call_1\",\"name\":"
+    "\"close_agent\",\"namespace\":\"multi_agent_v1\",\"arguments\":"
+    "\"{\\\"target\\\":\\\"a1\\\"}\"},"
+    "{\"type\":\"function_call_output\",\"call_id\":\"call_1\","
+    "\"output\":\"closed\"}],"
+    "\"tools\":[{\"type\":\"function\",\"name\":\"exec_command\"},"
+    "{\"type\":\"namespace\",\"name\":\"multi_agent_v1\",\"description\":"
+    "\"Sub-agents\",\"tools\":[{\"type\":\"function\",\"name\":"
+    "\"close_agent\",\"description\":\"Close an agent\",\"parameters\":"
+    "{\"type\":\"object\"}},{\"type\":\"function\",\"name\":"
+    "\"spawn_agent\"}]}],"
+    "\"tool_choice\":{\"type\":\"function\",\"name\":\"spawn_agent\","
+    "\"namespace\":\"multi_agent_v1\"},"
+    "\"client_metadata\":{\"turn_id\":\"t1\"}}";
+
+UNIT_TEST(test_rs_req_namespace_tools)
+{
+    llm_xlate_opts_t  o = opts(0, 0);
+    char              err[256] = "";
+    json_t           *j;
+
+    j = xreq_str(LLM_API_RESPONSES, LLM_API_ANTHROPIC, rs_ns_req, &o, err,
+                 sizeof(err));
+    CHECK(j != NULL);
+    if (j == NULL) {
+        fprintf(stderr, "  %s\n", err);
+        return;
+    }
+    CHECK(jlen(j, "tools") == 3);
+    CHECK_STR(jstr(j, "tools.0.name"), "exec_command");
+    CHECK_STR(jstr(j, "tools.1.name"), "multi_agent_v1__close_agent");
+    CHECK_STR(jstr(j, "tools.1.description"), "Close an agent");
+    CHECK_STR(jstr(j, "tools.1.input_schema.type"), "object");
+    CHECK_STR(jstr(j, "tools.2.name"), "multi_agent_v1__spawn_agent");
+    CHECK_STR(jstr(j, "tool_choice.name"), "multi_agent_v1__spawn_agent");
+    CHECK_STR(jstr(j, "messages.1.content.0.name"),
+              "multi_agent_v1__close_agent");
+    CHECK_STR(jstr(j, "messages.1.content.0.input.target"), "a1");
+    CHECK_STR(jstr(j, "messages.2.content.0.tool_use_id"), "call_1");
+    CHECK(jget(j, "client_metadata") == NULL);
+    json_decref(j);
+
+    /* Gemini names a result by its call's name: the qualified one */
+    j = xreq_str(LLM_API_RESPONSES, LLM_API_GEMINI, rs_ns_req, &o, err,
+                 sizeof(err));
+    CHECK(j != NULL);
+    if (j != NULL) {
+        CHECK_STR(jstr(j, "contents.2.parts.0.functionResponse.name"),
+                  "multi_agent_v1__close_agent");
+        json_decref(j);
+    }
+
+    /* a member that is not a function tool: a 400 naming both */
+    j = xreq_str(LLM_API_RESPONSES, LLM_API_OPENAI,
+                 "{\"model\":\"m\",\"input\":\"hi\",\"tools\":[{\"type\":"
+                 "\"namespace\",\"name\":\"ns\",\"tools\":[{\"type\":"
+                 "\"custom\",\"name\":\"apply_patch\"}]}]}", &o, err,
+                 sizeof(err));
+    CHECK(j == NULL);
+    CHECK(strstr(err, "custom") != NULL && strstr(err, "ns") != NULL);
+    j = xreq_str(LLM_API_RESPONSES, LLM_API_OPENAI,
+                 "{\"model\":\"m\",\"input\":\"hi\",\"tools\":[{\"type\":"
+                 "\"namespace\",\"name\":\"ns\"}]}", &o, err, sizeof(err));
+    CHECK(j == NULL);
+    CHECK(strstr(err, "namespace") != NULL);
+}
+
+static const char  rs_ns_answer[] =
+    "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\","
+    "\"model\":\"claude\",\"content\":[{\"type\":\"tool_use\",\"id\":"
+    "\"toolu_1\",\"name\":\"multi_agent_v1__spawn_agent\",\"input\":"
+    "{\"message\":\"go\"}},{\"type\":\"tool_use\",\"id\":\"toolu_2\","
+    "\"name\":\"exec_command\",\"input\":{\"cmd\":\"ls\"}}],"
+    "\"stop_reason\":\"tool_use\",\"usage\":{\"input_tokens\":5,"
+    "\"output_tokens\":3}}";
+
+UNIT_TEST(test_rs_resp_namespace_tools)
+{
+    llm_xlate_opts_t  o = opts(0, 0);
+    llm_buf_t         out = LLM_BUF_INIT;
+    llm_usage_t       u;
+    json_t           *j;
+
+    o.client_request = rs_ns_req;
+    o.client_request_len = sizeof(rs_ns_req) - 1;
+    CHECK(llm_xlate_response(LLM_API_ANTHROPIC, LLM_API_RESPONSES,
+                             rs_ns_answer, sizeof(rs_ns_answer) - 1, &o,
+                             &out, &u) == 0);
+    j = json_loadb(out.data, out.len, 0, NULL);
+    CHECK(j != NULL);
+    CHECK_STR(jstr(j, "output.0.type"), "function_call");
+    CHECK_STR(jstr(j, "output.0.name"), "spawn_agent");
+    CHECK_STR(jstr(j, "output.0.namespace"), "multi_agent_v1");
+    CHECK_STR(jstr(j, "output.0.call_id"), "toolu_1");
+    CHECK_STR(jstr(j, "output.1.name"), "exec_command");
+    CHECK(jget(j, "output.1.namespace") == NULL);
+    json_decref(j);
+    llm_buf_free(&out);
+
+    /* without the client's request (or its namespace) the name stays */
+    o.client_request = NULL;
+    o.client_request_len = 0;
+    CHECK(llm_xlate_response(LLM_API_ANTHROPIC, LLM_API_RESPONSES,
+                             rs_ns_answer, sizeof(rs_ns_answer) - 1, &o,
+                             &out, &u) == 0);
+    j = json_loadb(out.data, out.len, 0, NULL);
+    CHECK_STR(jstr(j, "output.0.name"), "multi_agent_v1__spawn_agent");
+    CHECK(jget(j, "output.0.namespace") == NULL);
+    json_decref(j);
+    llm_buf_free(&out);
+}
+
+UNIT_TEST(test_rs_stream_namespace_tools)
+{
+    static const char   sse[] =
+        "event: message_start\ndata: {\"type\":\"message_start\",\"message\":"
+        "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\","
+        "\"model\":\"claude\",\"content\":[],\"usage\":{\"input_tokens\":5,"
+        "\"output_tokens\":1}}}\n\n"
+        "event: content_block_start\ndata: {\"type\":\"content_block_start\","
+        "\"index\":0,\"content_block\":{\"type\":\"tool_use\",\"id\":"
+        "\"toolu_1\",\"name\":\"multi_agent_v1__close_agent\",\"input\":{}}}"
+        "\n\n"
+        "event: content_block_delta\ndata: {\"type\":\"content_block_delta\","
+        "\"index\":0,\"delta\":{\"type\":\"input_json_delta\","
+        "\"partial_json\":\"{\\\"target\\\":\\\"a1\\\"}\"}}\n\n"
+        "event: content_block_stop\ndata: {\"type\":\"content_block_stop\","
+        "\"index\":0}\n\n"
+        "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":"
+        "{\"stop_reason\":\"tool_use\"},\"usage\":{\"output_tokens\":9}}\n\n"
+        "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+    llm_xlate_opts_t    o = opts(1, 0);
+    rs_events_t         e;
+    int                 i;
+
+    o.client_request = rs_ns_req;
+    o.client_request_len = sizeof(rs_ns_req) - 1;
+    rs_stream_text(LLM_API_ANTHROPIC, sse, sizeof(sse) - 1, &o, 11, NULL, &e,
+                   NULL);
+    rs_check_framing(&e);
+
+    i = rs_find(&e, "response.output_item.added", 0);
+    CHECK(i > 0);
+    CHECK_STR(jstr(e.data[i], "item.name"), "close_agent");
+    CHECK_STR(jstr(e.data[i], "item.namespace"), "multi_agent_v1");
+    i = rs_find(&e, "response.output_item.done", 0);
+    CHECK(i > 0);
+    CHECK_STR(jstr(e.data[i], "item.name"), "close_agent");
+    CHECK_STR(jstr(e.data[i], "item.namespace"), "multi_agent_v1");
+    CHECK_STR(jstr(e.data[i], "item.arguments"), "{\"target\":\"a1\"}");
+    CHECK_STR(e.names[e.n - 1], "response.completed");
+    CHECK_STR(jstr(e.data[e.n - 1], "response.output.0.namespace"),
+              "multi_agent_v1");
+    rs_events_free(&e);
+}
+
 UNIT_MAIN(test_rs_req_string_input, test_rs_req_items_to_anthropic,
           test_rs_req_items_to_openai_and_gemini, test_rs_req_refusals,
           test_rs_req_structured_output, test_rs_req_passthrough,
@@ -720,4 +918,6 @@ UNIT_MAIN(test_rs_req_string_input, test_rs_req_items_to_anthropic,
           test_rs_resp_anthropic_and_gemini, test_rs_stream_openai_text,
           test_rs_stream_anthropic_tools, test_rs_stream_gemini_tools,
           test_rs_stream_failures, test_rs_stream_empty_upstream,
-          test_rs_usage_passthrough, test_rs_error_body)
+          test_rs_usage_passthrough, test_rs_error_body,
+          test_rs_req_namespace_tools, test_rs_resp_namespace_tools,
+          test_rs_stream_namespace_tools)

@@ -28,6 +28,7 @@ static const char  *llm_xl_hints[] = {
     "frequency_penalty",
     "logit_bias",
     "temperature other than 1",          /* Anthropic, with thinking */
+    "thinking with a forced tool_choice",  /* Anthropic */
     /* extra output about the sampling, not the answer */
     "logprobs",
     "top_logprobs",

@@ -119,6 +119,20 @@ const char *llm_xl_tool_name_short(const char *name, char *buf);
 /* shortened name -> the original, looked up in the client's request tools */
 const char *llm_xl_tool_name_restore(const char *name, const json_t *client_tools);
 json_t *llm_xl_client_tools(llm_api_t api, const char *in, size_t len);
+/*
+ * A Responses namespace tool (an MCP server, Codex's multi_agent_v1) groups
+ * function tools; translated, each member is one function tool named
+ * <namespace>__<name>.  llm_xl_tool_qualified() makes that name (a JSON
+ * string); llm_xl_tool_namespace() finds it in the client's tools and
+ * gives the namespace (NULL when `full` is no member's) and *name.
+ */
+#define LLM_XL_NS_SEP  "__"
+/* a call name that may be a namespace member's (to a Responses client) */
+#define llm_xl_tool_name_in_ns(name, to)                                     \
+    ((to) == LLM_API_RESPONSES && strstr((name), LLM_XL_NS_SEP) != NULL)
+json_t *llm_xl_tool_qualified(const char *ns, const char *name);
+const char *llm_xl_tool_namespace(const json_t *client_tools,
+                                  const char *full, const char **name);
 /* the model name to echo to the client */
 const char *llm_xl_client_model(const llm_xlate_opts_t *o, const char *fallback);
 char *llm_xl_strdup(const char *s);
@@ -179,8 +193,9 @@ json_t *llm_resp_responses_message(const char *id, const char *text,
 json_t *llm_resp_responses_reasoning(const char *id, const char *text,
                                      size_t len, const char *signature);
 json_t *llm_resp_responses_call(const char *id, const char *call_id,
-                                const char *name, const char *args,
-                                size_t len, const char *status);
+                                const char *name, const json_t *client_tools,
+                                const char *args, size_t len,
+                                const char *status);
 void llm_resp_responses_item_id(char *buf, size_t size, const char *prefix,
                                 const char *response_id, size_t n);
 /* status "incomplete" with its reason for a length or content-filter stop */

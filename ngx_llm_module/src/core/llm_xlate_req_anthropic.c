@@ -461,6 +461,18 @@ llm_an_media_ok(const json_t *p)
            || strcmp(mt, "application/pdf") == 0;
 }
 
+/* tool_choice required or one named tool, with tools to choose from */
+static int
+llm_an_forces_tool(json_t *ir)
+{
+    const char  *type = llm_xl_str(json_object_get(ir, "tool_choice"),
+                                   "type");
+
+    return type && (strcmp(type, "required") == 0
+                    || strcmp(type, "tool") == 0)
+           && json_array_size(json_object_get(ir, "tools")) > 0;
+}
+
 json_t *
 llm_req_write_anthropic(llm_xl_ctx_t *c, json_t *ir)
 {
@@ -519,6 +531,18 @@ llm_req_write_anthropic(llm_xl_ctx_t *c, json_t *ir)
         if (budget < LLM_AN_MIN_THINKING) {
             budget = LLM_AN_MIN_THINKING;
         }
+    }
+    if (budget && llm_an_forces_tool(ir)) {
+        /* Anthropic refuses thinking when tool_choice forces a tool use:
+           the choice decides what the answer is, thinking only how it is
+           reached, so thinking is what goes (a hint) */
+        if (llm_xl_unsupported(c, "thinking with a forced tool_choice",
+                               "tool_choice forces tool use") != 0)
+        {
+            json_decref(msgs);
+            goto fail;
+        }
+        budget = 0;
     }
     v = json_object_get(ir, "max_tokens");
     max_tokens = json_is_integer(v) ? json_integer_value(v)

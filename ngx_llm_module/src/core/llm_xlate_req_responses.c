@@ -162,11 +162,17 @@ llm_rs_read_call(llm_xl_ctx_t *c, const json_t *item, json_t *ir,
 {
     const char  *id = llm_xl_str(item, "call_id");
     const char  *name = llm_xl_str(item, "name");
+    const char  *ns = llm_xl_str(item, "namespace");
     const char  *args = llm_xl_str(item, "arguments");
-    json_t      *input = NULL;
+    json_t      *input = NULL, *qname;
 
     if (id == NULL || name == NULL) {
         return llm_xl_error(c, "function_call needs call_id and name");
+    }
+    /* a call to a member of a namespace tool: the name it was given */
+    qname = ns && *ns ? llm_xl_tool_qualified(ns, name) : json_string(name);
+    if (qname == NULL) {
+        return llm_xl_error(c, "function_call name must be UTF-8");
     }
     if (args && *args) {
         input = llm_json_load(args, strlen(args), LLM_XL_LOAD_FLAGS, NULL);
@@ -177,9 +183,9 @@ llm_rs_read_call(llm_xl_ctx_t *c, const json_t *item, json_t *ir,
         input = json_object();
     }
     json_array_append_new(llm_rs_last_message(ir, "assistant"),
-                          json_pack("{s:s,s:s,s:s,s:o}", "type", "tool_call",
-                                    "id", id, "name", name, "input", input));
-    json_object_set_new(names, id, json_string(name));
+                          json_pack("{s:s,s:s,s:O,s:o}", "type", "tool_call",
+                                    "id", id, "name", qname, "input", input));
+    json_object_set_new(names, id, qname);
     return 0;
 }
 
@@ -295,6 +301,44 @@ llm_rs_read_input(llm_xl_ctx_t *c, const json_t *input, json_t *ir)
     return rc;
 }
 
+/* the function tools of a namespace tool, each as <namespace>__<name> */
+static int
+llm_rs_read_namespace(llm_xl_ctx_t *c, const json_t *t, json_t *out,
+                      size_t i)
+{
+    const char  *ns = llm_xl_str(t, "name"), *type;
+    json_t      *m, *fn, *d;
+    size_t       k;
+
+    if (ns == NULL || !json_is_array(json_object_get(t, "tools"))) {
+        return llm_xl_error(c, "tools[%zu]: a namespace tool needs a name "
+                               "and tools", i);
+    }
+    json_array_foreach(json_object_get(t, "tools"), k, m) {
+        type = llm_xl_str(m, "type");
+        if (type == NULL || strcmp(type, "function") != 0
+            || llm_xl_str(m, "name") == NULL)
+        {
+            return llm_xl_error(c, "tool %s in namespace %s is not "
+                                   "supported by %s models: only function "
+                                   "tools can be translated",
+                                type ? type : "(without a type)", ns,
+                                llm_api_name(c->to));
+        }
+        fn = json_pack("{s:o}", "name",
+                       llm_xl_tool_qualified(ns, llm_xl_str(m, "name")));
+        llm_xl_copy(fn, "description", m, "description");
+        llm_xl_copy(fn, "parameters", m, "parameters");
+        d = llm_xl_function_tool(c, fn, "name", i);
+        json_decref(fn);
+        if (d == NULL) {
+            return -1;
+        }
+        json_array_append_new(out, d);
+    }
+    return 0;
+}
+
 static int
 llm_rs_read_tools(llm_xl_ctx_t *c, const json_t *tools, json_t *ir)
 {
@@ -304,6 +348,13 @@ llm_rs_read_tools(llm_xl_ctx_t *c, const json_t *tools, json_t *ir)
 
     json_array_foreach(tools, i, t) {
         type = llm_xl_str(t, "type");
+        if (type && strcmp(type, "namespace") == 0) {
+            if (llm_rs_read_namespace(c, t, out, i) != 0) {
+                json_decref(out);
+                return -1;
+            }
+            continue;
+        }
         if (type == NULL || strcmp(type, "function") != 0) {
             /* built-in tools (web_search, file_search, code_interpreter,
                ...) run on OpenAI's side: dropping one would change what
@@ -335,8 +386,11 @@ llm_rs_read_tool_choice(llm_xl_ctx_t *c, const json_t *tc, json_t *ir)
     }
     s = llm_xl_str(tc, "type");
     if (s && strcmp(s, "function") == 0 && llm_xl_str(tc, "name")) {
-        json_object_set_new(ir, "tool_choice", json_pack("{s:s,s:s}",
-                            "type", "tool", "name", llm_xl_str(tc, "name")));
+        s = llm_xl_str(tc, "namespace");
+        json_object_set_new(ir, "tool_choice", json_pack("{s:s,s:o}",
+            "type", "tool", "name", s && *s
+                ? llm_xl_tool_qualified(s, llm_xl_str(tc, "name"))
+                : json_string(llm_xl_str(tc, "name"))));
         return 0;
     }
     if (s && strcmp(s, "allowed_tools") == 0) {
@@ -394,7 +448,7 @@ llm_req_read_responses(llm_xl_ctx_t *c, json_t *body)
         "reasoning", "text", "metadata", "store", "include", "truncation",
         "user", "stream", "stream_options", "service_tier",
         "prompt_cache_key", "safety_identifier", "previous_response_id",
-        "top_k", "background",
+        "top_k", "background", "client_metadata",
     };
     json_t      *ir, *v;
     const char  *key, *s;

@@ -21,9 +21,10 @@ static const llm_resp_write_fn  llm_resp_writers[LLM_API_CLIENT_COUNT] = {
     llm_resp_write_responses
 };
 
-/* whether a tool call carries a name shortened for an OpenAI provider */
+/* a tool call whose name only the client's tools map back: shortened
+   for an OpenAI provider, or a namespace member's */
 static int
-llm_resp_has_short_name(json_t *ir)
+llm_resp_needs_client_tools(json_t *ir, llm_api_t from, llm_api_t to)
 {
     size_t       i;
     json_t      *p;
@@ -34,7 +35,8 @@ llm_resp_has_short_name(json_t *ir)
         name = llm_xl_str(p, "name");
 
         if (t && strcmp(t, "tool_call") == 0 && name
-            && llm_xl_tool_name_is_short(name))
+            && ((from == LLM_API_OPENAI && llm_xl_tool_name_is_short(name))
+                || llm_xl_tool_name_in_ns(name, to)))
         {
             return 1;
         }
@@ -85,9 +87,7 @@ llm_xlate_response(llm_api_t from, llm_api_t to, const char *in, size_t len,
     if (usage) {
         *usage = u;
     }
-    if (from == LLM_API_OPENAI && to != LLM_API_OPENAI
-        && llm_resp_has_short_name(ir))
-    {
+    if (llm_resp_needs_client_tools(ir, from, to)) {
         /* the client's request is parsed again only when a name needs it */
         tools = llm_xl_client_tools(to, o->client_request,
                                     o->client_request_len);

@@ -87,7 +87,8 @@ llm_resp_responses_object(const llm_xlate_opts_t *o, const char *id,
             json_object_set(r, llm_rs_echo[i].name, v);
         } else {
             json_object_set_new(r, llm_rs_echo[i].name,
-                                json_loads(llm_rs_echo[i].dflt, 0, NULL));
+                                json_loads(llm_rs_echo[i].dflt,
+                                           JSON_DECODE_ANY, NULL));
         }
     }
     json_decref(req);
@@ -124,13 +125,22 @@ llm_resp_responses_reasoning(const char *id, const char *text, size_t len,
 
 json_t *
 llm_resp_responses_call(const char *id, const char *call_id,
-                        const char *name, const char *args, size_t len,
-                        const char *status)
+                        const char *name, const json_t *client_tools,
+                        const char *args, size_t len, const char *status)
 {
-    return json_pack("{s:s,s:s,s:s,s:s,s:s%,s:s}", "id", id,
-                     "type", "function_call", "status", status,
-                     "call_id", call_id, "arguments", args ? args : "",
-                     args ? len : 0, "name", name);
+    const char  *member = NULL;
+    const char  *ns = llm_xl_tool_namespace(client_tools, name, &member);
+    json_t      *j;
+
+    j = json_pack("{s:s,s:s,s:s,s:s,s:s%,s:s}", "id", id,
+                  "type", "function_call", "status", status,
+                  "call_id", call_id, "arguments", args ? args : "",
+                  args ? len : 0, "name", ns ? member : name);
+    if (j && ns) {
+        /* a member of a namespace tool: named as the client declared it */
+        json_object_set_new(j, "namespace", json_string(ns));
+    }
+    return j;
 }
 
 /* item ids share the response's suffix: msg_<suffix>_<n>, ... */
@@ -209,7 +219,8 @@ llm_resp_write_responses(const llm_xlate_opts_t *o, json_t *ir,
             llm_resp_responses_item_id(iid, sizeof(iid), "fc_", rid, n++);
             item = llm_resp_responses_call(iid, llm_xl_str(p, "id"),
                 llm_xl_tool_name_restore(llm_xl_str(p, "name"), client_tools),
-                args ? args : "{}", args ? strlen(args) : 2, "completed");
+                client_tools, args ? args : "{}", args ? strlen(args) : 2,
+                "completed");
             free(args);
         } else {
             continue;

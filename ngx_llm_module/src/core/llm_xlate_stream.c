@@ -214,7 +214,11 @@ llm_sx_find_tool(llm_stream_xlate_t *x, long key)
 static const char *
 llm_sx_restore_name(llm_stream_xlate_t *x, const char *name)
 {
-    if (!llm_xl_tool_name_is_short(name)) {
+    /* a shortened name, or (to a Responses client) perhaps a member of a
+       namespace tool: both are found in the client's tools */
+    if (!llm_xl_tool_name_is_short(name)
+        && !llm_xl_tool_name_in_ns(name, x->to))
+    {
         return name;
     }
     if (!x->client_tools_loaded) {

@@ -87,8 +87,9 @@ llm_sx_rs_item(llm_stream_xlate_t *x, const char *status)
     case LLM_SX_TOOL:
         t = llm_sx_find_tool(x, x->block_tool);
         return llm_resp_responses_call(x->rs_item_id, t ? t->id : "",
-                                       t ? t->name : "", x->rs_text.data,
-                                       x->rs_text.len, status);
+                                       t ? t->name : "", x->client_tools,
+                                       x->rs_text.data, x->rs_text.len,
+                                       status);
     default:
         return NULL;
     }

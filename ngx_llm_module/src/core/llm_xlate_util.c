@@ -355,7 +355,9 @@ llm_xl_tool_name_restore(const char *name, const json_t *client_tools)
         return name;
     }
     json_array_foreach(client_tools, i, v) {
-        const char  *full = json_string_value(v);
+        /* a member of a namespace tool: [qualified, namespace, name] */
+        const char  *full = json_string_value(json_is_array(v)
+                                              ? json_array_get(v, 0) : v);
 
         if (full && strcmp(llm_xl_tool_name_short(full, buf), name) == 0) {
             return full;
@@ -364,7 +366,54 @@ llm_xl_tool_name_restore(const char *name, const json_t *client_tools)
     return name;
 }
 
-/* names of the tools the client declared, as a JSON array of strings */
+json_t *
+llm_xl_tool_qualified(const char *ns, const char *name)
+{
+    return json_sprintf("%s" LLM_XL_NS_SEP "%s", ns, name);
+}
+
+const char *
+llm_xl_tool_namespace(const json_t *client_tools, const char *full,
+                      const char **name)
+{
+    size_t   i;
+    json_t  *v;
+
+    if (full == NULL || strstr(full, LLM_XL_NS_SEP) == NULL) {
+        return NULL;
+    }
+    json_array_foreach(client_tools, i, v) {
+        if (json_is_array(v)
+            && strcmp(json_string_value(json_array_get(v, 0)), full) == 0)
+        {
+            *name = json_string_value(json_array_get(v, 2));
+            return json_string_value(json_array_get(v, 1));
+        }
+    }
+    return NULL;
+}
+
+/* the members of a Responses namespace tool, as [qualified, ns, name] */
+static void
+llm_xl_client_ns_tools(const json_t *t, json_t *names)
+{
+    const char  *ns = json_string_value(json_object_get(t, "name"));
+    const char  *n;
+    json_t      *m;
+    size_t       i;
+
+    json_array_foreach(json_object_get(t, "tools"), i, m) {
+        n = json_string_value(json_object_get(m, "name"));
+        if (ns && n) {
+            json_array_append_new(names, json_pack("[o,s,s]",
+                                  llm_xl_tool_qualified(ns, n), ns, n));
+        }
+    }
+}
+
+/* names of the tools the client declared, as a JSON array of strings
+   (and, for the members of a Responses namespace tool, of
+   [qualified, namespace, name] arrays) */
 json_t *
 llm_xl_client_tools(llm_api_t api, const char *in, size_t len)
 {
@@ -385,8 +434,15 @@ llm_xl_client_tools(llm_api_t api, const char *in, size_t len)
         case LLM_API_OPENAI:
             n = json_object_get(json_object_get(t, "function"), "name");
             break;
-        case LLM_API_ANTHROPIC:
         case LLM_API_RESPONSES:
+            if (json_is_array(json_object_get(t, "tools"))) {
+                llm_xl_client_ns_tools(t, names);
+                n = NULL;
+                break;
+            }
+            n = json_object_get(t, "name");
+            break;
+        case LLM_API_ANTHROPIC:
             n = json_object_get(t, "name");
             break;
         default:
