@@ -185,6 +185,11 @@ ngx_http_llm_access_handler(ngx_http_request_t *r)
                ? NGX_DECLINED : NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    /* a ?key= is masked before any route, or any log line, sees it */
+    if (ngx_http_llm_mask_query(r, ctx) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     rc = ngx_http_llm_match_route(r, ctx);
 
     if (rc == NGX_DECLINED) {
