@@ -16,6 +16,9 @@
 #include "ngx_http_llm_request.h"
 
 
+static void ngx_http_llm_mask_after_query(ngx_str_t *s);
+
+
 /*
  * A key in the query string would reach the access log and every error
  * log line through the request line.  Both point into the same request
@@ -41,15 +44,15 @@ ngx_http_llm_mask_query_key(ngx_http_request_t *r, ngx_str_t *key)
 
 /*
  * /key/info?key=sk-... names a virtual key in the query.  proxy_pass gets
- * its own copy of the URI; the bytes in the request buffer, which the
- * request line in every log line shows, are overwritten.
+ * its own copy of the URI; in the request buffer and the request line,
+ * which every log line shows, each "key=" value is overwritten.
  */
 
 ngx_int_t
 ngx_http_llm_hide_query_key(ngx_http_request_t *r)
 {
     u_char     *copy;
-    ngx_str_t   key;
+    ngx_str_t   key, orig;
     size_t      off;
 
     if (ngx_http_arg(r, (u_char *) "key", 3, &key) != NGX_OK
@@ -75,9 +78,11 @@ ngx_http_llm_hide_query_key(ngx_http_request_t *r)
         r->args.data = copy + off;
     }
 
-    ngx_memset(key.data, '*', key.len);
-
+    orig = r->unparsed_uri;
     r->unparsed_uri.data = copy;
+
+    ngx_http_llm_mask_after_query(&orig);
+    ngx_http_llm_mask_after_query(&r->request_line);
 
     return NGX_OK;
 }

@@ -176,6 +176,22 @@ test('a pass-through route without auth forwards ?key= as sent; one with auth ta
     assert.ok(!gw.accessLog().includes(theirs));
 });
 
+test('management routes: /key/info?key= answers; an oversized body is the module\'s 413, logging no key', async () => {
+    const info = await request(`${gw.url}/key/info?key=${vkey}`, { method: 'GET', headers: H.bearer(gw.masterKey) });
+    assert.equal(info.status, 200, info.text);
+    assert.equal(info.json.info?.key_alias ?? info.json.key_alias, 'gemini-cli', info.text);
+    // over the management routes' 1 MB limit: were it nginx's
+    // client_max_body_size, checked before the module masked the query,
+    // error.log would have the key in the request line
+    const big = await request(`${gw.url}/key/info?key=${vkey}&key=${vkey}`, {
+        headers: { ...H.bearer(gw.masterKey), 'content-type': 'application/json' },
+        body: JSON.stringify({ pad: 'x'.repeat(2 * 1024 * 1024) }),
+    });
+    assert.equal(big.status, 413, big.text);
+    assert.match(big.json.error.message, /llm_max_body_size/);
+    assert.ok(!gw.errorLog().includes(vkey), 'the key in error.log');
+});
+
 test('no key reaches access.log, error.log, requests.log, the request-log API or /metrics', async () => {
     await new Promise((r) => setTimeout(r, 1500)); // requests.log flush=1s
     assert.deepEqual(gw.leakedSecrets(secrets), [], 'a key reached a log or llmctl output');
