@@ -324,14 +324,18 @@ invalid(const char *file, const char *why)
 }
 
 /* Put a file from the backup in place, keeping what was there as
- * PATH.before-restore. */
+ * PATH.before-restore.  A file already there keeps its mode: a
+ * config.yaml with keys in it, made 0600 by its owner, must not come
+ * back 0644. */
 static int
 put_back(const char *from, const char *to, int mode)
 {
-    char  *saved = malloc(strlen(to) + sizeof(".before-restore"));
+    char         *saved = malloc(strlen(to) + sizeof(".before-restore"));
+    struct stat   st;
 
     sprintf(saved, "%s.before-restore", to);
-    if (access(to, F_OK) == 0) {
+    if (stat(to, &st) == 0) {
+        mode = (int) (st.st_mode & 0777);
         copy_file(to, saved, mode);
     }
     free(saved);

@@ -16,6 +16,9 @@
 #include "ngx_http_llm_request.h"
 
 
+static void ngx_http_llm_mask_after_query(ngx_str_t *s);
+
+
 /*
  * A key in the query string would reach the access log and every error
  * log line through the request line.  Both point into the same request
@@ -41,15 +44,15 @@ ngx_http_llm_mask_query_key(ngx_http_request_t *r, ngx_str_t *key)
 
 /*
  * /key/info?key=sk-... names a virtual key in the query.  proxy_pass gets
- * its own copy of the URI; the bytes in the request buffer, which the
- * request line in every log line shows, are overwritten.
+ * its own copy of the URI; in the request buffer and the request line,
+ * which every log line shows, each "key=" value is overwritten.
  */
 
 ngx_int_t
 ngx_http_llm_hide_query_key(ngx_http_request_t *r)
 {
     u_char     *copy;
-    ngx_str_t   key;
+    ngx_str_t   key, orig;
     size_t      off;
 
     if (ngx_http_arg(r, (u_char *) "key", 3, &key) != NGX_OK
@@ -75,9 +78,120 @@ ngx_http_llm_hide_query_key(ngx_http_request_t *r)
         r->args.data = copy + off;
     }
 
-    ngx_memset(key.data, '*', key.len);
-
+    orig = r->unparsed_uri;
     r->unparsed_uri.data = copy;
+
+    ngx_http_llm_mask_after_query(&orig);
+    ngx_http_llm_mask_after_query(&r->request_line);
+
+    return NGX_OK;
+}
+
+
+/*
+ * The "key=" arguments of a query, as ngx_http_arg() finds them (the name
+ * in any letter case, '&' between arguments): the first one's value in
+ * *first, each value overwritten with '*' if mask is set.
+ */
+
+static ngx_uint_t
+ngx_http_llm_query_keys(u_char *p, u_char *last, ngx_str_t *first,
+    ngx_uint_t mask)
+{
+    u_char      *end, *v;
+    ngx_uint_t   n;
+
+    for (n = 0; p < last; p = end + 1) {
+        end = ngx_strlchr(p, last, '&');
+
+        if (end == NULL) {
+            end = last;
+        }
+
+        if (end - p < 4 || ngx_strncasecmp(p, (u_char *) "key=", 4) != 0) {
+            continue;
+        }
+
+        v = p + 4;
+
+        if (n++ == 0 && first != NULL) {
+            first->data = v;
+            first->len = end - v;
+        }
+
+        if (mask) {
+            ngx_memset(v, '*', end - v);
+        }
+    }
+
+    return n;
+}
+
+
+/* The query part of a request line or URI: after '?', up to a space. */
+
+static void
+ngx_http_llm_mask_after_query(ngx_str_t *s)
+{
+    u_char  *q, *last, *end;
+
+    last = s->data + s->len;
+    q = ngx_strlchr(s->data, last, '?');
+
+    if (q == NULL) {
+        return;
+    }
+
+    end = ngx_strlchr(++q, last, ' ');
+
+    (void) ngx_http_llm_query_keys(q, end ? end : last, NULL, 1);
+}
+
+
+/*
+ * A Gemini client may send its key as ?key=.  Whatever route the request
+ * takes, authenticated or not, every "key=" value is overwritten with '*'
+ * in the arguments, the unparsed URI and the request line ($args,
+ * $request_uri, $request and every error log line) before anything can
+ * log them; one buffer usually holds all three, but over HTTP/2 the
+ * request line is a copy of its own.  The query as sent, and the first
+ * key, stay in ctx: for authentication, and for a pass-through route
+ * without auth, whose target the key is meant for.
+ */
+
+ngx_int_t
+ngx_http_llm_mask_query(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    u_char  *copy, *last;
+
+    last = r->args.data + r->args.len;
+
+    if (r->args.len == 0
+        || ngx_http_llm_query_keys(r->args.data, last, NULL, 0) == 0)
+    {
+        return NGX_OK;
+    }
+
+    copy = ngx_pnalloc(r->pool, r->args.len);
+    if (copy == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(copy, r->args.data, r->args.len);
+
+    ctx->query_args.data = copy;
+    ctx->query_args.len = r->args.len;
+
+    (void) ngx_http_llm_query_keys(copy, copy + r->args.len, &ctx->query_key,
+                                   0);
+
+    (void) ngx_http_llm_query_keys(r->args.data, last, NULL, 1);
+
+    ngx_http_llm_mask_after_query(&r->request_line);
+
+    if (r->valid_unparsed_uri) {
+        ngx_http_llm_mask_after_query(&r->unparsed_uri);
+    }
 
     return NGX_OK;
 }
@@ -86,7 +200,8 @@ ngx_http_llm_hide_query_key(ngx_http_request_t *r)
 /* The client's key, from whichever header its SDK uses. */
 
 static ngx_int_t
-ngx_http_llm_client_key(ngx_http_request_t *r, ngx_str_t *key)
+ngx_http_llm_client_key(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
+    ngx_str_t *key)
 {
     ngx_str_t         *auth;
     ngx_uint_t         i;
@@ -125,7 +240,13 @@ ngx_http_llm_client_key(ngx_http_request_t *r, ngx_str_t *key)
         }
     }
 
-    /* Gemini SDKs may put the key in the query string */
+    /* Gemini SDKs may put the key in the query string (masked already on
+       the gateway's routes: ngx_http_llm_mask_query()) */
+    if (ctx->query_key.len) {
+        *key = ctx->query_key;
+        return NGX_OK;
+    }
+
     if (ngx_http_arg(r, (u_char *) "key", 3, key) == NGX_OK) {
         ngx_http_llm_mask_query_key(r, key);
         return NGX_OK;
@@ -151,7 +272,7 @@ ngx_http_llm_authenticate(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
 
     cf = ctx->tables->cf;
 
-    if (ngx_http_llm_client_key(r, &key) != NGX_OK || key.len == 0) {
+    if (ngx_http_llm_client_key(r, ctx, &key) != NGX_OK || key.len == 0) {
         if (!cf->has_master_key) {
             /* no master_key configured: an open gateway, as in LiteLLM */
             return NGX_OK;
@@ -161,7 +282,8 @@ ngx_http_llm_authenticate(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
                                        "auth_error",
                                        "missing API key: pass it in "
                                        "\"Authorization: Bearer\", "
-                                       "\"x-api-key\" or \"api-key\"");
+                                       "\"x-api-key\", \"api-key\", "
+                                       "\"x-goog-api-key\" or ?key=");
     }
 
     /*

@@ -49,6 +49,10 @@ struct ngx_http_llm_ctx_s {
     llm_api_t                     api;             /* the client's API */
     ngx_str_t                     model;           /* as the client named it */
     ngx_str_t                     body;            /* the client's body */
+    ngx_str_t                     query_key;       /* ?key=, in clear: the
+                                                      request line has it
+                                                      masked */
+    ngx_str_t                     query_args;      /* the query as sent */
     ngx_buf_t                    *header_in;       /* lent out, see
                                                       body_in_place() */
     ngx_buf_t                     body_in;

@@ -72,6 +72,8 @@ static ngx_int_t ngx_http_llm_match_route(ngx_http_request_t *r,
 static ngx_int_t ngx_http_llm_match_gemini(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
 static ngx_uint_t ngx_http_llm_gemini_auth(ngx_http_request_t *r);
+static ngx_int_t ngx_http_llm_too_large(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
 
 
 /* Gemini's API versions, and the methods of /{version}/models/{m}:method */
@@ -181,8 +183,26 @@ ngx_http_llm_access_handler(ngx_http_request_t *r)
             return ngx_http_llm_finish(r, ctx, rc);
         }
 
-        return ngx_http_llm_hide_query_key(r) == NGX_OK
-               ? NGX_DECLINED : NGX_HTTP_INTERNAL_SERVER_ERROR;
+        if (ngx_http_llm_hide_query_key(r) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        /*
+         * The body limit is ours, not client_max_body_size (0 in
+         * llm_management.conf): nginx checks that one before the access
+         * phase and logs the request line, ?key= and all.
+         */
+        if (r->headers_in.content_length_n > (off_t) llcf->max_body_size) {
+            return ngx_http_llm_finish(r, ctx,
+                                       ngx_http_llm_too_large(r, ctx));
+        }
+
+        return NGX_DECLINED;
+    }
+
+    /* a ?key= is masked before any route, or any log line, sees it */
+    if (ngx_http_llm_mask_query(r, ctx) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     rc = ngx_http_llm_match_route(r, ctx);
@@ -258,12 +278,7 @@ ngx_http_llm_access_handler(ngx_http_request_t *r)
     }
 
     if (r->headers_in.content_length_n > (off_t) llcf->max_body_size) {
-        r->keepalive = 0;
-        return ngx_http_llm_finish(r, ctx,
-                   ngx_http_llm_send_error(r, ctx,
-                                 NGX_HTTP_REQUEST_ENTITY_TOO_LARGE, NULL,
-                                 "request body is larger than the gateway's "
-                                 "limit (llm_max_body_size)"));
+        return ngx_http_llm_finish(r, ctx, ngx_http_llm_too_large(r, ctx));
     }
 
     ctx->reading_body = 1;
@@ -281,6 +296,19 @@ ngx_http_llm_access_handler(ngx_http_request_t *r)
     ngx_http_finalize_request(r, NGX_DONE);
 
     return NGX_DONE;
+}
+
+
+/* A declared body over llm_max_body_size; the connection is not kept. */
+
+static ngx_int_t
+ngx_http_llm_too_large(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    r->keepalive = 0;
+
+    return ngx_http_llm_send_error(r, ctx, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                   NULL, "request body is larger than the "
+                                   "gateway's limit (llm_max_body_size)");
 }
 
 

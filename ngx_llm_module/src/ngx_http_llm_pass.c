@@ -74,6 +74,7 @@ ngx_http_llm_pass_uri(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
 {
     u_char      *p, *sub;
     size_t       len, sublen, base;
+    ngx_str_t   *args;
     uintptr_t    escape;
 
     base = ngx_strlen(pr->target.base_path);
@@ -84,7 +85,10 @@ ngx_http_llm_pass_uri(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     escape = sublen ? 2 * ngx_escape_uri(NULL, sub, sublen, NGX_ESCAPE_URI)
                     : 0;
 
-    len = base + sublen + escape + 1 + (r->args.len ? 1 + r->args.len : 0);
+    /* a route without auth forwards a ?key= as sent: it is the target's */
+    args = (!pr->auth && ctx->query_args.len) ? &ctx->query_args : &r->args;
+
+    len = base + sublen + escape + 1 + (args->len ? 1 + args->len : 0);
 
     p = ngx_pnalloc(r->pool, len);
     if (p == NULL) {
@@ -109,9 +113,9 @@ ngx_http_llm_pass_uri(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
         *p++ = '/';
     }
 
-    if (r->args.len) {
+    if (args->len) {
         *p++ = '?';
-        p = ngx_cpymem(p, r->args.data, r->args.len);
+        p = ngx_cpymem(p, args->data, args->len);
     }
 
     ctx->upstream_uri.len = p - ctx->upstream_uri.data;

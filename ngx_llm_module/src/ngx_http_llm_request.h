@@ -31,6 +31,8 @@ ngx_table_elt_t *ngx_http_llm_find_header(ngx_http_request_t *r,
 
 /* auth.c */
 ngx_int_t ngx_http_llm_hide_query_key(ngx_http_request_t *r);
+ngx_int_t ngx_http_llm_mask_query(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
 ngx_int_t ngx_http_llm_authenticate(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx, ngx_uint_t master_only);
 void ngx_http_llm_set_retry_after(ngx_http_request_t *r, uint64_t seconds);

@@ -126,6 +126,8 @@ for (const withRedis of [false, true]) {
         const before = { alpha: await spendWith(gw, a, 3), beta: await spendWith(gw, b, 2) };
         await waitFor(async () => JSON.stringify(await keyState(gw)) === JSON.stringify(before),
             { timeoutMs: 30000, what: 'all spend recorded' });
+        // a config.yaml its owner made 0600 (it may hold keys) stays 0600
+        fs.chmodSync(gw.configPath, 0o600);
         const dir = makeTempDir('ops-backup-');
         const file = path.join(dir, 'b.tar.gz');
         let r = await ctl(gw, 'backup', '--out', file);
@@ -140,6 +142,7 @@ for (const withRedis of [false, true]) {
         assert.ok(!fs.readFileSync(gw.configPath, 'utf8').includes('sk-1234'), 'the user config is unchanged');
         r = await ctl(gw, 'restore', '--yes', file);
         assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.equal(fs.statSync(gw.configPath).mode & 0o777, 0o600, 'restore kept the config\'s mode');
         let now;
         await waitFor(async () => JSON.stringify(now = await keyState(gw)) === JSON.stringify(before),
             { timeoutMs: 30000, what: 'keys and spend back' }).catch(() => {});

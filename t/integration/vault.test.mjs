@@ -134,6 +134,65 @@ test('keys from Vault KV v2 (prefix and vault: refs) and KV v1 reach the provide
     await assertNoLeak(gw);
 });
 
+// The snapshot (state/config.json) is the one file under the prefix with
+// provider keys in clear: nginx loads it on a cold start, before controld
+// is up, to reach the providers (docs/secrets.md).  It is 0600 in a 0700
+// directory; nothing else there, no status, backup or /metrics has them.
+test('Vault keys in clear only in the 0600 snapshot nginx loads; not in status --detailed, backup, /metrics, other state', async (t) => {
+    const gw = await gateway(t, vaultConfig([
+        openaiFromPrefix('from-prefix', openai),
+        deployment('claude', 'anthropic/claude-3-5-haiku', {
+            api_base: anthropic.url, api_key: 'vault:secret/vrooli/anthropic#api_key',
+        }),
+    ]), { VAULT_TOKEN: TOKEN });
+    await chat(gw, 'from-prefix');
+    await chat(gw, 'claude');
+
+    const keys = [KEY_A, ANTHROPIC_KEY];
+    const withKeys = [];
+    const walk = (dir) => {
+        for (const f of fs.readdirSync(dir)) {
+            const p = path.join(dir, f);
+            const st = fs.lstatSync(p);
+            if (st.isDirectory()) walk(p);
+            else if (st.isFile()) {
+                const text = fs.readFileSync(p, 'latin1');
+                assert.ok(!text.includes(TOKEN), `the Vault token in ${p}`);
+                if (keys.some((k) => text.includes(k))) withKeys.push([path.relative(gw.prefix, p), st.mode & 0o777]);
+            }
+        }
+    };
+    walk(gw.prefix);
+    assert.deepEqual(withKeys, [['state/config.json', 0o600]], 'provider keys in clear only in the snapshot, 0600');
+    assert.equal(fs.statSync(path.join(gw.prefix, 'state')).mode & 0o777, 0o700);
+    const snap = JSON.parse(fs.readFileSync(path.join(gw.prefix, 'state', 'config.json'), 'utf8'));
+    assert.ok(JSON.stringify(snap).includes(KEY_A), 'nginx needs the key from the snapshot');
+
+    for (const args of [['status', '--detailed'], ['status', '--detailed', '--json'], ['test']]) {
+        const res = await gw.llmctl([...args, '--prefix', gw.prefix]);
+        const out = res.stdout + res.stderr;
+        for (const s of ALL_SECRETS()) assert.ok(!out.includes(s), `llmctl ${args.join(' ')} shows a secret`);
+        if (args[0] === 'status') assert.ok(out.includes(KEY_A.slice(-4)), `llmctl ${args.join(' ')}: last 4 shown`);
+    }
+    const archive = path.join(gw.dir, 'backup.tgz');
+    const b = await gw.llmctl(['backup', '--out', archive, '--prefix', gw.prefix]);
+    assert.equal(b.code, 0, b.stdout + b.stderr);
+    assert.equal(fs.statSync(archive).mode & 0o777, 0o600);
+    const x = path.join(gw.dir, 'backup-x');
+    fs.mkdirSync(x);
+    const tar = await run('tar', ['xzf', archive, '-C', x], { timeoutMs: 60000 });
+    assert.equal(tar.code, 0, tar.stderr);
+    for (const f of fs.readdirSync(x)) {
+        const text = fs.readFileSync(path.join(x, f), 'utf8');
+        for (const s of ALL_SECRETS()) assert.ok(!text.includes(s), `backup's ${f} holds a secret`);
+    }
+    const m = await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${gw.masterKey}` } });
+    assert.equal(m.status, 200);
+    const metrics = await m.text();
+    for (const s of ALL_SECRETS()) assert.ok(!metrics.includes(s), '/metrics shows a secret');
+    await assertNoLeak(gw);
+});
+
 test('a key rotated in Vault: llmctl reload picks it up; Vault down at reload keeps the last good key', async (t) => {
     vault.put('secret/vrooli/openai', { api_key: KEY_A });
     openai.options.apiKey = KEY_A;

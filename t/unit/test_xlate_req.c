@@ -706,6 +706,42 @@ UNIT_TEST(test_anthropic_thinking_forced_tool)
     llm_buf_free(&dropped);
 }
 
+/* thinkingLevel is reasoning_effort's level; ANY with several names
+   offers only those tools */
+UNIT_TEST(test_gemini_level_and_allowed_names)
+{
+    llm_xlate_opts_t  o = opts(0, 0), hints = opts(0, LLM_DROP_HINTS);
+    char              err[256];
+    json_t           *j;
+
+    static const char  *req =
+        "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}],"
+        "\"tools\":[{\"functionDeclarations\":[{\"name\":\"a\"},"
+        "{\"name\":\"b\"},{\"name\":\"c\"}]}],"
+        "\"toolConfig\":{\"functionCallingConfig\":{\"mode\":\"ANY\","
+        "\"allowedFunctionNames\":[\"c\",\"a\"]}},"
+        "\"generationConfig\":{\"thinkingConfig\":"
+        "{\"thinkingLevel\":\"MEDIUM\"}}}";
+
+    j = xreq_str(LLM_API_GEMINI, LLM_API_OPENAI, req, &o, err, sizeof(err));
+    CHECK(j != NULL);
+    CHECK_STR(jstr(j, "reasoning_effort"), "medium");
+    CHECK_STR(jstr(j, "tool_choice"), "required");
+    CHECK(jlen(j, "tools") == 2);
+    CHECK_STR(jstr(j, "tools.0.function.name"), "a");
+    CHECK_STR(jstr(j, "tools.1.function.name"), "c");
+    json_decref(j);
+
+    /* ANY forces a tool: Anthropic then takes no thinking (the hint goes) */
+    j = xreq_str(LLM_API_GEMINI, LLM_API_ANTHROPIC, req, &hints, err,
+                 sizeof(err));
+    CHECK(j != NULL);
+    CHECK(jget(j, "thinking") == NULL);
+    CHECK_STR(jstr(j, "tool_choice.type"), "any");
+    CHECK(jlen(j, "tools") == 2);
+    json_decref(j);
+}
+
 UNIT_MAIN(test_claude_code_to_openai, test_claude_code_to_gemini,
           test_openai_to_anthropic, test_openai_to_gemini,
           test_gemini_to_openai, test_gemini_to_anthropic,
@@ -714,4 +750,5 @@ UNIT_MAIN(test_claude_code_to_openai, test_claude_code_to_gemini,
           test_params_and_defaults, test_thinking_history,
           test_long_name_utf8_cut, test_gemini_inline_without_mime,
           test_same_format_replaces_model,
-          test_anthropic_thinking_forced_tool)
+          test_anthropic_thinking_forced_tool,
+          test_gemini_level_and_allowed_names)

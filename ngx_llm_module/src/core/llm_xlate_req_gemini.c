@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "llm_json_tree.h"
 #include "llm_xlate_int.h"
@@ -340,10 +339,22 @@ llm_gm_read_generation(llm_xl_ctx_t *c, const json_t *g, json_t *ir)
                                      : (json_int_t) 2048));   /* -1: dynamic */
             } else if (llm_xl_str(v, "thinkingLevel")) {
                 const char  *l = llm_xl_str(v, "thinkingLevel");
+                char         low[16];
 
-                json_object_set_new(ir, "thinking", json_pack("{s:I}",
-                    "budget_tokens", (json_int_t) (strcasecmp(l, "high") == 0
-                                                   ? 4096 : 1024)));
+                /* LOW, HIGH (and MINIMAL, MEDIUM) are reasoning_effort's
+                   levels: OpenAI gets the level, Anthropic its budget */
+                for (i = 0; l[i] && i < sizeof(low) - 1; i++) {
+                    low[i] = (char) tolower((unsigned char) l[i]);
+                }
+                low[i] = '\0';
+
+                if (llm_xl_effort_budget(low)) {
+                    json_object_set_new(ir, "reasoning_effort",
+                                        json_string(low));
+                    json_object_set_new(ir, "thinking", json_pack("{s:I}",
+                        "budget_tokens",
+                        (json_int_t) llm_xl_effort_budget(low)));
+                }
             }
             ok = 1;
         }
@@ -357,6 +368,37 @@ llm_gm_read_generation(llm_xl_ctx_t *c, const json_t *g, json_t *ir)
         }
     }
     return 0;
+}
+
+/*
+ * mode ANY with several allowedFunctionNames: a call to one of them is
+ * required, which other formats say by offering only those tools.
+ */
+static void
+llm_gm_keep_tools(json_t *tools, const json_t *names)
+{
+    json_t      *n;
+    size_t       i, k;
+    const char  *name;
+    int          allowed;
+
+    if (json_array_size(names) == 0) {
+        return;
+    }
+    for (i = json_array_size(tools); i-- > 0; ) {
+        name = llm_xl_str(json_array_get(tools, i), "name");
+        allowed = 0;
+        json_array_foreach(names, k, n) {
+            if (json_is_string(n) && name
+                && strcmp(json_string_value(n), name) == 0)
+            {
+                allowed = 1;
+            }
+        }
+        if (!allowed) {
+            json_array_remove(tools, i);
+        }
+    }
 }
 
 json_t *
@@ -461,6 +503,7 @@ llm_req_read_gemini(llm_xl_ctx_t *c, json_t *body)
         } else if (strcmp(key, "ANY") == 0) {
             json_object_set_new(ir, "tool_choice", json_pack("{s:s}", "type",
                                                              "required"));
+            llm_gm_keep_tools(json_object_get(ir, "tools"), names);
         } else {
             json_object_set_new(ir, "tool_choice", json_pack("{s:s}", "type",
                                                              "auto"));
