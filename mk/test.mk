@@ -11,9 +11,12 @@ NODE_TEST := node --test --test-concurrency=1 --test-timeout=180000 --test-force
 .PHONY: npm-deps test-integration
 
 # npm ci when node_modules is missing or older than the lock; the very first
-# time (no lock yet) npm install creates the lock.
+# time (no lock yet) npm install creates the lock.  A node_modules that is
+# a symlink (a worktree sharing another checkout's install) is left alone:
+# npm ci would empty the install it points to.
 npm-deps:
-	@cd t && if [ ! -f package-lock.json ]; then \
+	@cd t && if [ -L node_modules ]; then :; \
+	elif [ ! -f package-lock.json ]; then \
 	    npm install --no-audit --no-fund && touch node_modules; \
 	elif [ ! -d node_modules ] || [ node_modules -ot package-lock.json ]; then \
 	    npm ci --no-audit --no-fund && touch node_modules; \
