@@ -307,58 +307,76 @@ cfg_get_uint(cfg_ctx_t *ctx, yaml_node_t *node, const char *path,
     return 1;
 }
 
-int
-cfg_get_number(cfg_ctx_t *ctx, yaml_node_t *node, const char *path,
-    double *out)
-{
-    const char         *text, *from_env, *p;
-    char                buf[64], *end;
-    double              v;
-    int                 rc;
-    static const char   want[] = "a non-negative number";
+/* A unit a number may carry, and what it multiplies the number by. */
+typedef struct {
+    const char  *name;
+    double       factor;
+} unit_t;
 
-    rc = scalar_text(ctx, node, path, want, &text, &from_env);
+/*
+ * A non-negative, finite decimal number (no hex, no nan or inf), with one
+ * of `units` after it when units is not NULL (none: a factor of 1).
+ * Returns 1 with *out the number times its unit's factor and *text the
+ * scalar as written, 0 when absent, -1 after saying what was wanted.
+ */
+static int
+scalar_number(cfg_ctx_t *ctx, yaml_node_t *node, const char *path,
+    const char *want, const unit_t *units, double *out, const char **text)
+{
+    const char  *from_env, *p;
+    char         buf[64], *end;
+    double       v, factor = 1;
+    int          rc;
+
+    rc = scalar_text(ctx, node, path, want, text, &from_env);
     if (rc <= 0) {
         return rc;
     }
 
-    p = trim(text, buf, sizeof(buf));
+    p = trim(*text, buf, sizeof(buf));
     errno = 0;
     v = strtod(p, &end);
-    if (*p == '\0' || *end != '\0' || errno == ERANGE || !isfinite(v)
-        || v < 0 || strpbrk(p, "xXnN") != NULL)
+    while (units != NULL && *end == ' ') {
+        end++;
+    }
+    for ( ; units != NULL && units->name != NULL && *end != '\0'; units++) {
+        if (strcasecmp(end, units->name) == 0) {
+            factor = units->factor;
+            end += strlen(end);
+        }
+    }
+    if (*p == '\0' || end == p || *end != '\0' || errno == ERANGE
+        || !isfinite(v) || v < 0 || strpbrk(p, "xXnN") != NULL)
     {
-        bad_value(ctx, node, path, want, text, from_env);
+        bad_value(ctx, node, path, want, *text, from_env);
         return -1;
     }
-    *out = v;
+    *out = v * factor;
     return 1;
+}
+
+int
+cfg_get_number(cfg_ctx_t *ctx, yaml_node_t *node, const char *path,
+    double *out)
+{
+    const char  *text;
+
+    return scalar_number(ctx, node, path, "a non-negative number", NULL, out,
+                         &text);
 }
 
 int
 cfg_get_duration_ms(cfg_ctx_t *ctx, yaml_node_t *node, const char *path,
     long long *out)
 {
-    const char         *text, *from_env, *p;
-    char                buf[64], *end;
-    double              v;
-    int                 rc;
-    static const char   want[] = "a duration in seconds (a non-negative "
-                                 "number)";
+    const char  *text;
+    double       v;
+    int          rc;
 
-    rc = scalar_text(ctx, node, path, want, &text, &from_env);
+    rc = scalar_number(ctx, node, path, "a duration in seconds (a "
+                       "non-negative number)", NULL, &v, &text);
     if (rc <= 0) {
         return rc;
-    }
-
-    p = trim(text, buf, sizeof(buf));
-    errno = 0;
-    v = strtod(p, &end);
-    if (*p == '\0' || *end != '\0' || errno == ERANGE || !isfinite(v)
-        || v < 0 || strpbrk(p, "xXnN") != NULL)
-    {
-        bad_value(ctx, node, path, want, text, from_env);
-        return -1;
     }
     if (v > 1e9) {
         cfg_error(ctx, node, path, "%s seconds is too long", text);
@@ -373,44 +391,26 @@ int
 cfg_get_size_bytes(cfg_ctx_t *ctx, yaml_node_t *node, const char *path,
     long long *out)
 {
-    const char         *text, *from_env, *p;
-    char                buf[64], *end;
-    double              v, unit = 1;
-    int                 rc;
-    static const char   want[] = "a size in bytes, or with a unit "
-                                 "(e.g. 512KB, 100MB, 1GB)";
+    static const unit_t  units[] = {
+        { "b", 1 }, { "k", 1024 }, { "kb", 1024 },
+        { "m", 1024.0 * 1024 }, { "mb", 1024.0 * 1024 },
+        { "g", 1024.0 * 1024 * 1024 }, { "gb", 1024.0 * 1024 * 1024 },
+        { NULL, 0 }
+    };
+    const char           *text;
+    double                v;
+    int                   rc;
 
-    rc = scalar_text(ctx, node, path, want, &text, &from_env);
+    rc = scalar_number(ctx, node, path, "a size in bytes, or with a unit "
+                       "(e.g. 512KB, 100MB, 1GB)", units, &v, &text);
     if (rc <= 0) {
         return rc;
     }
-
-    p = trim(text, buf, sizeof(buf));
-    errno = 0;
-    v = strtod(p, &end);
-    while (*end == ' ') {
-        end++;
-    }
-    if (strcasecmp(end, "kb") == 0 || strcasecmp(end, "k") == 0) {
-        unit = 1024;
-    } else if (strcasecmp(end, "mb") == 0 || strcasecmp(end, "m") == 0) {
-        unit = 1024.0 * 1024;
-    } else if (strcasecmp(end, "gb") == 0 || strcasecmp(end, "g") == 0) {
-        unit = 1024.0 * 1024 * 1024;
-    } else if (strcasecmp(end, "b") != 0 && *end != '\0') {
-        unit = -1;
-    }
-    if (*p == '\0' || end == p || unit < 0 || errno == ERANGE
-        || !isfinite(v) || v < 0 || strpbrk(p, "xX") != NULL)
-    {
-        bad_value(ctx, node, path, want, text, from_env);
-        return -1;
-    }
-    if (v * unit > 1e15) {
+    if (v > 1e15) {
         cfg_error(ctx, node, path, "%s is too large", text);
         return -1;
     }
-    *out = llround(v * unit);
+    *out = llround(v);
     return 1;
 }
 
