@@ -16,7 +16,9 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { z } from 'zod';
 import { closeAll } from '../lib/index.mjs';
-import { startFormatGateways, providerPath, neutralRequest, assertItems, rejects } from '../lib/xlate.mjs';
+import {
+    startFormatGateways, providerPath, neutralRequest, assertItems, rejects, resetMocks, providerRequests,
+} from '../lib/xlate.mjs';
 
 process.env.OPENAI_AGENTS_DISABLE_TRACING = '1';
 const { Agent, Runner, OpenAIProvider, tool, toolNamespace, setTracingDisabled } = await import('@openai/agents');
@@ -57,15 +59,12 @@ after(async () => {
 });
 
 function resetAll() {
-    for (const m of Object.values(mocks)) { m.reset(); m.script = null; }
+    resetMocks(Object.values(mocks));
 }
 
 /** The provider requests of `f`, each asserted to be on its chat path. */
 function seenBy(f, n, { stream = false } = {}) {
-    const m = mocks[f];
-    assert.equal(m.requests.length, n, `${f} provider got ${m.requests.length} requests, expected ${n}`);
-    for (const rec of m.requests) assert.equal(rec.path, providerPath(f, UPSTREAM[f], stream), `${f} path`);
-    return m.requests;
+    return providerRequests(mocks, f, UPSTREAM[f], n, { stream });
 }
 
 const weatherCalls = [];

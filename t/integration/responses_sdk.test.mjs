@@ -11,6 +11,7 @@ import { closeAll, startGateway, makeSecret, request, waitFor } from '../lib/ind
 import { startScriptedProvider } from '../lib/scripted.mjs';
 import {
     KEY_ENV, formatDeployment, providerPath, neutralRequest, assertItems, rawSse, rejects,
+    resetMocks, providerRequests,
 } from '../lib/xlate.mjs';
 
 const FORMATS = ['openai', 'anthropic', 'gemini'];
@@ -43,15 +44,12 @@ before(async () => {
 after(() => closeAll(gw, ...Object.values(mocks)));
 
 function resetAll() {
-    for (const m of Object.values(mocks)) { m.reset(); m.script = null; }
+    resetMocks(Object.values(mocks));
 }
 
 /** The one request the provider of `f` received; asserts its path. */
 function seenBy(f, { stream = false } = {}) {
-    const m = mocks[f];
-    assert.equal(m.requests.length, 1, `${f} provider got ${m.requests.length} requests`);
-    const rec = m.last();
-    assert.equal(rec.path, providerPath(f, UPSTREAM[f], stream), `${f} path`);
+    const [rec] = providerRequests(mocks, f, UPSTREAM[f], 1, { stream });
     return rec;
 }
 

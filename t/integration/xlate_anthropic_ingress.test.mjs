@@ -11,6 +11,7 @@ import { startScriptedProvider } from '../lib/scripted.mjs';
 import {
     KEY_ENV, formatDeployment, providerPath, anthropicClient, collectMessageStream, assertAnthropicGrammar,
     assertAnthropicSdkError, neutralRequest, assertItems, rawSse, rejects,
+    resetMocks, providerRequests,
 } from '../lib/xlate.mjs';
 
 const FORMATS = ['anthropic', 'openai', 'gemini'];
@@ -56,15 +57,12 @@ before(async () => {
 after(() => closeAll(gw, ...Object.values(mocks), keyless));
 
 function resetAll() {
-    for (const m of [...Object.values(mocks), keyless]) { m.reset(); m.script = null; }
+    resetMocks([...Object.values(mocks), keyless]);
 }
 
 /** The one request the provider of `f` received; asserts path, model and auth. */
 function seenBy(f, { stream = false } = {}) {
-    const m = mocks[f];
-    assert.equal(m.requests.length, 1, `${f} provider got ${m.requests.length} requests`);
-    const rec = m.last();
-    assert.equal(rec.path, providerPath(f, UPSTREAM[f], stream), `${f} path`);
+    const [rec] = providerRequests(mocks, f, UPSTREAM[f], 1, { stream });
     if (f === 'gemini') {
         assert.equal(rec.headers['x-goog-api-key'], KEYS.gemini);
         if (stream) assert.equal(rec.query.alt, 'sse');

@@ -9,6 +9,7 @@ import { closeAll, startGateway, makeSecret, request } from '../lib/index.mjs';
 import { startScriptedProvider } from '../lib/scripted.mjs';
 import {
     KEY_ENV, formatDeployment, providerPath, neutralRequest, assertItems, rawSse, assertGeminiError,
+    resetMocks, providerRequests,
 } from '../lib/xlate.mjs';
 
 let GoogleGenAI = null;
@@ -50,14 +51,11 @@ before(async () => {
 after(() => closeAll(gw, ...Object.values(mocks)));
 
 function resetAll() {
-    for (const m of Object.values(mocks)) { m.reset(); m.script = null; }
+    resetMocks(Object.values(mocks));
 }
 
 function seenBy(f, { stream = false } = {}) {
-    const m = mocks[f];
-    assert.equal(m.requests.length, 1, `${f} provider got ${m.requests.length} requests`);
-    const rec = m.last();
-    assert.equal(rec.path, providerPath(f, UPSTREAM[f], stream));
+    const [rec] = providerRequests(mocks, f, UPSTREAM[f], 1, { stream });
     assert.equal(rec.body.model, UPSTREAM[f]);
     if (f === 'openai') assert.equal(rec.headers.authorization, `Bearer ${KEYS.openai}`);
     else assert.equal(rec.headers['x-api-key'], KEYS.anthropic);

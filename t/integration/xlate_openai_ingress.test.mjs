@@ -10,6 +10,7 @@ import {
 import { startScriptedProvider } from '../lib/scripted.mjs';
 import {
     KEY_ENV, formatDeployment, providerPath, neutralRequest, assertItems, rawSse, rejects,
+    resetMocks, providerRequests,
 } from '../lib/xlate.mjs';
 
 const FORMATS = ['anthropic', 'gemini'];
@@ -52,14 +53,11 @@ before(async () => {
 after(() => closeAll(gw, ...Object.values(mocks)));
 
 function resetAll() {
-    for (const m of Object.values(mocks)) { m.reset(); m.script = null; }
+    resetMocks(Object.values(mocks));
 }
 
 function seenBy(f, { stream = false } = {}) {
-    const m = mocks[f];
-    assert.equal(m.requests.length, 1, `${f} provider got ${m.requests.length} requests`);
-    const rec = m.last();
-    assert.equal(rec.path, providerPath(f, UPSTREAM[f], stream));
+    const [rec] = providerRequests(mocks, f, UPSTREAM[f], 1, { stream });
     if (f === 'anthropic') {
         assert.equal(rec.headers['x-api-key'], KEYS.anthropic);
         assert.ok(rec.headers['anthropic-version']);

@@ -51,6 +51,22 @@ export function providerPath(format, model, stream) {
     return `/v1beta/models/${model}:${stream ? 'streamGenerateContent' : 'generateContent'}`;
 }
 
+/** Forget what the mocks received, and their scripts. */
+export function resetMocks(mocks) {
+    for (const m of mocks) { m.reset(); m.script = null; }
+}
+
+/**
+ * The requests the mock of `format` received: exactly n, each on the
+ * provider path of `model` (the format's upstream model).
+ */
+export function providerRequests(mocks, format, model, n, { stream = false } = {}) {
+    const m = mocks[format];
+    assert.equal(m.requests.length, n, `${format} provider got ${m.requests.length} requests, expected ${n}`);
+    for (const rec of m.requests) assert.equal(rec.path, providerPath(format, model, stream), `${format} path`);
+    return m.requests;
+}
+
 /** Anthropic SDK on the gateway with the master key in x-api-key. */
 export function anthropicClient(gw, opts = {}) {
     return new Anthropic({ baseURL: gw.url, apiKey: gw.masterKey, maxRetries: 0, timeout: 30000, ...opts });
