@@ -1,14 +1,18 @@
 /* HashiCorp Vault KV v2 client (see cfg_vault.h). */
 
 #include <curl/curl.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cfg_vault.h"
 
-/* controld waits for Vault in its loop: a stalled Vault costs this much */
+/* a start or reload waits this long for a stalled Vault (the refresh reads
+ * on a thread, cfg_vault_prefetch_start) */
 #define VAULT_CONNECT_TIMEOUT_MS  2000
 #define VAULT_TIMEOUT_MS          5000
 #define VAULT_BODY_MAX    (1024 * 1024)
@@ -33,6 +37,14 @@ struct cfg_vault_s {
     int       reachable;         /* the last request got an answer */
     char      error[256];        /* the last failure, no secret in it */
     char      path_error[480];   /* the same with the path it was for */
+
+    /* The refresh read off the caller's thread (cfg_vault_prefetch_*). */
+    cfg_vault_t  *worker;        /* a private copy the thread works on */
+    pthread_t     thread;
+    int           pipe[2];       /* the thread writes one byte when done */
+    unsigned      rounds;        /* begun rounds; a newer one wins */
+    unsigned      worker_round;
+    int           prefilled;     /* the next begin keeps this round */
 };
 
 typedef struct {
@@ -70,6 +82,12 @@ cfg_vault_free(cfg_vault_t *v)
 {
     if (v == NULL) {
         return;
+    }
+    if (v->worker != NULL) {
+        pthread_join(v->thread, NULL);
+        close(v->pipe[0]);
+        close(v->pipe[1]);
+        cfg_vault_free(v->worker);
     }
     json_decref(v->cache);
     json_decref(v->versions);
@@ -131,6 +149,11 @@ cfg_vault_begin(cfg_vault_t *v, const cfg_env_t *env)
     snprintf(v->role_id, sizeof(v->role_id), "%s", role);
     memset(token, 0, sizeof(token));
 
+    v->rounds++;
+    if (v->prefilled) {
+        v->prefilled = 0;             /* read by the prefetch just now */
+        return;
+    }
     json_object_clear(v->read);
     json_array_clear(v->stale);
     v->used = 0;
@@ -421,6 +444,27 @@ read_path(cfg_vault_t *v, const char *mount_path)
     return 0;
 }
 
+/*
+ * Read MOUNT/PATH once in this round.  A failed read keeps the last good
+ * value (the path is then "stale"); -1 when there is none.
+ */
+static int
+read_once(cfg_vault_t *v, const char *mount_path)
+{
+    json_object_set_new(v->read, mount_path, json_true());
+    if (read_path(v, mount_path) == 0) {
+        return 0;
+    }
+    /* the status names the path too: "cannot read P from Vault: " */
+    snprintf(v->path_error, sizeof(v->path_error),
+             "cannot read %.200s from Vault: %.240s", mount_path, v->error);
+    if (json_object_get(v->cache, mount_path) == NULL) {
+        return -1;
+    }
+    json_array_append_new(v->stale, json_string(mount_path));
+    return 0;
+}
+
 int
 cfg_vault_get(cfg_vault_t *v, const char *ref, const char **value,
     char *err, size_t errlen)
@@ -447,19 +491,11 @@ cfg_vault_get(cfg_vault_t *v, const char *ref, const char **value,
         return -1;
     }
 
-    if (json_object_get(v->read, mount_path) == NULL) {
-        json_object_set_new(v->read, mount_path, json_true());
-        if (read_path(v, mount_path) != 0) {
-            /* the status names the path too: "cannot read P from Vault: " */
-            snprintf(v->path_error, sizeof(v->path_error),
-                     "cannot read %.200s from Vault: %.240s", mount_path,
-                     v->error);
-            if (json_object_get(v->cache, mount_path) == NULL) {
-                snprintf(err, errlen, "%s", v->path_error);
-                return -1;
-            }
-            json_array_append_new(v->stale, json_string(mount_path));
-        }
+    if (json_object_get(v->read, mount_path) == NULL
+        && read_once(v, mount_path) != 0)
+    {
+        snprintf(err, errlen, "%s", v->path_error);
+        return -1;
     }
 
     data = json_object_get(v->cache, mount_path);
@@ -494,4 +530,124 @@ int
 cfg_vault_used(const cfg_vault_t *v)
 {
     return v->used;
+}
+
+
+/*
+ * The prefetch.  A Vault that stalls holds a read for up to
+ * VAULT_TIMEOUT_MS per request; on controld's loop that would hold the
+ * management API and the usage drain too.  So the periodic refresh reads
+ * the paths of the last round on a thread, into a private copy of the
+ * client (no object is shared between the threads), and the loop takes
+ * the results over when the thread says it is done.  The compile that
+ * follows finds every path read and asks Vault nothing.
+ */
+
+static void *
+prefetch_run(void *arg)
+{
+    cfg_vault_t  *w = arg;
+    const char   *path;
+    json_t       *paths, *value;
+    char          done = 1;
+
+    paths = w->read;
+    w->read = json_object();
+    json_object_foreach(paths, path, value) {
+        (void) value;
+        read_once(w, path);
+    }
+    json_decref(paths);
+    if (write(w->pipe[1], &done, 1) != 1) {
+        /* the loop polls the pipe; a full pipe cannot happen (one byte) */
+    }
+    return NULL;
+}
+
+int
+cfg_vault_prefetch_start(cfg_vault_t *v)
+{
+    cfg_vault_t  *w;
+
+    if (v->worker != NULL || !v->used || json_object_size(v->read) == 0) {
+        return -1;
+    }
+    w = cfg_vault_create();
+    memcpy(w->addr, v->addr, sizeof(v->addr));
+    memcpy(w->token, v->token, sizeof(v->token));
+    memcpy(w->ns, v->ns, sizeof(v->ns));
+    memcpy(w->cacert, v->cacert, sizeof(v->cacert));
+    memcpy(w->role_id, v->role_id, sizeof(v->role_id));
+    memcpy(w->secret_id, v->secret_id, sizeof(v->secret_id));
+    memcpy(w->approle_mount, v->approle_mount, sizeof(v->approle_mount));
+    w->approle = v->approle;
+    w->token_expires = v->token_expires;
+    w->token_lease = v->token_lease;
+    json_decref(w->cache);
+    json_decref(w->versions);
+    json_decref(w->read);
+    w->cache = json_deep_copy(v->cache);
+    w->versions = json_deep_copy(v->versions);
+    w->read = json_deep_copy(v->read);     /* the paths to read */
+    w->used = 1;
+
+    if (pipe2(v->pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+        cfg_vault_free(w);
+        return -1;
+    }
+    w->pipe[1] = v->pipe[1];
+    if (pthread_create(&v->thread, NULL, prefetch_run, w) != 0) {
+        close(v->pipe[0]);
+        close(v->pipe[1]);
+        cfg_vault_free(w);
+        return -1;
+    }
+    v->worker = w;
+    v->worker_round = v->rounds;
+    return v->pipe[0];
+}
+
+int
+cfg_vault_prefetch_fd(const cfg_vault_t *v)
+{
+    return v->worker != NULL ? v->pipe[0] : -1;
+}
+
+int
+cfg_vault_prefetch_finish(cfg_vault_t *v)
+{
+    cfg_vault_t  *w = v->worker;
+    json_t       *t;
+    int           current;
+
+    if (w == NULL) {
+        return 0;
+    }
+    pthread_join(v->thread, NULL);
+    close(v->pipe[0]);
+    close(v->pipe[1]);
+    w->pipe[1] = -1;
+    v->worker = NULL;
+
+    /* a reload compiled (and read Vault) meanwhile: its round is newer */
+    current = v->worker_round == v->rounds;
+    if (current) {
+#define TAKE(f)  t = v->f; v->f = w->f; w->f = t
+        TAKE(cache);
+        TAKE(versions);
+        TAKE(read);
+        TAKE(stale);
+#undef TAKE
+        memcpy(v->token, w->token, sizeof(v->token));
+        v->approle = w->approle;
+        v->token_expires = w->token_expires;
+        v->token_lease = w->token_lease;
+        v->reachable = w->reachable;
+        memcpy(v->error, w->error, sizeof(v->error));
+        memcpy(v->path_error, w->path_error, sizeof(v->path_error));
+        v->used = 1;
+        v->prefilled = 1;
+    }
+    cfg_vault_free(w);
+    return current;
 }

@@ -2,7 +2,8 @@
  * HashiCorp Vault as a secret source (general_settings.key_management_system:
  * hashicorp_vault): KV v2 reads over Vault's HTTP API with libcurl, token or
  * AppRole auth, TLS with a CA file.  Used by the config compiler only (on
- * start, reload and the refresh interval), never on the request path.
+ * start, reload and the refresh interval), never on the request path; the
+ * refresh reads on a thread of its own (cfg_vault_prefetch_start).
  *
  * The client outlives one compile: what a path read last time is kept, so
  * when Vault cannot be reached the last good secrets stay in force and the
@@ -43,5 +44,17 @@ json_t *cfg_vault_status(const cfg_vault_t *v);
 
 /* 1 when anything was asked of Vault in the round (so it is in use). */
 int cfg_vault_used(const cfg_vault_t *v);
+
+/*
+ * The periodic refresh without waiting for Vault: start reads the paths of
+ * the last round again on a thread and returns a descriptor that becomes
+ * readable when it is done (-1: nothing to read, or a read in flight).
+ * finish takes the results over; it returns 1 when the next round (the
+ * refresh's compile) is to use them without asking Vault, 0 when a newer
+ * round has begun meanwhile and they were dropped.
+ */
+int cfg_vault_prefetch_start(cfg_vault_t *v);
+int cfg_vault_prefetch_fd(const cfg_vault_t *v);
+int cfg_vault_prefetch_finish(cfg_vault_t *v);
 
 #endif

@@ -690,11 +690,14 @@ controld_run(const controld_options_t *opts)
         fds[0].fd = sigfd;
         fds[0].events = POLLIN;
         fds[0].revents = 0;
-        nfds = 1;
+        fds[1].fd = cfg_vault_prefetch_fd(cd.vault);    /* -1: none */
+        fds[1].events = POLLIN;
+        fds[1].revents = 0;
+        nfds = 2;
         if (cd.mgmt != NULL) {
-            nfds += http_server_pollfds(cd.mgmt, fds + 1,
+            nfds += http_server_pollfds(cd.mgmt, fds + 2,
                                         (int) (sizeof(fds) / sizeof(fds[0]))
-                                        - 1);
+                                        - 2);
         }
 
         if (poll(fds, (nfds_t) nfds, (int) (left * 1000) + 1) == -1
@@ -705,7 +708,7 @@ controld_run(const controld_options_t *opts)
             break;
         }
         if (cd.mgmt != NULL) {
-            http_server_process(cd.mgmt, fds + 1, nfds - 1);
+            http_server_process(cd.mgmt, fds + 2, nfds - 2);
             if (cd.keys->switch_to != NULL) {   /* a named config */
                 switch_config(&cd, cd.keys->switch_to);
                 free(cd.keys->switch_to);
@@ -740,8 +743,17 @@ controld_run(const controld_options_t *opts)
             refresh(&cd, 0);
             next_resolve = now_seconds() + opts->resolve_interval;
         }
+        if (fds[1].revents != 0 && cfg_vault_prefetch_finish(cd.vault)) {
+            refresh_secrets(&cd);       /* compiles with what was read */
+        }
         if (cd.vault_refresh > 0 && now_seconds() >= next_vault) {
-            refresh_secrets(&cd);
+            /* Vault is read on a thread; the loop goes on serving.  With
+             * nothing read yet (no round used Vault) the compile reads. */
+            if (cfg_vault_prefetch_fd(cd.vault) == -1
+                && cfg_vault_prefetch_start(cd.vault) == -1)
+            {
+                refresh_secrets(&cd);
+            }
             next_vault = now_seconds() + (double) cd.vault_refresh;
         }
     }

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
     closeAll, startGateway, startMockProvider, startMockVault, makeSecret, openaiDeployment,
-    deployment, pool, waitFor, run, CONTROLD, makeTempDir,
+    deployment, pool, waitFor, run, CONTROLD, makeTempDir, request,
 } from '../lib/index.mjs';
 
 const TOKEN = makeSecret('hvs.');
@@ -361,3 +361,42 @@ function writeTemp(text) {
     fs.writeFileSync(file, text);
     return file;
 }
+
+// The refresh reads Vault on a thread: a Vault that accepts and never
+// answers holds that read (up to its timeout), never controld's loop, so
+// the management API and key publishing go on meanwhile.
+test('a Vault that stalls during a refresh holds nothing: a key is made and serves while the read waits', async (t) => {
+    vault.put('secret/vrooli/openai', { api_key: KEY_A });
+    openai.options.apiKey = KEY_A;
+    const gw = await gateway(t, vaultConfig([openaiFromPrefix('m', openai)], { vault_refresh_interval: 1 }),
+        { VAULT_TOKEN: TOKEN });
+    await chat(gw, 'm');
+    vault.stall = true;
+    try {
+        await waitFor(() => vault.requests.some((r) => r.stalled && r.open),
+            { timeoutMs: 60000, what: 'a refresh read waiting on the stalled Vault' });
+        const held = vault.requests.filter((r) => r.stalled && r.open);
+        const made = await request(`${gw.url}/key/generate`, {
+            headers: { authorization: `Bearer ${gw.masterKey}` }, body: { key_alias: 'during-stall' },
+        });
+        assert.equal(made.status, 200, made.text);
+        await waitFor(async () => (await request(`${gw.url}/v1/models`,
+            { method: 'GET', headers: { authorization: `Bearer ${made.json.key}` } })).status === 200,
+            { timeoutMs: 60000, what: 'the new key live in nginx' });
+        const answer = await gw.client({ apiKey: made.json.key }).chat.completions.create({
+            model: 'm', messages: [{ role: 'user', content: 'while Vault stalls' }],
+        });
+        assert.ok(answer.choices[0].message.content);
+        // the read that was waiting when the key was made is waiting still:
+        // nothing above waited for it to time out
+        assert.ok(held.some((r) => r.open), 'the management API waited for Vault');
+    } finally {
+        vault.stall = false;
+    }
+    const reads = vault.reads('secret/data/vrooli/openai').length;
+    await waitFor(() => vault.reads('secret/data/vrooli/openai').length > reads
+        && secretsReport(gw).vault.reachable === true,
+        { timeoutMs: 120000, what: 'the refresh to read Vault again' });
+    await chat(gw, 'm');
+    await assertNoLeak(gw);
+});

@@ -21,7 +21,9 @@
 // Answers go out like Go's net/http on a real network: headers and body in
 // separate writes, the body itself split, with small gaps.  Faults:
 // vault.seal() / unseal(), vault.stop() / start() (connection refused on
-// the same port), vault.stall = true (accepts, never answers).
+// the same port), vault.stall = true (accepts, never answers; such a
+// request is recorded with stalled: true and open: true until the client
+// closes it).
 //
 //   const vault = await startMockVault({ token: 'hvs.x' });
 //   vault.put('secret/vrooli/openai', { api_key: 'sk-...' });   // KV v2
@@ -167,7 +169,12 @@ export class MockVault {
         const record = { method: req.method, path: u.pathname, token, namespace: req.headers['x-vault-namespace'] ?? null, body: raw };
         this.requests.push(record);
 
-        if (this.stall) return;     // never answers; the client's timeout must end it
+        if (this.stall) {           // never answers; the client's timeout must end it
+            record.stalled = true;
+            record.open = true;     // until the client gives up and closes
+            res.on('close', () => { record.open = false; });
+            return;
+        }
         if (!u.pathname.startsWith('/v1/')) return this.fail(res, 404, []);
         const apiPath = u.pathname.slice(4);
 
