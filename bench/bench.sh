@@ -5,7 +5,8 @@
 # measures (a) the mock directly, (b) stock nginx proxy_pass to it with
 # upstream keep-alive, (c) ngx_llm (`llmctl start`, master key on every
 # request), (d) ngx_llm without its request log (chat_small, chat_stream: c
-# against d is what the log costs), then prints requests/s, p50, p99 and the
+# against d is what the log costs), (e) also without metrics counting
+# (llm_metrics_collect off: c against e is what both cost), then prints requests/s, p50, p99 and the
 # c/b ratio and writes
 # $BUILD/bench/results.md.  Exits non-zero only when something failed to run
 # (a server did not start, a response was wrong, requests failed); there are
@@ -20,7 +21,7 @@
 #   BENCH_RUNS=1          runs per target, alternating a b c a b c ...; the
 #                         median run (by requests/s) is reported
 #   BENCH_SCENARIOS="chat_small chat_stream chat_80k"   subset / order
-#   BENCH_TARGETS="a b c d" subset of targets
+#   BENCH_TARGETS="a b c d e" subset of targets
 #   BENCH_PROXY_CPUS / BENCH_MOCK_CPUS / BENCH_WRK_CPUS  taskset CPU lists
 #   BENCH_KEEP=1          keep the run directory (configs, logs)
 #   BENCH_ROUTER_SETTINGS='{disable_cooldowns: true}'  router_settings for (c)
@@ -75,7 +76,7 @@ for tool in wrk curl taskset ss node "$NGINX_BIN"; do
     command -v "$tool" >/dev/null || die "$tool not found (make deps installs it)"
 done
 for t in $RUN_TARGETS; do
-    [[ " $TARGETS_ALL " == *" $t "* ]] || die "unknown target '$t' (a, b, c or d)"
+    [[ " $TARGETS_ALL " == *" $t "* ]] || die "unknown target '$t' (a, b, c, d or e)"
 done
 for sc in "${SCENARIOS[@]}"; do scenario_load "$sc"; done
 if [[ " $RUN_TARGETS " == *" c "* || " $RUN_TARGETS " == *" d "* ]]; then
@@ -115,7 +116,7 @@ declare -A TARGET_UP=([a]=1)
 for t in $RUN_TARGETS; do
     case $t in
         b) if plain_start; then TARGET_UP[b]=1; else warn "plain nginx did not start"; FAILED=1; fi ;;
-        c|d) if gateway_start "$t"; then TARGET_UP[$t]=1; else warn "$(target_name "$t") did not start"; FAILED=1; fi ;;
+        c|d|e) if gateway_start "$t"; then TARGET_UP[$t]=1; else warn "$(target_name "$t") did not start"; FAILED=1; fi ;;
     esac
 done
 

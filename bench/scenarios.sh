@@ -13,7 +13,7 @@
 #   SC_GATEWAY_PATH  request path on the gateway (c)
 #   SC_DIRECT_PATH   request path on the mock (a) and the plain proxy (b),
 #                    which passes the URI through unchanged
-#   SC_TARGETS       which of a b c d run (e.g. "c" for a path plain nginx has
+#   SC_TARGETS       which of a b c d e run (e.g. "c" for a path plain nginx has
 #                    no equivalent of)
 # A scenario needing more than one deployment per group (failover, routing)
 # also defines scenario_<name>_models, printing its YAML model_list entries;
@@ -37,17 +37,18 @@ scenario_load() {
     : "${SC_DIRECT_PATH:=/$SC_ROUTE/v1/chat/completions}"
 }
 
-# d (request log off) runs where the log's share of the work is largest.
+# d (request log off) and e (log and metrics off) run where their share of
+# the work is largest.
 scenario_chat_small() {
     SC_TITLE="chat, small body, JSON response"
-    SC_TARGETS="a b c d"
+    SC_TARGETS="a b c d e"
 }
 
 scenario_chat_stream() {
     SC_TITLE="chat, small body, SSE stream (16 events)"
     SC_MODEL=bench-sse SC_ROUTE=sse
     SC_EXPECT='"object":"chat\.completion\.chunk".*data: \[DONE\]'
-    SC_TARGETS="a b c d"
+    SC_TARGETS="a b c d e"
 }
 
 scenario_chat_80k() {

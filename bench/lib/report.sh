@@ -30,25 +30,29 @@ paired_cb() {
         "$(printf '%s\n' "${list[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')"
 }
 
-# log_cost SCENARIO: what the request log costs, c (logs on) against d
-# (logs off): CPU µs per request of each and the difference in %, and the
-# requests/s of c over d in each round (c's run, then d's right after it)
+# log_cost SCENARIO [X]: what the request log costs, c (logs on) against
+# d (logs off), or with X=e what the log and the metrics counters cost
+# together: CPU µs per request of each and the difference in %, and the
+# requests/s of c over X in each round (c's run, then X's right after it)
 # with their median.  CPU per request is the steadier figure on a shared
 # machine: it does not move when the proxy gets less than a whole core.
 log_cost() {
-    local sc=$1 r c d list=()
-    [ "${R[$sc/c/status]:-}" = ok ] && [ "${R[$sc/d/status]:-}" = ok ] || return 0
+    local sc=$1 x=${2:-d} r c d list=() what
+    [ "${R[$sc/c/status]:-}" = ok ] && [ "${R[$sc/$x/status]:-}" = ok ] || return 0
+    what="the request log"
+    [ "$x" = e ] && what="the request log and metrics"
     for (( r = 1; r <= RUNS; r++ )); do
-        c=${R[$sc/c/$r/rps]:-} d=${R[$sc/d/$r/rps]:-}
-        [ "${R[$sc/c/$r/status]:-}" = ok ] && [ "${R[$sc/d/$r/status]:-}" = ok ] \
+        c=${R[$sc/c/$r/rps]:-} d=${R[$sc/$x/$r/rps]:-}
+        [ "${R[$sc/c/$r/status]:-}" = ok ] && [ "${R[$sc/$x/$r/status]:-}" = ok ] \
             && [ -n "$d" ] && [ "$d" != 0 ] || continue
         list+=("$(awk -v c="$c" -v d="$d" 'BEGIN { printf "%.2f", c / d }')")
     done
-    awk -v sc="$sc" -v c="${R[$sc/c/us_req]}" -v d="${R[$sc/d/us_req]}" \
-        -v rounds="${list[*]}" -v med="$(printf '%s\n' "${list[@]}" | sort -n \
+    awk -v sc="$sc" -v c="${R[$sc/c/us_req]}" -v d="${R[$sc/$x/us_req]}" \
+        -v what="$what" -v x="$x" -v rounds="${list[*]}" \
+        -v med="$(printf '%s\n' "${list[@]}" | sort -n \
             | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')" \
-        'BEGIN { printf "%s: %.1f us/req with the request log, %.1f without (%+.1f%%); c/d req/s %s (median %s)\n",
-                 sc, c, d, (d > 0 ? (c - d) * 100 / d : 0), rounds, med }'
+        'BEGIN { printf "%s: %.1f us/req with %s, %.1f without (%+.1f%%); c/%s req/s %s (median %s)\n",
+                 sc, c, what, d, (d > 0 ? (c - d) * 100 / d : 0), x, rounds, med }'
 }
 
 # rows FORMAT: one printf per scenario x target with the shared columns.
@@ -119,6 +123,10 @@ report_terminal() {
         echo "request log cost (c: with requests.log, d: without):"
         for sc in "${SCENARIOS[@]}"; do log_cost "$sc"; done | sed 's/^/  /'
     fi
+    if [[ " $RUN_TARGETS " == *" e "* ]]; then
+        echo "request log and metrics cost (c: both on, e: llm_metrics_collect off and no requests.log):"
+        for sc in "${SCENARIOS[@]}"; do log_cost "$sc" e; done | sed 's/^/  /'
+    fi
     report_disturbance
     report_failures | sed 's/^/FAILED /'
 }
@@ -161,6 +169,11 @@ report_markdown() {
             echo
             echo "What the request log costs (c: with logs/requests.log, d: without; both keep nginx's access.log):"
             for sc in "${SCENARIOS[@]}"; do log_cost "$sc"; done | sed 's/^/- /'
+        fi
+        if [[ " $RUN_TARGETS " == *" e "* ]]; then
+            echo
+            echo "What the request log and the metrics counters cost together (c: both on, e: llm_metrics_collect off and no requests.log):"
+            for sc in "${SCENARIOS[@]}"; do log_cost "$sc" e; done | sed 's/^/- /'
         fi
         if report_failures | grep -q .; then
             echo

@@ -5,10 +5,12 @@
 #   c  ngx_llm via `llmctl start`, one openai/ deployment per model group
 #   d  the same gateway without its request log (logs/requests.log; the
 #      nginx access log stays, as in b): c against d is the log's cost
+#   e  as d, and with llm_metrics_collect off: c against e is what the
+#      request log and the metrics counters cost together
 # Needs: RUN_DIR BENCH_DIR NGINX_BIN LLMCTL WORKERS PROXY_CPUS MOCK_CPUS and
 # the helpers of common.sh.
 
-TARGETS_ALL="a b c d"
+TARGETS_ALL="a b c d e"
 
 target_name() {
     case $1 in
@@ -16,6 +18,7 @@ target_name() {
         b) echo "nginx proxy_pass" ;;
         c) echo "ngx_llm" ;;
         d) echo "ngx_llm, no req log" ;;
+        e) echo "ngx_llm, no log/metr" ;;
     esac
 }
 
@@ -112,22 +115,31 @@ general_settings:
 EOF
 }
 
-# gateway_start [T]: target c, or with T=d the same config under its own
-# prefix and port, rendered from a copy of conf/ whose gateway server has
-# no requests.log line.
+# gateway_start [T]: target c, or with T=d (or e) the same config under its
+# own prefix and port, rendered from a copy of conf/ whose gateway server
+# has no requests.log line (and, for e, whose http block says
+# llm_metrics_collect off).
 gateway_start() {
-    local t=${1:-c} dir=$RUN_DIR/gateway try port conf_env=()
+    local t=${1:-c} dir=$RUN_DIR/gateway try port conf_env=() conf
     [ "$t" = c ] || dir=$RUN_DIR/gateway-$t
     mkdir -p "$dir"
-    if [ "$t" = d ]; then
-        cp -r "$ROOT/conf" "$RUN_DIR/conf-nolog"
+    if [ "$t" != c ]; then
+        conf=$RUN_DIR/conf-$t
+        cp -r "$ROOT/conf" "$conf"
         sed -i '/^        access_log  @PREFIX@\/logs\/requests\.log /d' \
-            "$RUN_DIR/conf-nolog/nginx.conf.in"
-        if grep -q 'requests\.log' "$RUN_DIR/conf-nolog/nginx.conf.in"; then
+            "$conf/nginx.conf.in"
+        if grep -q 'requests\.log' "$conf/nginx.conf.in"; then
             warn "bench: could not take the request log out of a copy of nginx.conf.in"
             return 1
         fi
-        conf_env=(env LLM_CONF_DIR="$RUN_DIR/conf-nolog")
+        if [ "$t" = e ]; then
+            sed -i 's/^\(    llm_zone .*\)$/\1\n    llm_metrics_collect off;/' "$conf/nginx.conf.in"
+            if ! grep -q '^    llm_metrics_collect off;' "$conf/nginx.conf.in"; then
+                warn "bench: could not turn the metrics off in a copy of nginx.conf.in"
+                return 1
+            fi
+        fi
+        conf_env=(env LLM_CONF_DIR="$conf")
     fi
     [ -f "$RUN_DIR/config.yaml" ] || gateway_config >"$RUN_DIR/config.yaml"
     # Secrets reach controld through .env (next to config.yaml), not argv.
@@ -169,7 +181,7 @@ target_pids() {
         b) echo "$PLAIN_PID" ;;
         c) cat "$RUN_DIR/gateway/run/nginx.pid" "$RUN_DIR/gateway/run/controld.pid" \
                2>/dev/null | tr '\n' ' ' ;;
-        d) cat "$RUN_DIR/gateway-d/run/nginx.pid" "$RUN_DIR/gateway-d/run/controld.pid" \
+        d|e) cat "$RUN_DIR/gateway-$1/run/nginx.pid" "$RUN_DIR/gateway-$1/run/controld.pid" \
                2>/dev/null | tr '\n' ' ' ;;
     esac
 }
@@ -180,7 +192,7 @@ target_request() {
     case $1 in
         a) T_URL=$MOCK_BASE$SC_DIRECT_PATH ;;
         b) T_URL=http://127.0.0.1:$PLAIN_PORT$SC_DIRECT_PATH ;;
-        c|d) T_URL=http://127.0.0.1:${GATEWAY_PORTS[$1]}$SC_GATEWAY_PATH ;;
+        c|d|e) T_URL=http://127.0.0.1:${GATEWAY_PORTS[$1]}$SC_GATEWAY_PATH ;;
     esac
     T_HEADERS=$RUN_DIR/headers
 }
@@ -191,6 +203,6 @@ target_error_logs() {
         a) echo "$RUN_DIR/mock/mock-error.log" ;;
         b) echo "$RUN_DIR/plain/plain-error.log" ;;
         c) echo "$RUN_DIR/gateway/logs/error.log" ;;
-        d) echo "$RUN_DIR/gateway-d/logs/error.log" ;;
+        d|e) echo "$RUN_DIR/gateway-$1/logs/error.log" ;;
     esac
 }

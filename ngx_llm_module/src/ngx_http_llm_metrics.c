@@ -25,6 +25,7 @@
 typedef struct {
     ngx_http_llm_metrics_sh_t    *sh;
     ngx_shm_zone_t               *llm_zone;
+    ngx_flag_t                    collect;     /* llm_metrics_collect */
 } ngx_http_llm_metrics_ctx_t;
 
 
@@ -126,6 +127,21 @@ ngx_http_llm_metrics_zone_init(ngx_shm_zone_t *shm_zone, void *data)
 }
 
 
+/*
+ * llm_metrics_collect off: requests are not counted (every counter stays
+ * at zero; state gauges still show).  What counting costs a request is
+ * measured with it (make bench, target e).
+ */
+
+void
+ngx_http_llm_metrics_collect(ngx_flag_t on)
+{
+    if (ngx_http_llm_metrics_ctx != NULL) {
+        ngx_http_llm_metrics_ctx->collect = on;
+    }
+}
+
+
 /* the row of a deployment slot of the llm zone (NULL: none) */
 
 static ngx_http_llm_dep_metrics_t *
@@ -135,7 +151,8 @@ ngx_http_llm_metrics_row(ngx_http_llm_slot_t *slot)
     ngx_http_llm_zone_t  *zone;
 
     if (ngx_http_llm_metrics_ctx == NULL
-        || ngx_http_llm_metrics_ctx->sh == NULL)
+        || ngx_http_llm_metrics_ctx->sh == NULL
+        || !ngx_http_llm_metrics_ctx->collect)
     {
         return NULL;
     }

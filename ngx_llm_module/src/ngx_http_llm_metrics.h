@@ -48,6 +48,7 @@ typedef struct {
 char *ngx_http_llm_metrics_zone_add(ngx_conf_t *cf, ngx_str_t *name,
     ngx_shm_zone_t *llm_zone);
 char *ngx_http_llm_metrics(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+void ngx_http_llm_metrics_collect(ngx_flag_t on);
 void ngx_http_llm_metrics_request(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
 void ngx_http_llm_metrics_failure(ngx_http_llm_slot_t *slot,

@@ -98,6 +98,13 @@ static ngx_command_t  ngx_http_llm_commands[] = {
       0,
       NULL },
 
+    { ngx_string("llm_metrics_collect"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_llm_main_conf_t, metrics_collect),
+      NULL },
+
     { ngx_string("llm_admin"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_llm_admin,
@@ -163,6 +170,9 @@ ngx_http_llm_postconfiguration(ngx_conf_t *cf)
         zone->keys_snapshot = lmcf->keys_snapshot;
     }
 
+    ngx_conf_init_value(lmcf->metrics_collect, 1);
+    ngx_http_llm_metrics_collect(lmcf->metrics_collect);
+
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
     h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
@@ -199,6 +209,8 @@ ngx_http_llm_create_main_conf(ngx_conf_t *cf)
     if (conf == NULL) {
         return NULL;
     }
+
+    conf->metrics_collect = NGX_CONF_UNSET;
 
     return conf;
 }

@@ -36,6 +36,7 @@ typedef struct {
     ngx_str_t                     snapshot;
     ngx_str_t                     keys_snapshot;
     json_t                       *prices;          /* llm_prices table */
+    ngx_flag_t                    metrics_collect; /* llm_metrics_collect */
 } ngx_http_llm_main_conf_t;
 
 

@@ -207,3 +207,31 @@ test('llmctl proxy-status: requests/s, in flight, error rate from the metrics', 
     const none = makeTempDir('ngx-llm-noprefix');
     assert.equal((await gw.llmctl(['proxy-status', '--prefix', none])).code, 1);
 });
+
+// llm_metrics_collect off (what `make bench` target e measures against):
+// requests are served and no counter moves; back on, they count again.
+test('llm_metrics_collect off: requests are served and not counted; on again, counted', async () => {
+    const conf = fs.readFileSync(gw.nginxConf, 'utf8');
+    assert.match(conf, /^\s*llm_zone .*$/m);
+    const labels = { model_group: 'chat-model', status_class: '2xx' };
+    const count = async () => sample((await scrape(`${gw.url}/metrics`, gw.masterKey)).text,
+        'llm_requests_total', labels) ?? 0;
+    const ask = () => client.chat.completions.create({ model: 'chat-model', messages: [{ role: 'user', content: 'n' }] });
+    try {
+        fs.writeFileSync(gw.nginxConf, conf.replace(/^(\s*llm_zone .*)$/m, '$1\n    llm_metrics_collect off;'));
+        await gw.nginxReload();
+        // old workers still count until they have gone
+        await waitFor(async () => { const n = await count(); await ask(); return await count() === n; },
+            { timeoutMs: 60000, what: 'the new workers (not counting)' });
+        const n = await count();
+        for (let i = 0; i < 3; i++) assert.ok((await ask()).choices[0].message.content);
+        assert.equal(await count(), n, 'no request counted');
+        const text = (await scrape(`${gw.url}/metrics`, gw.masterKey)).text;
+        assert.ok(sample(text, 'llm_config_generation') >= 1, 'state gauges still served');
+    } finally {
+        fs.writeFileSync(gw.nginxConf, conf);
+        await gw.nginxReload();
+    }
+    await waitFor(async () => { const n = await count(); await ask(); return await count() === n + 1; },
+        { timeoutMs: 60000, what: 'counting again' });
+});
