@@ -173,6 +173,15 @@ const BODIES = {
   }),
   chat_80k: () => agentRequest(42, 80 * 1024, 'bench-json', false),
   messages_80k: () => anthropicRequest(42, 80 * 1024, 'bench-json'),
+  // chat_small's conversation as a Responses API request (Codex, Agents SDK)
+  responses_small: () => ({
+    model: 'bench-json',
+    instructions: 'You are a helpful assistant.',
+    input: [{ role: 'user', content: [{ type: 'input_text', text: 'Write a haiku about load balancers.' }] }],
+    max_output_tokens: 64,
+    temperature: 0.7,
+    store: false,
+  }),
   chat_failover: () => ({
     model: 'bench-failover',
     messages: [

@@ -20,7 +20,7 @@
 # $MOCK_BASE is http://127.0.0.1:<mock port>.  Without it the gateway gets
 # one openai/ deployment: SC_MODEL -> $MOCK_BASE/$SC_ROUTE/v1.
 
-BENCH_SCENARIO_LIST=(chat_small chat_stream chat_80k messages_80k failover)
+BENCH_SCENARIO_LIST=(chat_small chat_stream chat_80k messages_80k responses_small failover)
 
 scenario_defaults() {
     SC_TITLE=$1 SC_BODY=$1 SC_MODEL=bench-json SC_ROUTE=json
@@ -62,6 +62,17 @@ scenario_messages_80k() {
     SC_TITLE="Anthropic ingress -> OpenAI provider, 80 KB (translated)"
     SC_GATEWAY_PATH=/v1/messages
     SC_EXPECT='"type":"message".*"usage":\{'
+    SC_TARGETS="c"
+}
+
+# The Responses API (Codex CLI, the Agents SDK) in, translated to the
+# OpenAI-format provider's chat completions and back into a response
+# object.  Only (c) runs; compare its cost with chat_small (c), the same
+# conversation in chat form.
+scenario_responses_small() {
+    SC_TITLE="Responses API -> OpenAI chat provider, small (translated)"
+    SC_GATEWAY_PATH=/v1/responses
+    SC_EXPECT='"object":"response".*"usage":\{'
     SC_TARGETS="c"
 }
 

@@ -15,7 +15,8 @@ FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=undefined -I$(CORE_DIR)
 FUZZ_CORE    := $(wildcard $(CORE_DIR)/llm_*.c)
 FUZZ_PAIRS   := openai_anthropic openai_gemini anthropic_openai \
-                anthropic_gemini gemini_openai gemini_anthropic
+                anthropic_gemini gemini_openai gemini_anthropic \
+                responses_openai responses_anthropic responses_gemini
 FUZZ_ALL     := sse resp stream error json_tree scan eventstream \
                 $(addprefix req_,$(FUZZ_PAIRS))
 FUZZ_TARGETS ?= $(FUZZ_ALL)
@@ -85,13 +86,13 @@ fuzz-seeds:
 	for p in $(FUZZ_PAIRS); do from=$${p%%_*}; mkdir -p $$C/req_$$p; \
 	    cp $$S/$${from}_req_*.json $$C/req_$$p/; done; \
 	for f in $$S/*_resp_*.json; do b=$$(basename $$f); a=$$(api $$b); \
-	    for t in 0 1 2; do sel=$$((a + 3 * t)); \
+	    for t in 0 1 2 3; do sel=$$((a + 3 * t)); \
 	        { printf "\\$$(printf %o $$sel)"; cat $$f; } > $$C/resp/$$t-$$b; done; done; \
 	for f in $$S/*.sse; do b=$$(basename $$f); a=$$(api $$b); \
-	    for t in 0 1 2; do sel=$$((a + 3 * t)); \
+	    for t in 0 1 2 3; do sel=$$((a + 3 * t)); \
 	        { printf "\\$$(printf %o $$sel)\\001"; cat $$f; } > $$C/stream/$$t-$$b; done; done; \
 	for f in $$S/*_error.* ; do b=$$(basename $$f); a=$$(api $$b); \
-	    for t in 0 1 2; do sel=$$((a + 3 * t)); \
+	    for t in 0 1 2 3; do sel=$$((a + 3 * t)); \
 	        { printf "\\$$(printf %o $$sel)\\001\\220"; cat $$f; } > $$C/error/$$t-$$b; done; done
 
 fuzz: fuzz-build fuzz-seeds

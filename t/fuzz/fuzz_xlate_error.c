@@ -22,7 +22,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     status = 400 + (data[1] << 8 | data[2]) % 200;
-    llm_xlate_error((llm_api_t) (data[0] % 3), (llm_api_t) ((data[0] / 3) % 3),
+    llm_xlate_error((llm_api_t) (data[0] % 3), (llm_api_t) ((data[0] / 3) % 4),
                     status, (const char *) data + 3, size - 3, &out);
     j = json_loadb(out.data, out.len, JSON_ALLOW_NUL, NULL);
     if (!json_is_object(j)) {

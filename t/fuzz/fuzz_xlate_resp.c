@@ -27,7 +27,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     from = (llm_api_t) (data[0] % 3);
-    to = (llm_api_t) ((data[0] / 3) % 3);
+    to = (llm_api_t) ((data[0] / 3) % 4);
     o.client_model = "fuzz-client";
     o.client_request = (const char *) data + 1;  /* exercises name restore */
     o.client_request_len = size - 1;

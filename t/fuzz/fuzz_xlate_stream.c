@@ -49,7 +49,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.client_model = "fuzz-client";
     o.include_usage = data[1] & 1;
     x = llm_stream_xlate_new((llm_api_t) (data[0] % 3),
-                             (llm_api_t) ((data[0] / 3) % 3), &o);
+                             (llm_api_t) ((data[0] / 3) % 4), &o);
     if (x == NULL) {
         return 0;
     }
