@@ -154,7 +154,8 @@ struct ngx_http_llm_ctx_s {
    final response of a stream that completed */
 void ngx_http_llm_rstore_save(ngx_http_llm_ctx_t *ctx, const char *resp,
     size_t len);
-void ngx_http_llm_rstore_stream(ngx_http_llm_ctx_t *ctx);
+void ngx_http_llm_rstore_stream(ngx_http_llm_ctx_t *ctx,
+    llm_stream_xlate_t *x);
 
 
 #endif /* _NGX_HTTP_LLM_CTX_H_INCLUDED_ */

@@ -649,7 +649,7 @@ ngx_http_llm_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
             if (ctx->xlate) {
                 (void) llm_stream_xlate_finish(ctx->xlate, &out);
                 llm_stream_xlate_usage(ctx->xlate, &ctx->usage);
-                ngx_http_llm_rstore_stream(ctx);
+                ngx_http_llm_rstore_stream(ctx, ctx->xlate);
 
             } else {
                 ngx_http_llm_translate_whole(ctx, &out);

@@ -316,17 +316,21 @@ ngx_http_llm_rstore_send(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
 }
 
 
+/* 404 for a route's id; 400 for previous_response_id, as OpenAI */
+
 static ngx_int_t
 ngx_http_llm_rstore_not_found(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
-    ngx_str_t *id, const char *param, const char *code)
+    ngx_str_t *id, ngx_uint_t previous)
 {
     u_char     sid[LLM_RSTORE_ID_MAX + 1];
     llm_buf_t  out = LLM_BUF_INIT;
 
     ngx_cpystrn(sid, id->data, ngx_min(id->len + 1, sizeof(sid)));
-    llm_rstore_not_found((char *) sid, param, code, &out);
+    llm_rstore_not_found((char *) sid, (int) previous, &out);
 
-    return ngx_http_llm_rstore_send(r, ctx, NGX_HTTP_NOT_FOUND, &out);
+    return ngx_http_llm_rstore_send(r, ctx, previous ? NGX_HTTP_BAD_REQUEST
+                                                     : NGX_HTTP_NOT_FOUND,
+                                    &out);
 }
 
 
@@ -392,9 +396,7 @@ ngx_http_llm_rstore_request(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     }
 
     if (rc == NGX_DECLINED) {
-        return ngx_http_llm_rstore_not_found(r, ctx, &prev,
-                                             "previous_response_id",
-                                             "previous_response_not_found");
+        return ngx_http_llm_rstore_not_found(r, ctx, &prev, 1);
     }
 
     if (llm_rstore_prepend((char *) ctx->body.data, ctx->body.len,
@@ -459,12 +461,12 @@ ngx_http_llm_rstore_save(ngx_http_llm_ctx_t *ctx, const char *resp,
 
 
 void
-ngx_http_llm_rstore_stream(ngx_http_llm_ctx_t *ctx)
+ngx_http_llm_rstore_stream(ngx_http_llm_ctx_t *ctx, llm_stream_xlate_t *x)
 {
     llm_buf_t  resp = LLM_BUF_INIT;
 
-    if (ctx->rstore && ctx->xlate
-        && llm_stream_xlate_response(ctx->xlate, &resp) == 0)
+    if (ctx->rstore && x != NULL
+        && llm_stream_xlate_response(x, &resp) == 0)
     {
         ngx_http_llm_rstore_save(ctx, resp.data, resp.len);
     }
@@ -492,8 +494,7 @@ ngx_http_llm_rstore_handler(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     }
 
     if (rc == NGX_DECLINED) {
-        return ngx_http_llm_rstore_not_found(r, ctx, &ctx->resp_ref, NULL,
-                                             NULL);
+        return ngx_http_llm_rstore_not_found(r, ctx, &ctx->resp_ref, 0);
     }
 
     if (r->method == NGX_HTTP_DELETE) {

@@ -79,10 +79,13 @@ function openaiTurns(rec) {
         typeof m.content === 'string' ? m.content : m.content.map((p) => p.text).join('')]);
 }
 
+/** OpenAI's answers: 404 for a route's id, 400 for previous_response_id */
 function assertNotFound(res, id, param, code) {
-    assert.equal(res.status, 404, res.text);
+    const previous = param === 'previous_response_id';
+    assert.equal(res.status, previous ? 400 : 404, res.text);
     assert.deepEqual(res.json, { error: {
-        message: `Response with id '${id}' not found.`, type: 'invalid_request_error', param, code } });
+        message: `${previous ? 'Previous response' : 'Response'} with id '${id}' not found.`,
+        type: 'invalid_request_error', param, code } });
 }
 
 describe('stored responses', () => {
@@ -179,7 +182,7 @@ describe('stored responses', () => {
         assertNotFound(await rawGet(gw, `/v1/responses/${res.id}`, gw.masterKey), res.id, null, null);
     });
 
-    test('unknown ids: 404 in OpenAI\'s format for retrieve, delete, input_items and previous_response_id', async () => {
+    test('unknown ids: OpenAI\'s errors, 404 for retrieve, delete and input_items, 400 for previous_response_id', async () => {
         resetAll();
         const id = 'resp_doesnotexist';
         await assert.rejects(client.responses.retrieve(id), (e) => e.status === 404);
@@ -192,7 +195,7 @@ describe('stored responses', () => {
         assertNotFound(res, id, 'previous_response_id', 'previous_response_not_found');
         assert.equal(mocks.openai.requests.length, 0, 'nothing was sent to the provider');
         await assert.rejects(client.responses.create({ model: GROUP.openai, input: 'hi', previous_response_id: id }),
-                             (e) => e.status === 404 && e.code === 'previous_response_not_found');
+                             (e) => e.status === 400 && e.code === 'previous_response_not_found');
         // no key: 401 as on every route
         const anon = await request(`${gw.url}/v1/responses/${id}`, { method: 'GET' });
         assert.equal(anon.status, 401);

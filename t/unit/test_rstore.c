@@ -160,12 +160,23 @@ UNIT_TEST(test_bodies)
     llm_buf_t  b = LLM_BUF_INIT;
     json_t    *j, *er;
 
-    llm_rstore_not_found("resp_x", "previous_response_id",
-                         "previous_response_not_found", &b);
+    llm_rstore_not_found("resp_x", 0, &b);
     j = load(&b);
     er = json_object_get(j, "error");
     CHECK_STR(json_string_value(json_object_get(er, "message")),
               "Response with id 'resp_x' not found.");
+    CHECK(json_is_null(json_object_get(er, "param")));
+    CHECK(json_is_null(json_object_get(er, "code")));
+    json_decref(j);
+
+    llm_buf_reset(&b);
+    llm_rstore_not_found("resp_x", 1, &b);
+    j = load(&b);
+    er = json_object_get(j, "error");
+    CHECK_STR(json_string_value(json_object_get(er, "message")),
+              "Previous response with id 'resp_x' not found.");
+    CHECK_STR(json_string_value(json_object_get(er, "param")),
+              "previous_response_id");
     CHECK_STR(json_string_value(json_object_get(er, "type")),
               "invalid_request_error");
     CHECK_STR(json_string_value(json_object_get(er, "code")),

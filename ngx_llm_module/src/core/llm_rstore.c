@@ -246,18 +246,20 @@ llm_rstore_deleted(const char *id, llm_buf_t *out)
 }
 
 void
-llm_rstore_not_found(const char *id, const char *param, const char *code,
-    llm_buf_t *out)
+llm_rstore_not_found(const char *id, int previous, llm_buf_t *out)
 {
     char     msg[LLM_RSTORE_ID_MAX + 64];
     json_t  *j;
 
-    snprintf(msg, sizeof(msg), "Response with id '%.*s' not found.",
-             LLM_RSTORE_ID_MAX, id);
+    snprintf(msg, sizeof(msg), "%s with id '%.*s' not found.",
+             previous ? "Previous response" : "Response", LLM_RSTORE_ID_MAX,
+             id);
     j = json_pack("{s:{s:s,s:s,s:o,s:o}}", "error", "message", msg, "type",
                   "invalid_request_error",
-                  "param", param ? json_string(param) : json_null(),
-                  "code", code ? json_string(code) : json_null());
+                  "param", previous ? json_string("previous_response_id")
+                                    : json_null(),
+                  "code", previous ? json_string("previous_response_not_found")
+                                   : json_null());
     llm_json_dump_buf(j, LLM_RSTORE_DUMP, out);
     json_decref(j);
 }

@@ -63,8 +63,13 @@ int llm_rstore_input_items(const char *entry, size_t elen, const char *order,
 /* {"id":..,"object":"response","deleted":true} */
 void llm_rstore_deleted(const char *id, llm_buf_t *out);
 
-/* OpenAI's 404 for an id not stored (param may be NULL, code may be NULL) */
-void llm_rstore_not_found(const char *id, const char *param,
-    const char *code, llm_buf_t *out);
+/*
+ * OpenAI's error for an id not stored: for GET/DELETE (previous 0, a
+ * 404) "Response with id 'X' not found.", param and code null; for
+ * previous_response_id (previous 1, a 400 as OpenAI answers it) "Previous
+ * response with id 'X' not found.", param previous_response_id, code
+ * previous_response_not_found.
+ */
+void llm_rstore_not_found(const char *id, int previous, llm_buf_t *out);
 
 #endif
