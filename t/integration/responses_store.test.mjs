@@ -154,6 +154,29 @@ describe('stored responses', () => {
         assert.deepEqual(body.messages.map(text), ['Sky colour?', 'Blue.', 'Grass colour?']);
     });
 
+    test('a tool round trip continued with previous_response_id: the call comes back before its output', async () => {
+        resetAll();
+        const tool = { type: 'function', name: 'get_weather', strict: false,
+                       parameters: { type: 'object', properties: { city: { type: 'string' } } } };
+        mocks.openai.script = { toolCalls: [{ id: 'call_p1', name: 'get_weather', args: { city: 'Paris' } }] };
+        const first = await client.responses.create({ model: GROUP.openai, input: 'Weather in Paris?', tools: [tool] });
+        const call = first.output.find((o) => o.type === 'function_call');
+        assert.equal(call.call_id, 'call_p1');
+
+        mocks.openai.reset();
+        mocks.openai.script = { text: 'Sunny in Paris.' };
+        const second = await client.responses.create({
+            model: GROUP.openai, previous_response_id: first.id, tools: [tool],
+            input: [{ type: 'function_call_output', call_id: 'call_p1', output: '{"sky":"clear"}' }] });
+        assert.equal(second.output_text, 'Sunny in Paris.');
+        const msgs = mocks.openai.requests[0].body.messages;
+        assert.deepEqual(msgs.map((m) => m.role), ['user', 'assistant', 'tool']);
+        assert.equal(msgs[1].tool_calls[0].id, 'call_p1');
+        assert.equal(msgs[1].tool_calls[0].function.name, 'get_weather');
+        assert.equal(msgs[2].tool_call_id, 'call_p1');
+        assert.equal(msgs[2].content, '{"sky":"clear"}');
+    });
+
     test('a streamed answer is stored too', async () => {
         resetAll();
         mocks.anthropic.script = { text: 'Streamed and kept.' };
