@@ -572,6 +572,52 @@ compile_request_log(cfg_ctx_t *ctx, const char *key, yaml_node_t *value,
     return 0;
 }
 
+/*
+ * Stored responses of the Responses API, into doc "responses" (the module
+ * keeps them in its shared zone, per nginx):
+ *   responses_ttl             how long one is kept (ttl_ms; default 1h);
+ *   responses_max_size        all of them together (max_bytes; 8MB);
+ *   responses_max_entry_size  one of them (max_entry_bytes; 1MB).
+ */
+static int
+compile_responses(cfg_ctx_t *ctx, const char *key, yaml_node_t *value,
+    json_t *doc)
+{
+    char         path[256];
+    long long    n;
+    int          rc;
+    json_t      *r;
+    const char  *field;
+
+    cfg_path(path, "general_settings", key);
+    if (strcmp(key, "responses_ttl") == 0) {
+        rc = cfg_get_duration_ms(ctx, value, path, &n);
+        field = "ttl_ms";
+        if (rc > 0 && n < 1000) {
+            cfg_error(ctx, value, path, "must be at least 1 second");
+            return -1;
+        }
+    } else {
+        rc = cfg_get_size_bytes(ctx, value, path, &n);
+        field = strcmp(key, "responses_max_size") == 0
+                ? "max_bytes" : "max_entry_bytes";
+        if (rc > 0 && (n < 1024 || n > 1024LL * 1024 * 1024)) {
+            cfg_error(ctx, value, path, "must be from 1KB to 1GB");
+            return -1;
+        }
+    }
+    if (rc <= 0) {
+        return rc;
+    }
+    r = json_object_get(doc, "responses");
+    if (r == NULL) {
+        r = json_object();
+        json_object_set_new(doc, "responses", r);
+    }
+    json_object_set_new(r, field, json_integer(n));
+    return 0;
+}
+
 /* payloads + payload_max -> payload_bytes, the one value the module reads */
 static void
 request_log_payloads(json_t *doc)
@@ -722,6 +768,13 @@ cfg_compile_general(cfg_ctx_t *ctx, yaml_node_t *node, char **master_key,
                    || strcmp(key, "log_payloads_max_size") == 0)
         {
             if (compile_request_log(ctx, key, value, doc) < 0) {
+                ok = -1;
+            }
+        } else if (strcmp(key, "responses_ttl") == 0
+                   || strcmp(key, "responses_max_size") == 0
+                   || strcmp(key, "responses_max_entry_size") == 0)
+        {
+            if (compile_responses(ctx, key, value, doc) < 0) {
                 ok = -1;
             }
         } else if (!cfg_ignored_setting(ctx, cfg_node(ctx, pair->key), key,

@@ -214,6 +214,13 @@ ngx_http_llm_process_body(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         return rc;
     }
 
+    if (ctx->endpoint == NGX_HTTP_LLM_EP_RESPONSES) {
+        rc = ngx_http_llm_rstore_request(r, ctx);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+    }
+
     ctx->group = llm_config_find_group(ctx->tables->cf,
                                        (char *) ctx->model.data,
                                        ctx->model.len);

@@ -24,6 +24,8 @@ typedef enum {
     NGX_HTTP_LLM_EP_COUNT_TOKENS,
     NGX_HTTP_LLM_EP_GENERATE,
     NGX_HTTP_LLM_EP_RESPONSES,
+    NGX_HTTP_LLM_EP_RESPONSE_ID,    /* GET/DELETE /v1/responses/{id}[/
+                                       input_items]: stored ones */
     NGX_HTTP_LLM_EP_MODELS,
     NGX_HTTP_LLM_EP_MODEL,          /* one model: /v1/models/{m}, Gemini's
                                        /v1beta/models/{m} */
@@ -110,6 +112,12 @@ struct ngx_http_llm_ctx_s {
     llm_buf_t                     held;            /* a forwarded stream's
                                                       event not yet whole */
     llm_usage_t                   usage;
+    u_char                       *resp_id;         /* Responses: the
+                                                      answer's id (NUL-
+                                                      terminated) */
+    ngx_str_t                     resp_ref;        /* the {id} of a
+                                                      stored-response
+                                                      route */
     ngx_chain_t                  *free;
     ngx_chain_t                  *busy;
     ngx_msec_t                    start;
@@ -137,7 +145,17 @@ struct ngx_http_llm_ctx_s {
     unsigned                      error_to_close:1;    /* its body ends
                                                           with the close */
     unsigned                      inflate_end:1;   /* the gzip data ended */
+    unsigned                      rstore:1;        /* keep the answer */
+    unsigned                      input_items:1;   /* .../input_items */
 };
+
+
+/* rstore.c: keep a Responses answer that went out whole (JSON), or the
+   final response of a stream that completed */
+void ngx_http_llm_rstore_save(ngx_http_llm_ctx_t *ctx, const char *resp,
+    size_t len);
+void ngx_http_llm_rstore_stream(ngx_http_llm_ctx_t *ctx,
+    llm_stream_xlate_t *x);
 
 
 #endif /* _NGX_HTTP_LLM_CTX_H_INCLUDED_ */

@@ -113,6 +113,7 @@ ngx_http_llm_header_filter(ngx_http_request_t *r)
             o.include_usage = ctx->include_usage;
             o.client_request = (char *) ctx->body.data;
             o.client_request_len = ctx->body.len;
+            o.response_id = (char *) ctx->resp_id;
 
             ctx->xlate = llm_stream_xlate_new(ctx->dep->dep->api, ctx->api,
                                               &o);
@@ -436,6 +437,7 @@ ngx_http_llm_translate_whole(ngx_http_llm_ctx_t *ctx, llm_buf_t *out)
     o.client_model = (char *) ctx->model.data;
     o.client_request = (char *) ctx->body.data;
     o.client_request_len = ctx->body.len;
+    o.response_id = (char *) ctx->resp_id;
 
     if ((ctx->endpoint == NGX_HTTP_LLM_EP_EMBEDDINGS
          ? llm_xlate_embed_response(ctx->resp.data, ctx->resp.len,
@@ -448,6 +450,9 @@ ngx_http_llm_translate_whole(ngx_http_llm_ctx_t *ctx, llm_buf_t *out)
         llm_error_body(ctx->api, NGX_HTTP_BAD_GATEWAY, "api_error",
                        "the provider's response could not be translated",
                        NULL, out);
+
+    } else if (ctx->rstore) {
+        ngx_http_llm_rstore_save(ctx, out->data, out->len);
     }
 
     return NGX_OK;
@@ -644,6 +649,7 @@ ngx_http_llm_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
             if (ctx->xlate) {
                 (void) llm_stream_xlate_finish(ctx->xlate, &out);
                 llm_stream_xlate_usage(ctx->xlate, &ctx->usage);
+                ngx_http_llm_rstore_stream(ctx, ctx->xlate);
 
             } else {
                 ngx_http_llm_translate_whole(ctx, &out);

@@ -72,6 +72,8 @@ static ngx_int_t ngx_http_llm_match_route(ngx_http_request_t *r,
 static ngx_int_t ngx_http_llm_match_gemini(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
 static ngx_uint_t ngx_http_llm_gemini_auth(ngx_http_request_t *r);
+static ngx_int_t ngx_http_llm_match_stored(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
 static ngx_int_t ngx_http_llm_too_large(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
 
@@ -273,6 +275,11 @@ ngx_http_llm_access_handler(ngx_http_request_t *r)
         return ngx_http_llm_finish(r, ctx, ngx_http_llm_send_model(r, ctx));
     }
 
+    if (ctx->endpoint == NGX_HTTP_LLM_EP_RESPONSE_ID) {
+        return ngx_http_llm_finish(r, ctx,
+                                   ngx_http_llm_rstore_handler(r, ctx));
+    }
+
     if (ctx->endpoint == NGX_HTTP_LLM_EP_HEALTH) {
         return ngx_http_llm_finish(r, ctx, ngx_http_llm_send_health(r, ctx));
     }
@@ -383,6 +390,12 @@ ngx_http_llm_match_route(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         && ngx_http_llm_gemini_auth(r))
     {
         return ngx_http_llm_match_gemini(r, ctx);
+    }
+
+    rc = ngx_http_llm_match_stored(r, ctx);
+
+    if (rc != NGX_DECLINED) {
+        return rc;
     }
 
     for (rt = ngx_http_llm_routes; rt->path.len; rt++) {
@@ -521,6 +534,78 @@ not_found:
 
     return ngx_http_llm_send_error(r, ctx, NGX_HTTP_NOT_FOUND, "not_found",
                                    "no such route on this gateway");
+}
+
+
+/*
+ * /v1/responses/{id} (GET, DELETE) and /v1/responses/{id}/input_items
+ * (GET), and the same under /responses/.  Other methods are not ours
+ * (POST /v1/responses/{x} goes on to the pass-through routes, then 404).
+ */
+
+static ngx_int_t
+ngx_http_llm_match_stored(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    u_char     *p, *last, *slash;
+    ngx_str_t  *pre;
+
+    static ngx_str_t  prefixes[] = {
+        ngx_string("/v1/responses/"), ngx_string("/responses/"),
+        ngx_null_string
+    };
+    static ngx_str_t  items = ngx_string("/input_items");
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD|NGX_HTTP_DELETE))) {
+        return NGX_DECLINED;
+    }
+
+    for (pre = prefixes; pre->len; pre++) {
+        if (r->uri.len > pre->len
+            && ngx_strncmp(r->uri.data, pre->data, pre->len) == 0)
+        {
+            break;
+        }
+    }
+
+    if (pre->len == 0) {
+        return NGX_DECLINED;
+    }
+
+    p = r->uri.data + pre->len;
+    last = r->uri.data + r->uri.len;
+    slash = ngx_strlchr(p, last, '/');
+
+    ctx->api = LLM_API_RESPONSES;
+    ctx->endpoint = NGX_HTTP_LLM_EP_RESPONSE_ID;
+
+    if (slash != NULL) {
+        if ((size_t) (last - slash) != items.len
+            || ngx_strncmp(slash, items.data, items.len) != 0)
+        {
+            return ngx_http_llm_send_error(r, ctx, NGX_HTTP_NOT_FOUND,
+                                           "invalid_request_error",
+                                           "no such route on this gateway");
+        }
+
+        if (r->method == NGX_HTTP_DELETE) {
+            return ngx_http_llm_send_error(r, ctx, NGX_HTTP_NOT_ALLOWED,
+                                           NULL, "method not allowed here");
+        }
+
+        ctx->input_items = 1;
+        last = slash;
+    }
+
+    if (last == p) {
+        return ngx_http_llm_send_error(r, ctx, NGX_HTTP_NOT_FOUND,
+                                       "invalid_request_error",
+                                       "no such route on this gateway");
+    }
+
+    ctx->resp_ref.data = p;
+    ctx->resp_ref.len = last - p;
+
+    return NGX_OK;
 }
 
 

@@ -186,6 +186,7 @@ ngx_http_llm_send_mock(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         o.model = model;
         o.client_model = model;
         o.stream = ctx->stream;
+        o.response_id = (char *) ctx->resp_id;
 
         if (ctx->stream) {
             x = llm_stream_xlate_new(LLM_API_OPENAI, ctx->api, &o);
@@ -193,6 +194,10 @@ ngx_http_llm_send_mock(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
                   || llm_stream_xlate_feed(x, out.data, out.len, &client) != 0
                   || llm_stream_xlate_finish(x, &client) != 0);
             if (x) {
+                if (rc == 0) {
+                    ngx_http_llm_rstore_stream(ctx, x);
+                }
+
                 llm_stream_xlate_free(x);
             }
 
@@ -203,6 +208,10 @@ ngx_http_llm_send_mock(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         } else {
             rc = llm_xlate_response(LLM_API_OPENAI, ctx->api, out.data,
                                     out.len, &o, &client, NULL);
+
+            if (rc == 0) {
+                ngx_http_llm_rstore_save(ctx, client.data, client.len);
+            }
         }
 
         llm_buf_free(&out);

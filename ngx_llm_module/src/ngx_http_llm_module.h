@@ -99,11 +99,21 @@ typedef struct {
  * been created by a build with the same structures.  Bump the version
  * when the shared structures change.
  */
-#define NGX_HTTP_LLM_LAYOUT_VERSION  2
+#define NGX_HTTP_LLM_LAYOUT_VERSION  3
 #define NGX_HTTP_LLM_LAYOUT                                                   \
     (0x6c6c6d7a00000000ULL                    /* "llmz" */                   \
      | (uint64_t) NGX_HTTP_LLM_LAYOUT_VERSION << 24                          \
      | (uint64_t) (sizeof(ngx_http_llm_shctx_t) & 0xffffff))
+
+
+/* stored responses (ngx_http_llm_rstore.c), oldest first in the queue */
+typedef struct {
+    ngx_rbtree_t                  rbtree;
+    ngx_rbtree_node_t             sentinel;
+    ngx_queue_t                   queue;
+    size_t                        bytes;
+    ngx_uint_t                    count;
+} ngx_http_llm_rstore_sh_t;
 
 
 /* lives in the shared zone */
@@ -114,6 +124,7 @@ typedef struct {
     uint64_t                      epoch;           /* when the zone began */
     ngx_http_llm_slot_t           slots[NGX_HTTP_LLM_SLOTS];
     ngx_http_llm_key_slot_t       key_slots[NGX_HTTP_LLM_KEY_SLOTS];
+    ngx_http_llm_rstore_sh_t      rstore;
 } ngx_http_llm_shctx_t;
 
 
@@ -172,6 +183,7 @@ extern ngx_module_t  ngx_http_llm_module;
 
 /* zone.c */
 ngx_int_t ngx_http_llm_zone_init(ngx_shm_zone_t *shm_zone, void *data);
+void ngx_http_llm_rstore_init(ngx_http_llm_rstore_sh_t *st);
 ngx_int_t ngx_http_llm_publish(ngx_http_llm_zone_t *zone, u_char *json,
     size_t len, ngx_log_t *log, u_char *err, size_t errlen);
 ngx_int_t ngx_http_llm_store(ngx_http_llm_zone_t *zone,

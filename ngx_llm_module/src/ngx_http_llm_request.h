@@ -70,6 +70,12 @@ ngx_int_t ngx_http_llm_sign_sigv4(ngx_http_request_t *r,
 /* pass.c: a general_settings.pass_through_endpoints route, else 404 */
 ngx_int_t ngx_http_llm_pass(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx);
 
+/* rstore.c: stored responses of the Responses API */
+ngx_int_t ngx_http_llm_rstore_request(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
+ngx_int_t ngx_http_llm_rstore_handler(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
+
 /* local.c */
 ngx_int_t ngx_http_llm_send_error(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx, ngx_uint_t status, const char *type,

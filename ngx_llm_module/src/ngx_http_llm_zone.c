@@ -69,6 +69,7 @@ ngx_http_llm_zone_init(ngx_shm_zone_t *shm_zone, void *data)
 
     zone->shpool->data = zone->sh;
     zone->sh->layout = NGX_HTTP_LLM_LAYOUT;
+    ngx_http_llm_rstore_init(&zone->sh->rstore);
     zone->sh->epoch = (uint64_t) ngx_time() * 1000000 + ngx_pid % 1000000;
 
     len = sizeof(" in llm zone \"\"") + shm_zone->shm.name.len;

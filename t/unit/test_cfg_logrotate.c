@@ -2,7 +2,9 @@
  * Log rotation: ctl_logrotate's renames (NAME -> NAME.1 -> ..., the oldest
  * beyond the count removed, nothing below the size touched) and the
  * general_settings that drive it (request_log_max_size with its units,
- * request_log_max_files), and log_payloads with its size.
+ * request_log_max_files), and log_payloads with its size; and the
+ * stored responses' responses_ttl, responses_max_size and
+ * responses_max_entry_size (doc "responses").
  */
 
 #include <stdio.h>
@@ -96,9 +98,9 @@ UNIT_TEST(renames_in_order_and_drops_the_oldest)
     unlink(p2);
 }
 
-/* request_log in the compiled doc, or NULL; errors counted in *errors. */
+/* a section of the compiled doc, or NULL; errors counted in *errors. */
 static json_t *
-request_log(const char *settings, size_t *errors)
+compiled(const char *section, const char *settings, size_t *errors)
 {
     char           yaml[1024];
     cfg_result_t   res;
@@ -113,9 +115,15 @@ request_log(const char *settings, size_t *errors)
     memset(&res, 0, sizeof(res));
     cfg_compile_text(yaml, strlen(yaml), "config.yaml", NULL, &res);
     *errors = res.diag.errors;
-    r = json_incref(json_object_get(res.doc, "request_log"));
+    r = json_incref(json_object_get(res.doc, section));
     cfg_result_free(&res);
     return r;
+}
+
+static json_t *
+request_log(const char *settings, size_t *errors)
+{
+    return compiled("request_log", settings, errors);
 }
 
 static long long
@@ -205,6 +213,38 @@ UNIT_TEST(log_payloads)
     json_decref(r);
 }
 
+UNIT_TEST(responses_settings)
+{
+    size_t   errors;
+    json_t  *r;
+
+    r = compiled("responses", "  responses_ttl: 90\n"
+                              "  responses_max_size: 16MB\n"
+                              "  responses_max_entry_size: 64KB\n",
+                 &errors);
+    CHECK(errors == 0);
+    CHECK(field(r, "ttl_ms") == 90000);
+    CHECK(field(r, "max_bytes") == 16 * 1024 * 1024);
+    CHECK(field(r, "max_entry_bytes") == 64 * 1024);
+    json_decref(r);
+
+    r = compiled("responses", "  log_payloads: true\n", &errors);
+    CHECK(errors == 0 && r == NULL);          /* the module's defaults */
+    json_decref(r);
+
+    r = compiled("responses", "  responses_ttl: 0.5\n", &errors);
+    CHECK(errors == 1);
+    json_decref(r);
+
+    r = compiled("responses", "  responses_max_size: 100\n", &errors);
+    CHECK(errors == 1);
+    json_decref(r);
+
+    r = compiled("responses", "  responses_max_entry_size: lots\n", &errors);
+    CHECK(errors == 1);
+    json_decref(r);
+}
+
 static void
 make_dir(void)
 {
@@ -221,4 +261,4 @@ remove_dir(void)
 }
 
 UNIT_MAIN(make_dir, renames_in_order_and_drops_the_oldest,
-          settings_with_units, log_payloads, remove_dir)
+          settings_with_units, log_payloads, responses_settings, remove_dir)

@@ -62,7 +62,23 @@ UNIT_TEST(test_parse)
     CHECK(cf->deployments[4].provider == LLM_PROVIDER_MOCK);
     CHECK(cf->ngroups == 4);
     CHECK(cf->nexact == 2);
+    /* stored responses: the defaults without a "responses" object */
+    CHECK(cf->settings.responses_ttl_ms == 3600 * 1000);
+    CHECK(cf->settings.responses_max_bytes == 8 * 1024 * 1024);
+    CHECK(cf->settings.responses_max_entry_bytes == 1024 * 1024);
     llm_config_free(cf);
+
+    cf = load("{\"version\":1,\"responses\":{\"ttl_ms\":2000,"
+              "\"max_bytes\":4096,\"max_entry_bytes\":2048}}");
+    CHECK(cf != NULL);
+    if (cf != NULL) {
+        CHECK(cf->settings.responses_ttl_ms == 2000);
+        CHECK(cf->settings.responses_max_bytes == 4096);
+        CHECK(cf->settings.responses_max_entry_bytes == 2048);
+        llm_config_free(cf);
+    }
+    CHECK(load("{\"version\":1,\"responses\":{\"ttl_ms\":\"x\"}}")
+          == NULL);
 }
 
 

@@ -696,6 +696,22 @@ llm_config_parse(const char *json, size_t len, char *err, size_t errlen)
         goto failed;
     }
 
+    /* stored responses: general_settings.responses_* */
+    v = json_object_get(cf->root, "responses");
+    cf->settings.responses_ttl_ms = 3600 * 1000;
+    cf->settings.responses_max_bytes = 8 * 1024 * 1024;
+    cf->settings.responses_max_entry_bytes = 1024 * 1024;
+    if (llm_int(v, "ttl_ms", &cf->settings.responses_ttl_ms, err, errlen,
+                "responses")
+        || llm_int(v, "max_bytes", &cf->settings.responses_max_bytes, err,
+                   errlen, "responses")
+        || llm_int(v, "max_entry_bytes",
+                   &cf->settings.responses_max_entry_bytes, err, errlen,
+                   "responses"))
+    {
+        goto failed;
+    }
+
     deps = json_object_get(cf->root, "deployments");
     if (deps != NULL && !json_is_array(deps)) {
         snprintf(err, errlen, "deployments: expected an array");

@@ -90,6 +90,9 @@ typedef struct {
     long long    log_payload_bytes; /* request log: bytes of the request
                                        and the answer kept; 0: none
                                        (general_settings.log_payloads) */
+    long long    responses_ttl_ms;  /* stored responses (responses_ttl) */
+    long long    responses_max_bytes;       /* all of them together */
+    long long    responses_max_entry_bytes; /* one of them */
 } llm_settings_t;
 
 

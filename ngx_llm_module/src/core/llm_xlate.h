@@ -141,6 +141,9 @@ void llm_stream_xlate_fail(llm_stream_xlate_t *x, const char *message,
     llm_buf_t *out);
 void llm_stream_xlate_usage(const llm_stream_xlate_t *x, llm_usage_t *u);
 void llm_stream_xlate_free(llm_stream_xlate_t *x);
+/* a Responses client's stream that completed (or ended incomplete): the
+   final response object, appended to out; -1 when there is none */
+int  llm_stream_xlate_response(const llm_stream_xlate_t *x, llm_buf_t *out);
 
 /*
  * An error body in the client's format.  `type` may be NULL (derived from

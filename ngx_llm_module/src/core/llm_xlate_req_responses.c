@@ -470,14 +470,8 @@ llm_req_read_responses(llm_xl_ctx_t *c, json_t *body)
         goto fail;
     }
 
-    v = json_object_get(body, "previous_response_id");
-    if (v && !json_is_null(v)) {
-        /* the gateway puts the stored conversation in front of the input
-           before the translation; an id still here was not stored */
-        llm_xl_error(c, "previous_response_id %s was not found",
-                     json_is_string(v) ? json_string_value(v) : "");
-        goto fail;
-    }
+    /* previous_response_id: the gateway put the stored conversation in
+       front of the input before the translation (llm_rstore.c) */
     if (json_is_true(json_object_get(body, "background"))) {
         llm_xl_error(c, "background is not supported by %s models",
                      llm_api_name(c->to));

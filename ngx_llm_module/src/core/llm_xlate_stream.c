@@ -156,6 +156,7 @@ llm_stream_xlate_free(llm_stream_xlate_t *x)
     free(x->stop_sequence);
     json_decref(x->client_tools);
     json_decref(x->rs_items);
+    json_decref(x->rs_final);
     llm_buf_free(&x->rs_text);
     llm_buf_free(&x->rs_sig);
     llm_sse_free(&x->sse);

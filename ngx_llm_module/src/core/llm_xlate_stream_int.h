@@ -66,6 +66,7 @@ struct llm_stream_xlate_s {
     llm_buf_t           rs_sig;       /* the open reasoning's signature */
     char                rs_id[96];    /* resp_... */
     char                rs_item_id[128];
+    json_t             *rs_final;     /* the completed response object */
 };
 
 /* decoder -> encoder events */

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "llm_json_tree.h"
 #include "llm_xlate_stream_int.h"
 
 static void
@@ -248,6 +249,8 @@ llm_sx_responses_end(llm_stream_xlate_t *x)
     json_object_set_new(r, "usage", llm_usage_responses(&x->usage));
     type = strcmp(llm_xl_str(r, "status"), "completed") == 0
            ? "response.completed" : "response.incomplete";
+    json_decref(x->rs_final);
+    x->rs_final = json_incref(r);           /* kept for the store */
     llm_sx_rs_emit(x, type, llm_sx_rs_event(json_pack("{s:o}", "response",
                                                       r)));
 }
@@ -269,4 +272,14 @@ llm_sx_responses_fail(llm_stream_xlate_t *x, int status, const char *message)
     json_object_set_new(r, "usage", llm_usage_responses(&x->usage));
     llm_sx_rs_emit(x, "response.failed", llm_sx_rs_event(json_pack("{s:o}",
                                                          "response", r)));
+}
+
+int
+llm_stream_xlate_response(const llm_stream_xlate_t *x, llm_buf_t *out)
+{
+    if (x->rs_final == NULL) {
+        return -1;
+    }
+    return llm_json_dump_buf(x->rs_final, JSON_COMPACT | JSON_PRESERVE_ORDER,
+                             out);
 }

@@ -1,0 +1,548 @@
+
+/*
+ * Stored responses of the Responses API, in the shared zone: a tree by the
+ * response id's hash and a queue, oldest first, under the zone mutex.  An
+ * entry (llm_rstore.c writes it) belongs to the key that made it: a read
+ * by another key finds nothing.  It lives responses_ttl; when
+ * responses_max_size is reached, or the zone has no room, the oldest go
+ * first.  Per nginx: another node's gateway has its own store.
+ *
+ *   the request: store, previous_response_id (prepended), the id;
+ *   the answer: kept when it completed (JSON or stream);
+ *   GET /v1/responses/{id}, DELETE, GET /v1/responses/{id}/input_items.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <openssl/rand.h>
+
+#include "ngx_http_llm_request.h"
+#include "llm_rstore.h"
+
+
+typedef struct {
+    ngx_rbtree_node_t             node;            /* key: crc32 of id */
+    ngx_queue_t                   queue;
+    u_char                        owner[32];       /* the key's digest */
+    uint64_t                      expires;         /* ms */
+    size_t                        id_len;
+    size_t                        len;             /* of the entry */
+    u_char                        data[1];         /* id, then entry */
+} ngx_http_llm_rstore_node_t;
+
+
+static uint64_t
+ngx_http_llm_rstore_now(void)
+{
+    ngx_time_t  *tp = ngx_timeofday();
+
+    return (uint64_t) tp->sec * 1000 + tp->msec;
+}
+
+
+static ngx_http_llm_zone_t *
+ngx_http_llm_rstore_zone(void)
+{
+    ngx_http_llm_main_conf_t  *lmcf;
+
+    lmcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                               ngx_http_llm_module);
+
+    return (lmcf && lmcf->shm_zone) ? lmcf->shm_zone->data : NULL;
+}
+
+
+void
+ngx_http_llm_rstore_init(ngx_http_llm_rstore_sh_t *st)
+{
+    ngx_rbtree_init(&st->rbtree, &st->sentinel, ngx_rbtree_insert_value);
+    ngx_queue_init(&st->queue);
+    st->bytes = 0;
+    st->count = 0;
+}
+
+
+static void
+ngx_http_llm_rstore_remove(ngx_http_llm_zone_t *zone,
+    ngx_http_llm_rstore_node_t *n)
+{
+    ngx_http_llm_rstore_sh_t  *st = &zone->sh->rstore;
+
+    ngx_rbtree_delete(&st->rbtree, &n->node);
+    ngx_queue_remove(&n->queue);
+    st->bytes -= n->len + n->id_len;
+    st->count--;
+    ngx_slab_free_locked(zone->shpool, n);
+}
+
+
+static void
+ngx_http_llm_rstore_expire(ngx_http_llm_zone_t *zone, uint64_t now)
+{
+    ngx_queue_t                 *q;
+    ngx_http_llm_rstore_node_t  *n;
+
+    while (!ngx_queue_empty(&zone->sh->rstore.queue)) {
+        q = ngx_queue_head(&zone->sh->rstore.queue);
+        n = ngx_queue_data(q, ngx_http_llm_rstore_node_t, queue);
+
+        if (n->expires > now) {
+            return;
+        }
+
+        ngx_http_llm_rstore_remove(zone, n);
+    }
+}
+
+
+/* the node of id under node, whatever side an equal hash went to */
+
+static ngx_http_llm_rstore_node_t *
+ngx_http_llm_rstore_lookup(ngx_rbtree_node_t *node,
+    ngx_rbtree_node_t *sentinel, uint32_t hash, ngx_str_t *id)
+{
+    ngx_http_llm_rstore_node_t  *n;
+
+    while (node != sentinel) {
+        if (hash != node->key) {
+            node = hash < node->key ? node->left : node->right;
+            continue;
+        }
+
+        n = (ngx_http_llm_rstore_node_t *) node;
+
+        if (n->id_len == id->len
+            && ngx_memcmp(n->data, id->data, id->len) == 0)
+        {
+            return n;
+        }
+
+        /* a hash collision: rotations may have put the other either side */
+        n = ngx_http_llm_rstore_lookup(node->left, sentinel, hash, id);
+
+        if (n != NULL) {
+            return n;
+        }
+
+        node = node->right;
+    }
+
+    return NULL;
+}
+
+
+/* under the mutex; NULL when not stored, expired or another key's */
+
+static ngx_http_llm_rstore_node_t *
+ngx_http_llm_rstore_find(ngx_http_llm_zone_t *zone, ngx_str_t *id,
+    u_char *owner)
+{
+    ngx_http_llm_rstore_node_t  *n;
+
+    n = ngx_http_llm_rstore_lookup(zone->sh->rstore.rbtree.root,
+                                   zone->sh->rstore.rbtree.sentinel,
+                                   ngx_crc32_short(id->data, id->len), id);
+
+    if (n == NULL || n->expires <= ngx_http_llm_rstore_now()
+        || (owner && ngx_memcmp(n->owner, owner, 32) != 0))
+    {
+        return NULL;
+    }
+
+    return n;
+}
+
+
+static void
+ngx_http_llm_rstore_put(ngx_http_llm_ctx_t *ctx, u_char *id, size_t id_len,
+    u_char *entry, size_t len)
+{
+    size_t                       size;
+    uint64_t                     now;
+    ngx_str_t                    key;
+    ngx_queue_t                 *q;
+    llm_settings_t              *set;
+    ngx_http_llm_zone_t         *zone;
+    ngx_http_llm_rstore_node_t  *n;
+
+    zone = ngx_http_llm_rstore_zone();
+    set = &ctx->tables->cf->settings;
+
+    if (zone == NULL) {
+        return;
+    }
+
+    if ((long long) (len + id_len) > set->responses_max_entry_bytes
+        || (long long) (len + id_len) > set->responses_max_bytes)
+    {
+        ngx_log_error(NGX_LOG_INFO, ngx_cycle->log, 0,
+                      "llm: response %*s not stored: %uz bytes, over "
+                      "responses_max_entry_size", id_len, id, len);
+        return;
+    }
+
+    size = offsetof(ngx_http_llm_rstore_node_t, data) + id_len + len;
+    key.data = id;
+    key.len = id_len;
+    now = ngx_http_llm_rstore_now();
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    ngx_http_llm_rstore_expire(zone, now);
+
+    n = ngx_http_llm_rstore_lookup(zone->sh->rstore.rbtree.root,
+                                   zone->sh->rstore.rbtree.sentinel,
+                                   ngx_crc32_short(id, id_len), &key);
+    if (n != NULL) {
+        ngx_http_llm_rstore_remove(zone, n);
+    }
+
+    for ( ;; ) {
+        q = ngx_queue_empty(&zone->sh->rstore.queue)
+            ? NULL : ngx_queue_head(&zone->sh->rstore.queue);
+
+        if (q == NULL
+            || (long long) (zone->sh->rstore.bytes + len + id_len)
+               <= set->responses_max_bytes)
+        {
+            n = ngx_slab_alloc_locked(zone->shpool, size);
+
+            if (n != NULL || q == NULL) {
+                break;
+            }
+        }
+
+        /* over the size, or the zone is full: the oldest goes */
+        ngx_http_llm_rstore_remove(zone,
+                   ngx_queue_data(q, ngx_http_llm_rstore_node_t, queue));
+    }
+
+    if (n == NULL) {
+        ngx_shmtx_unlock(&zone->shpool->mutex);
+        ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                      "llm: response %*s not stored: no room in the zone",
+                      id_len, id);
+        return;
+    }
+
+    n->node.key = ngx_crc32_short(id, id_len);
+    ngx_memcpy(n->owner, ctx->digest, 32);
+    n->expires = now + (uint64_t) set->responses_ttl_ms;
+    n->id_len = id_len;
+    n->len = len;
+    ngx_memcpy(ngx_cpymem(n->data, id, id_len), entry, len);
+
+    ngx_rbtree_insert(&zone->sh->rstore.rbtree, &n->node);
+    ngx_queue_insert_tail(&zone->sh->rstore.queue, &n->queue);
+    zone->sh->rstore.bytes += len + id_len;
+    zone->sh->rstore.count++;
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+}
+
+
+/* a copy of the key's entry in the pool; NGX_DECLINED: not there */
+
+static ngx_int_t
+ngx_http_llm_rstore_get(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
+    ngx_str_t *id, ngx_str_t *entry, ngx_uint_t delete)
+{
+    ngx_http_llm_zone_t         *zone;
+    ngx_http_llm_rstore_node_t  *n;
+
+    zone = ngx_http_llm_rstore_zone();
+    if (zone == NULL) {
+        return NGX_DECLINED;
+    }
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    n = ngx_http_llm_rstore_find(zone, id, ctx->digest);
+
+    if (n == NULL) {
+        ngx_shmtx_unlock(&zone->shpool->mutex);
+        return NGX_DECLINED;
+    }
+
+    if (delete) {
+        ngx_http_llm_rstore_remove(zone, n);
+        ngx_shmtx_unlock(&zone->shpool->mutex);
+        return NGX_OK;
+    }
+
+    entry->data = ngx_pnalloc(r->pool, n->len);
+    if (entry->data == NULL) {
+        ngx_shmtx_unlock(&zone->shpool->mutex);
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(entry->data, n->data + n->id_len, n->len);
+    entry->len = n->len;
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_llm_rstore_send(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
+    ngx_uint_t status, llm_buf_t *out)
+{
+    u_char  *p;
+
+    ctx->self_response = 1;
+
+    if (out->data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_pnalloc(r->pool, out->len);
+    if (p == NULL) {
+        llm_buf_free(out);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(p, out->data, out->len);
+
+    ctx->answer_rc = ngx_http_llm_send_body(r, status, "application/json", p,
+                                            out->len);
+    llm_buf_free(out);
+
+    return NGX_HTTP_LLM_ANSWERED;
+}
+
+
+/* 404 for a route's id; 400 for previous_response_id, as OpenAI */
+
+static ngx_int_t
+ngx_http_llm_rstore_not_found(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
+    ngx_str_t *id, ngx_uint_t previous)
+{
+    u_char     sid[LLM_RSTORE_ID_MAX + 1];
+    llm_buf_t  out = LLM_BUF_INIT;
+
+    ngx_cpystrn(sid, id->data, ngx_min(id->len + 1, sizeof(sid)));
+    llm_rstore_not_found((char *) sid, (int) previous, &out);
+
+    return ngx_http_llm_rstore_send(r, ctx, previous ? NGX_HTTP_BAD_REQUEST
+                                                     : NGX_HTTP_NOT_FOUND,
+                                    &out);
+}
+
+
+/*
+ * A Responses request's body is in: what to store, a previous
+ * conversation put in front of the input, the answer's id.  NGX_OK to go
+ * on, else an answer was given.
+ */
+
+ngx_int_t
+ngx_http_llm_rstore_request(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    u_char            *p;
+    char               err[160];
+    u_char             rnd[16];
+    ngx_str_t          prev, entry;
+    ngx_int_t          rc;
+    llm_buf_t          body = LLM_BUF_INIT;
+    llm_rstore_req_t   q;
+
+    err[0] = '\0';
+
+    if (llm_rstore_read_request((char *) ctx->body.data, ctx->body.len, &q,
+                                err, sizeof(err))
+        != 0)
+    {
+        if (err[0] == '\0') {
+            return NGX_OK;          /* the translation says what is wrong */
+        }
+
+        return ngx_http_llm_send_error(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                       "invalid_request_error", err);
+    }
+
+    ctx->rstore = q.store;
+
+    /* the answer's id: ours, so that one is not another's */
+    if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_pnalloc(r->pool, sizeof("resp_") + 2 * sizeof(rnd));
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->resp_id = p;
+    p = ngx_cpymem(p, "resp_", sizeof("resp_") - 1);
+    p = ngx_hex_dump(p, rnd, sizeof(rnd));
+    *p = '\0';
+
+    if (q.previous[0] == '\0') {
+        return NGX_OK;
+    }
+
+    prev.data = (u_char *) q.previous;
+    prev.len = ngx_strlen(q.previous);
+
+    rc = ngx_http_llm_rstore_get(r, ctx, &prev, &entry, 0);
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_DECLINED) {
+        return ngx_http_llm_rstore_not_found(r, ctx, &prev, 1);
+    }
+
+    if (llm_rstore_prepend((char *) ctx->body.data, ctx->body.len,
+                           (char *) entry.data, entry.len, &body)
+        != 0)
+    {
+        llm_buf_free(&body);
+        return ngx_http_llm_send_error(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                       "invalid_request_error",
+                                       "input must be a string or a list "
+                                       "of items to continue a previous "
+                                       "response");
+    }
+
+    p = ngx_pnalloc(r->pool, body.len);
+    if (p == NULL) {
+        llm_buf_free(&body);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(p, body.data, body.len);
+    ctx->body.data = p;
+    ctx->body.len = body.len;
+    llm_buf_free(&body);
+
+    /* the scan's offsets are the new body's */
+    if (llm_json_scan((char *) ctx->body.data, ctx->body.len, &ctx->scan)
+        != 0)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* the answer to a Responses request went out whole: keep it */
+
+void
+ngx_http_llm_rstore_save(ngx_http_llm_ctx_t *ctx, const char *resp,
+    size_t len)
+{
+    char       id[LLM_RSTORE_ID_MAX];
+    llm_buf_t  entry = LLM_BUF_INIT;
+
+    if (!ctx->rstore || ctx->api != LLM_API_RESPONSES
+        || ctx->endpoint != NGX_HTTP_LLM_EP_RESPONSES)
+    {
+        return;
+    }
+
+    if (llm_rstore_entry((char *) ctx->body.data, ctx->body.len, resp, len,
+                         &entry, id, sizeof(id))
+        == 0)
+    {
+        ngx_http_llm_rstore_put(ctx, (u_char *) id, ngx_strlen(id),
+                                (u_char *) entry.data, entry.len);
+    }
+
+    llm_buf_free(&entry);
+}
+
+
+void
+ngx_http_llm_rstore_stream(ngx_http_llm_ctx_t *ctx, llm_stream_xlate_t *x)
+{
+    llm_buf_t  resp = LLM_BUF_INIT;
+
+    if (ctx->rstore && x != NULL
+        && llm_stream_xlate_response(x, &resp) == 0)
+    {
+        ngx_http_llm_rstore_save(ctx, resp.data, resp.len);
+    }
+
+    llm_buf_free(&resp);
+}
+
+
+/* GET /v1/responses/{id}, DELETE, GET /v1/responses/{id}/input_items */
+
+ngx_int_t
+ngx_http_llm_rstore_handler(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    char        err[160], order[8], after[LLM_RSTORE_ID_MAX];
+    long        limit;
+    ngx_str_t   entry, arg;
+    ngx_int_t   rc;
+    llm_buf_t   out = LLM_BUF_INIT;
+
+    rc = ngx_http_llm_rstore_get(r, ctx, &ctx->resp_ref, &entry,
+                                 r->method == NGX_HTTP_DELETE);
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_DECLINED) {
+        return ngx_http_llm_rstore_not_found(r, ctx, &ctx->resp_ref, 0);
+    }
+
+    if (r->method == NGX_HTTP_DELETE) {
+        ngx_cpystrn((u_char *) after, ctx->resp_ref.data,
+                    ngx_min(ctx->resp_ref.len + 1, sizeof(after)));
+        llm_rstore_deleted(after, &out);
+        return ngx_http_llm_rstore_send(r, ctx, NGX_HTTP_OK, &out);
+    }
+
+    if (!ctx->input_items) {
+        if (llm_rstore_response((char *) entry.data, entry.len, &out) != 0) {
+            llm_buf_free(&out);
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_llm_rstore_send(r, ctx, NGX_HTTP_OK, &out);
+    }
+
+    limit = 20;
+    order[0] = '\0';
+    after[0] = '\0';
+
+    if (ngx_http_arg(r, (u_char *) "limit", 5, &arg) == NGX_OK) {
+        limit = ngx_atoi(arg.data, arg.len);   /* -1 when not a number */
+    }
+
+    if (ngx_http_arg(r, (u_char *) "order", 5, &arg) == NGX_OK) {
+        ngx_cpystrn((u_char *) order, arg.data,
+                    ngx_min(arg.len + 1, sizeof(order)));
+        if (arg.len >= sizeof(order)) {
+            order[0] = '?';
+        }
+    }
+
+    if (ngx_http_arg(r, (u_char *) "after", 5, &arg) == NGX_OK) {
+        ngx_cpystrn((u_char *) after, arg.data,
+                    ngx_min(arg.len + 1, sizeof(after)));
+    }
+
+    if (llm_rstore_input_items((char *) entry.data, entry.len,
+                               order[0] ? order : NULL, limit, after, &out,
+                               err, sizeof(err))
+        != 0)
+    {
+        llm_buf_free(&out);
+        return ngx_http_llm_send_error(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                       "invalid_request_error", err);
+    }
+
+    return ngx_http_llm_rstore_send(r, ctx, NGX_HTTP_OK, &out);
+}
