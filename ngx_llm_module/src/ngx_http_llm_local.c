@@ -118,13 +118,19 @@ ngx_http_llm_send_mock(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     static unsigned long    seq;
 
     if (ctx->endpoint == NGX_HTTP_LLM_EP_COUNT_TOKENS) {
-        p = ngx_pnalloc(r->pool, NGX_INT64_LEN + sizeof("{\"input_tokens\":}"));
+        p = ngx_pnalloc(r->pool, NGX_INT64_LEN
+                        + sizeof("{\"object\":\"response.input_tokens\","
+                                 "\"input_tokens\":}"));
         if (p == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
+        /* each API's count answer: Gemini's, the Responses API's, Claude's */
         rc = ngx_sprintf(p, ctx->api == LLM_API_GEMINI
                             ? "{\"totalTokens\":%L}"
+                            : ctx->api == LLM_API_RESPONSES
+                            ? "{\"object\":\"response.input_tokens\","
+                              "\"input_tokens\":%L}"
                             : "{\"input_tokens\":%L}",
                          llm_estimate_tokens(ctx->api, (char *) ctx->body.data,
                                              ctx->body.len))

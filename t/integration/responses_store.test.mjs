@@ -285,6 +285,33 @@ describe('stored responses', () => {
     });
 });
 
+describe('input token count', () => {
+    // POST /v1/responses/input_tokens answers as count_tokens does: the
+    // gateway's estimate (no provider counts Responses input), said so in
+    // x-llm-token-count, nothing sent upstream
+    test('the SDK\'s responses.inputTokens.count: the estimate, in OpenAI\'s shape, for both paths', async () => {
+        resetAll();
+        const short = await client.responses.inputTokens.count({ model: GROUP.openai, input: 'hi' });
+        assert.equal(short.object, 'response.input_tokens');
+        assert.ok(Number.isInteger(short.input_tokens) && short.input_tokens > 0, JSON.stringify(short));
+        const long = await client.responses.inputTokens.count({
+            model: GROUP.anthropic, instructions: 'Be brief.',
+            input: [{ role: 'user', content: [{ type: 'input_text', text: 'count these words '.repeat(50) }] }],
+        });
+        assert.ok(long.input_tokens > short.input_tokens + 100, `${long.input_tokens} vs ${short.input_tokens}`);
+        const raw = await request(`${gw.url}/responses/input_tokens`, {
+            headers: { authorization: `Bearer ${gw.masterKey}` }, body: { model: GROUP.openai, input: 'hi' } });
+        assert.equal(raw.status, 200, raw.text);
+        assert.equal(raw.headers['x-llm-token-count'], 'estimate');
+        assert.deepEqual(raw.json, short);
+        for (const m of Object.values(mocks)) assert.equal(m.requests.length, 0, 'nothing went upstream');
+        const unknown = await request(`${gw.url}/v1/responses/input_tokens`, {
+            headers: { authorization: `Bearer ${gw.masterKey}` }, body: { model: 'no-such-model', input: 'hi' } });
+        assert.equal(unknown.status, 404, unknown.text);
+        assert.match(unknown.json.error.message, /no-such-model/);
+    });
+});
+
 describe('bounds', () => {
     test('responses_max_size: the oldest are evicted first; an entry over responses_max_entry_size is not kept', async () => {
         resetAll();

@@ -582,6 +582,23 @@ UNIT_TEST(test_estimate_tokens)
         CHECK(llm_estimate_tokens(LLM_API_GEMINI, g, strlen(g)) == small);
         CHECK(llm_estimate_tokens(LLM_API_GEMINI, w, strlen(w)) == small);
     }
+    /* the Responses API: input as a string or as items, as one message */
+    {
+        const char *s = "{\"model\":\"m\",\"input\":\"Hello, world\"}";
+        const char *i = "{\"model\":\"m\",\"input\":[{\"type\":"
+                        "\"message\",\"role\":\"user\",\"content\":[{"
+                        "\"type\":\"input_text\",\"text\":"
+                        "\"Hello, world\"}]}]}";
+        const char *f = "{\"model\":\"m\",\"instructions\":\"Hello, world\","
+                        "\"input\":[{\"type\":\"function_call_output\","
+                        "\"call_id\":\"call_1\",\"output\":"
+                        "\"Hello, world\"}]}";
+
+        CHECK(llm_estimate_tokens(LLM_API_RESPONSES, s, strlen(s)) == small);
+        CHECK(llm_estimate_tokens(LLM_API_RESPONSES, i, strlen(i)) == small);
+        CHECK(llm_estimate_tokens(LLM_API_RESPONSES, f, strlen(f))
+              == 2 * small - 3);
+    }
     free(in);
 }
 

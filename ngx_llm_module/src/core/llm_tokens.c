@@ -63,7 +63,7 @@ llm_tok_skip_key(const char *k)
     static const char  *skip[] = {
         "type", "role", "model", "id", "tool_use_id", "tool_call_id",
         "media_type", "mimeType", "signature", "thoughtSignature",
-        "cache_control", "detail", "stream", "index",
+        "cache_control", "detail", "stream", "index", "call_id", "status",
     };
     size_t  i;
 
@@ -132,7 +132,10 @@ llm_tok_walk(llm_tok_t *t, json_t *v, int tools)
     }
 }
 
-/* a request's members; Gemini's countTokens may wrap a whole request */
+/*
+ * a request's members, in any of the client APIs; Gemini's countTokens may
+ * wrap a whole request
+ */
 static void
 llm_tok_request(llm_tok_t *t, json_t *body, size_t *nmsg)
 {
@@ -148,8 +151,13 @@ llm_tok_request(llm_tok_t *t, json_t *body, size_t *nmsg)
         } else if (strcmp(k, "messages") == 0 || strcmp(k, "contents") == 0) {
             *nmsg += json_array_size(v);
             llm_tok_walk(t, v, 0);
+        } else if (strcmp(k, "input") == 0) {
+            /* the Responses API: a string, or a list of items */
+            *nmsg += json_is_array(v) ? json_array_size(v) : 1;
+            llm_tok_walk(t, v, 0);
         } else if (strcmp(k, "system") == 0
-                   || strcmp(k, "systemInstruction") == 0)
+                   || strcmp(k, "systemInstruction") == 0
+                   || strcmp(k, "instructions") == 0)
         {
             (*nmsg)++;
             llm_tok_walk(t, v, 0);
