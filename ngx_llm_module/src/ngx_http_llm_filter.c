@@ -454,6 +454,8 @@ ngx_http_llm_translate_whole(ngx_http_llm_ctx_t *ctx, llm_buf_t *out)
         llm_error_body(ctx->api, NGX_HTTP_BAD_GATEWAY, "api_error",
                        "the provider's response could not be translated",
                        NULL, out);
+
+        return NGX_DECLINED;
     }
 
     return NGX_OK;
@@ -651,8 +653,14 @@ ngx_http_llm_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
                 (void) llm_stream_xlate_finish(ctx->xlate, &out);
                 llm_stream_xlate_usage(ctx->xlate, &ctx->usage);
 
-            } else {
-                ngx_http_llm_translate_whole(ctx, &out);
+            } else if (ngx_http_llm_translate_whole(ctx, &out)
+                       == NGX_DECLINED
+                       && ctx->hold_header)
+            {
+                /* not an answer of the provider's format: a 502, as its
+                   body says, while the status can still change */
+                r->headers_out.status = NGX_HTTP_BAD_GATEWAY;
+                r->headers_out.status_line.len = 0;
             }
 
             ctx->stream_done = 1;
