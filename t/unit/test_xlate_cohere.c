@@ -506,7 +506,7 @@ UNIT_TEST(embeddings)
     CHECK(u.prompt_tokens == 6 && u.present);
     json_decref(j);
 
-    /* base64: little-endian float32s (0.5 = 00 00 00 3f, -1.25 = 00 00 a0 bf) */
+    /* base64 of little-endian float32s: 0.5, -1.25 */
     llm_buf_reset(&out);
     CHECK(llm_xlate_embed_response_cohere(ans, strlen(ans), b64req,
           strlen(b64req), "emb", &out, &u) == 0);
