@@ -238,8 +238,10 @@ ngx_http_llm_endpoint_refused(ngx_http_llm_ctx_t *ctx, llm_deployment_t *d)
                || !(d->endpoints & LLM_EP_COMPLETIONS);
 
     case NGX_HTTP_LLM_EP_EMBEDDINGS:
-        /* Gemini's embedContent: to Gemini, or translated to OpenAI's */
-        return (d->api != LLM_API_OPENAI && d->api != ctx->api)
+        /* Gemini's embedContent: to Gemini, or translated to OpenAI's;
+           OpenAI's translated to Cohere's /v2/embed */
+        return (d->api != LLM_API_OPENAI && d->api != ctx->api
+                && !(d->api == LLM_API_COHERE && ctx->api == LLM_API_OPENAI))
                || !(d->endpoints & LLM_EP_EMBEDDINGS);
 
     case NGX_HTTP_LLM_EP_CHAT:
@@ -403,6 +405,16 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 
         } else {
             ngx_str_set(&suffix, "/converse");
+        }
+
+        break;
+
+    case LLM_API_COHERE:
+        if (ctx->endpoint == NGX_HTTP_LLM_EP_EMBEDDINGS) {
+            ngx_str_set(&endpoint, "/v2/embed");
+
+        } else {
+            ngx_str_set(&endpoint, "/v2/chat");
         }
 
         break;

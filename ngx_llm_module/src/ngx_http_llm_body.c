@@ -655,8 +655,16 @@ ngx_http_llm_translate_request(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     o.include_usage = ctx->include_usage;
     o.dropped = &dropped;
 
-    if (ctx->endpoint == NGX_HTTP_LLM_EP_EMBEDDINGS) {
-        /* Gemini's embedContent to OpenAI's (the only pair routed here) */
+    if (ctx->endpoint == NGX_HTTP_LLM_EP_EMBEDDINGS
+        && d->api == LLM_API_COHERE)
+    {
+        /* OpenAI's /v1/embeddings to Cohere's /v2/embed */
+        rc = llm_xlate_embed_request_cohere((char *) ctx->body.data,
+                                            ctx->body.len, model, &out, err,
+                                            sizeof(err));
+
+    } else if (ctx->endpoint == NGX_HTTP_LLM_EP_EMBEDDINGS) {
+        /* Gemini's embedContent to OpenAI's */
         rc = llm_xlate_embed_request((char *) ctx->body.data, ctx->body.len,
                                      ctx->embed_batch, model, &out, &dropped,
                                      err, sizeof(err));

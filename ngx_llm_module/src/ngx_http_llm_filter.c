@@ -440,6 +440,12 @@ ngx_http_llm_translate_whole(ngx_http_llm_ctx_t *ctx, llm_buf_t *out)
     o.response_id = (char *) ctx->resp_id;
 
     if ((ctx->endpoint == NGX_HTTP_LLM_EP_EMBEDDINGS
+         && ctx->dep->dep->api == LLM_API_COHERE
+         ? llm_xlate_embed_response_cohere(ctx->resp.data, ctx->resp.len,
+                                           o.client_request,
+                                           o.client_request_len,
+                                           o.client_model, out, &ctx->usage)
+         : ctx->endpoint == NGX_HTTP_LLM_EP_EMBEDDINGS
          ? llm_xlate_embed_response(ctx->resp.data, ctx->resp.len,
                                     ctx->embed_batch, out, &ctx->usage)
          : llm_xlate_response(ctx->dep->dep->api, ctx->api, ctx->resp.data,
@@ -451,7 +457,10 @@ ngx_http_llm_translate_whole(ngx_http_llm_ctx_t *ctx, llm_buf_t *out)
                        "the provider's response could not be translated",
                        NULL, out);
 
-    } else if (ctx->rstore) {
+        return NGX_DECLINED;
+    }
+
+    if (ctx->rstore) {
         ngx_http_llm_rstore_save(ctx, out->data, out->len);
     }
 
@@ -651,8 +660,14 @@ ngx_http_llm_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
                 llm_stream_xlate_usage(ctx->xlate, &ctx->usage);
                 ngx_http_llm_rstore_stream(ctx, ctx->xlate);
 
-            } else {
-                ngx_http_llm_translate_whole(ctx, &out);
+            } else if (ngx_http_llm_translate_whole(ctx, &out)
+                       == NGX_DECLINED
+                       && ctx->hold_header)
+            {
+                /* not an answer of the provider's format: a 502, as its
+                   body says, while the status can still change */
+                r->headers_out.status = NGX_HTTP_BAD_GATEWAY;
+                r->headers_out.status_line.len = 0;
             }
 
             ctx->stream_done = 1;

@@ -16,7 +16,7 @@ import {
 } from '../lib/index.mjs';
 
 // prefix, default api_base (null: the config must give one), key variable,
-// auth header, wire ('openai' | 'anthropic' | 'gemini' | 'azure')
+// auth header, wire ('openai' | 'anthropic' | 'gemini' | 'azure' | 'cohere')
 const ROWS = [
     ['openai', 'https://api.openai.com/v1', 'OPENAI_API_KEY', 'authorization'],
     ['azure', null, 'AZURE_API_KEY', 'api-key', 'azure'],
@@ -26,6 +26,8 @@ const ROWS = [
     ['hosted_vllm', null, 'HOSTED_VLLM_API_KEY', 'authorization'],
     ['anthropic', 'https://api.anthropic.com', 'ANTHROPIC_API_KEY', 'x-api-key', 'anthropic'],
     ['gemini', 'https://generativelanguage.googleapis.com/v1beta', 'GEMINI_API_KEY', 'x-goog-api-key', 'gemini'],
+    ['cohere', 'https://api.cohere.com', 'COHERE_API_KEY', 'authorization', 'cohere'],
+    ['cohere_chat', 'https://api.cohere.com', 'COHERE_API_KEY', 'authorization', 'cohere'],
     ['groq', 'https://api.groq.com/openai/v1', 'GROQ_API_KEY', 'authorization'],
     ['mistral', 'https://api.mistral.ai/v1', 'MISTRAL_API_KEY', 'authorization'],
     ['codestral', 'https://codestral.mistral.ai/v1', 'CODESTRAL_API_KEY', 'authorization'],
@@ -89,6 +91,7 @@ function expectedPath(name, base, wire) {
     if (wire === 'azure') return `${p}/openai/deployments/${model}/chat/completions`;
     if (wire === 'anthropic') return `${p}/messages`;
     if (wire === 'gemini') return `${p}/models/${model}:streamGenerateContent`;
+    if (wire === 'cohere') return `${p}/v2/chat`;
     return `${p}/chat/completions`;
 }
 
@@ -100,8 +103,10 @@ before(async () => {
 
     const env = { CLOUDFLARE_ACCOUNT_ID: ACCOUNT };
     for (const [name, , keyEnv] of ROWS) env[keyEnv] = KEYS[name];
-    // ollama and ollama_chat share OLLAMA_API_KEY: the last one written wins
+    // ollama and ollama_chat share OLLAMA_API_KEY, cohere and cohere_chat
+    // COHERE_API_KEY: the last one written wins
     KEYS.ollama = KEYS.ollama_chat = env.OLLAMA_API_KEY;
+    KEYS.cohere = KEYS.cohere_chat = env.COHERE_API_KEY;
 
     const model_list = ROWS.map(([name, base, , , wire]) => {
         // the provider's own base path on the mock; cloudflare's account
@@ -145,7 +150,7 @@ for (const [name, base, keyEnv, header, wire = 'openai'] of ROWS) {
         assert.equal(seen.headers[header], want, `${name}: ${header}`);
         if (header !== 'authorization') assert.equal(seen.headers.authorization, undefined);
         if (wire === 'azure') assert.ok(seen.query['api-version'], 'azure: api-version');
-        if (wire === 'openai' || wire === 'anthropic') {
+        if (wire === 'openai' || wire === 'anthropic' || wire === 'cohere') {
             assert.equal(seen.body.model, providerModel(name, wire), `${name}: model sent`);
             assert.equal(seen.body.stream, true);
         }

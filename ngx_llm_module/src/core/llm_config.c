@@ -43,6 +43,8 @@ llm_wire_api(llm_wire_t wire)
         return LLM_API_GEMINI;
     case LLM_WIRE_BEDROCK_CONVERSE:
         return LLM_API_BEDROCK;
+    case LLM_WIRE_COHERE_V2:
+        return LLM_API_COHERE;
     default:
         return LLM_API_OPENAI;
     }

@@ -79,6 +79,15 @@ static const llm_provider_row_t  llm_provider_rows[] = {
       "AWS_REGION_NAME,AWS_REGION,AWS_DEFAULT_REGION", LLM_EP_CHAT, 0,
       NULL },
 
+    /* Cohere's v2 API: /v2/chat and /v2/embed */
+    { "cohere", LLM_WIRE_COHERE_V2, BEARER, NULL,
+      "https://api.cohere.com", "COHERE_API_KEY,CO_API_KEY",
+      "COHERE_API_BASE", NULL, LLM_EP_CHAT | LLM_EP_EMBEDDINGS, 0, NULL },
+
+    { "cohere_chat", LLM_WIRE_COHERE_V2, BEARER, NULL,
+      "https://api.cohere.com", "COHERE_API_KEY,CO_API_KEY",
+      "COHERE_API_BASE", NULL, LLM_EP_CHAT | LLM_EP_EMBEDDINGS, 0, NULL },
+
     /* the OpenAI-compatible family */
 
     { "groq", OAI, BEARER, NULL,

@@ -24,8 +24,9 @@ typedef enum {
     LLM_API_RESPONSES,          /* OpenAI Responses API: a client format;
                                    as a provider it is only passed through
                                    (OpenAI, Azure), never translated to */
-    LLM_API_BEDROCK             /* Bedrock Converse: a provider format only,
+    LLM_API_BEDROCK,            /* Bedrock Converse: a provider format only,
                                    never a client's */
+    LLM_API_COHERE              /* Cohere v2 chat: a provider format only */
 } llm_api_t;
 
 /* formats translated both ways (client and provider) */
@@ -33,11 +34,12 @@ typedef enum {
 /* formats a client can speak: those and Responses */
 #define LLM_API_CLIENT_COUNT  4
 /* every format: the size of a table indexed by format */
-#define LLM_API_NFORMATS      5
+#define LLM_API_NFORMATS      6
 
 /* a format the gateway translates requests to (a provider's) */
 #define llm_api_is_provider(api)                                             \
-    ((unsigned) (api) < LLM_API_COUNT || (api) == LLM_API_BEDROCK)
+    ((unsigned) (api) < LLM_API_COUNT || (api) == LLM_API_BEDROCK             \
+     || (api) == LLM_API_COHERE)
 
 /*
  * Token usage in OpenAI's terms, whatever the provider reported:
@@ -177,6 +179,24 @@ int llm_xlate_embed_request(const char *in, size_t len, int batch,
 /* OpenAI embeddings response -> Gemini's; usage into *usage (may be NULL).
    -1 when the body is not such a response (the caller answers 502). */
 int llm_xlate_embed_response(const char *in, size_t len, int batch,
+    llm_buf_t *out, llm_usage_t *usage);
+
+/*
+ * OpenAI /v1/embeddings request -> a Cohere /v2/embed body for `model`
+ * (texts, input_type default "search_document", embedding_types float).
+ * 0 ok; -1 with a message in err: a client error (token arrays, no input).
+ */
+int llm_xlate_embed_request_cohere(const char *in, size_t len,
+    const char *model, llm_buf_t *out, char *err, size_t errlen);
+
+/*
+ * Cohere /v2/embed response -> OpenAI's embedding list, as floats or, when
+ * the client's request (may be NULL) asked encoding_format "base64", as
+ * base64 of little-endian float32s; usage into *usage (may be NULL).
+ * -1 when the body is not such a response.
+ */
+int llm_xlate_embed_response_cohere(const char *in, size_t len,
+    const char *client_request, size_t client_len, const char *client_model,
     llm_buf_t *out, llm_usage_t *usage);
 
 /*

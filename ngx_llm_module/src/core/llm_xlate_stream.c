@@ -41,6 +41,7 @@ llm_sx_on_event(void *arg, const char *event, size_t event_len,
     case LLM_API_OPENAI:    llm_sx_decode_openai(x, ev); break;
     case LLM_API_ANTHROPIC: llm_sx_decode_anthropic(x, ev); break;
     case LLM_API_GEMINI:    llm_sx_decode_gemini(x, ev); break;
+    case LLM_API_COHERE:    llm_sx_decode_cohere(x, ev); break;
     default:                break;  /* refused by llm_stream_xlate_new() */
     }
     json_decref(ev);

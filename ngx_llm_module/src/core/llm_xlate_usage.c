@@ -363,6 +363,9 @@ llm_usage_apply(llm_api_t api, const llm_usage_src_t *us, llm_usage_t *u)
         /* always translated: its answers are read as trees */
         got = us->obj ? llm_usage_read_bedrock(us->obj, u) : 0;
         break;
+    case LLM_API_COHERE:
+        got = us->obj ? llm_usage_read_cohere(us->obj, u) : 0;
+        break;
     }
     if (got) {
         u->present = 1;

@@ -15,7 +15,7 @@
 #include "llm_json_tree.h"
 
 static const char  *llm_api_names[LLM_API_NFORMATS] = {
-    "openai", "anthropic", "gemini", "responses", "bedrock"
+    "openai", "anthropic", "gemini", "responses", "bedrock", "cohere"
 };
 
 const char *

@@ -29,11 +29,12 @@ import { openaiFormat } from './openai.mjs';
 import { anthropicFormat } from './anthropic.mjs';
 import { geminiFormat } from './gemini.mjs';
 import { bedrockFormat } from './bedrock.mjs';
+import { cohereFormat } from './cohere.mjs';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 // Anthropic, Gemini and Bedrock first: OpenAI matches generic suffixes.
-const FORMATS = [anthropicFormat, geminiFormat, bedrockFormat, openaiFormat];
+const FORMATS = [anthropicFormat, geminiFormat, bedrockFormat, cohereFormat, openaiFormat];
 
 class RequestContext {
     constructor(mock, req, res, record) {
