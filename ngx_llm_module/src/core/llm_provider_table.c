@@ -79,6 +79,12 @@ static const llm_provider_row_t  llm_provider_rows[] = {
       "AWS_REGION_NAME,AWS_REGION,AWS_DEFAULT_REGION", LLM_EP_CHAT, 0,
       NULL },
 
+    /* Vertex AI: Gemini's wire format under the project's path, with an
+       OAuth2 token controld gets for the service account (cfg_vertex.c) */
+    { "vertex_ai", LLM_WIRE_VERTEX, LLM_AUTH_OAUTH2, NULL,
+      "https://{location}-aiplatform.googleapis.com", NULL, NULL,
+      "VERTEXAI_LOCATION,VERTEX_LOCATION", LLM_EP_CHAT, 0, NULL },
+
     /* the OpenAI-compatible family */
 
     { "groq", OAI, BEARER, NULL,
