@@ -12,9 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 
 #include "cfg_jwt.h"
+#include "ctl_http.h"
 #include "ctl_log.h"
 #include "ctl_oauth.h"
 
@@ -22,7 +22,6 @@
 #define OAUTH_TIMEOUT_MS     10000
 #define OAUTH_BACKOFF_MIN    1.0        /* seconds, doubled per failure */
 #define OAUTH_BACKOFF_MAX    60.0
-#define OAUTH_RESPONSE_MAX   65536
 #define OAUTH_GRANT  "urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer"
 
 
@@ -51,12 +50,6 @@ struct ctl_oauth_s {
 };
 
 
-typedef struct {
-    char    *data;
-    size_t   len;
-} oauth_buf_t;
-
-
 static double
 now_real(void)
 {
@@ -64,28 +57,6 @@ now_real(void)
 
     clock_gettime(CLOCK_REALTIME, &ts);
     return (double) ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-
-static size_t
-oauth_write(char *ptr, size_t size, size_t n, void *arg)
-{
-    oauth_buf_t  *b = arg;
-    char         *p;
-
-    size *= n;
-    if (b->len + size > OAUTH_RESPONSE_MAX) {
-        return 0;
-    }
-    p = realloc(b->data, b->len + size + 1);
-    if (p == NULL) {
-        return 0;
-    }
-    b->data = p;
-    memcpy(b->data + b->len, ptr, size);
-    b->len += size;
-    b->data[b->len] = '\0';
-    return size;
 }
 
 
@@ -104,80 +75,66 @@ token_ok(const char *t)
 /*
  * One exchange: 0 with *token (malloc'd) and *expires_in, or -1 with why
  * (the endpoint's status and error code, never the token or the key).
+ * libcurl blocks here, in the fetcher's thread only.
  */
 static int
 oauth_fetch(const char *email, const char *key, const char *uri,
     const char *scope, char **token, long long *expires_in, char *why,
     size_t whylen)
 {
-    CURL         *curl;
-    CURLcode      rc;
-    oauth_buf_t   buf = { NULL, 0 };
-    json_t       *answer;
-    const char   *t, *code, *desc;
-    char         *jwt, *esc, *form, err[160];
-    long          status = 0;
-    size_t        n;
+    ctl_http_call_t      call;
+    ctl_http_response_t  resp;
+    json_t              *answer;
+    const char          *t, *code, *desc;
+    char                *jwt, *form, err[200];
+    size_t               n;
+    int                  rc;
 
     jwt = cfg_jwt_rs256(key, email, scope, uri, (long long) now_real(), err,
                         sizeof(err));
     if (jwt == NULL) {
-        snprintf(why, whylen, "%s", err);
+        snprintf(why, whylen, "%.150s", err);
         return -1;
     }
 
-    curl = curl_easy_init();
-    if (curl == NULL) {
-        free(jwt);
-        snprintf(why, whylen, "libcurl cannot start");
-        return -1;
-    }
-
-    esc = curl_easy_escape(curl, jwt, 0);
-    n = sizeof("grant_type=" OAUTH_GRANT "&assertion=") + strlen(esc);
+    /* the JWT's alphabet (base64url and '.') needs no escaping */
+    n = sizeof("grant_type=" OAUTH_GRANT "&assertion=") + strlen(jwt);
     form = malloc(n);
     if (form == NULL) {
         abort();
     }
-    snprintf(form, n, "%s&assertion=%s", "grant_type=" OAUTH_GRANT, esc);
-    curl_free(esc);
+    snprintf(form, n, "%s&assertion=%s", "grant_type=" OAUTH_GRANT, jwt);
     free(jwt);
 
-    curl_easy_setopt(curl, CURLOPT_URL, uri);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, form);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long) OAUTH_TIMEOUT_MS);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long) OAUTH_TIMEOUT_MS);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, oauth_write);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &buf);
+    memset(&call, 0, sizeof(call));
+    call.method = "POST";
+    call.url = uri;
+    call.body = form;
+    call.content_type = "application/x-www-form-urlencoded";
+    call.timeout_ms = OAUTH_TIMEOUT_MS;
 
-    rc = curl_easy_perform(curl);
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(curl);
+    rc = ctl_http_call(&call, &resp, err, sizeof(err));
     free(form);
 
-    if (rc != CURLE_OK) {
-        snprintf(why, whylen, "token endpoint %.120s: %s", uri,
-                 curl_easy_strerror(rc));
-        free(buf.data);
+    if (rc != 0) {
+        snprintf(why, whylen, "token endpoint %.120s: %.100s", uri, err);
         return -1;
     }
 
-    answer = buf.data ? json_loads(buf.data, 0, NULL) : NULL;
-    free(buf.data);
+    answer = json_loads(resp.body, 0, NULL);
     t = json_string_value(json_object_get(answer, "access_token"));
 
-    if (status != 200 || t == NULL || !token_ok(t)) {
+    if (resp.status != 200 || t == NULL || !token_ok(t)) {
         code = json_string_value(json_object_get(answer, "error"));
         desc = json_string_value(json_object_get(answer,
                                                  "error_description"));
         snprintf(why, whylen, "token endpoint %.120s answered HTTP %ld%s%s"
-                 "%s%.100s", uri, status, code ? ": " : "",
-                 code ? code : (status == 200 ? ": no usable access_token"
-                                              : ""),
+                 "%s%.100s", uri, resp.status, code ? ": " : "",
+                 code ? code : (resp.status == 200
+                                ? ": no usable access_token" : ""),
                  desc ? ": " : "", desc ? desc : "");
         json_decref(answer);
+        ctl_http_response_free(&resp);
         return -1;
     }
 
@@ -187,6 +144,7 @@ oauth_fetch(const char *email, const char *key, const char *uri,
         *expires_in = 3600;
     }
     json_decref(answer);
+    ctl_http_response_free(&resp);
     return 0;
 }
 

@@ -180,6 +180,18 @@ compile_one(const char *yaml, json_t **disabled)
     return dep;
 }
 
+/* one vertex_ai deployment with these params and the key file */
+static void
+vertex_yaml(char *yaml, size_t size, const char *params, const char *path)
+{
+    snprintf(yaml, size, "model_list:\n"
+             "  - model_name: g\n"
+             "    litellm_params:\n"
+             "      model: vertex_ai/gemini-2.0-flash\n"
+             "%s"
+             "      vertex_credentials: %s\n", params, path);
+}
+
 UNIT_TEST(test_compile)
 {
     char         *pem, path[] = "/tmp/unit-vertex-XXXXXX", yaml[1024];
@@ -197,13 +209,8 @@ UNIT_TEST(test_compile)
     fclose(f);
 
     /* a regional location, the project from litellm_params */
-    snprintf(yaml, sizeof(yaml), "model_list:\n"
-             "  - model_name: g\n"
-             "    litellm_params:\n"
-             "      model: vertex_ai/gemini-2.0-flash\n"
-             "      vertex_project: p1\n"
-             "      vertex_location: europe-west4\n"
-             "      vertex_credentials: %s\n", path);
+    vertex_yaml(yaml, sizeof(yaml), "      vertex_project: p1\n"
+                "      vertex_location: europe-west4\n", path);
     dep = compile_one(yaml, &dis);
     CHECK(dis == NULL);
     CHECK_STR(json_string_value(json_object_get(dep, "host")),
@@ -225,12 +232,7 @@ UNIT_TEST(test_compile)
     json_decref(dep);
 
     /* "global", the project from the key file */
-    snprintf(yaml, sizeof(yaml), "model_list:\n"
-             "  - model_name: g\n"
-             "    litellm_params:\n"
-             "      model: vertex_ai/gemini-2.0-flash\n"
-             "      vertex_location: global\n"
-             "      vertex_credentials: %s\n", path);
+    vertex_yaml(yaml, sizeof(yaml), "      vertex_location: global\n", path);
     dep = compile_one(yaml, &dis);
     CHECK_STR(json_string_value(json_object_get(dep, "host")),
               "aiplatform.googleapis.com");
@@ -239,11 +241,7 @@ UNIT_TEST(test_compile)
     json_decref(dep);
 
     /* no location anywhere: disabled, saying what to set */
-    snprintf(yaml, sizeof(yaml), "model_list:\n"
-             "  - model_name: g\n"
-             "    litellm_params:\n"
-             "      model: vertex_ai/gemini-2.0-flash\n"
-             "      vertex_credentials: %s\n", path);
+    vertex_yaml(yaml, sizeof(yaml), "", path);
     dep = compile_one(yaml, &dis);
     CHECK(dep == NULL);
     CHECK(dis != NULL && strstr(json_string_value(json_object_get(dis,
