@@ -377,6 +377,7 @@ cfg_redact(const json_t *doc)
         redact_field(dep, "aws_access_key_id");
         redact_field(dep, "aws_secret_access_key");
         redact_field(dep, "aws_session_token");
+        redact_field(json_object_get(dep, "oauth2"), "private_key");
     }
     /* pass-through headers often carry the target's key */
     json_array_foreach(json_object_get(copy, "pass_through"), i, dep) {

@@ -82,4 +82,14 @@ int cfg_aws_credentials(cfg_ctx_t *ctx, const char *key_id,
     const char *secret, const char *token, json_t *out, char *why,
     size_t whylen);
 
+/*
+ * A Vertex AI deployment: project, location and service account (given,
+ * else from the environment).  *base: the api_base to use (malloc'd);
+ * "oauth2" (the account, for controld's token fetcher) and "region_name"
+ * into out.  0, or 1 when it cannot be served (why says why).
+ */
+int cfg_vertex_setup(cfg_ctx_t *ctx, const char *project,
+    const char *location, const char *credentials, const char *api_base,
+    char **base, json_t *out, char *why, size_t whylen);
+
 #endif

@@ -35,6 +35,9 @@ typedef struct {
     char         *aws_session_token;
     char         *aws_region_name;
     char         *aws_bedrock_runtime_endpoint;
+    char         *vertex_project;
+    char         *vertex_location;
+    char         *vertex_credentials;
     int           drop_params;          /* -1: the router's */
     long long     timeout_ms;
     long long     stream_timeout_ms;
@@ -119,6 +122,9 @@ static const field_t  litellm_params_fields[] = {
     F(aws_session_token, FIELD_STRING),
     F(aws_region_name, FIELD_STRING),
     F(aws_bedrock_runtime_endpoint, FIELD_STRING),
+    F(vertex_project, FIELD_STRING),
+    F(vertex_location, FIELD_STRING),
+    F(vertex_credentials, FIELD_STRING),
     F(drop_params, FIELD_BOOL),
 };
 
@@ -175,6 +181,9 @@ deployment_free(deployment_t *d)
     free(d->aws_session_token);
     free(d->aws_region_name);
     free(d->aws_bedrock_runtime_endpoint);
+    free(d->vertex_project);
+    free(d->vertex_location);
+    free(d->vertex_credentials);
     free(d->info_id);
     json_decref(d->info_extra);
 }
@@ -730,6 +739,25 @@ set_aws(cfg_ctx_t *ctx, const char *path, deployment_t *d,
     return rc;
 }
 
+/* OAuth2 (Vertex AI): the project's base path and the service account */
+static int
+set_vertex(cfg_ctx_t *ctx, deployment_t *d, const llm_provider_row_t *row,
+    json_t *out)
+{
+    char  why[320], *base = NULL;
+
+    if (cfg_vertex_setup(ctx, d->vertex_project, d->vertex_location,
+                         d->vertex_credentials, d->api_base, &base, out,
+                         why, sizeof(why)) != 0)
+    {
+        disable(d, d->model_node, "provider '%s': %s", row->name, why);
+        return 1;
+    }
+    free(d->api_base);
+    d->api_base = base;
+    return 0;
+}
+
 static void
 set_number(json_t *out, const char *name, double v)
 {
@@ -818,7 +846,11 @@ build_deployment(cfg_ctx_t *ctx, const char *path, size_t index,
         json_object_set_new(out, "provider", json_string(provider->name));
         json_object_set_new(out, "model", json_string(model));
         set_provider_fields(out, provider);
-        rc = set_endpoint(ctx, path, d, provider, out);
+        rc = provider->auth == LLM_AUTH_OAUTH2
+             ? set_vertex(ctx, d, provider, out) : 0;
+        if (rc == 0) {
+            rc = set_endpoint(ctx, path, d, provider, out);
+        }
         if (rc == 0) {
             rc = set_api_key(ctx, path, d, provider, out);
         }

@@ -23,6 +23,7 @@
 #include "controld.h"
 #include "ctl_http.h"
 #include "ctl_log.h"
+#include "ctl_oauth.h"
 #include "http_server.h"
 #include "keys_config.h"
 #include "keys_service.h"
@@ -57,6 +58,7 @@ typedef struct {
     llm_provider_set_t         providers;   /* rows of the content store */
     long long                  vault_refresh;   /* seconds; 0: no Vault */
     json_t                    *secrets;     /* the last report written */
+    ctl_oauth_t               *oauth;       /* Vertex AI access tokens */
 } controld_t;
 
 /*
@@ -262,6 +264,7 @@ refresh(controld_t *cd, int force)
     char    *text;
 
     doc = json_deep_copy(cd->compiled);
+    ctl_oauth_apply(cd->oauth, doc);
     cfg_dns_resolve(&cd->dns, doc, log_dns);
     text = cfg_dump(doc, 0);
     json_decref(doc);
@@ -636,6 +639,12 @@ controld_run(const controld_options_t *opts)
     }
 
     cd.vault = cfg_vault_create();
+    cd.oauth = ctl_oauth_create();
+    if (cd.oauth == NULL) {
+        ctl_log("out of memory");
+        close(sigfd);
+        return 1;
+    }
     cfg_env_init(&cd.source_env);
     cd.env_path = opts->env != NULL ? strdup(opts->env)
                                     : cfg_env_default_path(opts->config);
@@ -693,11 +702,14 @@ controld_run(const controld_options_t *opts)
         fds[1].fd = cfg_vault_prefetch_fd(cd.vault);    /* -1: none */
         fds[1].events = POLLIN;
         fds[1].revents = 0;
-        nfds = 2;
+        fds[2].fd = ctl_oauth_fd(cd.oauth);
+        fds[2].events = POLLIN;
+        fds[2].revents = 0;
+        nfds = 3;
         if (cd.mgmt != NULL) {
-            nfds += http_server_pollfds(cd.mgmt, fds + 2,
+            nfds += http_server_pollfds(cd.mgmt, fds + 3,
                                         (int) (sizeof(fds) / sizeof(fds[0]))
-                                        - 2);
+                                        - 3);
         }
 
         if (poll(fds, (nfds_t) nfds, (int) (left * 1000) + 1) == -1
@@ -708,7 +720,7 @@ controld_run(const controld_options_t *opts)
             break;
         }
         if (cd.mgmt != NULL) {
-            http_server_process(cd.mgmt, fds + 2, nfds - 2);
+            http_server_process(cd.mgmt, fds + 3, nfds - 3);
             if (cd.keys->switch_to != NULL) {   /* a named config */
                 switch_config(&cd, cd.keys->switch_to);
                 free(cd.keys->switch_to);
@@ -738,6 +750,10 @@ controld_run(const controld_options_t *opts)
             reload(&cd);
             next_vault = now_seconds() + (double) cd.vault_refresh;
             continue;
+        }
+        if (fds[2].revents & POLLIN) {     /* a token came, or failed */
+            ctl_oauth_drain(cd.oauth);
+            refresh(&cd, 0);
         }
         if (now_seconds() >= next_resolve) {
             refresh(&cd, 0);
@@ -771,6 +787,7 @@ done:
     json_decref(cd.compiled);
     json_decref(cd.secrets);
     cfg_vault_free(cd.vault);
+    ctl_oauth_free(cd.oauth);
     llm_provider_set_free(&cd.providers);
     free(cd.source);
     cfg_env_free(&cd.source_env);

@@ -98,7 +98,11 @@ ctl_http_call(const ctl_http_call_t *call, ctl_http_response_t *resp,
     }
 
     if (call->body != NULL) {
-        headers = curl_slist_append(headers, "Content-Type: application/json");
+        snprintf(curl_error, sizeof(curl_error), "Content-Type: %s",
+                 call->content_type ? call->content_type
+                                    : "application/json");
+        headers = curl_slist_append(headers, curl_error);
+        curl_error[0] = '\0';
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, call->body);
         curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
                          (curl_off_t) strlen(call->body));

@@ -35,6 +35,7 @@ typedef struct {
     const char         *body;
     const char *const  *headers;
     const char         *ca_file;
+    const char         *content_type;   /* of body; NULL: application/json */
     long                timeout_ms;
 } ctl_http_call_t;
 

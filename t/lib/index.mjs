@@ -34,7 +34,8 @@
 //   ports.mjs, tmp.mjs, proc.mjs   free ports, temp dirs + exit cleanup, processes
 export * from './env.mjs';
 export { startGateway, withGateway, Gateway, makeSecret, badLogLines, MASTER_KEY_ENV } from './gateway.mjs';
-export { startMockProvider, MockProvider, registerFault, parseFault, chunkText, countTokens, startMockVault, MockVault } from './mocks/index.mjs';
+export { startMockProvider, MockProvider, registerFault, parseFault, chunkText, countTokens, startMockVault, MockVault,
+    startVertexTokenServer, serviceAccount } from './mocks/index.mjs';
 export { makeTestPki } from './certs.mjs';
 export { deployment, openaiDeployment, collectChatStream, assertOpenAIError, responseText } from './fixtures.mjs';
 export { request, unixRequest, pool } from './http.mjs';

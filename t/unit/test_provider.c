@@ -27,10 +27,12 @@ UNIT_TEST(builtin_rows)
         }
         /*
          * a row authenticates by a key variable or by a signing scheme
-         * whose credentials come from elsewhere (SigV4: the AWS_* set);
-         * a row with neither could never send a credential
+         * whose credentials come from elsewhere (SigV4: the AWS_* set;
+         * OAuth2: a service account controld trades for tokens); a row
+         * with neither could never send a credential
          */
-        CHECK(row->key_env != NULL || row->auth == LLM_AUTH_SIGV4);
+        CHECK(row->key_env != NULL || row->auth == LLM_AUTH_SIGV4
+              || row->auth == LLM_AUTH_OAUTH2);
         CHECK(row->auth != LLM_AUTH_SIGV4 || row->key_env == NULL);
         CHECK(row->auth != LLM_AUTH_HEADER || row->auth_header != NULL);
         CHECK(row->endpoints != 0);

@@ -40,6 +40,7 @@ llm_wire_api(llm_wire_t wire)
     case LLM_WIRE_ANTHROPIC:
         return LLM_API_ANTHROPIC;
     case LLM_WIRE_GEMINI:
+    case LLM_WIRE_VERTEX:           /* Gemini's format, another path */
         return LLM_API_GEMINI;
     case LLM_WIRE_BEDROCK_CONVERSE:
         return LLM_API_BEDROCK;

@@ -88,6 +88,12 @@ static const llm_provider_row_t  llm_provider_rows[] = {
       "https://api.cohere.com", "COHERE_API_KEY,CO_API_KEY",
       "COHERE_API_BASE", NULL, LLM_EP_CHAT | LLM_EP_EMBEDDINGS, 0, NULL },
 
+    /* Vertex AI: Gemini's wire format under the project's path, with an
+       OAuth2 token controld gets for the service account (cfg_vertex.c) */
+    { "vertex_ai", LLM_WIRE_VERTEX, LLM_AUTH_OAUTH2, NULL,
+      "https://{location}-aiplatform.googleapis.com", NULL, NULL,
+      "VERTEXAI_LOCATION,VERTEX_LOCATION", LLM_EP_CHAT, 0, NULL },
+
     /* the OpenAI-compatible family */
 
     { "groq", OAI, BEARER, NULL,

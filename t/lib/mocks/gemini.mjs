@@ -41,7 +41,7 @@ function response(model, text, finish, usage) {
     };
 }
 
-async function generate(ctx) {
+export async function generate(ctx) {
     const { body } = ctx;
     if (!Array.isArray(body?.contents) || !body.contents.length) {
         ctx.fail(400, 'bad_request', '* GenerateContentRequest.contents: contents is not specified');

@@ -6,3 +6,4 @@ export { registerFault, parseFault, ERROR_KINDS } from './faults.mjs';
 export { chunkText, countTokens, replyText } from './common.mjs';
 export { parseWire, WireWriter } from './wire.mjs';
 export { startMockVault, MockVault } from './vault.mjs';
+export { startVertexTokenServer, serviceAccount, VERTEX_SCOPE } from './vertex.mjs';

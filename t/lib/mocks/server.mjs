@@ -5,6 +5,8 @@
 //
 //   const mock = await startMockProvider({apiKey, tls, reply, chunkDelayMs});
 //   mock.url                 'http://127.0.0.1:PORT' (or https://localhost:PORT with tls)
+//   vertex: a token server (vertex.mjs) whose live tokens Vertex requests
+//                            must carry as Bearer
 //   aws: {accessKeyId, secretAccessKey, region, sessionToken}  the
 //                            credentials Bedrock requests must be signed with
 //   mock.requests            [{method, path, query, headers, rawBody, body, tls, format,
@@ -30,11 +32,13 @@ import { anthropicFormat } from './anthropic.mjs';
 import { geminiFormat } from './gemini.mjs';
 import { bedrockFormat } from './bedrock.mjs';
 import { cohereFormat } from './cohere.mjs';
+import { vertexFormat } from './vertex.mjs';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
-// Anthropic, Gemini and Bedrock first: OpenAI matches generic suffixes.
-const FORMATS = [anthropicFormat, geminiFormat, bedrockFormat, cohereFormat, openaiFormat];
+// Anthropic, Vertex (before Gemini: its paths end the same), Gemini,
+// Bedrock and Cohere first: OpenAI matches generic suffixes.
+const FORMATS = [anthropicFormat, vertexFormat, geminiFormat, bedrockFormat, cohereFormat, openaiFormat];
 
 class RequestContext {
     constructor(mock, req, res, record) {

@@ -1,0 +1,269 @@
+// Vertex AI (vertex_ai/gemini-*) behind every client format: controld signs
+// a JWT with the test's service account, trades it at the account's
+// token_uri (a mock that checks the RS256 signature against the test key's
+// public half and the claims), publishes the access token, and the module
+// sends Gemini's wire format to the project's publisher path with
+// Authorization: Bearer.  A short-lived token is renewed before it expires;
+// a service account the token endpoint refuses leaves its deployment
+// disabled with the reason in /health and llmctl status.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+    closeAll, startGateway, startMockProvider, request, collectChatStream, parseSse, waitFor,
+    startVertexTokenServer, serviceAccount, makeTempDir,
+} from '../lib/index.mjs';
+
+const PROJECT = 'proj-vertex-1';
+const PRICES = { input_cost_per_token: 0.000001, output_cost_per_token: 0.000002 };
+let tokens, shortTokens, mock, gw, client, sa, shortSa, badSa, dir;
+
+before(async () => {
+    tokens = await startVertexTokenServer({ clientEmail: 'gw@proj-vertex-1.iam.gserviceaccount.com' });
+    sa = serviceAccount({ tokenUri: tokens.tokenUri, clientEmail: tokens.clientEmail, projectId: PROJECT });
+    tokens.publicKey = sa.publicKey;
+    // a second account whose tokens live 4 seconds: renewed at 80%
+    shortTokens = await startVertexTokenServer({ clientEmail: 'short@proj-vertex-1.iam.gserviceaccount.com', expiresIn: 4 });
+    shortSa = serviceAccount({ tokenUri: shortTokens.tokenUri, clientEmail: shortTokens.clientEmail, projectId: PROJECT });
+    shortTokens.publicKey = shortSa.publicKey;
+    // the same account name with a key the token endpoint does not know
+    badSa = serviceAccount({ tokenUri: tokens.tokenUri, clientEmail: tokens.clientEmail, projectId: PROJECT });
+
+    mock = await startMockProvider({ vertex: [tokens, shortTokens] });
+    dir = makeTempDir('vertex-sa');
+    const file = path.join(dir, 'sa.json');
+    fs.writeFileSync(file, JSON.stringify(sa.json), { mode: 0o600 });
+    const vertex = (model, extra = {}) => ({
+        model: `vertex_ai/${model}`, api_base: mock.url, vertex_project: PROJECT,
+        vertex_location: 'us-central1', vertex_credentials: file, ...PRICES, ...extra,
+    });
+    gw = await startGateway({
+        config: {
+            model_list: [
+                { model_name: 'gemini-vertex', litellm_params: vertex('gemini-2.0-flash') },
+                // project, location and the key file from the environment
+                { model_name: 'gemini-vertex-env', litellm_params: { model: 'vertex_ai/gemini-2.5-pro', api_base: mock.url } },
+                // the key file's JSON itself
+                { model_name: 'gemini-vertex-short', litellm_params: vertex('gemini-2.0-flash-lite', { vertex_credentials: JSON.stringify(shortSa.json) }) },
+                { model_name: 'vertex-badkey', litellm_params: vertex('gemini-2.0-flash', { vertex_credentials: JSON.stringify(badSa.json) }) },
+                { model_name: 'vertex-429', litellm_params: vertex('fault-429') },
+                { model_name: 'vertex-400', litellm_params: vertex('fault-400') },
+            ],
+            router_settings: { num_retries: 0, disable_cooldowns: true },
+        },
+        env: { VERTEXAI_PROJECT: 'proj-from-env', VERTEXAI_LOCATION: 'global', GOOGLE_APPLICATION_CREDENTIALS: file },
+    });
+    client = gw.client();
+    // served once controld has a token for each good account
+    await waitFor(async () => {
+        const st = await gw.status();
+        return !st.disabled.some((d) => d.model_name !== 'vertex-badkey');
+    }, { timeoutMs: 30000, what: 'vertex deployments to get their tokens' });
+});
+
+after(() => closeAll(gw, mock, tokens, shortTokens));
+
+function post(p, body, headers = {}) {
+    return request(`${gw.url}${p}`, { body, headers: { authorization: `Bearer ${gw.masterKey}`, ...headers } });
+}
+
+function lastVertex(stream, { model = 'gemini-2.0-flash', project = PROJECT, location = 'us-central1' } = {}) {
+    const rec = mock.last();
+    assert.equal(rec.format, 'vertex');
+    assert.equal(rec.path, `/v1/projects/${project}/locations/${location}/publishers/google/models/${model}:${stream ? 'streamGenerateContent' : 'generateContent'}`);
+    if (stream) assert.equal(rec.query.alt, 'sse');
+    assert.ok(tokens.valid(rec.bearer) || shortTokens.valid(rec.bearer), `a live issued token (${rec.headers.authorization ? 'Bearer' : 'none'})`);
+    assert.equal(rec.headers['x-goog-api-key'], undefined);
+    assert.equal(rec.response.status, 200, JSON.stringify(rec.response));
+    return rec;
+}
+
+test('the token exchange: an RS256 JWT with the service account\'s claims', () => {
+    assert.ok(tokens.issued.length >= 1, JSON.stringify(tokens.rejected));
+    const c = tokens.issued[0].claims;
+    assert.equal(c.iss, tokens.clientEmail);
+    assert.equal(c.aud, tokens.tokenUri);
+    assert.equal(c.scope, 'https://www.googleapis.com/auth/cloud-platform');
+    assert.equal(c.exp - c.iat, 3600);
+    // the account with the wrong key was refused by its signature
+    assert.ok(tokens.rejected.some((r) => r.problem === 'Invalid JWT Signature.'), JSON.stringify(tokens.rejected));
+});
+
+test('openai SDK, whole answer: Vertex path, Bearer token, usage and cost', async () => {
+    const res = await client.chat.completions.create({
+        model: 'gemini-vertex', max_tokens: 100,
+        messages: [{ role: 'system', content: 'Be terse.' }, { role: 'user', content: 'hello vertex' }],
+    }).withResponse();
+    const { data, response } = res;
+    assert.match(data.choices[0].message.content, /hello vertex/);
+    assert.equal(data.choices[0].finish_reason, 'stop');
+    const rec = lastVertex(false);
+    assert.deepEqual(rec.body.systemInstruction.parts, [{ text: 'Be terse.' }]);
+    assert.equal(rec.body.generationConfig.maxOutputTokens, 100);
+    assert.equal(rec.body.model, undefined);
+    const u = rec.response.usage;
+    assert.equal(data.usage.prompt_tokens, u.promptTokenCount);
+    assert.equal(data.usage.completion_tokens, u.candidatesTokenCount);
+    const cost = Number(response.headers.get('x-litellm-response-cost'));
+    assert.ok(Math.abs(cost - (u.promptTokenCount * 0.000001 + u.candidatesTokenCount * 0.000002)) < 1e-9, String(cost));
+});
+
+test('openai SDK, stream: streamGenerateContent?alt=sse, deltas and usage', async () => {
+    const stream = await client.chat.completions.create({
+        model: 'gemini-vertex', stream: true, stream_options: { include_usage: true },
+        messages: [{ role: 'user', content: 'stream me from vertex' }],
+    });
+    const out = await collectChatStream(stream);
+    assert.equal(out.error, null);
+    const rec = lastVertex(true);
+    assert.equal(out.deltas.join(''), rec.response.text);
+    assert.equal(out.finishReason, 'stop');
+    assert.equal(out.usage.prompt_tokens, rec.response.usage.promptTokenCount);
+});
+
+test('project, location and key file from the environment; "global" has no regional host', async () => {
+    const res = await client.chat.completions.create({ model: 'gemini-vertex-env', messages: [{ role: 'user', content: 'env' }] });
+    assert.match(res.choices[0].message.content, /env/);
+    lastVertex(false, { model: 'gemini-2.5-pro', project: 'proj-from-env', location: 'global' });
+});
+
+test('Anthropic client: whole and streamed', async () => {
+    const res = await post('/v1/messages', { model: 'gemini-vertex', max_tokens: 64, messages: [{ role: 'user', content: 'hi from anthropic' }] },
+        { 'anthropic-version': '2023-06-01' });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.json.type, 'message');
+    assert.match(res.json.content[0].text, /hi from anthropic/);
+    assert.equal(res.json.usage.input_tokens, lastVertex(false).response.usage.promptTokenCount);
+
+    const s = await post('/v1/messages', { model: 'gemini-vertex', max_tokens: 64, stream: true,
+        messages: [{ role: 'user', content: 'anthropic, streamed' }] }, { 'anthropic-version': '2023-06-01' });
+    assert.equal(s.status, 200, s.text);
+    const evs = parseSse(s.text);
+    assert.equal(evs[0].event, 'message_start');
+    assert.equal(evs[evs.length - 1].event, 'message_stop');
+    const text = evs.filter((e) => e.json?.delta?.type === 'text_delta').map((e) => e.json.delta.text).join('');
+    assert.equal(text, lastVertex(true).response.text);
+});
+
+test('Gemini client: the body goes as it came, to the Vertex path', async () => {
+    const body = { contents: [{ role: 'user', parts: [{ text: 'hi from gemini' }] }], generationConfig: { temperature: 0.5 } };
+    const res = await post('/v1beta/models/gemini-vertex:generateContent', body, { authorization: '', 'x-goog-api-key': gw.masterKey });
+    assert.equal(res.status, 200, res.text);
+    assert.match(res.json.candidates[0].content.parts[0].text, /hi from gemini/);
+    assert.deepEqual(lastVertex(false).body, body);
+
+    const s = await post('/v1beta/models/gemini-vertex:streamGenerateContent?alt=sse', body);
+    assert.equal(s.status, 200, s.text);
+    const text = parseSse(s.text).map((e) => e.json?.candidates?.[0]?.content?.parts?.[0]?.text || '').join('');
+    assert.equal(text, lastVertex(true).response.text);
+});
+
+test('tool calls: functionDeclarations out, functionCall back as tool_calls', async () => {
+    mock.onRequest = async (ctx) => {
+        if (ctx.format?.name !== 'vertex' || !JSON.parse(ctx.record.rawBody || '{}').tools) return false;
+        ctx.record.bearer = (ctx.req.headers.authorization || '').replace(/^Bearer /, '');
+        ctx.record.body = JSON.parse(ctx.record.rawBody);
+        ctx.sendJson({
+            candidates: [{ content: { role: 'model', parts: [{ functionCall: { name: 'get_weather', args: { city: 'Paris' } } }] },
+                finishReason: 'STOP', index: 0 }],
+            usageMetadata: { promptTokenCount: 12, candidatesTokenCount: 5, totalTokenCount: 17 },
+        }, { usage: { promptTokenCount: 12, candidatesTokenCount: 5 } });
+        return true;
+    };
+    try {
+        const res = await client.chat.completions.create({
+            model: 'gemini-vertex', messages: [{ role: 'user', content: 'weather?' }],
+            tools: [{ type: 'function', function: { name: 'get_weather', description: 'Weather in a city',
+                parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
+        });
+        const rec = lastVertex(false);
+        assert.equal(rec.body.tools[0].functionDeclarations[0].name, 'get_weather');
+        const call = res.choices[0].message.tool_calls[0];
+        assert.equal(res.choices[0].finish_reason, 'tool_calls');
+        assert.equal(call.function.name, 'get_weather');
+        assert.deepEqual(JSON.parse(call.function.arguments), { city: 'Paris' });
+        assert.equal(res.usage.prompt_tokens, 12);
+    } finally {
+        mock.onRequest = null;
+    }
+});
+
+test('a short-lived token is renewed before it expires, and the new one is used', async () => {
+    const first = shortTokens.issued.length;
+    await waitFor(() => shortTokens.issued.length >= first + 2, { timeoutMs: 30000, what: 'two renewals' });
+    const [a, b] = shortTokens.issued.slice(-2);
+    assert.notEqual(a.token, b.token);
+    // renewed before the old one ran out (4 s), not after
+    assert.ok(b.at - a.at < 4000, `renewed after ${b.at - a.at} ms`);
+    // the published token follows: a request carries a live, recent one
+    await waitFor(async () => {
+        const res = await client.chat.completions.create({ model: 'gemini-vertex-short', messages: [{ role: 'user', content: 'renewed' }] });
+        assert.match(res.choices[0].message.content, /renewed/);
+        const rec = lastVertex(false, { model: 'gemini-2.0-flash-lite' });
+        return shortTokens.issued.slice(first + 1).some((t) => t.token === rec.bearer);
+    }, { timeoutMs: 20000, what: 'a renewed token on the wire' });
+});
+
+test('bad credentials: the deployment is disabled with the token endpoint\'s reason', async () => {
+    const st = await gw.status();
+    const dis = st.disabled.find((d) => d.model_name === 'vertex-badkey');
+    assert.ok(dis, JSON.stringify(st.disabled));
+    assert.match(dis.reason, /no OAuth2 access token for gw@proj-vertex-1\.iam\.gserviceaccount\.com: token endpoint .* answered HTTP 400: invalid_grant: Invalid JWT Signature\./);
+    const res = await post('/v1/chat/completions', { model: 'vertex-badkey', messages: [{ role: 'user', content: 'x' }] });
+    assert.ok(res.status >= 400 && res.status < 600, res.text);
+    assert.match(res.json.error.message, /invalid_grant/);
+    const health = await request(`${gw.url}/health`, { method: 'GET', headers: { authorization: `Bearer ${gw.masterKey}` } });
+    const bad = health.json.unhealthy_endpoints.find((e) => e.model_name === 'vertex-badkey');
+    assert.match(bad.error, /Invalid JWT Signature/);
+    const cli = await gw.llmctl(['status', '--prefix', gw.prefix]);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.match(cli.stdout, /vertex-badkey \(vertex_ai\/gemini-2\.0-flash\): provider 'vertex_ai': no OAuth2 access token/);
+});
+
+test('a bad service account in the config: disabled with a clear reason, the rest starts', async () => {
+    const small = await startGateway({
+        config: { model_list: [
+            { model_name: 'no-key', litellm_params: { model: 'vertex_ai/gemini-2.0-flash', vertex_project: PROJECT, vertex_location: 'us-central1',
+                vertex_credentials: JSON.stringify({ ...sa.json, private_key: 'not a key' }) } },
+            { model_name: 'no-file', litellm_params: { model: 'vertex_ai/gemini-2.0-flash', vertex_project: PROJECT, vertex_location: 'us-central1',
+                vertex_credentials: path.join(dir, 'missing.json') } },
+            { model_name: 'no-project', litellm_params: { model: 'vertex_ai/gemini-2.0-flash', vertex_location: 'us-central1',
+                vertex_credentials: JSON.stringify({ ...sa.json, project_id: undefined }) } },
+        ] },
+    });
+    try {
+        const reasons = Object.fromEntries((await small.status()).disabled.map((d) => [d.model_name, d.reason]));
+        assert.match(reasons['no-key'], /vertex_credentials: private_key is not a PEM private key/);
+        assert.match(reasons['no-file'], /cannot read the service-account file .*missing\.json/);
+        assert.match(reasons['no-project'], /no Vertex AI project: set litellm_params\.vertex_project or VERTEXAI_PROJECT/);
+        const res = await request(`${small.url}/v1/chat/completions`, { body: { model: 'no-key', messages: [{ role: 'user', content: 'x' }] },
+            headers: { authorization: `Bearer ${small.masterKey}` } });
+        assert.match(res.json.error.message, /private_key is not a PEM private key/);
+    } finally {
+        await small.stop();
+    }
+});
+
+test('upstream errors: 429 and 400 in the client\'s format', async () => {
+    const r429 = await post('/v1/chat/completions', { model: 'vertex-429', messages: [{ role: 'user', content: 'x' }] });
+    assert.equal(r429.status, 429, r429.text);
+    assert.equal(mock.last().format, 'vertex');
+    const r400 = await post('/v1/chat/completions', { model: 'vertex-400', messages: [{ role: 'user', content: 'x' }] });
+    assert.equal(r400.status, 400, r400.text);
+    assert.match(r400.json.error.message, /mock rejects this request/);
+    const an = await post('/v1/messages', { model: 'vertex-429', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] },
+        { 'anthropic-version': '2023-06-01' });
+    assert.equal(an.status, 429, an.text);
+    assert.equal(an.json.type, 'error');
+    assert.equal(an.json.error.type, 'rate_limit_error');
+});
+
+test('no private key and no access token in any log or status output', async () => {
+    const secrets = [sa.json.private_key, shortSa.json.private_key, badSa.json.private_key,
+        ...tokens.issued.map((t) => t.token), ...shortTokens.issued.map((t) => t.token)];
+    const pem = (k) => k.split('\n')[1];      // a line of the key's body
+    assert.deepEqual(gw.leakedSecrets(secrets.map((s) => (s.includes('PRIVATE KEY') ? pem(s) : s))), []);
+    const st = JSON.stringify(await gw.status());
+    for (const s of secrets) assert.ok(!st.includes(s.includes('PRIVATE KEY') ? pem(s) : s), 'a secret in the status');
+});
