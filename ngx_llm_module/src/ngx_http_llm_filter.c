@@ -60,7 +60,9 @@ ngx_http_llm_header_filter(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_llm_module);
 
+    /* a pass-through answer's headers are the target's, as its body */
     if (ctx != NULL && r == r->main && ctx->endpoint != NGX_HTTP_LLM_EP_NONE
+        && ctx->endpoint != NGX_HTTP_LLM_EP_PASS
         && ngx_http_llm_id_headers(r) != NGX_OK)
     {
         return NGX_ERROR;
@@ -83,7 +85,10 @@ ngx_http_llm_header_filter(ngx_http_request_t *r)
         }
     }
 
-    if (ctx == NULL || !ctx->proxied || ctx->self_response || r != r->main) {
+    if (ctx == NULL || !ctx->proxied || ctx->self_response || r != r->main
+        || ctx->endpoint == NGX_HTTP_LLM_EP_PASS)
+    {
+        /* the body filter then leaves the body alone: resp_status is 0 */
         return ngx_http_next_header_filter(r);
     }
 
