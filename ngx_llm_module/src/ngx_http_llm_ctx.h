@@ -31,8 +31,11 @@ typedef enum {
                                        /v1beta/models/{m} */
     NGX_HTTP_LLM_EP_LIVELINESS,
     NGX_HTTP_LLM_EP_READINESS,
-    NGX_HTTP_LLM_EP_HEALTH          /* /health: deployments, disabled ones
+    NGX_HTTP_LLM_EP_HEALTH,         /* /health: deployments, disabled ones
                                        with their reasons */
+    NGX_HTTP_LLM_EP_PASS            /* a pass_through_endpoints route:
+                                       counted and logged by its path, no
+                                       JSON, usage or cost */
 } ngx_http_llm_endpoint_e;
 
 

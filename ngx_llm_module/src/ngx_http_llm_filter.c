@@ -6,6 +6,8 @@
  *   - translates a stream event by event into the client's format, or
  *   - collects a whole non-streamed body and translates it at the end.
  * A stream the provider breaks off ends with the client's error event.
+ * The streams' own work (usage in events, held partial events, the error
+ * event, our output buffers) is in stream.c.
  */
 
 
@@ -13,7 +15,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_llm_ctx.h"
+#include "ngx_http_llm_filter.h"
 
 
 #define NGX_HTTP_LLM_MAX_EVENT   (4 * 1024 * 1024)
@@ -24,13 +26,6 @@ static ngx_int_t ngx_http_llm_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 static ngx_int_t ngx_http_llm_release_header(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx, size_t len);
-static void ngx_http_llm_whole_usage(ngx_http_llm_ctx_t *ctx,
-    const char *data, size_t len);
-static ngx_chain_t *ngx_http_llm_out_buf(ngx_http_request_t *r,
-    ngx_http_llm_ctx_t *ctx, u_char *data, size_t len);
-static ngx_int_t ngx_http_llm_forward_events(ngx_http_request_t *r,
-    ngx_http_llm_ctx_t *ctx, ngx_chain_t *in, ngx_uint_t last,
-    ngx_uint_t broken);
 
 
 /* a collected answer the provider did not finish */
@@ -39,7 +34,8 @@ static ngx_int_t ngx_http_llm_forward_events(ngx_http_request_t *r,
 
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
-static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
+ngx_http_output_body_filter_pt           ngx_http_llm_next_body_filter;
+
 
 
 ngx_int_t
@@ -48,7 +44,7 @@ ngx_http_llm_filter_init(ngx_conf_t *cf)
     ngx_http_next_header_filter = ngx_http_top_header_filter;
     ngx_http_top_header_filter = ngx_http_llm_header_filter;
 
-    ngx_http_next_body_filter = ngx_http_top_body_filter;
+    ngx_http_llm_next_body_filter = ngx_http_top_body_filter;
     ngx_http_top_body_filter = ngx_http_llm_body_filter;
 
     return NGX_OK;
@@ -64,7 +60,9 @@ ngx_http_llm_header_filter(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_llm_module);
 
+    /* a pass-through answer's headers are the target's, as its body */
     if (ctx != NULL && r == r->main && ctx->endpoint != NGX_HTTP_LLM_EP_NONE
+        && ctx->endpoint != NGX_HTTP_LLM_EP_PASS
         && ngx_http_llm_id_headers(r) != NGX_OK)
     {
         return NGX_ERROR;
@@ -87,7 +85,10 @@ ngx_http_llm_header_filter(ngx_http_request_t *r)
         }
     }
 
-    if (ctx == NULL || !ctx->proxied || ctx->self_response || r != r->main) {
+    if (ctx == NULL || !ctx->proxied || ctx->self_response || r != r->main
+        || ctx->endpoint == NGX_HTTP_LLM_EP_PASS)
+    {
+        /* the body filter then leaves the body alone: resp_status is 0 */
         return ngx_http_next_header_filter(r);
     }
 
@@ -189,203 +190,6 @@ ngx_http_llm_header_filter(ngx_http_request_t *r)
     }
 
     return ngx_http_next_header_filter(r);
-}
-
-
-/*
- * Whether an event carries a usage object: OpenAI streams with
- * include_usage say "usage":null in every chunk but the last, and parsing
- * each of them would cost more than the rest of the stream's handling.
- */
-
-static ngx_uint_t
-ngx_http_llm_has_usage(const char *data, size_t len)
-{
-    u_char  *p, *last;
-
-    static const char  null_tail[] = "\"usage\":null}";
-
-    /*
-     * OpenAI's chunks end with their usage member: ending in "usage":null
-     * means the top-level usage is null (a JSON object has one of each)
-     */
-    if (len >= sizeof(null_tail) - 1
-        && ngx_memcmp(data + len - (sizeof(null_tail) - 1), null_tail,
-                      sizeof(null_tail) - 1) == 0)
-    {
-        return 0;
-    }
-
-    p = (u_char *) data;
-    last = p + len;
-
-    while ((p = memmem(p, last - p, "\"usage", 6)) != NULL) {
-        p += 6;
-
-        /* "usage" or "usageMetadata", then ':' and an object */
-        while (p < last && *p != '"') {
-            p++;
-        }
-
-        for (p++; p < last && (*p == ' ' || *p == ':'); p++) {
-            /* void */
-        }
-
-        if (p < last && *p == '{') {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-
-static int
-ngx_http_llm_sse_event(void *arg, const char *event, size_t event_len,
-    const char *data, size_t data_len)
-{
-    ngx_http_llm_ctx_t  *ctx = arg;
-
-    if (data_len == 6 && ngx_strncmp(data, "[DONE]", 6) == 0) {
-        ctx->stream_done = 1;
-        return 0;
-    }
-
-    if (event != NULL && event_len == 12
-        && ngx_strncmp(event, "message_stop", 12) == 0)
-    {
-        ctx->stream_done = 1;
-    }
-
-    if (ngx_http_llm_has_usage(data, data_len)) {
-        ngx_http_llm_whole_usage(ctx, data, data_len);
-    }
-
-    return 0;
-}
-
-
-/* The client's error event after a provider broke off a stream. */
-
-static void
-ngx_http_llm_stream_error(ngx_http_llm_ctx_t *ctx, llm_buf_t *out)
-{
-    llm_buf_t    body = LLM_BUF_INIT;
-    const char  *msg;
-
-    msg = "the provider's stream broke off before it completed";
-
-    if (ctx->xlate) {
-        llm_stream_xlate_fail(ctx->xlate, msg, out);
-        return;
-    }
-
-    llm_error_body(ctx->api, NGX_HTTP_BAD_GATEWAY, "api_error", msg, NULL,
-                   &body);
-
-    if (body.data) {
-        (void) llm_sse_write(out, ctx->api == LLM_API_ANTHROPIC ? "error"
-                                                                 : NULL,
-                             body.data, body.len);
-    }
-
-    llm_buf_free(&body);
-}
-
-
-/*
- * A buffer of ours with a copy of data[0..len): one the client has taken
- * already is used again when it is big enough.
- */
-
-static ngx_chain_t *
-ngx_http_llm_out_buf(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
-    u_char *data, size_t len)
-{
-    u_char       *p;
-    size_t        cap;
-    ngx_buf_t    *b;
-    ngx_chain_t  *cl;
-
-    cl = ngx_chain_get_free_buf(r->pool, &ctx->free);
-    if (cl == NULL) {
-        return NULL;
-    }
-
-    b = cl->buf;
-
-    p = b->start;
-    cap = p ? (size_t) (b->end - b->start) : 0;
-
-    ngx_memzero(b, sizeof(ngx_buf_t));
-
-    if (len) {
-        if (cap < len) {
-            cap = ngx_max(len, 1024);
-
-            p = ngx_pnalloc(r->pool, cap);
-            if (p == NULL) {
-                return NULL;
-            }
-        }
-
-        b->start = p;
-        b->pos = p;
-        b->last = ngx_cpymem(p, data, len);
-        b->end = p + cap;
-        b->memory = 1;
-    }
-
-    b->tag = (ngx_buf_tag_t) &ngx_http_llm_module;
-    b->flush = 1;
-    cl->next = NULL;
-
-    return cl;
-}
-
-
-static ngx_int_t
-ngx_http_llm_send_out(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
-    llm_buf_t *out, ngx_uint_t last, ngx_uint_t flush)
-{
-    ngx_int_t     rc;
-    ngx_buf_t    *b;
-    ngx_chain_t  *cl;
-
-    if (out->len == 0 && !last && !flush) {
-        return NGX_OK;
-    }
-
-    cl = ngx_http_llm_out_buf(r, ctx, (u_char *) out->data, out->len);
-    if (cl == NULL) {
-        return NGX_ERROR;
-    }
-
-    b = cl->buf;
-    b->flush = flush || !last;
-    b->last_buf = last;
-    b->last_in_chain = 1;
-
-    if (out->len == 0 && !last) {
-        b->sync = 1;
-    }
-
-    rc = ngx_http_next_body_filter(r, cl);
-
-    ngx_chain_update_chains(r->pool, &ctx->free, &ctx->busy, &cl,
-                            (ngx_buf_tag_t) &ngx_http_llm_module);
-
-    return rc;
-}
-
-
-/* Usage of a forwarded answer or stream event, read from its text. */
-
-static void
-ngx_http_llm_whole_usage(ngx_http_llm_ctx_t *ctx, const char *data,
-    size_t len)
-{
-    (void) llm_usage_from_json(ctx->dep->dep->api, data, len, &ctx->usage);
 }
 
 
@@ -545,7 +349,7 @@ ngx_http_llm_collect_whole(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     out.buf = b;
     out.next = NULL;
 
-    return ngx_http_next_body_filter(r, &out);
+    return ngx_http_llm_next_body_filter(r, &out);
 }
 
 
@@ -564,7 +368,7 @@ ngx_http_llm_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     if (ctx == NULL || !ctx->proxied || ctx->self_response || r != r->main
         || ctx->resp_status == 0)
     {
-        return ngx_http_next_body_filter(r, in);
+        return ngx_http_llm_next_body_filter(r, in);
     }
 
     if (ctx->inflate && ngx_http_llm_decode(r, ctx, &in) != NGX_OK) {
@@ -730,155 +534,5 @@ ngx_http_llm_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         return NGX_ERROR;
     }
 
-    return ngx_http_next_body_filter(r, in);
-}
-
-
-/*
- * A forwarded stream goes on as it arrives, but only up to its last event
- * boundary (the SSE parser counts the bytes after it): an event the
- * provider has not finished waits in ctx->held for the rest.  So a stream
- * the provider breaks off ends with whole events and then the client's
- * error event, never with half an event that the error event would run
- * into.  Held back is at most one event.
- */
-
-static ngx_int_t
-ngx_http_llm_forward_events(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
-    ngx_chain_t *in, ngx_uint_t last, ngx_uint_t broken)
-{
-    size_t        size, total, fwd, n;
-    ngx_int_t     rc;
-    ngx_buf_t    *b;
-    llm_buf_t     err = LLM_BUF_INIT;
-    ngx_chain_t  *cl, *ln, *out, *mine, **ll;
-
-    total = ctx->held.len;
-
-    for (cl = in; cl; cl = cl->next) {
-        if (ngx_buf_in_memory(cl->buf)) {
-            total += ngx_buf_size(cl->buf);
-        }
-    }
-
-    /* what follows the last boundary, unless the stream is complete */
-    n = (ctx->sse.failed || (last && !broken)) ? 0 : ctx->sse.open;
-    fwd = total - ngx_min(n, total);
-
-    if (fwd == total && ctx->held.len == 0 && !broken) {
-        /* the usual read: whole events only, sent on untouched */
-
-        if (last && ctx->cost_trailer
-            && ngx_http_llm_push_cost(r, ctx, &r->headers_out.trailers)
-               != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        return ngx_http_next_body_filter(r, in);
-    }
-
-    out = NULL;
-    ll = &out;
-    mine = NULL;
-
-    if (fwd && ctx->held.len) {
-        /* the held start of an event the boundary now completes */
-        mine = ngx_http_llm_out_buf(r, ctx, (u_char *) ctx->held.data,
-                                    ctx->held.len);
-        if (mine == NULL) {
-            return NGX_ERROR;
-        }
-
-        fwd -= ctx->held.len;
-        llm_buf_reset(&ctx->held);
-
-        *ll = mine;
-        ll = &mine->next;
-    }
-
-    for (cl = in; cl; cl = cl->next) {
-        b = cl->buf;
-
-        if (!ngx_buf_in_memory(b) || (size = ngx_buf_size(b)) == 0) {
-            continue;      /* a flush or last_buf: ours go out below */
-        }
-
-        n = ngx_min(size, fwd);
-        fwd -= n;
-
-        /* the stream's end, if it comes, is sent by us after the rest */
-        b->last_buf = 0;
-
-        if (n < size) {
-            /* past the boundary: held until the event is whole */
-            if (llm_buf_append(&ctx->held, b->pos + n, size - n) != 0) {
-                return NGX_ERROR;
-            }
-
-            b->last = b->pos + n;
-        }
-
-        if (n == 0) {
-            continue;
-        }
-
-        ln = ngx_alloc_chain_link(r->pool);
-        if (ln == NULL) {
-            return NGX_ERROR;
-        }
-
-        ln->buf = b;
-        *ll = ln;
-        ll = &ln->next;
-    }
-
-    *ll = NULL;
-    rc = NGX_OK;
-
-    if (out) {
-        rc = ngx_http_next_body_filter(r, out);
-
-        /* the links are ours; the provider's buffers go back to it */
-        for (cl = out; cl; cl = ln) {
-            ln = cl->next;
-
-            if (cl == mine) {
-                cl->next = NULL;
-                ngx_chain_update_chains(r->pool, &ctx->free, &ctx->busy, &cl,
-                                        (ngx_buf_tag_t) &ngx_http_llm_module);
-            } else {
-                ngx_free_chain(r->pool, cl);
-            }
-        }
-
-        if (rc == NGX_ERROR) {
-            return rc;
-        }
-    }
-
-    if (broken) {
-        /* what the provider left unfinished is dropped */
-        llm_buf_reset(&ctx->held);
-        ctx->failed_mid_stream = 1;
-
-        ngx_http_llm_stream_error(ctx, &err);
-        rc = ngx_http_llm_send_out(r, ctx, &err, last, 1);
-        llm_buf_free(&err);
-
-        return rc;
-    }
-
-    if (last) {
-        if (ctx->cost_trailer
-            && ngx_http_llm_push_cost(r, ctx, &r->headers_out.trailers)
-               != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        return ngx_http_llm_send_out(r, ctx, &err, 1, 0);
-    }
-
-    return rc;
+    return ngx_http_llm_next_body_filter(r, in);
 }

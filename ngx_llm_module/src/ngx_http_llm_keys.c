@@ -686,6 +686,10 @@ ngx_http_llm_cost(ngx_http_llm_ctx_t *ctx)
     llm_router_conf_t   *rc;
     llm_router_price_t  *p;
 
+    if (ctx->endpoint == NGX_HTTP_LLM_EP_PASS) {
+        return 0;                      /* a pass-through route is not priced */
+    }
+
     ngx_http_llm_usage_final(ctx);
 
     rc = ctx->tables ? ctx->tables->router : NULL;

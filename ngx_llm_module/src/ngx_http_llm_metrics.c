@@ -45,6 +45,11 @@ static ngx_int_t ngx_http_llm_metrics_native_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_llm_metrics_litellm_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_llm_metrics_both_handler(ngx_http_request_t *r);
 static void ngx_http_llm_metrics_free(void *data);
+static void ngx_http_llm_metrics_pass(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
+static int ngx_http_llm_metrics_pass_requests(llm_buf_t *b);
+static int ngx_http_llm_metrics_pass_durations(llm_buf_t *b,
+    const char *name);
 
 
 /* the configuration being read sets it; workers inherit it */
@@ -185,6 +190,11 @@ ngx_http_llm_metrics_request(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         return;                          /* the management API */
     }
 
+    if (ctx->endpoint == NGX_HTTP_LLM_EP_PASS) {
+        ngx_http_llm_metrics_pass(r, ctx);
+        return;
+    }
+
     m = ngx_http_llm_metrics_row(ctx->dep ? ctx->dep->slot : NULL);
     if (m == NULL) {
         return;
@@ -234,6 +244,78 @@ ngx_http_llm_metrics_request(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     if (ctx->fallbacks_used) {
         (void) ngx_atomic_fetch_add(&m->fallbacks, ctx->fallbacks_used);
     }
+}
+
+
+/*
+ * A pass-through request, on the row of its route's configured path (the
+ * pass target's id): found among the rows in use, else a free one is
+ * claimed; with every row taken it counts in pass_dropped only.
+ */
+
+static void
+ngx_http_llm_metrics_pass(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    size_t                        len;
+    ngx_msec_t                    ms;
+    ngx_uint_t                    i;
+    const char                   *path;
+    ngx_http_llm_metrics_sh_t    *sh;
+    ngx_http_llm_pass_metrics_t  *m;
+
+    if (ngx_http_llm_metrics_ctx == NULL
+        || ngx_http_llm_metrics_ctx->sh == NULL || ctx->dep == NULL)
+    {
+        return;
+    }
+
+    sh = ngx_http_llm_metrics_ctx->sh;
+    path = ctx->dep->dep->id;
+    len = ngx_min(ngx_strlen(path), NGX_HTTP_LLM_PASS_PATH_MAX - 1);
+    m = NULL;
+
+    for (i = 0; i < NGX_HTTP_LLM_PASS_ROWS; /* void */) {
+
+        while (sh->pass[i].state == 1) {
+            ngx_cpu_pause();            /* another worker writes its path */
+        }
+
+        if (sh->pass[i].state == 2) {
+            if (ngx_strncmp(sh->pass[i].path, path, len) == 0
+                && sh->pass[i].path[len] == '\0')
+            {
+                m = &sh->pass[i];
+                break;
+            }
+
+            i++;
+            continue;
+        }
+
+        if (ngx_atomic_cmp_set(&sh->pass[i].state, 0, 1)) {
+            /* first seen: rows fill in order, so no later row has it */
+            ngx_memcpy(sh->pass[i].path, path, len);
+            sh->pass[i].path[len] = '\0';
+            ngx_memory_barrier();
+            sh->pass[i].state = 2;
+            m = &sh->pass[i];
+            break;
+        }
+
+        /* claimed by another worker meanwhile: look at this row again */
+    }
+
+    if (m == NULL) {
+        (void) ngx_atomic_fetch_add(&sh->pass_dropped, 1);
+        return;
+    }
+
+    (void) ngx_atomic_fetch_add(&m->requests
+                       [llm_metrics_status_class(r->headers_out.status)], 1);
+
+    ms = ngx_current_msec - ctx->start;
+    (void) ngx_atomic_fetch_add(&m->duration[llm_metrics_bucket(ms)], 1);
+    (void) ngx_atomic_fetch_add(&m->duration_us, (ngx_atomic_int_t) ms * 1000);
 }
 
 
@@ -352,7 +434,8 @@ ngx_http_llm_metrics_histograms(llm_buf_t *b, const char *name,
         }
     }
 
-    return 0;
+    return (ttft || litellm) ? 0
+                             : ngx_http_llm_metrics_pass_durations(b, name);
 }
 
 
@@ -371,7 +454,9 @@ ngx_http_llm_metrics_requests(llm_buf_t *b, ngx_http_llm_metrics_row_t *rows,
     if (llm_metrics_family(b, name, "counter",
                            "Requests by model group, deployment (empty: none "
                            "served it), provider, ingress API and status "
-                           "class.") != 0)
+                           "class; pass-through routes by "
+                           "endpoint=\"pass_through\", route (the "
+                           "configured path) and status class.") != 0)
     {
         return -1;
     }
@@ -394,6 +479,81 @@ ngx_http_llm_metrics_requests(llm_buf_t *b, ngx_http_llm_metrics_row_t *rows,
                     return -1;
                 }
             }
+        }
+    }
+
+    return ngx_http_llm_metrics_pass_requests(b);
+}
+
+
+/* pass-through routes' requests, in llm_requests_total */
+
+static int
+ngx_http_llm_metrics_pass_requests(llm_buf_t *b)
+{
+    ngx_uint_t                    i, c;
+    uint64_t                      v;
+    llm_metrics_labels_t          l;
+    ngx_http_llm_pass_metrics_t  *m;
+
+    for (i = 0; i < NGX_HTTP_LLM_PASS_ROWS; i++) {
+        m = &ngx_http_llm_metrics_ctx->sh->pass[i];
+
+        if (m->state != 2) {
+            continue;
+        }
+
+        for (c = 0; c < LLM_METRICS_NCLASSES; c++) {
+            v = m->requests[c];
+
+            if (v == 0) {
+                continue;
+            }
+
+            l.n = 0;
+            llm_metrics_label(&l, "endpoint", "pass_through");
+            llm_metrics_label(&l, "route", (const char *) m->path);
+            llm_metrics_label(&l, "status_class",
+                              llm_metrics_class_names[c]);
+
+            if (llm_metrics_sample(b, "llm_requests_total", &l, v) != 0) {
+                return -1;
+            }
+        }
+    }
+
+    return 0;
+}
+
+
+/* ... and their durations, in llm_request_duration_seconds */
+
+static int
+ngx_http_llm_metrics_pass_durations(llm_buf_t *b, const char *name)
+{
+    ngx_uint_t                    i, k;
+    uint64_t                      counts[LLM_METRICS_NBUCKETS + 1];
+    llm_metrics_labels_t          l;
+    ngx_http_llm_pass_metrics_t  *m;
+
+    for (i = 0; i < NGX_HTTP_LLM_PASS_ROWS; i++) {
+        m = &ngx_http_llm_metrics_ctx->sh->pass[i];
+
+        if (m->state != 2) {
+            continue;
+        }
+
+        for (k = 0; k <= LLM_METRICS_NBUCKETS; k++) {
+            counts[k] = m->duration[k];
+        }
+
+        l.n = 0;
+        llm_metrics_label(&l, "endpoint", "pass_through");
+        llm_metrics_label(&l, "route", (const char *) m->path);
+
+        if (llm_metrics_histogram(b, name, &l, counts, m->duration_us) != 0)
+        {
+            return -1;
         }
     }
 

@@ -31,9 +31,28 @@ typedef struct {
 } ngx_http_llm_dep_metrics_t;
 
 
+/*
+ * One pass-through route, found by its configured path (the route label:
+ * bounded by the config, never the request's own path or query); a path
+ * longer than the row holds is cut.
+ */
+#define NGX_HTTP_LLM_PASS_ROWS      64
+#define NGX_HTTP_LLM_PASS_PATH_MAX  128
+
+typedef struct {
+    ngx_atomic_t    state;                         /* 0 free, 1 being
+                                                      claimed, 2 in use */
+    u_char          path[NGX_HTTP_LLM_PASS_PATH_MAX];
+    ngx_atomic_t    requests[LLM_METRICS_NCLASSES];
+    ngx_atomic_t    duration[LLM_METRICS_NBUCKETS + 1];
+    ngx_atomic_t    duration_us;
+} ngx_http_llm_pass_metrics_t;
+
+
 #define NGX_HTTP_LLM_METRICS_LAYOUT                                           \
     (0x6c6c6d6d00000000ULL                    /* "llmm" */                   \
-     | (uint64_t) (sizeof(ngx_http_llm_dep_metrics_t) & 0xffffff))
+     | (uint64_t) (sizeof(ngx_http_llm_dep_metrics_t) & 0xfff) << 12         \
+     | (uint64_t) (sizeof(ngx_http_llm_pass_metrics_t) & 0xfff))
 
 
 typedef struct {
@@ -42,6 +61,8 @@ typedef struct {
                                                       usage drain */
     ngx_http_llm_dep_metrics_t    unrouted;
     ngx_http_llm_dep_metrics_t    deps[NGX_HTTP_LLM_SLOTS];
+    ngx_http_llm_pass_metrics_t   pass[NGX_HTTP_LLM_PASS_ROWS];
+    ngx_atomic_t                  pass_dropped;    /* routes past the rows */
 } ngx_http_llm_metrics_sh_t;
 
 

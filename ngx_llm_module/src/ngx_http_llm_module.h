@@ -229,7 +229,10 @@ void ngx_http_llm_state_succeed(ngx_http_llm_slot_t *slot,
 uint64_t ngx_http_llm_now_ms(void);
 ngx_int_t ngx_http_llm_log_handler(ngx_http_request_t *r);
 
-/* handler.c, local.c, attempt.c: called from outside the request path */
+/*
+ * handler.c, local.c, attempt.c, upstream.c: called from outside the
+ * request path
+ */
 ngx_int_t ngx_http_llm_access_handler(ngx_http_request_t *r);
 ngx_http_llm_ctx_t *ngx_http_llm_get_ctx(ngx_http_request_t *r);
 ngx_int_t ngx_http_llm_send_body(ngx_http_request_t *r, ngx_uint_t status,
@@ -243,7 +246,7 @@ ngx_uint_t ngx_http_llm_upstream_gzip(ngx_http_upstream_t *u);
 /* balancer.c */
 char *ngx_http_llm_balancer(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 
-/* filter.c, headers.c, decode.c: the response side */
+/* filter.c, stream.c, headers.c, decode.c: the response side */
 
 /* the most of a whole answer collected (and decoded) */
 #define NGX_HTTP_LLM_MAX_WHOLE   (16 * 1024 * 1024)

@@ -41,6 +41,10 @@ ngx_http_llm_pass(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
                                        "no such route on this gateway");
     }
 
+    /* metrics and the request log know it by the route's configured path */
+    ctx->endpoint = NGX_HTTP_LLM_EP_PASS;
+    ctx->dep = &ctx->tables->pass[pr - ctx->tables->cf->pass];
+
     if (pr->auth) {
         rc = ngx_http_llm_authenticate(r, ctx, 0);
 
@@ -48,8 +52,6 @@ ngx_http_llm_pass(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
             return rc;
         }
     }
-
-    ctx->dep = &ctx->tables->pass[pr - ctx->tables->cf->pass];
 
     if (ngx_http_llm_pass_uri(r, ctx, pr) != NGX_OK
         || ngx_http_llm_pass_client_headers(r, pr) != NGX_OK)

@@ -2,10 +2,11 @@
 /*
  * The request path's steps, one file a job: handler.c (phase entry,
  * route, context), auth.c (client key, refusals), body.c (read, parse and
- * rewrite the body), attempt.c (pick a deployment, retry, fall back,
- * back off), sign.c (per-attempt request signatures), local.c (answers
- * the gateway gives itself).  Only these
- * files include this header.
+ * rewrite the body), attempt.c (pick a deployment, build what proxy
+ * sends), upstream.c (read and hold what the provider answers), retry.c
+ * (classify a failure, retry, fall back, back off), sign.c (per-attempt
+ * request signatures), pass.c (pass-through routes), local.c (answers the
+ * gateway gives itself).  Only these files include this header.
  */
 
 
@@ -59,6 +60,12 @@ ngx_int_t ngx_http_llm_next_attempt(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx, ngx_uint_t again);
 ngx_int_t ngx_http_llm_unavailable(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
+
+/* upstream.c: the error body an intercepted response began; 1: whole */
+ngx_uint_t ngx_http_llm_upstream_body(ngx_http_request_t *r,
+    ngx_uint_t status, ngx_str_t *body);
+
+/* retry.c */
 ngx_int_t ngx_http_llm_try_fallbacks(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx, llm_err_class_t cls);
 ngx_int_t ngx_http_llm_retry(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx);

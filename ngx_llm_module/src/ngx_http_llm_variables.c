@@ -481,6 +481,60 @@ ngx_http_llm_payload_members(u_char *p, ngx_http_llm_ctx_t *ctx)
 
 
 /*
+ * A pass-through route's log members: the route by its configured path
+ * (never the request's own path or query), the key that passed it, the
+ * latency.  No model, tokens or cost: its bodies are not read.
+ */
+
+static ngx_int_t
+ngx_http_llm_variable_log_pass(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, ngx_http_llm_ctx_t *ctx)
+{
+    u_char      *p, *start;
+    size_t       len, alen, rlen;
+    const char  *alias, *route;
+
+    alias = ctx->key ? ctx->key->alias : NULL;
+    route = ctx->dep ? ctx->dep->dep->id : NULL;
+
+    alen = alias ? ngx_strlen(alias) : 0;
+    rlen = route ? ngx_strlen(route) : 0;
+
+    len = sizeof("\"request_id\":\"\"") + 32
+          + LLM_JSON_QUOTED_MAX(alen) + LLM_JSON_QUOTED_MAX(rlen)
+          + sizeof(",\"endpoint\":\"pass_through\",\"route\":"
+                   ",\"key_alias\":,\"key_hash\":\"12345678\""
+                   ",\"latency_ms\":")
+          + NGX_INT64_LEN + 8;
+
+    start = ngx_pnalloc(r->pool, len);
+    if (start == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(start, "\"request_id\":\"", 14);
+    p = ngx_http_llm_request_id(r, p);
+    *p++ = '"';
+
+    p = ngx_http_llm_json_member(p, "endpoint", "pass_through", 12);
+    p = ngx_http_llm_json_member(p, "route", route, rlen);
+    p = ngx_http_llm_json_member(p, "key_alias", alias, alen);
+
+    if (ctx->key && ctx->key->token_hex) {
+        p = ngx_http_llm_json_member(p, "key_hash", ctx->key->token_hex, 8);
+
+    } else {
+        p = ngx_http_llm_json_member(p, "key_hash", NULL, 0);
+    }
+
+    p = ngx_http_llm_json_num(p, "latency_ms", ngx_current_msec - ctx->start,
+                              0);
+
+    return ngx_http_llm_variable_str(v, start, p - start);
+}
+
+
+/*
  * $llm_log_json: the request log's members after "request_id" (the
  * shipped log_format writes time and status, then this), JSON-escaped
  * here so the format needs no per-variable escaping: one variable, one
@@ -511,6 +565,10 @@ ngx_http_llm_variable_log_json(ngx_http_request_t *r,
         *p++ = '"';
 
         return ngx_http_llm_variable_str(v, start, p - start);
+    }
+
+    if (ctx->endpoint == NGX_HTTP_LLM_EP_PASS) {
+        return ngx_http_llm_variable_log_pass(r, v, ctx);
     }
 
     d = ctx->dep ? ctx->dep->dep : NULL;

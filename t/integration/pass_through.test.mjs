@@ -8,7 +8,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import crypto from 'node:crypto';
-import { closeAll, startGateway, makeSecret } from '../lib/index.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { closeAll, startGateway, makeSecret, request, run, waitFor, makeTempDir } from '../lib/index.mjs';
 
 const MASTER = 'sk-pass-master-1234';
 const TARGET_KEY = makeSecret('co-');
@@ -187,4 +189,63 @@ test('pass-through: a path no route lists is not caught (404 in the API format),
         assert.match(JSON.parse(res.text).error.message, /no such route/, path);
     }
     assert.equal(seen.length, 0);
+});
+
+// the sum of the samples of name whose labels include labels
+function sample(text, name, labels = {}) {
+    let total = null;
+    for (const line of text.split('\n')) {
+        const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$/.exec(line);
+        if (!m || m[1] !== name) continue;
+        const have = Object.fromEntries([...(m[3] || '').matchAll(/([a-zA-Z_]+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
+        if (Object.entries(labels).every(([k, v]) => have[k] === v)) total = (total ?? 0) + Number(m[4]);
+    }
+    return total;
+}
+
+test('pass-through: counted in /metrics and written to the request log by the configured path, no tokens or cost', async () => {
+    const res = await call('POST', '/v1/rerank-bad?secret_q=1', { headers: { 'x-api-key': MASTER }, body: '{}' });
+    assert.equal(res.status, 422);
+    assert.equal(res.headers['x-request-id'], undefined, 'the target\'s headers only');
+
+    const m = await request(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${MASTER}` } });
+    assert.equal(m.status, 200, m.text);
+    const pt = { endpoint: 'pass_through' };
+    // earlier tests: one 200 and two 401s on /v1/rerank, a 422 before this one
+    assert.equal(sample(m.text, 'llm_requests_total', { ...pt, route: '/v1/rerank', status_class: '2xx' }), 1);
+    assert.equal(sample(m.text, 'llm_requests_total', { ...pt, route: '/v1/rerank', status_class: '4xx' }), 2);
+    assert.equal(sample(m.text, 'llm_requests_total', { ...pt, route: '/v1/rerank-bad', status_class: '4xx' }), 2);
+    assert.equal(sample(m.text, 'llm_requests_total', { ...pt, route: '/upload', status_class: '2xx' }), 1);
+    assert.equal(sample(m.text, 'llm_requests_total', { ...pt, route: '/open', status_class: '2xx' }), 1);
+    assert.equal(sample(m.text, 'llm_request_duration_seconds_count', { ...pt, route: '/v1/rerank-bad' }), 2);
+    assert.equal(sample(m.text, 'llm_request_duration_seconds_bucket', { ...pt, route: '/upload', le: '+Inf' }), 1);
+    // the route is the configured path: never a subpath, a query or a path no route lists
+    for (const bad of ['a%20b', 'secret_q', 'top_n', '/v1/unknown', '/uploadx']) assert.ok(!m.text.includes(bad), bad);
+    // no token or spend series for them
+    assert.equal(sample(m.text, 'llm_input_tokens_total', pt), null);
+    assert.equal(sample(m.text, 'llm_spend_usd_total', pt), null);
+
+    const file = path.join(makeTempDir('ngx-llm-pass-metrics'), 'scrape.prom');
+    fs.writeFileSync(file, m.text);
+    const check = await run('/bin/sh', ['-c', `promtool check metrics < ${file}`]);
+    assert.equal(check.code, 0, `promtool: ${check.stdout}${check.stderr}`);
+    assert.equal(`${check.stdout}${check.stderr}`.trim(), '', 'promtool has no lint complaints');
+
+    const passLines = () => gw.readLog('requests.log').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+        .filter((l) => l.endpoint === 'pass_through');
+    await waitFor(() => passLines().length >= 7, { timeoutMs: 20000, what: 'pass-through lines in requests.log' });
+    const lines = passLines();
+    const bad = lines.filter((l) => l.route === '/v1/rerank-bad');
+    assert.equal(bad.length, 2);
+    assert.deepEqual(bad.map((l) => l.status), [422, 422]);
+    assert.equal(typeof bad[0].latency_ms, 'number');
+    assert.match(bad[0].request_id, /^[0-9a-f]{32}$/);
+    assert.equal(bad[0].key_alias, null);
+    assert.deepEqual(lines.filter((l) => l.route === '/v1/rerank').map((l) => l.status).sort(), [200, 401, 401]);
+    assert.deepEqual(lines.filter((l) => l.route === '/upload').map((l) => l.status), [200]);
+    for (const l of lines) {
+        for (const k of ['tokens_in', 'tokens_out', 'cost', 'model']) assert.ok(!(k in l), `${k} in ${JSON.stringify(l)}`);
+    }
+    const all = gw.readLog('requests.log');
+    for (const secret of [MASTER, TARGET_KEY, 'secret_q']) assert.ok(!all.includes(secret), 'no secret or query in the log');
 });
