@@ -66,15 +66,30 @@ typedef struct {
 } ngx_http_llm_metrics_sh_t;
 
 
+/* the zone of the configuration being read; workers inherit it */
+typedef struct {
+    ngx_http_llm_metrics_sh_t    *sh;
+    ngx_shm_zone_t               *llm_zone;
+    ngx_flag_t                    collect;     /* llm_metrics_collect */
+} ngx_http_llm_metrics_ctx_t;
+
+extern ngx_http_llm_metrics_ctx_t  *ngx_http_llm_metrics_ctx;
+
+
+/* ngx_http_llm_metrics.c: the zone and the counting */
 char *ngx_http_llm_metrics_zone_add(ngx_conf_t *cf, ngx_str_t *name,
     ngx_shm_zone_t *llm_zone);
-char *ngx_http_llm_metrics(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 void ngx_http_llm_metrics_collect(ngx_flag_t on);
+ngx_http_llm_dep_metrics_t *ngx_http_llm_metrics_row(
+    ngx_http_llm_slot_t *slot);
 void ngx_http_llm_metrics_request(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
 void ngx_http_llm_metrics_failure(ngx_http_llm_slot_t *slot,
     llm_err_class_t cls, ngx_uint_t cooled);
 void ngx_http_llm_metrics_controld_seen(void);
+
+/* ngx_http_llm_metrics_text.c: a scrape, the llm_metrics directive */
+char *ngx_http_llm_metrics(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 
 /* variables.c: the request id (32 hex digits) written at buf */
 u_char *ngx_http_llm_request_id(ngx_http_request_t *r, u_char *buf);

@@ -216,7 +216,16 @@ test('llm_metrics_collect off: requests are served and not counted; on again, co
     const labels = { model_group: 'chat-model', status_class: '2xx' };
     const count = async () => sample((await scrape(`${gw.url}/metrics`, gw.masterKey)).text,
         'llm_requests_total', labels) ?? 0;
-    const ask = () => client.chat.completions.create({ model: 'chat-model', messages: [{ role: 'user', content: 'n' }] });
+    // a fresh connection each: an SDK's kept-alive one may be the one an
+    // old worker closes as it goes (nginx -s reload), a reset to the client
+    const ask = async () => {
+        const res = await request(`${gw.url}/v1/chat/completions`, {
+            headers: { authorization: `Bearer ${gw.masterKey}` },
+            body: { model: 'chat-model', messages: [{ role: 'user', content: 'n' }] },
+        });
+        assert.equal(res.status, 200, res.text);
+        return res.json;
+    };
     try {
         fs.writeFileSync(gw.nginxConf, conf.replace(/^(\s*llm_zone .*)$/m, '$1\n    llm_metrics_collect off;'));
         await gw.nginxReload();
@@ -224,6 +233,7 @@ test('llm_metrics_collect off: requests are served and not counted; on again, co
         await waitFor(async () => { const n = await count(); await ask(); return await count() === n; },
             { timeoutMs: 60000, what: 'the new workers (not counting)' });
         const n = await count();
+        assert.ok(n > 0, 'the deployment\'s counts so far still show');
         for (let i = 0; i < 3; i++) assert.ok((await ask()).choices[0].message.content);
         assert.equal(await count(), n, 'no request counted');
         const text = (await scrape(`${gw.url}/metrics`, gw.masterKey)).text;
