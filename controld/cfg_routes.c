@@ -189,18 +189,23 @@ pass_through_headers(cfg_ctx_t *ctx, yaml_node_t *node, const char *path,
 
 /*
  * The paths nginx's llm handler answers itself (ngx_http_llm_routes in
- * ngx_http_llm_handler.c, and Gemini's models/ prefixes): a pass-through
- * route there would never be reached.
+ * ngx_http_llm_handler.c; Gemini's {v1beta,v1,v1alpha}/models/ prefixes;
+ * the stored responses under responses/): a pass-through route there would
+ * never be reached.  test_cfg.c reads the handler's table and checks that
+ * each of its paths is here.
  */
 static const char  *builtin_paths[] = {
     "/v1/chat/completions", "/chat/completions", "/v1/completions",
     "/completions", "/v1/embeddings", "/embeddings", "/v1/messages",
     "/messages", "/v1/messages/count_tokens", "/messages/count_tokens",
-    "/v1/models", "/models", "/health/liveliness", "/health/liveness",
-    "/health/readiness", "/health"
+    "/v1/responses", "/responses", "/v1/models", "/models",
+    "/health/liveliness", "/health/liveness", "/health/readiness", "/health"
 };
 
-static const char  *builtin_prefixes[] = { "/v1beta/models/", "/v1/models/" };
+static const char  *builtin_prefixes[] = {
+    "/v1beta/models/", "/v1/models/", "/v1alpha/models/", "/v1/responses/",
+    "/responses/"
+};
 
 /* The built-in route that shadows `route`, or NULL. */
 static const char *

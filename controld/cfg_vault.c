@@ -591,10 +591,13 @@ cfg_vault_prefetch_start(cfg_vault_t *v)
     w->read = json_deep_copy(v->read);     /* the paths to read */
     w->used = 1;
 
-    if (pipe2(v->pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+    if (pipe(v->pipe) != 0) {
         cfg_vault_free(w);
         return -1;
     }
+    (void) fcntl(v->pipe[0], F_SETFD, FD_CLOEXEC);
+    (void) fcntl(v->pipe[1], F_SETFD, FD_CLOEXEC);
+    (void) fcntl(v->pipe[0], F_SETFL, O_NONBLOCK);
     w->pipe[1] = v->pipe[1];
     if (pthread_create(&v->thread, NULL, prefetch_run, w) != 0) {
         close(v->pipe[0]);

@@ -387,6 +387,42 @@ UNIT_TEST(provider_fields_and_env)
     cfg_result_free(&res);
     unsetenv("TEST_CFG_COHERE");
 
+    /* every path of the handler's route table shadows a pass-through */
+    {
+        size_t       len;
+        char        *src = unit_read_file(
+                          "../../ngx_llm_module/src/ngx_http_llm_handler.c",
+                          &len);
+        char        *p, *end, *q, yaml[1024];
+        int          seen = 0;
+
+        CHECK(src != NULL);
+        p = src ? strstr(src, "ngx_http_llm_routes[] = {") : NULL;
+        end = p ? strstr(p, "};") : NULL;
+        CHECK(p != NULL && end != NULL);
+        while (p && end && (p = strstr(p, "ngx_string(\"")) != NULL
+               && p < end)
+        {
+            p += sizeof("ngx_string(\"") - 1;
+            q = strchr(p, '"');
+            snprintf(yaml, sizeof(yaml),
+                     "model_list:\n"
+                     "  - model_name: g\n"
+                     "    litellm_params: {model: openai/x}\n"
+                     "general_settings:\n"
+                     "  pass_through_endpoints:\n"
+                     "    - {path: \"%.*s\", target: https://example.com/x}\n",
+                     (int) (q - p), p);
+            CHECK(compile(yaml, &res) == 0);
+            CHECK(json_array_size(json_object_get(res.doc, "pass_through"))
+                  == 0);
+            cfg_result_free(&res);
+            seen++;
+        }
+        CHECK(seen >= 20);
+        free(src);
+    }
+
     /* a route the gateway answers itself is shadowed: warned and left out */
     {
         static const char  *yaml =
