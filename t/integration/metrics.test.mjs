@@ -11,6 +11,7 @@ import {
     closeAll, startGateway, startMockProvider, makeSecret, openaiDeployment,
     request, freePort, makeTempDir, run, waitFor,
 } from '../lib/index.mjs';
+import { sample } from '../lib/prom.mjs';
 
 const PROVIDER_KEY = makeSecret('sk-prov-');
 let mock, gw, client, metricsPort;
@@ -34,18 +35,6 @@ before(async () => {
 after(() => closeAll(gw, mock));
 
 const scrape = (url, key) => request(url, key ? { headers: { authorization: `Bearer ${key}` } } : {});
-
-// the value of one sample line, e.g. sample(text, 'llm_requests_total', {ingress: 'openai'})
-function sample(text, name, labels = {}) {
-    let total = null;
-    for (const line of text.split('\n')) {
-        const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$/.exec(line);
-        if (!m || m[1] !== name) continue;
-        const have = Object.fromEntries([...(m[3] || '').matchAll(/([a-zA-Z_]+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
-        if (Object.entries(labels).every(([k, v]) => have[k] === v)) total = (total ?? 0) + Number(m[4]);
-    }
-    return total;
-}
 
 test('the gateway listener wants the master key', async () => {
     const res = await scrape(`${gw.url}/metrics`);

@@ -11,6 +11,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { closeAll, startGateway, makeSecret, request, run, waitFor, makeTempDir } from '../lib/index.mjs';
+import { sample } from '../lib/prom.mjs';
 
 const MASTER = 'sk-pass-master-1234';
 const TARGET_KEY = makeSecret('co-');
@@ -190,18 +191,6 @@ test('pass-through: a path no route lists is not caught (404 in the API format),
     }
     assert.equal(seen.length, 0);
 });
-
-// the sum of the samples of name whose labels include labels
-function sample(text, name, labels = {}) {
-    let total = null;
-    for (const line of text.split('\n')) {
-        const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$/.exec(line);
-        if (!m || m[1] !== name) continue;
-        const have = Object.fromEntries([...(m[3] || '').matchAll(/([a-zA-Z_]+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
-        if (Object.entries(labels).every(([k, v]) => have[k] === v)) total = (total ?? 0) + Number(m[4]);
-    }
-    return total;
-}
 
 test('pass-through: counted in /metrics and written to the request log by the configured path, no tokens or cost', async () => {
     const res = await call('POST', '/v1/rerank-bad?secret_q=1', { headers: { 'x-api-key': MASTER }, body: '{}' });

@@ -205,8 +205,6 @@ llm_req_write_cohere(llm_xl_ctx_t *c, json_t *ir)
 {
     size_t       i;
     json_t      *body, *msgs, *m, *v;
-    char        *sys;
-    const char  *model;
 
     if (llm_xl_filter_media(c, ir, llm_co_media_ok) != 0) {
         return NULL;
@@ -219,19 +217,7 @@ llm_req_write_cohere(llm_xl_ctx_t *c, json_t *ir)
         return NULL;
     }
 
-    body = json_object();
-    model = c->o->model ? c->o->model : c->o->client_model;
-    if (model) {
-        json_object_set_new(body, "model", json_string(model));
-    }
-
-    msgs = json_array();
-    sys = llm_xl_join_text(json_object_get(ir, "system"), "\n\n");
-    if (sys) {
-        json_array_append_new(msgs, json_pack("{s:s,s:s}", "role", "system",
-                                              "content", sys));
-        free(sys);
-    }
+    body = llm_xl_chat_body(c, ir, &msgs);
 
     json_array_foreach(json_object_get(ir, "messages"), i, m) {
         if (strcmp(llm_xl_str(m, "role"), "assistant") == 0) {

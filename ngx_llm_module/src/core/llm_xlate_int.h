@@ -113,6 +113,8 @@ typedef int (*llm_xl_media_ok_fn)(const json_t *media_part);
 int  llm_xl_filter_media(llm_xl_ctx_t *c, json_t *ir, llm_xl_media_ok_fn ok);
 /* all text parts joined with sep; NULL when there are none */
 char *llm_xl_join_text(const json_t *content, const char *sep);
+json_t *llm_xl_chat_body(const llm_xl_ctx_t *c, const json_t *ir,
+    json_t **msgs);
 int  llm_xl_tool_name_is_short(const char *name);
 /* name shortened to OpenAI's 64 chars (or itself); writes into buf[65] */
 const char *llm_xl_tool_name_short(const char *name, char *buf);

@@ -591,29 +591,17 @@ llm_req_write_openai(llm_xl_ctx_t *c, json_t *ir)
 {
     json_t      *body, *msgs, *m, *v, *tools, *t;
     const char  *role, *model = c->o->model;
-    char        *sys;
     char         sbuf[LLM_XL_TOOL_NAME_MAX + 1];
     size_t       i;
 
     if (llm_xl_filter_media(c, ir, llm_oa_media_ok) != 0) {
         return NULL;
     }
-    body = json_object();
     if (model == NULL) {
         model = c->o->client_model;
     }
-    if (model) {
-        json_object_set_new(body, "model", json_string(model));
-    }
-
-    msgs = json_array();
     /* cache_control has no OpenAI equivalent (caching is automatic) */
-    sys = llm_xl_join_text(json_object_get(ir, "system"), "\n\n");
-    if (sys) {
-        json_array_append_new(msgs, json_pack("{s:s,s:s}", "role", "system",
-                                              "content", sys));
-        free(sys);
-    }
+    body = llm_xl_chat_body(c, ir, &msgs);
     json_array_foreach(json_object_get(ir, "messages"), i, m) {
         role = llm_xl_str(m, "role");
         if (strcmp(role, "assistant") == 0) {

@@ -260,6 +260,31 @@ llm_xl_join_text(const json_t *content, const char *sep)
     return b.data;
 }
 
+/*
+ * The start of a body for the writers whose providers take OpenAI-shaped
+ * "messages" (OpenAI, Cohere): the model (the deployment's, else the
+ * client's), and *msgs with the IR's system text as its first message.
+ */
+json_t *
+llm_xl_chat_body(const llm_xl_ctx_t *c, const json_t *ir, json_t **msgs)
+{
+    json_t      *body = json_object();
+    const char  *model = c->o->model ? c->o->model : c->o->client_model;
+    char        *sys;
+
+    if (model) {
+        json_object_set_new(body, "model", json_string(model));
+    }
+    *msgs = json_array();
+    sys = llm_xl_join_text(json_object_get(ir, "system"), "\n\n");
+    if (sys) {
+        json_array_append_new(*msgs, json_pack("{s:s,s:s}", "role", "system",
+                                               "content", sys));
+        free(sys);
+    }
+    return body;
+}
+
 char *
 llm_xl_strdup(const char *s)
 {
