@@ -198,12 +198,15 @@ ngx_int_t ngx_http_llm_publish_keys(ngx_http_llm_zone_t *zone, u_char *json,
     size_t len, ngx_log_t *log, u_char *err, size_t errlen);
 ngx_int_t ngx_http_llm_key_lookup(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
-ngx_int_t ngx_http_llm_admit(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx);
-void ngx_http_llm_settle(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx);
+ngx_http_llm_key_slot_t *ngx_http_llm_model_slot(ngx_http_llm_zone_t *zone,
+    const llm_key_t *k, const char *model, size_t model_len);
 u_char *ngx_http_llm_usage_json(ngx_http_request_t *r, size_t *len);
 ngx_int_t ngx_http_llm_publish_rates(ngx_http_llm_zone_t *zone, u_char *json,
     size_t len, ngx_log_t *log, u_char *err, size_t errlen,
     ngx_uint_t *applied);
+/* admit.c */
+ngx_int_t ngx_http_llm_admit(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx);
+void ngx_http_llm_settle(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx);
 uint64_t ngx_http_llm_cost(ngx_http_llm_ctx_t *ctx);
 u_char *ngx_http_llm_digits(u_char *last, uint64_t n);
 ngx_int_t ngx_http_llm_push(ngx_list_t *list, const char *name,
