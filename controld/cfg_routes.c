@@ -9,6 +9,7 @@
 
 #include "cfg_compile_int.h"
 #include "cfg_url.h"
+#include "llm_routes.h"
 
 /* {"alias": "group"} or {"alias": {"model": "group", "hidden": true}} */
 int
@@ -187,48 +188,6 @@ pass_through_headers(cfg_ctx_t *ctx, yaml_node_t *node, const char *path,
     return ok;
 }
 
-/*
- * The paths nginx's llm handler answers itself (ngx_http_llm_routes in
- * ngx_http_llm_handler.c; Gemini's {v1beta,v1,v1alpha}/models/ prefixes;
- * the stored responses under responses/): a pass-through route there would
- * never be reached.  test_cfg.c reads the handler's table and checks that
- * each of its paths is here.
- */
-static const char  *builtin_paths[] = {
-    "/v1/chat/completions", "/chat/completions", "/v1/completions",
-    "/completions", "/v1/embeddings", "/embeddings", "/v1/messages",
-    "/messages", "/v1/messages/count_tokens", "/messages/count_tokens",
-    "/v1/responses", "/responses", "/v1/models", "/models",
-    "/health/liveliness", "/health/liveness", "/health/readiness", "/health"
-};
-
-static const char  *builtin_prefixes[] = {
-    "/v1beta/models/", "/v1/models/", "/v1alpha/models/", "/v1/responses/",
-    "/responses/"
-};
-
-/* The built-in route that shadows `route`, or NULL. */
-static const char *
-pass_through_shadowed(const char *route)
-{
-    size_t  i;
-
-    for (i = 0; i < sizeof(builtin_paths) / sizeof(builtin_paths[0]); i++) {
-        if (strcmp(route, builtin_paths[i]) == 0) {
-            return builtin_paths[i];
-        }
-    }
-    for (i = 0; i < sizeof(builtin_prefixes) / sizeof(builtin_prefixes[0]);
-         i++)
-    {
-        if (strncmp(route, builtin_prefixes[i], strlen(builtin_prefixes[i]))
-            == 0)
-        {
-            return builtin_prefixes[i];
-        }
-    }
-    return NULL;
-}
 
 /*
  * One pass_through_endpoints entry; NULL after an error, or when a built-in
@@ -295,7 +254,7 @@ pass_through_entry(cfg_ctx_t *ctx, yaml_node_t *node, const char *path,
                   "/_llm (got \"%.80s\")", route);
         ok = -1;
     }
-    if (ok == 0 && (why = pass_through_shadowed(route)) != NULL) {
+    if (ok == 0 && (why = llm_route_shadowing(route)) != NULL) {
         cfg_soft_error(ctx, node, path, "route '%.80s' ignored: the "
                        "gateway's own %s route answers that path", route,
                        why);

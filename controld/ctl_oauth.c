@@ -12,11 +12,28 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 
 #include "cfg_jwt.h"
 #include "ctl_http.h"
 #include "ctl_log.h"
 #include "ctl_oauth.h"
+
+
+/*
+ * The signed assertion, the form that carries it, the service account's
+ * key and the access token are credentials: wiped before their memory
+ * goes back to malloc, where a later dump or a bug could show it.
+ */
+static void
+secret_free(char *s)
+{
+    if (s != NULL) {
+        OPENSSL_cleanse(s, strlen(s));
+        free(s);
+    }
+}
 
 
 #define OAUTH_TIMEOUT_MS     10000
@@ -104,7 +121,7 @@ oauth_fetch(const char *email, const char *key, const char *uri,
         abort();
     }
     snprintf(form, n, "%s&assertion=%s", "grant_type=" OAUTH_GRANT, jwt);
-    free(jwt);
+    secret_free(jwt);
 
     memset(&call, 0, sizeof(call));
     call.method = "POST";
@@ -114,7 +131,7 @@ oauth_fetch(const char *email, const char *key, const char *uri,
     call.timeout_ms = OAUTH_TIMEOUT_MS;
 
     rc = ctl_http_call(&call, &resp, err, sizeof(err));
-    free(form);
+    secret_free(form);
 
     if (rc != 0) {
         snprintf(why, whylen, "token endpoint %.120s: %.100s", uri, err);
@@ -144,6 +161,9 @@ oauth_fetch(const char *email, const char *key, const char *uri,
         *expires_in = 3600;
     }
     json_decref(answer);
+    if (resp.body != NULL) {
+        OPENSSL_cleanse(resp.body, resp.len);
+    }
     ctl_http_response_free(&resp);
     return 0;
 }
@@ -227,7 +247,7 @@ oauth_thread(void *arg)
 
         now = now_real();
         if (e != NULL && rc == 0) {
-            free(e->token);
+            secret_free(e->token);
             e->token = token;
             token = NULL;
             e->expires_at = now + (double) expires_in;
@@ -239,7 +259,7 @@ oauth_thread(void *arg)
 
         } else if (e != NULL) {
             if (e->token != NULL && e->expires_at <= now) {
-                free(e->token);
+                secret_free(e->token);
                 e->token = NULL;
             }
             snprintf(e->error, sizeof(e->error), "%s (retrying in %.0fs)",
@@ -250,9 +270,9 @@ oauth_thread(void *arg)
                          ? OAUTH_BACKOFF_MAX : e->backoff * 2;
         }
 
-        free(token);
+        secret_free(token);
         free(email);
-        free(key);
+        secret_free(key);
         free(uri);
         free(scope);
         signal_change(o);
@@ -297,10 +317,10 @@ ctl_oauth_free(ctl_oauth_t *o)
     }
     for (i = 0; i < o->nentries; i++) {
         free(o->entries[i].email);
-        free(o->entries[i].key);
+        secret_free(o->entries[i].key);
         free(o->entries[i].uri);
         free(o->entries[i].scope);
-        free(o->entries[i].token);
+        secret_free(o->entries[i].token);
     }
     free(o->entries);
     if (o->fd >= 0) {

@@ -13,9 +13,11 @@ CONTROLD_LIB_SRCS := $(wildcard controld/cfg_*.c controld/keys_*.c \
                        controld/store_*.c controld/usage_*.c \
                        controld/http_server*.c controld/mgmt_*.c \
                        controld/ctl_*.c) \
-                     $(CORE_DIR)/llm_provider.c $(CORE_DIR)/llm_provider_table.c
+                     $(CORE_DIR)/llm_provider.c $(CORE_DIR)/llm_provider_table.c \
+                     $(CORE_DIR)/llm_routes.c
 CONTROLD_LIBS     := -lyaml -ljansson -lcurl -lhiredis -lcrypto -lm -pthread
-CONTROLD_HDRS     := $(wildcard controld/*.h) $(CORE_DIR)/llm_provider.h
+CONTROLD_HDRS     := $(wildcard controld/*.h) $(CORE_DIR)/llm_provider.h \
+                     $(CORE_DIR)/llm_routes.h
 # ctl_*.c are part of CONTROLD_LIB_SRCS (the key store logs through them)
 CTL_SRCS          :=
 CONTROLD_CFLAGS   := -std=gnu99 $(WARN) -O2 -g -D_GNU_SOURCE -I$(CORE_DIR)

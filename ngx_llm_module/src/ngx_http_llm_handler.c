@@ -16,60 +16,6 @@
 #include "ngx_http_llm_request.h"
 
 
-typedef struct {
-    ngx_str_t                  path;
-    ngx_uint_t                 method;
-    ngx_http_llm_endpoint_e    endpoint;
-    llm_api_t                  api;
-} ngx_http_llm_route_t;
-
-
-static ngx_http_llm_route_t  ngx_http_llm_routes[] = {
-    { ngx_string("/v1/chat/completions"), NGX_HTTP_POST,
-      NGX_HTTP_LLM_EP_CHAT, LLM_API_OPENAI },
-    { ngx_string("/chat/completions"), NGX_HTTP_POST,
-      NGX_HTTP_LLM_EP_CHAT, LLM_API_OPENAI },
-    { ngx_string("/v1/completions"), NGX_HTTP_POST,
-      NGX_HTTP_LLM_EP_COMPLETIONS, LLM_API_OPENAI },
-    { ngx_string("/completions"), NGX_HTTP_POST,
-      NGX_HTTP_LLM_EP_COMPLETIONS, LLM_API_OPENAI },
-    { ngx_string("/v1/embeddings"), NGX_HTTP_POST,
-      NGX_HTTP_LLM_EP_EMBEDDINGS, LLM_API_OPENAI },
-    { ngx_string("/embeddings"), NGX_HTTP_POST,
-      NGX_HTTP_LLM_EP_EMBEDDINGS, LLM_API_OPENAI },
-    { ngx_string("/v1/messages"), NGX_HTTP_POST,
-      NGX_HTTP_LLM_EP_MESSAGES, LLM_API_ANTHROPIC },
-    { ngx_string("/messages"), NGX_HTTP_POST,
-      NGX_HTTP_LLM_EP_MESSAGES, LLM_API_ANTHROPIC },
-    { ngx_string("/v1/messages/count_tokens"), NGX_HTTP_POST,
-      NGX_HTTP_LLM_EP_COUNT_TOKENS, LLM_API_ANTHROPIC },
-    { ngx_string("/messages/count_tokens"), NGX_HTTP_POST,
-      NGX_HTTP_LLM_EP_COUNT_TOKENS, LLM_API_ANTHROPIC },
-    { ngx_string("/v1/responses"), NGX_HTTP_POST,
-      NGX_HTTP_LLM_EP_RESPONSES, LLM_API_RESPONSES },
-    { ngx_string("/v1/responses/input_tokens"), NGX_HTTP_POST,
-      NGX_HTTP_LLM_EP_COUNT_TOKENS, LLM_API_RESPONSES },
-    { ngx_string("/responses/input_tokens"), NGX_HTTP_POST,
-      NGX_HTTP_LLM_EP_COUNT_TOKENS, LLM_API_RESPONSES },
-    { ngx_string("/responses"), NGX_HTTP_POST,
-      NGX_HTTP_LLM_EP_RESPONSES, LLM_API_RESPONSES },
-    { ngx_string("/v1/models"), NGX_HTTP_GET|NGX_HTTP_HEAD,
-      NGX_HTTP_LLM_EP_MODELS, LLM_API_OPENAI },
-    { ngx_string("/models"), NGX_HTTP_GET|NGX_HTTP_HEAD,
-      NGX_HTTP_LLM_EP_MODELS, LLM_API_OPENAI },
-    { ngx_string("/health/liveliness"), NGX_HTTP_GET|NGX_HTTP_HEAD,
-      NGX_HTTP_LLM_EP_LIVELINESS, LLM_API_OPENAI },
-    { ngx_string("/health/liveness"), NGX_HTTP_GET|NGX_HTTP_HEAD,
-      NGX_HTTP_LLM_EP_LIVELINESS, LLM_API_OPENAI },
-    { ngx_string("/health/readiness"), NGX_HTTP_GET|NGX_HTTP_HEAD,
-      NGX_HTTP_LLM_EP_READINESS, LLM_API_OPENAI },
-    { ngx_string("/health"), NGX_HTTP_GET|NGX_HTTP_HEAD,
-      NGX_HTTP_LLM_EP_HEALTH, LLM_API_OPENAI },
-    { ngx_null_string, 0, NGX_HTTP_LLM_EP_NONE, LLM_API_OPENAI }
-};
-
-
-
 static void ngx_http_llm_ctx_cleanup(void *data);
 static ngx_int_t ngx_http_llm_match_route(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
@@ -80,20 +26,17 @@ static ngx_int_t ngx_http_llm_match_stored(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
 static ngx_int_t ngx_http_llm_too_large(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
+static ngx_uint_t ngx_http_llm_route_method(ngx_uint_t method);
 
 
-/* Gemini's API versions, and the methods of /{version}/models/{m}:method */
-static ngx_str_t  ngx_http_llm_gemini_versions[] = {
-    ngx_string("/v1beta/"),
-    ngx_string("/v1/"),
-    ngx_string("/v1alpha/"),
-    ngx_null_string
-};
-
+/*
+ * The methods of /{version}/models/{m}:method (the paths and versions are
+ * core/llm_routes.c's, which controld reads too)
+ */
 
 typedef struct {
     ngx_str_t                  method;
-    ngx_http_llm_endpoint_e    endpoint;
+    ngx_http_llm_route_kind_e    endpoint;
     unsigned                   stream:1;
     unsigned                   batch:1;
 } ngx_http_llm_gemini_method_t;
@@ -385,8 +328,8 @@ ngx_http_llm_ctx_cleanup(void *data)
 static ngx_int_t
 ngx_http_llm_match_route(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 {
-    ngx_int_t              rc;
-    ngx_http_llm_route_t  *rt;
+    ngx_int_t           rc;
+    const llm_route_t  *rt;
 
     /* "/v1/models" is OpenAI's list, or Gemini's asked with Gemini's key */
     if (r->uri.len == sizeof("/v1/models") - 1
@@ -402,14 +345,14 @@ ngx_http_llm_match_route(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         return rc;
     }
 
-    for (rt = ngx_http_llm_routes; rt->path.len; rt++) {
-        if (r->uri.len == rt->path.len
-            && ngx_strncmp(r->uri.data, rt->path.data, rt->path.len) == 0)
+    for (rt = llm_routes; rt->path; rt++) {
+        if (r->uri.len == rt->len
+            && ngx_strncmp(r->uri.data, rt->path, rt->len) == 0)
         {
-            ctx->endpoint = rt->endpoint;
+            ctx->endpoint = (ngx_http_llm_route_kind_e) rt->endpoint;
             ctx->api = rt->api;
 
-            if (!(r->method & rt->method)) {
+            if (!(ngx_http_llm_route_method(r->method) & rt->methods)) {
                 return ngx_http_llm_send_error(r, ctx,
                                                NGX_HTTP_NOT_ALLOWED, NULL,
                                                "method not allowed here");
@@ -447,14 +390,14 @@ static ngx_int_t
 ngx_http_llm_match_gemini(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 {
     u_char                        *p, *last, *colon;
-    ngx_str_t                     *v;
+    const llm_route_prefix_t      *v;
     ngx_http_llm_gemini_method_t  *m;
 
     last = r->uri.data + r->uri.len;
 
-    for (v = ngx_http_llm_gemini_versions; v->len; v++) {
+    for (v = llm_route_gemini_versions; v->path; v++) {
         if (r->uri.len >= v->len + sizeof("models") - 1
-            && ngx_strncmp(r->uri.data, v->data, v->len) == 0
+            && ngx_strncmp(r->uri.data, v->path, v->len) == 0
             && ngx_strncmp(r->uri.data + v->len, "models",
                            sizeof("models") - 1) == 0)
         {
@@ -462,7 +405,7 @@ ngx_http_llm_match_gemini(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         }
     }
 
-    if (v->len == 0) {
+    if (v->path == NULL) {
         return NGX_DECLINED;
     }
 
@@ -476,7 +419,8 @@ ngx_http_llm_match_gemini(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     colon = ngx_strlchr(p, last, ':');
 
     /* a model list or model under /v1 without Gemini's key is OpenAI's */
-    if (colon == NULL && v == &ngx_http_llm_gemini_versions[1]
+    if (colon == NULL
+        && v == &llm_route_gemini_versions[LLM_ROUTE_GEMINI_V1]
         && !ngx_http_llm_gemini_auth(r))
     {
         ctx->api = LLM_API_OPENAI;
@@ -550,28 +494,24 @@ not_found:
 static ngx_int_t
 ngx_http_llm_match_stored(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 {
-    u_char     *p, *last, *slash;
-    ngx_str_t  *pre;
+    u_char                    *p, *last, *slash;
+    const llm_route_prefix_t  *pre;
 
-    static ngx_str_t  prefixes[] = {
-        ngx_string("/v1/responses/"), ngx_string("/responses/"),
-        ngx_null_string
-    };
     static ngx_str_t  items = ngx_string("/input_items");
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD|NGX_HTTP_DELETE))) {
         return NGX_DECLINED;
     }
 
-    for (pre = prefixes; pre->len; pre++) {
+    for (pre = llm_route_stored_prefixes; pre->path; pre++) {
         if (r->uri.len > pre->len
-            && ngx_strncmp(r->uri.data, pre->data, pre->len) == 0)
+            && ngx_strncmp(r->uri.data, pre->path, pre->len) == 0)
         {
             break;
         }
     }
 
-    if (pre->len == 0) {
+    if (pre->path == NULL) {
         return NGX_DECLINED;
     }
 
@@ -654,5 +594,25 @@ ngx_http_llm_find_header(ngx_http_request_t *r, const char *name)
         {
             return &h[i];
         }
+    }
+}
+
+
+/* nginx's method bit as llm_routes' */
+
+static ngx_uint_t
+ngx_http_llm_route_method(ngx_uint_t method)
+{
+    switch (method) {
+    case NGX_HTTP_GET:
+        return LLM_METHOD_GET;
+    case NGX_HTTP_HEAD:
+        return LLM_METHOD_HEAD;
+    case NGX_HTTP_POST:
+        return LLM_METHOD_POST;
+    case NGX_HTTP_DELETE:
+        return LLM_METHOD_DELETE;
+    default:
+        return 0;
     }
 }

@@ -12,6 +12,7 @@
 #include "cfg_file.h"
 #include "cfg_hash.h"
 #include "llm_provider.h"
+#include "llm_routes.h"
 #include "cfg_resolve.h"
 #include "cfg_url.h"
 #include "unit.h"
@@ -387,32 +388,33 @@ UNIT_TEST(provider_fields_and_env)
     cfg_result_free(&res);
     unsetenv("TEST_CFG_COHERE");
 
-    /* every path of the handler's route table shadows a pass-through */
+    /* every built-in path, and what is under each built-in prefix,
+     * shadows a pass-through; a path beside them does not */
     {
-        size_t       len;
-        char        *src = unit_read_file(
-                          "../../ngx_llm_module/src/ngx_http_llm_handler.c",
-                          &len);
-        char        *p, *end, *q, yaml[1024];
-        int          seen = 0;
+        static const char  *beside[] = {
+            "/v1/modelsx", "/v1beta/modelsx", "/v1/responsesx",
+            "/v2/chat/completions", "/health/x", "/models/x"
+        };
+        static const char  *under[] = {
+            "/v1beta/models", "/v1beta/models/g:generateContent",
+            "/v1/models/x", "/v1alpha/models/m", "/v1/responses/resp_1",
+            "/responses/resp_1/input_items"
+        };
+        const llm_route_t  *rt;
+        char                yaml[1024];
+        size_t              i;
+        int                 seen = 0;
 
-        CHECK(src != NULL);
-        p = src ? strstr(src, "ngx_http_llm_routes[] = {") : NULL;
-        end = p ? strstr(p, "};") : NULL;
-        CHECK(p != NULL && end != NULL);
-        while (p && end && (p = strstr(p, "ngx_string(\"")) != NULL
-               && p < end)
-        {
-            p += sizeof("ngx_string(\"") - 1;
-            q = strchr(p, '"');
+        for (rt = llm_routes; rt->path; rt++) {
+            CHECK(llm_route_shadowing(rt->path) == rt->path);
             snprintf(yaml, sizeof(yaml),
                      "model_list:\n"
                      "  - model_name: g\n"
                      "    litellm_params: {model: openai/x}\n"
                      "general_settings:\n"
                      "  pass_through_endpoints:\n"
-                     "    - {path: \"%.*s\", target: https://example.com/x}\n",
-                     (int) (q - p), p);
+                     "    - {path: \"%s\", target: https://example.com/x}\n",
+                     rt->path);
             CHECK(compile(yaml, &res) == 0);
             CHECK(json_array_size(json_object_get(res.doc, "pass_through"))
                   == 0);
@@ -420,7 +422,12 @@ UNIT_TEST(provider_fields_and_env)
             seen++;
         }
         CHECK(seen >= 20);
-        free(src);
+        for (i = 0; i < sizeof(under) / sizeof(under[0]); i++) {
+            CHECK(llm_route_shadowing(under[i]) != NULL);
+        }
+        for (i = 0; i < sizeof(beside) / sizeof(beside[0]); i++) {
+            CHECK(llm_route_shadowing(beside[i]) == NULL);
+        }
     }
 
     /* a route the gateway answers itself is shadowed: warned and left out */
