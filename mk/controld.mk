@@ -13,7 +13,8 @@ CONTROLD_LIB_SRCS := $(wildcard controld/cfg_*.c controld/keys_*.c \
                        controld/store_*.c controld/usage_*.c \
                        controld/http_server*.c controld/mgmt_*.c \
                        controld/ctl_*.c) \
-                     $(CORE_DIR)/llm_provider.c $(CORE_DIR)/llm_provider_table.c
+                     $(CORE_DIR)/llm_provider.c $(CORE_DIR)/llm_provider_table.c \
+                     $(CORE_DIR)/llm_provider_family.c
 CONTROLD_LIBS     := -lyaml -ljansson -lcurl -lhiredis -lcrypto -lm -pthread
 CONTROLD_HDRS     := $(wildcard controld/*.h) $(CORE_DIR)/llm_provider.h
 # ctl_*.c are part of CONTROLD_LIB_SRCS (the key store logs through them)

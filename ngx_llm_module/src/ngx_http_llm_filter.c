@@ -244,11 +244,11 @@ ngx_http_llm_translate_whole(ngx_http_llm_ctx_t *ctx, llm_buf_t *out)
     o.response_id = (char *) ctx->resp_id;
 
     if ((ctx->endpoint == NGX_HTTP_LLM_EP_EMBEDDINGS
-         && ctx->dep->dep->api == LLM_API_COHERE
-         ? llm_xlate_embed_response_cohere(ctx->resp.data, ctx->resp.len,
-                                           o.client_request,
-                                           o.client_request_len,
-                                           o.client_model, out, &ctx->usage)
+         && llm_xlate_embed_wire(ctx->dep->dep->wire)
+         ? llm_xlate_embed_response_from(ctx->dep->dep->wire, ctx->resp.data,
+                                         ctx->resp.len, o.client_request,
+                                         o.client_request_len,
+                                         o.client_model, out, &ctx->usage)
          : ctx->endpoint == NGX_HTTP_LLM_EP_EMBEDDINGS
          ? llm_xlate_embed_response(ctx->resp.data, ctx->resp.len,
                                     ctx->embed_batch, out, &ctx->usage)
