@@ -6,6 +6,14 @@
 // Authorization: Bearer.  A short-lived token is renewed before it expires;
 // a service account the token endpoint refuses leaves its deployment
 // disabled with the reason in /health and llmctl status.
+//
+// Claude on Vertex (vertex_ai/claude-*): Anthropic's Messages body without
+// "model" and with "anthropic_version": "vertex-2023-10-16" to
+// publishers/anthropic/models/M@version:rawPredict | :streamRawPredict
+// (and count-tokens:rawPredict), from the openai SDK (chat, stream, tools,
+// Responses), the Anthropic SDK, Gemini's API and Claude Code.  Embedding
+// models (vertex_ai/text-embedding-*) answer OpenAI's /v1/embeddings
+// through :predict; Gemini's countTokens goes to Vertex's :countTokens.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -14,6 +22,11 @@ import {
     closeAll, startGateway, startMockProvider, request, collectChatStream, parseSse, waitFor,
     startVertexTokenServer, serviceAccount, makeTempDir,
 } from '../lib/index.mjs';
+import { anthropicClient, collectMessageStream } from '../lib/xlate.mjs';
+import { runClaude, claudeInstalled, diagnoseRun } from '../lib/claude.mjs';
+
+const CLAUDE = 'claude-sonnet-4@20250514';
+const EMBED = 'text-embedding-005';
 
 const PROJECT = 'proj-vertex-1';
 const PRICES = { input_cost_per_token: 0.000001, output_cost_per_token: 0.000002 };
@@ -47,6 +60,11 @@ before(async () => {
                 // the key file's JSON itself
                 { model_name: 'gemini-vertex-short', litellm_params: vertex('gemini-2.0-flash-lite', { vertex_credentials: JSON.stringify(shortSa.json) }) },
                 { model_name: 'vertex-badkey', litellm_params: vertex('gemini-2.0-flash', { vertex_credentials: JSON.stringify(badSa.json) }) },
+                { model_name: 'claude-vertex', litellm_params: vertex(CLAUDE) },
+                // Claude Code's model names (claude-sonnet-4-5-..., claude-haiku-...)
+                { model_name: 'claude-*', litellm_params: vertex(CLAUDE) },
+                { model_name: 'claude-vertex-global', litellm_params: vertex('claude-opus-4-1@20250805', { vertex_location: 'global' }) },
+                { model_name: 'vertex-embed', litellm_params: vertex(EMBED) },
                 { model_name: 'vertex-429', litellm_params: vertex('fault-429') },
                 { model_name: 'vertex-400', litellm_params: vertex('fault-400') },
             ],
@@ -257,6 +275,222 @@ test('upstream errors: 429 and 400 in the client\'s format', async () => {
     assert.equal(an.status, 429, an.text);
     assert.equal(an.json.type, 'error');
     assert.equal(an.json.error.type, 'rate_limit_error');
+});
+
+/** The last request: Claude's Vertex path, a live token, Anthropic's body without model. */
+function lastClaude(stream, { model = CLAUDE, location = 'us-central1' } = {}) {
+    const rec = mock.last();
+    assert.equal(rec.format, 'vertex');
+    assert.equal(rec.path, `/v1/projects/${PROJECT}/locations/${location}/publishers/anthropic/models/${model}:${stream ? 'streamRawPredict' : 'rawPredict'}`);
+    assert.ok(tokens.valid(rec.bearer), 'a live token the token endpoint issued');
+    assert.equal(rec.headers['x-api-key'], undefined);
+    assert.equal(rec.headers['anthropic-version'], undefined, 'the version is in the body on Vertex');
+    assert.equal(rec.body.anthropic_version, 'vertex-2023-10-16');
+    assert.ok(!Object.hasOwn(rec.body, 'model'), 'no model in the body');
+    assert.equal(rec.body.stream === true, stream);
+    assert.equal(rec.response.status, 200, JSON.stringify(rec.response));
+    return rec;
+}
+
+test('claude on Vertex, openai SDK whole: rawPredict with the @version in the path, usage and cost', async () => {
+    const { data, response } = await client.chat.completions.create({
+        model: 'claude-vertex', max_tokens: 50,
+        messages: [{ role: 'system', content: 'Be terse.' }, { role: 'user', content: 'hello claude on vertex' }],
+    }).withResponse();
+    const rec = lastClaude(false);
+    assert.equal(data.choices[0].message.content, rec.response.text);
+    assert.match(data.choices[0].message.content, /hello claude on vertex/);
+    assert.equal(data.choices[0].finish_reason, 'stop');
+    assert.equal(rec.body.max_tokens, 50);
+    assert.deepEqual(rec.body.system, [{ type: 'text', text: 'Be terse.' }]);
+    assert.equal(data.usage.prompt_tokens, rec.response.usage.input_tokens);
+    assert.equal(data.usage.completion_tokens, rec.response.usage.output_tokens);
+    const cost = Number(response.headers.get('x-litellm-response-cost'));
+    const u = rec.response.usage;
+    assert.ok(Math.abs(cost - (u.input_tokens * 0.000001 + u.output_tokens * 0.000002)) < 1e-9, String(cost));
+});
+
+test('claude on Vertex, openai SDK stream: streamRawPredict, deltas and usage', async () => {
+    const stream = await client.chat.completions.create({
+        model: 'claude-vertex', stream: true, stream_options: { include_usage: true },
+        messages: [{ role: 'user', content: 'stream claude from vertex' }],
+    });
+    const out = await collectChatStream(stream);
+    assert.equal(out.error, null);
+    const rec = lastClaude(true);
+    assert.equal(out.deltas.join(''), rec.response.text);
+    assert.equal(out.finishReason, 'stop');
+    assert.equal(out.usage.prompt_tokens, rec.response.usage.input_tokens);
+    assert.equal(out.usage.completion_tokens, rec.response.usage.output_tokens);
+});
+
+test('claude on Vertex, openai SDK tools: tools as input_schema out, tool_use back as tool_calls', async () => {
+    mock.onRequest = async (ctx) => {
+        if (ctx.route?.publisher !== 'anthropic' || !JSON.parse(ctx.record.rawBody || '{}').tools) return false;
+        ctx.record.bearer = (ctx.req.headers.authorization || '').replace(/^Bearer /, '');
+        ctx.record.body = JSON.parse(ctx.record.rawBody);
+        ctx.sendJson({
+            id: 'msg_vtx_tool', type: 'message', role: 'assistant', model: CLAUDE,
+            content: [{ type: 'text', text: 'Checking.' }, { type: 'tool_use', id: 'toolu_vtx_1', name: 'get_weather', input: { city: 'Paris' } }],
+            stop_reason: 'tool_use', stop_sequence: null, usage: { input_tokens: 40, output_tokens: 9 },
+        }, { usage: { input_tokens: 40, output_tokens: 9 } });
+        return true;
+    };
+    try {
+        const res = await client.chat.completions.create({
+            model: 'claude-vertex', messages: [{ role: 'user', content: 'weather in Paris?' }],
+            tools: [{ type: 'function', function: { name: 'get_weather', description: 'Weather in a city',
+                parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }],
+        });
+        const rec = lastClaude(false);
+        assert.equal(rec.body.tools[0].name, 'get_weather');
+        assert.deepEqual(rec.body.tools[0].input_schema.required, ['city']);
+        const call = res.choices[0].message.tool_calls[0];
+        assert.equal(res.choices[0].finish_reason, 'tool_calls');
+        assert.equal(call.id, 'toolu_vtx_1');
+        assert.equal(call.function.name, 'get_weather');
+        assert.deepEqual(JSON.parse(call.function.arguments), { city: 'Paris' });
+        assert.equal(res.usage.prompt_tokens, 40);
+    } finally {
+        mock.onRequest = null;
+    }
+});
+
+test('claude on Vertex, Anthropic SDK: the client\'s body as it came, model out, anthropic_version in', async () => {
+    const anth = anthropicClient(gw);
+    const params = {
+        model: 'claude-vertex', max_tokens: 64, temperature: 0.3, metadata: { user_id: 'u-vertex' },
+        system: [{ type: 'text', text: 'You are on Vertex.', cache_control: { type: 'ephemeral' } }],
+        messages: [{ role: 'user', content: 'hi from the anthropic sdk' }],
+    };
+    const msg = await anth.messages.create(params);
+    const rec = lastClaude(false);
+    const { model, ...rest } = params;
+    assert.deepEqual(rec.body, { ...rest, anthropic_version: 'vertex-2023-10-16' });
+    assert.equal(msg.type, 'message');
+    assert.equal(msg.content[0].text, rec.response.text);
+    assert.equal(msg.usage.input_tokens, rec.response.usage.input_tokens);
+
+    const out = await collectMessageStream(anth.messages.stream({ ...params, messages: [{ role: 'user', content: 'anthropic sdk, streamed' }] }));
+    assert.equal(out.error, null);
+    const srec = lastClaude(true);
+    assert.equal(out.text, srec.response.text);
+    assert.equal(out.types[0], 'message_start');
+    assert.equal(out.types[out.types.length - 1], 'message_stop');
+    assert.equal(out.final.usage.output_tokens, srec.response.usage.output_tokens);
+});
+
+test('claude on Vertex, "global": the location in the path; count_tokens to count-tokens:rawPredict', async () => {
+    const res = await post('/v1/messages', { model: 'claude-vertex-global', max_tokens: 20, messages: [{ role: 'user', content: 'global claude' }] },
+        { 'anthropic-version': '2023-06-01' });
+    assert.equal(res.status, 200, res.text);
+    lastClaude(false, { model: 'claude-opus-4-1@20250805', location: 'global' });
+
+    const body = { model: 'claude-vertex', system: 'Count me.', messages: [{ role: 'user', content: 'how many tokens are in this request?' }] };
+    const c = await post('/v1/messages/count_tokens', body, { 'anthropic-version': '2023-06-01' });
+    assert.equal(c.status, 200, c.text);
+    assert.equal(c.headers['x-llm-token-count'], 'provider');
+    const rec = mock.last();
+    assert.equal(rec.path, `/v1/projects/${PROJECT}/locations/us-central1/publishers/anthropic/models/count-tokens:rawPredict`);
+    assert.ok(tokens.valid(rec.bearer));
+    assert.equal(rec.body.model, CLAUDE, 'count-tokens names the model in the body');
+    assert.equal(rec.body.anthropic_version, 'vertex-2023-10-16');
+    assert.equal(c.json.input_tokens, rec.response.body.input_tokens);
+});
+
+test('claude on Vertex from Gemini\'s API and from /v1/responses', async () => {
+    const g = await post('/v1beta/models/claude-vertex:generateContent',
+        { contents: [{ role: 'user', parts: [{ text: 'gemini asks claude' }] }], generationConfig: { maxOutputTokens: 30 } });
+    assert.equal(g.status, 200, g.text);
+    const rec = lastClaude(false);
+    assert.equal(rec.body.max_tokens, 30);
+    assert.equal(g.json.candidates[0].content.parts[0].text, rec.response.text);
+    assert.equal(g.json.usageMetadata.promptTokenCount, rec.response.usage.input_tokens);
+
+    const gs = await post('/v1beta/models/claude-vertex:streamGenerateContent?alt=sse',
+        { contents: [{ role: 'user', parts: [{ text: 'gemini streams claude' }] }] });
+    assert.equal(gs.status, 200, gs.text);
+    const text = parseSse(gs.text).map((e) => e.json?.candidates?.[0]?.content?.parts?.[0]?.text || '').join('');
+    assert.equal(text, lastClaude(true).response.text);
+
+    const r = await client.responses.create({ model: 'claude-vertex', input: 'responses to claude on vertex', max_output_tokens: 40 });
+    const rrec = lastClaude(false);
+    assert.equal(r.output_text, rrec.response.text);
+    assert.equal(rrec.body.max_tokens, 40);
+    assert.equal(r.usage.input_tokens, rrec.response.usage.input_tokens);
+});
+
+test('Vertex embeddings, openai SDK: :predict instances, outputDimensionality, vectors and usage back', async () => {
+    const res = await client.embeddings.create({ model: 'vertex-embed', input: ['first text', 'second one'], dimensions: 16 });
+    const rec = mock.last();
+    assert.equal(rec.path, `/v1/projects/${PROJECT}/locations/us-central1/publishers/google/models/${EMBED}:predict`);
+    assert.ok(tokens.valid(rec.bearer));
+    assert.deepEqual(rec.body, { instances: [{ content: 'first text' }, { content: 'second one' }], parameters: { outputDimensionality: 16 } });
+    assert.equal(res.data.length, 2);
+    // the SDK asked for base64 and decoded it: float32 of the mock's values
+    for (const [i, v] of rec.response.vectors.entries()) {
+        assert.equal(res.data[i].index, i);
+        assert.deepEqual(Array.from(res.data[i].embedding), Array.from(Float32Array.from(v)));
+    }
+    assert.equal(res.usage.prompt_tokens, rec.response.tokens);
+    assert.equal(res.usage.total_tokens, rec.response.tokens);
+
+    const one = await post('/v1/embeddings', { model: 'vertex-embed', input: 'floats please', encoding_format: 'float' });
+    assert.equal(one.status, 200, one.text);
+    assert.deepEqual(one.json.data[0].embedding, mock.last().response.vectors[0]);
+    assert.equal(one.json.model, 'vertex-embed');
+    assert.ok(!('parameters' in mock.last().body));
+});
+
+test('Vertex: the endpoints a model family does not serve are a clear 400', async () => {
+    const chat = await post('/v1/chat/completions', { model: 'vertex-embed', messages: [{ role: 'user', content: 'x' }] });
+    assert.equal(chat.status, 400, chat.text);
+    assert.match(chat.json.error.message, /provider "vertex_ai" does not serve/);
+    const emb = await post('/v1/embeddings', { model: 'claude-vertex', input: 'x' });
+    assert.equal(emb.status, 400, emb.text);
+    assert.match(emb.json.error.message, /does not serve/);
+    const tok = await post('/v1/embeddings', { model: 'vertex-embed', input: [[1, 2, 3]] });
+    assert.equal(tok.status, 400, tok.text);
+    assert.match(tok.json.error.message, /Vertex AI embeds text, not token arrays/);
+});
+
+test('Gemini countTokens to Vertex\'s :countTokens', async () => {
+    const body = { contents: [{ role: 'user', parts: [{ text: 'count these words for me please' }] }] };
+    const res = await post('/v1beta/models/gemini-vertex:countTokens', body);
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.headers['x-llm-token-count'], 'provider');
+    const rec = mock.last();
+    assert.equal(rec.path, `/v1/projects/${PROJECT}/locations/us-central1/publishers/google/models/gemini-2.0-flash:countTokens`);
+    assert.ok(tokens.valid(rec.bearer));
+    assert.deepEqual(rec.body, body);
+    assert.equal(res.json.totalTokens, rec.response.body.totalTokens);
+});
+
+test('Claude Code against a vertex_ai/claude deployment', { skip: claudeInstalled() ? false : 'claude is not installed', timeout: 180000 }, async (t) => {
+    const FIXED = 'Hello from Claude on the Vertex mock!';
+    const before = mock.requests.length;
+    mock.options.reply = FIXED;
+    try {
+        const r = await runClaude({ baseUrl: gw.url, token: gw.masterKey, prompt: 'Say hello', timeoutMs: 150000 });
+        diagnoseRun(t, 'claude', r, { requests: mock.requests.slice(before) }, gw);
+        assert.equal(r.timedOut, false, 'claude timed out');
+        assert.equal(r.code, 0, `claude failed (exit ${r.code}):\nstdout: ${r.stdout}\nstderr: ${r.stderr.slice(0, 2000)}`);
+        assert.equal(r.stdout.trim(), FIXED);
+        const sent = mock.requests.slice(before).filter((q) => /\/publishers\/anthropic\//.test(q.path));
+        assert.ok(sent.length >= 1, 'Claude Code reached Vertex through the gateway');
+        const main = sent.filter((q) => Array.isArray(q.body?.tools) && q.body.tools.length);
+        assert.ok(main.length >= 1, 'the main request carries Claude Code\'s tools');
+        for (const q of sent) {
+            assert.match(q.path, new RegExp(`/publishers/anthropic/models/${CLAUDE}:(streamRawPredict|rawPredict)$`));
+            assert.equal(q.body.anthropic_version, 'vertex-2023-10-16');
+            assert.ok(!Object.hasOwn(q.body, 'model'));
+            assert.ok(tokens.valid(q.bearer));
+            assert.equal(q.response.status, 200, JSON.stringify(q.response).slice(0, 300));
+        }
+        assert.ok(main.every((q) => q.body.stream === true), 'Claude Code streams');
+    } finally {
+        delete mock.options.reply;
+    }
 });
 
 test('no private key and no access token in any log or status output', async () => {
