@@ -97,6 +97,25 @@ function lastVertex(stream, { model = 'gemini-2.0-flash', project = PROJECT, loc
     return rec;
 }
 
+/** x-litellm-response-cost is the deployment's prices times the provider's tokens. */
+function assertCost(response, input, output) {
+    const cost = Number(response.headers.get('x-litellm-response-cost'));
+    assert.ok(Math.abs(cost - (input * PRICES.input_cost_per_token + output * PRICES.output_cost_per_token)) < 1e-9, String(cost));
+}
+
+/** An openai SDK stream of model: its text is what the provider sent (last() checks the request). */
+async function chatStream(model, content, last) {
+    const stream = await client.chat.completions.create({
+        model, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content }],
+    });
+    const out = await collectChatStream(stream);
+    assert.equal(out.error, null);
+    const rec = last();
+    assert.equal(out.deltas.join(''), rec.response.text);
+    assert.equal(out.finishReason, 'stop');
+    return { out, rec };
+}
+
 test('the token exchange: an RS256 JWT with the service account\'s claims', () => {
     assert.ok(tokens.issued.length >= 1, JSON.stringify(tokens.rejected));
     const c = tokens.issued[0].claims;
@@ -123,20 +142,11 @@ test('openai SDK, whole answer: Vertex path, Bearer token, usage and cost', asyn
     const u = rec.response.usage;
     assert.equal(data.usage.prompt_tokens, u.promptTokenCount);
     assert.equal(data.usage.completion_tokens, u.candidatesTokenCount);
-    const cost = Number(response.headers.get('x-litellm-response-cost'));
-    assert.ok(Math.abs(cost - (u.promptTokenCount * 0.000001 + u.candidatesTokenCount * 0.000002)) < 1e-9, String(cost));
+    assertCost(response, u.promptTokenCount, u.candidatesTokenCount);
 });
 
 test('openai SDK, stream: streamGenerateContent?alt=sse, deltas and usage', async () => {
-    const stream = await client.chat.completions.create({
-        model: 'gemini-vertex', stream: true, stream_options: { include_usage: true },
-        messages: [{ role: 'user', content: 'stream me from vertex' }],
-    });
-    const out = await collectChatStream(stream);
-    assert.equal(out.error, null);
-    const rec = lastVertex(true);
-    assert.equal(out.deltas.join(''), rec.response.text);
-    assert.equal(out.finishReason, 'stop');
+    const { out, rec } = await chatStream('gemini-vertex', 'stream me from vertex', () => lastVertex(true));
     assert.equal(out.usage.prompt_tokens, rec.response.usage.promptTokenCount);
 });
 
@@ -177,34 +187,43 @@ test('Gemini client: the body goes as it came, to the Vertex path', async () => 
     assert.equal(text, lastVertex(true).response.text);
 });
 
-test('tool calls: functionDeclarations out, functionCall back as tool_calls', async () => {
+/**
+ * The openai SDK asks model about the weather with a get_weather tool; the
+ * mock answers a Vertex request of publisher with `answer` (the provider's
+ * tool call, its usage).  Returns the SDK's result, the tool call checked.
+ */
+async function weatherCall(model, publisher, answer, usage) {
     mock.onRequest = async (ctx) => {
-        if (ctx.format?.name !== 'vertex' || !JSON.parse(ctx.record.rawBody || '{}').tools) return false;
+        if (ctx.route?.publisher !== publisher || !JSON.parse(ctx.record.rawBody || '{}').tools) return false;
         ctx.record.bearer = (ctx.req.headers.authorization || '').replace(/^Bearer /, '');
         ctx.record.body = JSON.parse(ctx.record.rawBody);
-        ctx.sendJson({
-            candidates: [{ content: { role: 'model', parts: [{ functionCall: { name: 'get_weather', args: { city: 'Paris' } } }] },
-                finishReason: 'STOP', index: 0 }],
-            usageMetadata: { promptTokenCount: 12, candidatesTokenCount: 5, totalTokenCount: 17 },
-        }, { usage: { promptTokenCount: 12, candidatesTokenCount: 5 } });
+        ctx.sendJson(answer, { usage });
         return true;
     };
     try {
         const res = await client.chat.completions.create({
-            model: 'gemini-vertex', messages: [{ role: 'user', content: 'weather?' }],
+            model, messages: [{ role: 'user', content: 'weather in Paris?' }],
             tools: [{ type: 'function', function: { name: 'get_weather', description: 'Weather in a city',
-                parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
+                parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }],
         });
-        const rec = lastVertex(false);
-        assert.equal(rec.body.tools[0].functionDeclarations[0].name, 'get_weather');
         const call = res.choices[0].message.tool_calls[0];
         assert.equal(res.choices[0].finish_reason, 'tool_calls');
         assert.equal(call.function.name, 'get_weather');
         assert.deepEqual(JSON.parse(call.function.arguments), { city: 'Paris' });
-        assert.equal(res.usage.prompt_tokens, 12);
+        return res;
     } finally {
         mock.onRequest = null;
     }
+}
+
+test('tool calls: functionDeclarations out, functionCall back as tool_calls', async () => {
+    const res = await weatherCall('gemini-vertex', 'google', {
+        candidates: [{ content: { role: 'model', parts: [{ functionCall: { name: 'get_weather', args: { city: 'Paris' } } }] },
+            finishReason: 'STOP', index: 0 }],
+        usageMetadata: { promptTokenCount: 12, candidatesTokenCount: 5, totalTokenCount: 17 },
+    }, { promptTokenCount: 12, candidatesTokenCount: 5 });
+    assert.equal(lastVertex(false).body.tools[0].functionDeclarations[0].name, 'get_weather');
+    assert.equal(res.usage.prompt_tokens, 12);
 });
 
 test('a short-lived token is renewed before it expires, and the new one is used', async () => {
@@ -305,55 +324,26 @@ test('claude on Vertex, openai SDK whole: rawPredict with the @version in the pa
     assert.deepEqual(rec.body.system, [{ type: 'text', text: 'Be terse.' }]);
     assert.equal(data.usage.prompt_tokens, rec.response.usage.input_tokens);
     assert.equal(data.usage.completion_tokens, rec.response.usage.output_tokens);
-    const cost = Number(response.headers.get('x-litellm-response-cost'));
-    const u = rec.response.usage;
-    assert.ok(Math.abs(cost - (u.input_tokens * 0.000001 + u.output_tokens * 0.000002)) < 1e-9, String(cost));
+    assertCost(response, rec.response.usage.input_tokens, rec.response.usage.output_tokens);
 });
 
 test('claude on Vertex, openai SDK stream: streamRawPredict, deltas and usage', async () => {
-    const stream = await client.chat.completions.create({
-        model: 'claude-vertex', stream: true, stream_options: { include_usage: true },
-        messages: [{ role: 'user', content: 'stream claude from vertex' }],
-    });
-    const out = await collectChatStream(stream);
-    assert.equal(out.error, null);
-    const rec = lastClaude(true);
-    assert.equal(out.deltas.join(''), rec.response.text);
-    assert.equal(out.finishReason, 'stop');
+    const { out, rec } = await chatStream('claude-vertex', 'stream claude from vertex', () => lastClaude(true));
     assert.equal(out.usage.prompt_tokens, rec.response.usage.input_tokens);
     assert.equal(out.usage.completion_tokens, rec.response.usage.output_tokens);
 });
 
 test('claude on Vertex, openai SDK tools: tools as input_schema out, tool_use back as tool_calls', async () => {
-    mock.onRequest = async (ctx) => {
-        if (ctx.route?.publisher !== 'anthropic' || !JSON.parse(ctx.record.rawBody || '{}').tools) return false;
-        ctx.record.bearer = (ctx.req.headers.authorization || '').replace(/^Bearer /, '');
-        ctx.record.body = JSON.parse(ctx.record.rawBody);
-        ctx.sendJson({
-            id: 'msg_vtx_tool', type: 'message', role: 'assistant', model: CLAUDE,
-            content: [{ type: 'text', text: 'Checking.' }, { type: 'tool_use', id: 'toolu_vtx_1', name: 'get_weather', input: { city: 'Paris' } }],
-            stop_reason: 'tool_use', stop_sequence: null, usage: { input_tokens: 40, output_tokens: 9 },
-        }, { usage: { input_tokens: 40, output_tokens: 9 } });
-        return true;
-    };
-    try {
-        const res = await client.chat.completions.create({
-            model: 'claude-vertex', messages: [{ role: 'user', content: 'weather in Paris?' }],
-            tools: [{ type: 'function', function: { name: 'get_weather', description: 'Weather in a city',
-                parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }],
-        });
-        const rec = lastClaude(false);
-        assert.equal(rec.body.tools[0].name, 'get_weather');
-        assert.deepEqual(rec.body.tools[0].input_schema.required, ['city']);
-        const call = res.choices[0].message.tool_calls[0];
-        assert.equal(res.choices[0].finish_reason, 'tool_calls');
-        assert.equal(call.id, 'toolu_vtx_1');
-        assert.equal(call.function.name, 'get_weather');
-        assert.deepEqual(JSON.parse(call.function.arguments), { city: 'Paris' });
-        assert.equal(res.usage.prompt_tokens, 40);
-    } finally {
-        mock.onRequest = null;
-    }
+    const res = await weatherCall('claude-vertex', 'anthropic', {
+        id: 'msg_vtx_tool', type: 'message', role: 'assistant', model: CLAUDE,
+        content: [{ type: 'text', text: 'Checking.' }, { type: 'tool_use', id: 'toolu_vtx_1', name: 'get_weather', input: { city: 'Paris' } }],
+        stop_reason: 'tool_use', stop_sequence: null, usage: { input_tokens: 40, output_tokens: 9 },
+    }, { input_tokens: 40, output_tokens: 9 });
+    const rec = lastClaude(false);
+    assert.equal(rec.body.tools[0].name, 'get_weather');
+    assert.deepEqual(rec.body.tools[0].input_schema.required, ['city']);
+    assert.equal(res.choices[0].message.tool_calls[0].id, 'toolu_vtx_1');
+    assert.equal(res.usage.prompt_tokens, 40);
 });
 
 test('claude on Vertex, Anthropic SDK: the client\'s body as it came, model out, anthropic_version in', async () => {

@@ -199,6 +199,15 @@ vertex_yaml(char *yaml, size_t size, const char *params, const char *path)
     vertex_model_yaml(yaml, size, "gemini-2.0-flash", params, path);
 }
 
+/* where a deployment's requests go */
+static void
+check_place(json_t *dep, const char *host, const char *base_path)
+{
+    CHECK_STR(json_string_value(json_object_get(dep, "host")), host);
+    CHECK_STR(json_string_value(json_object_get(dep, "base_path")),
+              base_path);
+}
+
 /* a deployment's endpoints, comma-separated */
 static void
 endpoints_of(json_t *dep, char *out, size_t size)
@@ -234,10 +243,8 @@ UNIT_TEST(test_compile)
                 "      vertex_location: europe-west4\n", path);
     dep = compile_one(yaml, &dis);
     CHECK(dis == NULL);
-    CHECK_STR(json_string_value(json_object_get(dep, "host")),
-              "europe-west4-aiplatform.googleapis.com");
-    CHECK_STR(json_string_value(json_object_get(dep, "base_path")),
-              "/v1/projects/p1/locations/europe-west4/publishers/google");
+    check_place(dep, "europe-west4-aiplatform.googleapis.com",
+                "/v1/projects/p1/locations/europe-west4/publishers/google");
     CHECK_STR(json_string_value(json_object_get(dep, "model")),
               "gemini-2.0-flash");
     CHECK_STR(json_string_value(json_object_get(dep, "api")), "vertex");
@@ -255,10 +262,9 @@ UNIT_TEST(test_compile)
     /* "global", the project from the key file */
     vertex_yaml(yaml, sizeof(yaml), "      vertex_location: global\n", path);
     dep = compile_one(yaml, &dis);
-    CHECK_STR(json_string_value(json_object_get(dep, "host")),
-              "aiplatform.googleapis.com");
-    CHECK_STR(json_string_value(json_object_get(dep, "base_path")),
-              "/v1/projects/file-project/locations/global/publishers/google");
+    check_place(dep, "aiplatform.googleapis.com",
+                "/v1/projects/file-project/locations/global/publishers/"
+                "google");
     json_decref(dep);
 
     /* Claude: Anthropic's publisher and wire, the @version kept */
@@ -266,11 +272,9 @@ UNIT_TEST(test_compile)
                       "      vertex_location: global\n", path);
     dep = compile_one(yaml, &dis);
     CHECK(dis == NULL);
-    CHECK_STR(json_string_value(json_object_get(dep, "host")),
-              "aiplatform.googleapis.com");
-    CHECK_STR(json_string_value(json_object_get(dep, "base_path")),
-              "/v1/projects/file-project/locations/global/publishers/"
-              "anthropic");
+    check_place(dep, "aiplatform.googleapis.com",
+                "/v1/projects/file-project/locations/global/publishers/"
+                "anthropic");
     CHECK_STR(json_string_value(json_object_get(dep, "model")),
               "claude-sonnet-4@20250514");
     CHECK_STR(json_string_value(json_object_get(dep, "api")),
@@ -284,9 +288,9 @@ UNIT_TEST(test_compile)
     vertex_model_yaml(yaml, sizeof(yaml), "text-embedding-005",
                       "      vertex_location: us-central1\n", path);
     dep = compile_one(yaml, &dis);
-    CHECK_STR(json_string_value(json_object_get(dep, "base_path")),
-              "/v1/projects/file-project/locations/us-central1/publishers/"
-              "google");
+    check_place(dep, "us-central1-aiplatform.googleapis.com",
+                "/v1/projects/file-project/locations/us-central1/"
+                "publishers/google");
     CHECK_STR(json_string_value(json_object_get(dep, "api")), "vertex");
     endpoints_of(dep, eps, sizeof(eps));
     CHECK_STR(eps, "embeddings");

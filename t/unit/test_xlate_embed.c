@@ -6,21 +6,29 @@
 
 #include "test_xlate_util.h"
 
+/* what a translation wrote, as JSON; NULL when it failed */
+static json_t *
+out_json(int rc, llm_buf_t *out)
+{
+    json_t  *j = NULL;
+
+    if (rc == 0) {
+        j = json_loadb(out->data, out->len, 0, NULL);
+        CHECK(j != NULL);
+    }
+    llm_buf_free(out);
+    return j;
+}
+
 static json_t *
 embed_req(const char *in, int batch, char *err, llm_buf_t *dropped)
 {
     llm_buf_t  out = LLM_BUF_INIT;
-    json_t    *j = NULL;
 
     err[0] = '\0';
-    if (llm_xlate_embed_request(in, strlen(in), batch, "text-embedding-3",
-                                &out, dropped, err, 256) == 0)
-    {
-        j = json_loadb(out.data, out.len, 0, NULL);
-        CHECK(j != NULL);
-    }
-    llm_buf_free(&out);
-    return j;
+    return out_json(llm_xlate_embed_request(in, strlen(in), batch,
+                                            "text-embedding-3", &out,
+                                            dropped, err, 256), &out);
 }
 
 UNIT_TEST(test_embed_request)
@@ -118,32 +126,18 @@ static json_t *
 vertex_req(const char *in, char *err)
 {
     llm_buf_t  out = LLM_BUF_INIT;
-    json_t    *j = NULL;
 
     err[0] = '\0';
-    if (llm_xlate_embed_request_to(LLM_WIRE_VERTEX, in, strlen(in),
-                                   "text-embedding-005", &out, err, 256)
-        == 0)
-    {
-        j = json_loadb(out.data, out.len, 0, NULL);
-        CHECK(j != NULL);
-    }
-    llm_buf_free(&out);
-    return j;
+    return out_json(llm_xlate_embed_request_to(LLM_WIRE_VERTEX, in,
+                                               strlen(in),
+                                               "text-embedding-005", &out,
+                                               err, 256), &out);
 }
 
-UNIT_TEST(test_vertex_embed)
+UNIT_TEST(test_vertex_embed_request)
 {
-    char         err[256];
-    json_t      *j;
-    llm_buf_t    out = LLM_BUF_INIT;
-    llm_usage_t  u;
-    const char  *ans = "{\"predictions\":[{\"embeddings\":{\"values\":"
-                       "[0.5,-1.25],\"statistics\":{\"token_count\":3,"
-                       "\"truncated\":false}}},{\"embeddings\":{\"values\":"
-                       "[1,0],\"statistics\":{\"token_count\":4}}}],"
-                       "\"metadata\":{\"billableCharacterCount\":20}}";
-    const char  *b64 = "{\"encoding_format\":\"base64\"}";
+    char     err[256];
+    json_t  *j;
 
     CHECK(llm_xlate_embed_wire(LLM_WIRE_VERTEX));
     CHECK(llm_xlate_embed_wire(LLM_WIRE_COHERE_V2));
@@ -151,7 +145,8 @@ UNIT_TEST(test_vertex_embed)
     CHECK(!llm_xlate_embed_wire(LLM_WIRE_OPENAI));
 
     j = vertex_req("{\"model\":\"e\",\"input\":[\"a\",\"b\"],"
-                   "\"dimensions\":256,\"task_type\":\"RETRIEVAL_QUERY\"}", err);
+                   "\"dimensions\":256,\"task_type\":\"RETRIEVAL_QUERY\"}",
+                   err);
     CHECK_STR(jstr(j, "instances.0.content"), "a");
     CHECK_STR(jstr(j, "instances.1.content"), "b");
     CHECK_STR(jstr(j, "instances.1.task_type"), "RETRIEVAL_QUERY");
@@ -169,6 +164,19 @@ UNIT_TEST(test_vertex_embed)
     CHECK(vertex_req("{\"input\":\"x\",\"dimensions\":0}", err) == NULL);
     CHECK(strstr(err, "dimensions must be a positive integer") != NULL);
     CHECK(vertex_req("{\"input\":[]}", err) == NULL);
+}
+
+UNIT_TEST(test_vertex_embed_response)
+{
+    llm_buf_t    out = LLM_BUF_INIT;
+    llm_usage_t  u;
+    json_t      *j;
+    const char  *ans = "{\"predictions\":[{\"embeddings\":{\"values\":"
+                       "[0.5,-1.25],\"statistics\":{\"token_count\":3,"
+                       "\"truncated\":false}}},{\"embeddings\":{\"values\":"
+                       "[1,0],\"statistics\":{\"token_count\":4}}}],"
+                       "\"metadata\":{\"billableCharacterCount\":20}}";
+    const char  *b64 = "{\"encoding_format\":\"base64\"}";
 
     CHECK(llm_xlate_embed_response_from(LLM_WIRE_VERTEX, ans, strlen(ans),
                                         NULL, 0, "vx", &out, &u) == 0);
@@ -200,4 +208,5 @@ UNIT_TEST(test_vertex_embed)
     llm_buf_free(&out);
 }
 
-UNIT_MAIN(test_embed_request, test_embed_response, test_vertex_embed)
+UNIT_MAIN(test_embed_request, test_embed_response, test_vertex_embed_request,
+          test_vertex_embed_response)
