@@ -101,6 +101,15 @@ ngx_http_llm_header_filter(ngx_http_request_t *r)
         return NGX_ERROR;
     }
 
+    /*
+     * Vertex AI answers its own errors (quota, auth) in Google's JSON,
+     * also for Claude: a client of the model's format gets them in its
+     * own, as if translated.
+     */
+    if (ctx->route && ctx->resp_status != NGX_HTTP_OK) {
+        ctx->translate = 1;
+    }
+
     if (ctx->translate) {
         ngx_http_clear_content_length(r);
         ngx_http_clear_accept_ranges(r);

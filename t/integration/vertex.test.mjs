@@ -483,6 +483,38 @@ test('Claude Code against a vertex_ai/claude deployment', { skip: claudeInstalle
     }
 });
 
+test('claude on Vertex: Vertex\'s own errors (Google\'s JSON) reach each client in its format', async () => {
+    const DENIED = "Permission 'aiplatform.endpoints.predict' denied on resource (mock)";
+    let status = 403;
+    mock.onRequest = async (ctx) => {
+        if (ctx.route?.publisher !== 'anthropic') return false;
+        ctx.fail(status, status === 429 ? 'rate_limit' : 'permission', status === 429 ? 'Quota exceeded (mock)' : DENIED);
+        return true;
+    };
+    const messages = (extra = {}) => post('/v1/messages', { model: 'claude-vertex', max_tokens: 5,
+        messages: [{ role: 'user', content: 'x' }], ...extra }, { 'anthropic-version': '2023-06-01' });
+    try {
+        const an = await messages();
+        assert.equal(an.status, 403, an.text);
+        assert.equal(mock.last().response.error.error.status, 'PERMISSION_DENIED', 'the mock answered as Vertex does');
+        assert.deepEqual(an.json, { type: 'error', error: { type: 'permission_error', message: DENIED } });
+        const s = await messages({ stream: true });
+        assert.equal(s.status, 403, s.text);
+        assert.deepEqual(s.json, an.json);
+        const oa = await post('/v1/chat/completions', { model: 'claude-vertex', messages: [{ role: 'user', content: 'x' }] });
+        assert.equal(oa.status, 403, oa.text);
+        assert.equal(oa.json.error.message, DENIED);
+        // a retryable status: the gateway's own answer once its attempts are spent
+        status = 429;
+        const rl = await messages();
+        assert.equal(rl.status, 429, rl.text);
+        assert.equal(rl.json.type, 'error');
+        assert.equal(rl.json.error.type, 'rate_limit_error');
+    } finally {
+        mock.onRequest = null;
+    }
+});
+
 test('no private key and no access token in any log or status output', async () => {
     const secrets = [sa.json.private_key, shortSa.json.private_key, badSa.json.private_key,
         ...tokens.issued.map((t) => t.token), ...shortTokens.issued.map((t) => t.token)];
