@@ -442,6 +442,10 @@ test('Vertex: the endpoints a model family does not serve are a clear 400', asyn
     const tok = await post('/v1/embeddings', { model: 'vertex-embed', input: [[1, 2, 3]] });
     assert.equal(tok.status, 400, tok.text);
     assert.match(tok.json.error.message, /Vertex AI embeds text, not token arrays/);
+    const gem = await post('/v1beta/models/vertex-embed:embedContent', { content: { parts: [{ text: 'x' }] } });
+    assert.equal(gem.status, 400, gem.text);
+    assert.equal(gem.json.error.status, 'INVALID_ARGUMENT');
+    assert.match(gem.json.error.message, /does not serve/);
 });
 
 test('Gemini countTokens to Vertex\'s :countTokens', async () => {
