@@ -90,6 +90,7 @@ int cfg_aws_credentials(cfg_ctx_t *ctx, const char *key_id,
  */
 int cfg_vertex_setup(cfg_ctx_t *ctx, const char *project,
     const char *location, const char *credentials, const char *api_base,
-    char **base, json_t *out, char *why, size_t whylen);
+    const char *publisher, char **base, json_t *out, char *why,
+    size_t whylen);
 
 #endif

@@ -604,9 +604,12 @@ default_id(const deployment_t *d, size_t index, char *out)
 
 /* The row's data the module needs for each request, into the deployment. */
 static void
-set_provider_fields(json_t *out, const llm_provider_row_t *row)
+set_provider_fields(json_t *out, const llm_provider_row_t *row,
+    const char *model)
 {
-    json_t  *row_json;
+    json_t                       *row_json, *eps;
+    unsigned                      bit;
+    const llm_provider_family_t  *family;
 
     row_json = llm_provider_to_json(row);
 
@@ -624,6 +627,20 @@ set_provider_fields(json_t *out, const llm_provider_row_t *row)
         json_object_set(out, "rejects", json_object_get(row_json, "rejects"));
     }
     json_decref(row_json);
+
+    /* the model's family: its wire format and endpoints (Vertex AI) */
+    family = llm_provider_family(row->name, model);
+    if (family == NULL) {
+        return;
+    }
+    json_object_set_new(out, "api", json_string(llm_wire_name(family->wire)));
+    eps = json_array();
+    for (bit = 1; bit <= family->endpoints; bit <<= 1) {
+        if ((family->endpoints & bit) && llm_endpoint_name(bit) != NULL) {
+            json_array_append_new(eps, json_string(llm_endpoint_name(bit)));
+        }
+    }
+    json_object_set_new(out, "endpoints", eps);
 }
 
 /* "environment NAME" or ".env NAME" for the first name of "NAME,..." */
@@ -742,12 +759,16 @@ set_aws(cfg_ctx_t *ctx, const char *path, deployment_t *d,
 /* OAuth2 (Vertex AI): the project's base path and the service account */
 static int
 set_vertex(cfg_ctx_t *ctx, deployment_t *d, const llm_provider_row_t *row,
-    json_t *out)
+    const char *model, json_t *out)
 {
-    char  why[320], *base = NULL;
+    char                          why[320], *base = NULL;
+    const llm_provider_family_t  *family;
+
+    family = llm_provider_family(row->name, model);
 
     if (cfg_vertex_setup(ctx, d->vertex_project, d->vertex_location,
-                         d->vertex_credentials, d->api_base, &base, out,
+                         d->vertex_credentials, d->api_base,
+                         family ? family->publisher : "google", &base, out,
                          why, sizeof(why)) != 0)
     {
         disable(d, d->model_node, "provider '%s': %s", row->name, why);
@@ -845,9 +866,9 @@ build_deployment(cfg_ctx_t *ctx, const char *path, size_t index,
     } else {
         json_object_set_new(out, "provider", json_string(provider->name));
         json_object_set_new(out, "model", json_string(model));
-        set_provider_fields(out, provider);
+        set_provider_fields(out, provider, model);
         rc = provider->auth == LLM_AUTH_OAUTH2
-             ? set_vertex(ctx, d, provider, out) : 0;
+             ? set_vertex(ctx, d, provider, model, out) : 0;
         if (rc == 0) {
             rc = set_endpoint(ctx, path, d, provider, out);
         }

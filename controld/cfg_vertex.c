@@ -4,8 +4,10 @@
  * (a service-account JSON file's path, or the JSON itself), else
  * VERTEXAI_PROJECT, VERTEXAI_LOCATION and GOOGLE_APPLICATION_CREDENTIALS.
  *
- * The api_base becomes the project's publisher path (the module appends
- * /models/M:generateContent as for Gemini), and the service account goes
+ * The api_base becomes the project's path of the model family's publisher
+ * (llm_provider_family(): publishers/google for Gemini, the module
+ * appending /models/M:generateContent as for Gemini; publishers/anthropic
+ * for Claude, /models/M:rawPredict), and the service account goes
  * into the deployment's "oauth2" object: controld's token fetcher
  * (ctl_oauth.c) trades it for an access token and publishes the token in
  * its place, so the private key never reaches nginx.
@@ -79,8 +81,8 @@ vertex_account(const char *credentials, char *why, size_t whylen)
 
 int
 cfg_vertex_setup(cfg_ctx_t *ctx, const char *project, const char *location,
-    const char *credentials, const char *api_base, char **base, json_t *out,
-    char *why, size_t whylen)
+    const char *credentials, const char *api_base, const char *publisher,
+    char **base, json_t *out, char *why, size_t whylen)
 {
     const char  *email, *key, *uri, *type, *host;
     char         err[160];
@@ -152,18 +154,18 @@ cfg_vertex_setup(cfg_ctx_t *ctx, const char *project, const char *location,
     /* "global" has no regional host */
     host = strcmp(location, "global") == 0 ? "" : location;
     n = (api_base ? strlen(api_base) : 64) + strlen(host) + 2 * 64
-        + strlen(project) + strlen(location);
+        + strlen(project) + strlen(location) + strlen(publisher);
     *base = malloc(n);
     if (*base == NULL) {
         abort();
     }
     if (api_base != NULL) {
-        snprintf(*base, n, "%s/v1/projects/%s/locations/%s/publishers/"
-                 "google", api_base, project, location);
+        snprintf(*base, n, "%s/v1/projects/%s/locations/%s/publishers/%s",
+                 api_base, project, location, publisher);
     } else {
         snprintf(*base, n, "https://%s%saiplatform.googleapis.com/v1/"
-                 "projects/%s/locations/%s/publishers/google", host,
-                 host[0] ? "-" : "", project, location);
+                 "projects/%s/locations/%s/publishers/%s", host,
+                 host[0] ? "-" : "", project, location, publisher);
     }
 
     json_object_set_new(out, "oauth2", json_pack("{s:s, s:s, s:s, s:s}",

@@ -14,7 +14,7 @@ CONTROLD_LIB_SRCS := $(wildcard controld/cfg_*.c controld/keys_*.c \
                        controld/http_server*.c controld/mgmt_*.c \
                        controld/ctl_*.c) \
                      $(CORE_DIR)/llm_provider.c $(CORE_DIR)/llm_provider_table.c \
-                     $(CORE_DIR)/llm_routes.c
+                     $(CORE_DIR)/llm_provider_family.c $(CORE_DIR)/llm_routes.c
 CONTROLD_LIBS     := -lyaml -ljansson -lcurl -lhiredis -lcrypto -lm -pthread
 CONTROLD_HDRS     := $(wildcard controld/*.h) $(CORE_DIR)/llm_provider.h \
                      $(CORE_DIR)/llm_routes.h

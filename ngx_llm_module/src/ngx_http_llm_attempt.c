@@ -206,11 +206,34 @@ ngx_http_llm_colon_escape(ngx_http_request_t *r, const char *model)
 }
 
 
+/* The provider-table endpoint (LLM_EP_*) of a request's endpoint. */
+
+static unsigned
+ngx_http_llm_endpoint_bit(ngx_uint_t endpoint)
+{
+    switch (endpoint) {
+
+    case NGX_HTTP_LLM_EP_COMPLETIONS:
+        return LLM_EP_COMPLETIONS;
+
+    case NGX_HTTP_LLM_EP_EMBEDDINGS:
+        return LLM_EP_EMBEDDINGS;
+
+    case NGX_HTTP_LLM_EP_COUNT_TOKENS:
+        return LLM_EP_COUNT_TOKENS;
+
+    default:
+        return LLM_EP_CHAT;
+    }
+}
+
+
 /*
  * The endpoints a deployment serves are its provider row's (chat covers
  * Anthropic's messages and Gemini's generateContent, by translation);
  * completions have no translation to another wire, embeddings only
- * Gemini's to OpenAI's.
+ * Gemini's to OpenAI's, and OpenAI's to the wires with an embeddings API
+ * of their own (Cohere, Vertex AI).
  */
 
 static ngx_uint_t
@@ -224,9 +247,13 @@ ngx_http_llm_endpoint_refused(ngx_http_llm_ctx_t *ctx, llm_deployment_t *d)
 
     case NGX_HTTP_LLM_EP_EMBEDDINGS:
         /* Gemini's embedContent: to Gemini, or translated to OpenAI's;
-           OpenAI's translated to Cohere's /v2/embed */
-        return (d->api != LLM_API_OPENAI && d->api != ctx->api
-                && !(d->api == LLM_API_COHERE && ctx->api == LLM_API_OPENAI))
+           OpenAI's translated to Cohere's /v2/embed or Vertex's :predict */
+        if (llm_xlate_embed_wire(d->wire)) {
+            return ctx->api != LLM_API_OPENAI
+                   || !(d->endpoints & LLM_EP_EMBEDDINGS);
+        }
+
+        return (d->api != LLM_API_OPENAI && d->api != ctx->api)
                || !(d->endpoints & LLM_EP_EMBEDDINGS);
 
     case NGX_HTTP_LLM_EP_CHAT:
@@ -267,13 +294,25 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     size_t             len, scheme_len, base_len, model_len, version_len;
     ngx_int_t          rc;
     ngx_str_t          endpoint, suffix;
+    ngx_uint_t         in_path;
     ngx_chain_t       *chain, **ll;
-    const char        *model, *path_model;
+    const char        *model, *path_model, *at;
     llm_deployment_t  *d;
     size_t             prefix;
     u_char             name[512];
 
     d = ctx->dep->dep;
+
+    /* a wire with paths of its own (Vertex AI's rawPredict, :predict) */
+    ctx->route = llm_wire_route(d->wire,
+                                ngx_http_llm_endpoint_bit(ctx->endpoint),
+                                ctx->stream);
+
+    at = ctx->route ? ngx_strstr(ctx->route->path, "{model}") : NULL;
+
+    in_path = ctx->route ? (at != NULL)
+              : (d->provider == LLM_PROVIDER_AZURE || d->api == LLM_API_GEMINI
+                 || d->api == LLM_API_BEDROCK);
 
     if (d->model_passthrough) {
         ngx_cpystrn(name, ctx->model.data,
@@ -305,8 +344,7 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
      * "?" or "#" there would add headers, path segments or a query of the
      * client's choosing to the provider's request line.
      */
-    if ((d->provider == LLM_PROVIDER_AZURE || d->api == LLM_API_GEMINI
-         || d->api == LLM_API_BEDROCK)
+    if (in_path
         && !ngx_http_llm_path_safe((u_char *) model,
                                    d->api == LLM_API_BEDROCK ? ':' : 0))
     {
@@ -354,6 +392,10 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
             if (rc == NGX_OK) {
                 rc = ngx_http_llm_set_body(r, ctx, chain);
             }
+
+        } else if (ctx->route && ctx->route->anthropic_version) {
+            /* the same format, its body rewritten (Vertex AI's Claude) */
+            rc = ngx_http_llm_translate_request(r, ctx, model);
 
         } else {
             rc = ngx_http_llm_set_model(r, ctx, model);
@@ -441,6 +483,21 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         break;
     }
 
+    /* a wire's own path in place of its family's: {model} is the model */
+    if (ctx->route) {
+        endpoint.data = (u_char *) ctx->route->path;
+        endpoint.len = at ? (size_t) (at - ctx->route->path)
+                          : ngx_strlen(ctx->route->path);
+
+        if (at) {
+            suffix.data = (u_char *) at + sizeof("{model}") - 1;
+            suffix.len = ngx_strlen(suffix.data);
+
+        } else {
+            ngx_str_null(&suffix);
+        }
+    }
+
     /* the lengths once: this runs for every attempt */
     scheme_len = ngx_strlen(d->scheme);
     base_len = ngx_strlen(d->base_path);
@@ -474,7 +531,7 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
             p = ngx_cpymem(p, d->api_version, version_len);
         }
 
-    } else if (d->api == LLM_API_GEMINI || d->api == LLM_API_BEDROCK) {
+    } else if (in_path) {
         p = ngx_cpymem(p, endpoint.data, endpoint.len);
         p = ngx_cpymem(p, path_model, model_len);
         p = ngx_cpymem(p, suffix.data, suffix.len);

@@ -655,13 +655,21 @@ ngx_http_llm_translate_request(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     o.include_usage = ctx->include_usage;
     o.dropped = &dropped;
 
+    if (ctx->route) {
+        /* Vertex AI's Claude: the version in the body, the model in the
+           URL */
+        o.anthropic_version = ctx->route->anthropic_version;
+        o.no_model = !ctx->route->body_model;
+    }
+
     if (ctx->endpoint == NGX_HTTP_LLM_EP_EMBEDDINGS
-        && d->api == LLM_API_COHERE)
+        && llm_xlate_embed_wire(d->wire))
     {
-        /* OpenAI's /v1/embeddings to Cohere's /v2/embed */
-        rc = llm_xlate_embed_request_cohere((char *) ctx->body.data,
-                                            ctx->body.len, model, &out, err,
-                                            sizeof(err));
+        /* OpenAI's /v1/embeddings to Cohere's /v2/embed, Vertex's
+           :predict */
+        rc = llm_xlate_embed_request_to(d->wire, (char *) ctx->body.data,
+                                        ctx->body.len, model, &out, err,
+                                        sizeof(err));
 
     } else if (ctx->endpoint == NGX_HTTP_LLM_EP_EMBEDDINGS) {
         /* Gemini's embedContent to OpenAI's */

@@ -81,6 +81,8 @@ struct ngx_http_llm_ctx_s {
     ngx_str_t                     upstream_url;
     ngx_str_t                     upstream_uri;    /* its path and query */
     ngx_str_t                     anthropic_beta;
+    const llm_wire_route_t       *route;           /* the wire's own path
+                                                      and body, or NULL */
     ngx_str_t                     sign_headers;    /* SigV4: this attempt's
                                                       X-Amz-Date and
                                                       Authorization lines */

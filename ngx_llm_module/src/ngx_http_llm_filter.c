@@ -101,6 +101,15 @@ ngx_http_llm_header_filter(ngx_http_request_t *r)
         return NGX_ERROR;
     }
 
+    /*
+     * Vertex AI answers its own errors (quota, auth) in Google's JSON,
+     * also for Claude: a client of the model's format gets them in its
+     * own, as if translated.
+     */
+    if (ctx->route && ctx->resp_status != NGX_HTTP_OK) {
+        ctx->translate = 1;
+    }
+
     if (ctx->translate) {
         ngx_http_clear_content_length(r);
         ngx_http_clear_accept_ranges(r);
@@ -244,11 +253,11 @@ ngx_http_llm_translate_whole(ngx_http_llm_ctx_t *ctx, llm_buf_t *out)
     o.response_id = (char *) ctx->resp_id;
 
     if ((ctx->endpoint == NGX_HTTP_LLM_EP_EMBEDDINGS
-         && ctx->dep->dep->api == LLM_API_COHERE
-         ? llm_xlate_embed_response_cohere(ctx->resp.data, ctx->resp.len,
-                                           o.client_request,
-                                           o.client_request_len,
-                                           o.client_model, out, &ctx->usage)
+         && llm_xlate_embed_wire(ctx->dep->dep->wire)
+         ? llm_xlate_embed_response_from(ctx->dep->dep->wire, ctx->resp.data,
+                                         ctx->resp.len, o.client_request,
+                                         o.client_request_len,
+                                         o.client_model, out, &ctx->usage)
          : ctx->endpoint == NGX_HTTP_LLM_EP_EMBEDDINGS
          ? llm_xlate_embed_response(ctx->resp.data, ctx->resp.len,
                                     ctx->embed_batch, out, &ctx->usage)

@@ -415,8 +415,9 @@ ngx_http_llm_dep_headers(ngx_pool_t *pool, ngx_http_llm_dep_t *nd,
     prefix = "";
     version = "";
 
-    /* the wire format's own headers */
-    if (d->api == LLM_API_ANTHROPIC) {
+    /* the wire format's own headers (Vertex AI's Claude has its version
+       in the body) */
+    if (d->api == LLM_API_ANTHROPIC && d->wire != LLM_WIRE_VERTEX_ANTHROPIC) {
         version = "Anthropic-Version: " NGX_HTTP_LLM_ANTHROPIC_VERSION CRLF;
     }
 

@@ -6,6 +6,14 @@
 // Authorization: Bearer.  A short-lived token is renewed before it expires;
 // a service account the token endpoint refuses leaves its deployment
 // disabled with the reason in /health and llmctl status.
+//
+// Claude on Vertex (vertex_ai/claude-*): Anthropic's Messages body without
+// "model" and with "anthropic_version": "vertex-2023-10-16" to
+// publishers/anthropic/models/M@version:rawPredict | :streamRawPredict
+// (and count-tokens:rawPredict), from the openai SDK (chat, stream, tools,
+// Responses), the Anthropic SDK, Gemini's API and Claude Code.  Embedding
+// models (vertex_ai/text-embedding-*) answer OpenAI's /v1/embeddings
+// through :predict; Gemini's countTokens goes to Vertex's :countTokens.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -14,6 +22,11 @@ import {
     closeAll, startGateway, startMockProvider, request, collectChatStream, parseSse, waitFor,
     startVertexTokenServer, serviceAccount, makeTempDir,
 } from '../lib/index.mjs';
+import { anthropicClient, collectMessageStream } from '../lib/xlate.mjs';
+import { runClaude, claudeInstalled, diagnoseRun } from '../lib/claude.mjs';
+
+const CLAUDE = 'claude-sonnet-4@20250514';
+const EMBED = 'text-embedding-005';
 
 const PROJECT = 'proj-vertex-1';
 const PRICES = { input_cost_per_token: 0.000001, output_cost_per_token: 0.000002 };
@@ -47,6 +60,11 @@ before(async () => {
                 // the key file's JSON itself
                 { model_name: 'gemini-vertex-short', litellm_params: vertex('gemini-2.0-flash-lite', { vertex_credentials: JSON.stringify(shortSa.json) }) },
                 { model_name: 'vertex-badkey', litellm_params: vertex('gemini-2.0-flash', { vertex_credentials: JSON.stringify(badSa.json) }) },
+                { model_name: 'claude-vertex', litellm_params: vertex(CLAUDE) },
+                // Claude Code's model names (claude-sonnet-4-5-..., claude-haiku-...)
+                { model_name: 'claude-*', litellm_params: vertex(CLAUDE) },
+                { model_name: 'claude-vertex-global', litellm_params: vertex('claude-opus-4-1@20250805', { vertex_location: 'global' }) },
+                { model_name: 'vertex-embed', litellm_params: vertex(EMBED) },
                 { model_name: 'vertex-429', litellm_params: vertex('fault-429') },
                 { model_name: 'vertex-400', litellm_params: vertex('fault-400') },
             ],
@@ -79,6 +97,25 @@ function lastVertex(stream, { model = 'gemini-2.0-flash', project = PROJECT, loc
     return rec;
 }
 
+/** x-litellm-response-cost is the deployment's prices times the provider's tokens. */
+function assertCost(response, input, output) {
+    const cost = Number(response.headers.get('x-litellm-response-cost'));
+    assert.ok(Math.abs(cost - (input * PRICES.input_cost_per_token + output * PRICES.output_cost_per_token)) < 1e-9, String(cost));
+}
+
+/** An openai SDK stream of model: its text is what the provider sent (last() checks the request). */
+async function chatStream(model, content, last) {
+    const stream = await client.chat.completions.create({
+        model, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content }],
+    });
+    const out = await collectChatStream(stream);
+    assert.equal(out.error, null);
+    const rec = last();
+    assert.equal(out.deltas.join(''), rec.response.text);
+    assert.equal(out.finishReason, 'stop');
+    return { out, rec };
+}
+
 test('the token exchange: an RS256 JWT with the service account\'s claims', () => {
     assert.ok(tokens.issued.length >= 1, JSON.stringify(tokens.rejected));
     const c = tokens.issued[0].claims;
@@ -105,20 +142,11 @@ test('openai SDK, whole answer: Vertex path, Bearer token, usage and cost', asyn
     const u = rec.response.usage;
     assert.equal(data.usage.prompt_tokens, u.promptTokenCount);
     assert.equal(data.usage.completion_tokens, u.candidatesTokenCount);
-    const cost = Number(response.headers.get('x-litellm-response-cost'));
-    assert.ok(Math.abs(cost - (u.promptTokenCount * 0.000001 + u.candidatesTokenCount * 0.000002)) < 1e-9, String(cost));
+    assertCost(response, u.promptTokenCount, u.candidatesTokenCount);
 });
 
 test('openai SDK, stream: streamGenerateContent?alt=sse, deltas and usage', async () => {
-    const stream = await client.chat.completions.create({
-        model: 'gemini-vertex', stream: true, stream_options: { include_usage: true },
-        messages: [{ role: 'user', content: 'stream me from vertex' }],
-    });
-    const out = await collectChatStream(stream);
-    assert.equal(out.error, null);
-    const rec = lastVertex(true);
-    assert.equal(out.deltas.join(''), rec.response.text);
-    assert.equal(out.finishReason, 'stop');
+    const { out, rec } = await chatStream('gemini-vertex', 'stream me from vertex', () => lastVertex(true));
     assert.equal(out.usage.prompt_tokens, rec.response.usage.promptTokenCount);
 });
 
@@ -159,34 +187,43 @@ test('Gemini client: the body goes as it came, to the Vertex path', async () => 
     assert.equal(text, lastVertex(true).response.text);
 });
 
-test('tool calls: functionDeclarations out, functionCall back as tool_calls', async () => {
+/**
+ * The openai SDK asks model about the weather with a get_weather tool; the
+ * mock answers a Vertex request of publisher with `answer` (the provider's
+ * tool call, its usage).  Returns the SDK's result, the tool call checked.
+ */
+async function weatherCall(model, publisher, answer, usage) {
     mock.onRequest = async (ctx) => {
-        if (ctx.format?.name !== 'vertex' || !JSON.parse(ctx.record.rawBody || '{}').tools) return false;
+        if (ctx.route?.publisher !== publisher || !JSON.parse(ctx.record.rawBody || '{}').tools) return false;
         ctx.record.bearer = (ctx.req.headers.authorization || '').replace(/^Bearer /, '');
         ctx.record.body = JSON.parse(ctx.record.rawBody);
-        ctx.sendJson({
-            candidates: [{ content: { role: 'model', parts: [{ functionCall: { name: 'get_weather', args: { city: 'Paris' } } }] },
-                finishReason: 'STOP', index: 0 }],
-            usageMetadata: { promptTokenCount: 12, candidatesTokenCount: 5, totalTokenCount: 17 },
-        }, { usage: { promptTokenCount: 12, candidatesTokenCount: 5 } });
+        ctx.sendJson(answer, { usage });
         return true;
     };
     try {
         const res = await client.chat.completions.create({
-            model: 'gemini-vertex', messages: [{ role: 'user', content: 'weather?' }],
+            model, messages: [{ role: 'user', content: 'weather in Paris?' }],
             tools: [{ type: 'function', function: { name: 'get_weather', description: 'Weather in a city',
-                parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
+                parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }],
         });
-        const rec = lastVertex(false);
-        assert.equal(rec.body.tools[0].functionDeclarations[0].name, 'get_weather');
         const call = res.choices[0].message.tool_calls[0];
         assert.equal(res.choices[0].finish_reason, 'tool_calls');
         assert.equal(call.function.name, 'get_weather');
         assert.deepEqual(JSON.parse(call.function.arguments), { city: 'Paris' });
-        assert.equal(res.usage.prompt_tokens, 12);
+        return res;
     } finally {
         mock.onRequest = null;
     }
+}
+
+test('tool calls: functionDeclarations out, functionCall back as tool_calls', async () => {
+    const res = await weatherCall('gemini-vertex', 'google', {
+        candidates: [{ content: { role: 'model', parts: [{ functionCall: { name: 'get_weather', args: { city: 'Paris' } } }] },
+            finishReason: 'STOP', index: 0 }],
+        usageMetadata: { promptTokenCount: 12, candidatesTokenCount: 5, totalTokenCount: 17 },
+    }, { promptTokenCount: 12, candidatesTokenCount: 5 });
+    assert.equal(lastVertex(false).body.tools[0].functionDeclarations[0].name, 'get_weather');
+    assert.equal(res.usage.prompt_tokens, 12);
 });
 
 test('a short-lived token is renewed before it expires, and the new one is used', async () => {
@@ -257,6 +294,229 @@ test('upstream errors: 429 and 400 in the client\'s format', async () => {
     assert.equal(an.status, 429, an.text);
     assert.equal(an.json.type, 'error');
     assert.equal(an.json.error.type, 'rate_limit_error');
+});
+
+/** The last request: Claude's Vertex path, a live token, Anthropic's body without model. */
+function lastClaude(stream, { model = CLAUDE, location = 'us-central1' } = {}) {
+    const rec = mock.last();
+    assert.equal(rec.format, 'vertex');
+    assert.equal(rec.path, `/v1/projects/${PROJECT}/locations/${location}/publishers/anthropic/models/${model}:${stream ? 'streamRawPredict' : 'rawPredict'}`);
+    assert.ok(tokens.valid(rec.bearer), 'a live token the token endpoint issued');
+    assert.equal(rec.headers['x-api-key'], undefined);
+    assert.equal(rec.headers['anthropic-version'], undefined, 'the version is in the body on Vertex');
+    assert.equal(rec.body.anthropic_version, 'vertex-2023-10-16');
+    assert.ok(!Object.hasOwn(rec.body, 'model'), 'no model in the body');
+    assert.equal(rec.body.stream === true, stream);
+    assert.equal(rec.response.status, 200, JSON.stringify(rec.response));
+    return rec;
+}
+
+test('claude on Vertex, openai SDK whole: rawPredict with the @version in the path, usage and cost', async () => {
+    const { data, response } = await client.chat.completions.create({
+        model: 'claude-vertex', max_tokens: 50,
+        messages: [{ role: 'system', content: 'Be terse.' }, { role: 'user', content: 'hello claude on vertex' }],
+    }).withResponse();
+    const rec = lastClaude(false);
+    assert.equal(data.choices[0].message.content, rec.response.text);
+    assert.match(data.choices[0].message.content, /hello claude on vertex/);
+    assert.equal(data.choices[0].finish_reason, 'stop');
+    assert.equal(rec.body.max_tokens, 50);
+    assert.deepEqual(rec.body.system, [{ type: 'text', text: 'Be terse.' }]);
+    assert.equal(data.usage.prompt_tokens, rec.response.usage.input_tokens);
+    assert.equal(data.usage.completion_tokens, rec.response.usage.output_tokens);
+    assertCost(response, rec.response.usage.input_tokens, rec.response.usage.output_tokens);
+});
+
+test('claude on Vertex, openai SDK stream: streamRawPredict, deltas and usage', async () => {
+    const { out, rec } = await chatStream('claude-vertex', 'stream claude from vertex', () => lastClaude(true));
+    assert.equal(out.usage.prompt_tokens, rec.response.usage.input_tokens);
+    assert.equal(out.usage.completion_tokens, rec.response.usage.output_tokens);
+});
+
+test('claude on Vertex, openai SDK tools: tools as input_schema out, tool_use back as tool_calls', async () => {
+    const res = await weatherCall('claude-vertex', 'anthropic', {
+        id: 'msg_vtx_tool', type: 'message', role: 'assistant', model: CLAUDE,
+        content: [{ type: 'text', text: 'Checking.' }, { type: 'tool_use', id: 'toolu_vtx_1', name: 'get_weather', input: { city: 'Paris' } }],
+        stop_reason: 'tool_use', stop_sequence: null, usage: { input_tokens: 40, output_tokens: 9 },
+    }, { input_tokens: 40, output_tokens: 9 });
+    const rec = lastClaude(false);
+    assert.equal(rec.body.tools[0].name, 'get_weather');
+    assert.deepEqual(rec.body.tools[0].input_schema.required, ['city']);
+    assert.equal(res.choices[0].message.tool_calls[0].id, 'toolu_vtx_1');
+    assert.equal(res.usage.prompt_tokens, 40);
+});
+
+test('claude on Vertex, Anthropic SDK: the client\'s body as it came, model out, anthropic_version in', async () => {
+    const anth = anthropicClient(gw);
+    const params = {
+        model: 'claude-vertex', max_tokens: 64, temperature: 0.3, metadata: { user_id: 'u-vertex' },
+        system: [{ type: 'text', text: 'You are on Vertex.', cache_control: { type: 'ephemeral' } }],
+        messages: [{ role: 'user', content: 'hi from the anthropic sdk' }],
+    };
+    const msg = await anth.messages.create(params);
+    const rec = lastClaude(false);
+    const { model, ...rest } = params;
+    assert.deepEqual(rec.body, { ...rest, anthropic_version: 'vertex-2023-10-16' });
+    assert.equal(msg.type, 'message');
+    assert.equal(msg.content[0].text, rec.response.text);
+    assert.equal(msg.usage.input_tokens, rec.response.usage.input_tokens);
+
+    const out = await collectMessageStream(anth.messages.stream({ ...params, messages: [{ role: 'user', content: 'anthropic sdk, streamed' }] }));
+    assert.equal(out.error, null);
+    const srec = lastClaude(true);
+    assert.equal(out.text, srec.response.text);
+    assert.equal(out.types[0], 'message_start');
+    assert.equal(out.types[out.types.length - 1], 'message_stop');
+    assert.equal(out.final.usage.output_tokens, srec.response.usage.output_tokens);
+});
+
+test('claude on Vertex, "global": the location in the path; count_tokens to count-tokens:rawPredict', async () => {
+    const res = await post('/v1/messages', { model: 'claude-vertex-global', max_tokens: 20, messages: [{ role: 'user', content: 'global claude' }] },
+        { 'anthropic-version': '2023-06-01' });
+    assert.equal(res.status, 200, res.text);
+    lastClaude(false, { model: 'claude-opus-4-1@20250805', location: 'global' });
+
+    const body = { model: 'claude-vertex', system: 'Count me.', messages: [{ role: 'user', content: 'how many tokens are in this request?' }] };
+    const c = await post('/v1/messages/count_tokens', body, { 'anthropic-version': '2023-06-01' });
+    assert.equal(c.status, 200, c.text);
+    assert.equal(c.headers['x-llm-token-count'], 'provider');
+    const rec = mock.last();
+    assert.equal(rec.path, `/v1/projects/${PROJECT}/locations/us-central1/publishers/anthropic/models/count-tokens:rawPredict`);
+    assert.ok(tokens.valid(rec.bearer));
+    assert.equal(rec.body.model, CLAUDE, 'count-tokens names the model in the body');
+    assert.equal(rec.body.anthropic_version, 'vertex-2023-10-16');
+    assert.equal(c.json.input_tokens, rec.response.body.input_tokens);
+});
+
+test('claude on Vertex from Gemini\'s API and from /v1/responses', async () => {
+    const g = await post('/v1beta/models/claude-vertex:generateContent',
+        { contents: [{ role: 'user', parts: [{ text: 'gemini asks claude' }] }], generationConfig: { maxOutputTokens: 30 } });
+    assert.equal(g.status, 200, g.text);
+    const rec = lastClaude(false);
+    assert.equal(rec.body.max_tokens, 30);
+    assert.equal(g.json.candidates[0].content.parts[0].text, rec.response.text);
+    assert.equal(g.json.usageMetadata.promptTokenCount, rec.response.usage.input_tokens);
+
+    const gs = await post('/v1beta/models/claude-vertex:streamGenerateContent?alt=sse',
+        { contents: [{ role: 'user', parts: [{ text: 'gemini streams claude' }] }] });
+    assert.equal(gs.status, 200, gs.text);
+    const text = parseSse(gs.text).map((e) => e.json?.candidates?.[0]?.content?.parts?.[0]?.text || '').join('');
+    assert.equal(text, lastClaude(true).response.text);
+
+    const r = await client.responses.create({ model: 'claude-vertex', input: 'responses to claude on vertex', max_output_tokens: 40 });
+    const rrec = lastClaude(false);
+    assert.equal(r.output_text, rrec.response.text);
+    assert.equal(rrec.body.max_tokens, 40);
+    assert.equal(r.usage.input_tokens, rrec.response.usage.input_tokens);
+});
+
+test('Vertex embeddings, openai SDK: :predict instances, outputDimensionality, vectors and usage back', async () => {
+    const res = await client.embeddings.create({ model: 'vertex-embed', input: ['first text', 'second one'], dimensions: 16 });
+    const rec = mock.last();
+    assert.equal(rec.path, `/v1/projects/${PROJECT}/locations/us-central1/publishers/google/models/${EMBED}:predict`);
+    assert.ok(tokens.valid(rec.bearer));
+    assert.deepEqual(rec.body, { instances: [{ content: 'first text' }, { content: 'second one' }], parameters: { outputDimensionality: 16 } });
+    assert.equal(res.data.length, 2);
+    // the SDK asked for base64 and decoded it: float32 of the mock's values
+    for (const [i, v] of rec.response.vectors.entries()) {
+        assert.equal(res.data[i].index, i);
+        assert.deepEqual(Array.from(res.data[i].embedding), Array.from(Float32Array.from(v)));
+    }
+    assert.equal(res.usage.prompt_tokens, rec.response.tokens);
+    assert.equal(res.usage.total_tokens, rec.response.tokens);
+
+    const one = await post('/v1/embeddings', { model: 'vertex-embed', input: 'floats please', encoding_format: 'float' });
+    assert.equal(one.status, 200, one.text);
+    assert.deepEqual(one.json.data[0].embedding, mock.last().response.vectors[0]);
+    assert.equal(one.json.model, 'vertex-embed');
+    assert.ok(!('parameters' in mock.last().body));
+});
+
+test('Vertex: the endpoints a model family does not serve are a clear 400', async () => {
+    const chat = await post('/v1/chat/completions', { model: 'vertex-embed', messages: [{ role: 'user', content: 'x' }] });
+    assert.equal(chat.status, 400, chat.text);
+    assert.match(chat.json.error.message, /provider "vertex_ai" does not serve/);
+    const emb = await post('/v1/embeddings', { model: 'claude-vertex', input: 'x' });
+    assert.equal(emb.status, 400, emb.text);
+    assert.match(emb.json.error.message, /does not serve/);
+    const tok = await post('/v1/embeddings', { model: 'vertex-embed', input: [[1, 2, 3]] });
+    assert.equal(tok.status, 400, tok.text);
+    assert.match(tok.json.error.message, /Vertex AI embeds text, not token arrays/);
+    const gem = await post('/v1beta/models/vertex-embed:embedContent', { content: { parts: [{ text: 'x' }] } });
+    assert.equal(gem.status, 400, gem.text);
+    assert.equal(gem.json.error.status, 'INVALID_ARGUMENT');
+    assert.match(gem.json.error.message, /does not serve/);
+});
+
+test('Gemini countTokens to Vertex\'s :countTokens', async () => {
+    const body = { contents: [{ role: 'user', parts: [{ text: 'count these words for me please' }] }] };
+    const res = await post('/v1beta/models/gemini-vertex:countTokens', body);
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.headers['x-llm-token-count'], 'provider');
+    const rec = mock.last();
+    assert.equal(rec.path, `/v1/projects/${PROJECT}/locations/us-central1/publishers/google/models/gemini-2.0-flash:countTokens`);
+    assert.ok(tokens.valid(rec.bearer));
+    assert.deepEqual(rec.body, body);
+    assert.equal(res.json.totalTokens, rec.response.body.totalTokens);
+});
+
+test('Claude Code against a vertex_ai/claude deployment', { skip: claudeInstalled() ? false : 'claude is not installed', timeout: 180000 }, async (t) => {
+    const FIXED = 'Hello from Claude on the Vertex mock!';
+    const before = mock.requests.length;
+    mock.options.reply = FIXED;
+    try {
+        const r = await runClaude({ baseUrl: gw.url, token: gw.masterKey, prompt: 'Say hello', timeoutMs: 150000 });
+        diagnoseRun(t, 'claude', r, { requests: mock.requests.slice(before) }, gw);
+        assert.equal(r.timedOut, false, 'claude timed out');
+        assert.equal(r.code, 0, `claude failed (exit ${r.code}):\nstdout: ${r.stdout}\nstderr: ${r.stderr.slice(0, 2000)}`);
+        assert.equal(r.stdout.trim(), FIXED);
+        const sent = mock.requests.slice(before).filter((q) => /\/publishers\/anthropic\//.test(q.path));
+        assert.ok(sent.length >= 1, 'Claude Code reached Vertex through the gateway');
+        const main = sent.filter((q) => Array.isArray(q.body?.tools) && q.body.tools.length);
+        assert.ok(main.length >= 1, 'the main request carries Claude Code\'s tools');
+        for (const q of sent) {
+            assert.match(q.path, new RegExp(`/publishers/anthropic/models/${CLAUDE}:(streamRawPredict|rawPredict)$`));
+            assert.equal(q.body.anthropic_version, 'vertex-2023-10-16');
+            assert.ok(!Object.hasOwn(q.body, 'model'));
+            assert.ok(tokens.valid(q.bearer));
+            assert.equal(q.response.status, 200, JSON.stringify(q.response).slice(0, 300));
+        }
+        assert.ok(main.every((q) => q.body.stream === true), 'Claude Code streams');
+    } finally {
+        delete mock.options.reply;
+    }
+});
+
+test('claude on Vertex: Vertex\'s own errors (Google\'s JSON) reach each client in its format', async () => {
+    const DENIED = "Permission 'aiplatform.endpoints.predict' denied on resource (mock)";
+    let status = 403;
+    mock.onRequest = async (ctx) => {
+        if (ctx.route?.publisher !== 'anthropic') return false;
+        ctx.fail(status, status === 429 ? 'rate_limit' : 'permission', status === 429 ? 'Quota exceeded (mock)' : DENIED);
+        return true;
+    };
+    const messages = (extra = {}) => post('/v1/messages', { model: 'claude-vertex', max_tokens: 5,
+        messages: [{ role: 'user', content: 'x' }], ...extra }, { 'anthropic-version': '2023-06-01' });
+    try {
+        const an = await messages();
+        assert.equal(an.status, 403, an.text);
+        assert.equal(mock.last().response.error.error.status, 'PERMISSION_DENIED', 'the mock answered as Vertex does');
+        assert.deepEqual(an.json, { type: 'error', error: { type: 'permission_error', message: DENIED } });
+        const s = await messages({ stream: true });
+        assert.equal(s.status, 403, s.text);
+        assert.deepEqual(s.json, an.json);
+        const oa = await post('/v1/chat/completions', { model: 'claude-vertex', messages: [{ role: 'user', content: 'x' }] });
+        assert.equal(oa.status, 403, oa.text);
+        assert.equal(oa.json.error.message, DENIED);
+        // a retryable status: the gateway's own answer once its attempts are spent
+        status = 429;
+        const rl = await messages();
+        assert.equal(rl.status, 429, rl.text);
+        assert.equal(rl.json.type, 'error');
+        assert.equal(rl.json.error.type, 'rate_limit_error');
+    } finally {
+        mock.onRequest = null;
+    }
 });
 
 test('no private key and no access token in any log or status output', async () => {

@@ -182,19 +182,49 @@ compile_one(const char *yaml, json_t **disabled)
 
 /* one vertex_ai deployment with these params and the key file */
 static void
-vertex_yaml(char *yaml, size_t size, const char *params, const char *path)
+vertex_model_yaml(char *yaml, size_t size, const char *model,
+    const char *params, const char *path)
 {
     snprintf(yaml, size, "model_list:\n"
              "  - model_name: g\n"
              "    litellm_params:\n"
-             "      model: vertex_ai/gemini-2.0-flash\n"
+             "      model: vertex_ai/%s\n"
              "%s"
-             "      vertex_credentials: %s\n", params, path);
+             "      vertex_credentials: %s\n", model, params, path);
+}
+
+static void
+vertex_yaml(char *yaml, size_t size, const char *params, const char *path)
+{
+    vertex_model_yaml(yaml, size, "gemini-2.0-flash", params, path);
+}
+
+/* where a deployment's requests go */
+static void
+check_place(json_t *dep, const char *host, const char *base_path)
+{
+    CHECK_STR(json_string_value(json_object_get(dep, "host")), host);
+    CHECK_STR(json_string_value(json_object_get(dep, "base_path")),
+              base_path);
+}
+
+/* a deployment's endpoints, comma-separated */
+static void
+endpoints_of(json_t *dep, char *out, size_t size)
+{
+    size_t   i;
+    json_t  *v;
+
+    out[0] = '\0';
+    json_array_foreach(json_object_get(dep, "endpoints"), i, v) {
+        snprintf(out + strlen(out), size - strlen(out), "%s%s",
+                 i ? "," : "", json_string_value(v));
+    }
 }
 
 UNIT_TEST(test_compile)
 {
-    char         *pem, path[] = "/tmp/unit-vertex-XXXXXX", yaml[1024];
+    char         *pem, path[] = "/tmp/unit-vertex-XXXXXX", yaml[1024], eps[64];
     json_t       *sa, *dep, *dis, *acct;
     FILE         *f;
     int           fd;
@@ -213,10 +243,8 @@ UNIT_TEST(test_compile)
                 "      vertex_location: europe-west4\n", path);
     dep = compile_one(yaml, &dis);
     CHECK(dis == NULL);
-    CHECK_STR(json_string_value(json_object_get(dep, "host")),
-              "europe-west4-aiplatform.googleapis.com");
-    CHECK_STR(json_string_value(json_object_get(dep, "base_path")),
-              "/v1/projects/p1/locations/europe-west4/publishers/google");
+    check_place(dep, "europe-west4-aiplatform.googleapis.com",
+                "/v1/projects/p1/locations/europe-west4/publishers/google");
     CHECK_STR(json_string_value(json_object_get(dep, "model")),
               "gemini-2.0-flash");
     CHECK_STR(json_string_value(json_object_get(dep, "api")), "vertex");
@@ -234,10 +262,38 @@ UNIT_TEST(test_compile)
     /* "global", the project from the key file */
     vertex_yaml(yaml, sizeof(yaml), "      vertex_location: global\n", path);
     dep = compile_one(yaml, &dis);
-    CHECK_STR(json_string_value(json_object_get(dep, "host")),
-              "aiplatform.googleapis.com");
-    CHECK_STR(json_string_value(json_object_get(dep, "base_path")),
-              "/v1/projects/file-project/locations/global/publishers/google");
+    check_place(dep, "aiplatform.googleapis.com",
+                "/v1/projects/file-project/locations/global/publishers/"
+                "google");
+    json_decref(dep);
+
+    /* Claude: Anthropic's publisher and wire, the @version kept */
+    vertex_model_yaml(yaml, sizeof(yaml), "claude-sonnet-4@20250514",
+                      "      vertex_location: global\n", path);
+    dep = compile_one(yaml, &dis);
+    CHECK(dis == NULL);
+    check_place(dep, "aiplatform.googleapis.com",
+                "/v1/projects/file-project/locations/global/publishers/"
+                "anthropic");
+    CHECK_STR(json_string_value(json_object_get(dep, "model")),
+              "claude-sonnet-4@20250514");
+    CHECK_STR(json_string_value(json_object_get(dep, "api")),
+              "vertex_anthropic");
+    CHECK_STR(json_string_value(json_object_get(dep, "auth")), "oauth2");
+    endpoints_of(dep, eps, sizeof(eps));
+    CHECK_STR(eps, "chat,count_tokens");
+    json_decref(dep);
+
+    /* an embedding model: Google's publisher, embeddings only */
+    vertex_model_yaml(yaml, sizeof(yaml), "text-embedding-005",
+                      "      vertex_location: us-central1\n", path);
+    dep = compile_one(yaml, &dis);
+    check_place(dep, "us-central1-aiplatform.googleapis.com",
+                "/v1/projects/file-project/locations/us-central1/"
+                "publishers/google");
+    CHECK_STR(json_string_value(json_object_get(dep, "api")), "vertex");
+    endpoints_of(dep, eps, sizeof(eps));
+    CHECK_STR(eps, "embeddings");
     json_decref(dep);
 
     /* no location anywhere: disabled, saying what to set */

@@ -238,5 +238,57 @@ UNIT_TEST(prices_by_provider_and_duration)
     json_decref(table);
 }
 
+/* Vertex AI's model families and the routes of their wires */
+UNIT_TEST(families_and_routes)
+{
+    const llm_wire_route_t       *r;
+    const llm_provider_family_t  *f;
+    llm_wire_t                    w;
+
+    f = llm_provider_family("vertex_ai", "claude-sonnet-4@20250514");
+    CHECK(f != NULL && f->wire == LLM_WIRE_VERTEX_ANTHROPIC);
+    CHECK_STR(f->publisher, "anthropic");
+    CHECK(f->endpoints == (LLM_EP_CHAT | LLM_EP_COUNT_TOKENS));
+
+    f = llm_provider_family("vertex_ai", "text-embedding-005");
+    CHECK(f != NULL && f->wire == LLM_WIRE_VERTEX);
+    CHECK(f->endpoints == LLM_EP_EMBEDDINGS);
+    CHECK(llm_provider_family("vertex_ai", "textembedding-gecko@003")
+          ->endpoints == LLM_EP_EMBEDDINGS);
+    CHECK(llm_provider_family("vertex_ai", "gemini-embedding-001")
+          ->endpoints == LLM_EP_EMBEDDINGS);
+
+    f = llm_provider_family("vertex_ai", "gemini-2.5-pro");
+    CHECK(f != NULL && f->wire == LLM_WIRE_VERTEX);
+    CHECK_STR(f->publisher, "google");
+    CHECK(f->endpoints & LLM_EP_CHAT);
+    CHECK(llm_provider_family("vertex_ai", "*") == f);
+
+    CHECK(llm_provider_family("anthropic", "claude-x") == NULL);
+    CHECK(llm_provider_family("gemini", "gemini-2.5-pro") == NULL);
+
+    r = llm_wire_route(LLM_WIRE_VERTEX_ANTHROPIC, LLM_EP_CHAT, 0);
+    CHECK(r != NULL && r->body_model == 0);
+    CHECK_STR(r->path, "/models/{model}:rawPredict");
+    CHECK_STR(r->anthropic_version, "vertex-2023-10-16");
+    r = llm_wire_route(LLM_WIRE_VERTEX_ANTHROPIC, LLM_EP_CHAT, 1);
+    CHECK_STR(r->path, "/models/{model}:streamRawPredict");
+    r = llm_wire_route(LLM_WIRE_VERTEX_ANTHROPIC, LLM_EP_COUNT_TOKENS, 0);
+    CHECK(r != NULL && r->body_model == 1);
+    CHECK_STR(r->path, "/models/count-tokens:rawPredict");
+    r = llm_wire_route(LLM_WIRE_VERTEX, LLM_EP_EMBEDDINGS, 0);
+    CHECK(r != NULL && r->anthropic_version == NULL);
+    CHECK_STR(r->path, "/models/{model}:predict");
+
+    /* Gemini's own paths */
+    CHECK(llm_wire_route(LLM_WIRE_VERTEX, LLM_EP_CHAT, 1) == NULL);
+    CHECK(llm_wire_route(LLM_WIRE_VERTEX, LLM_EP_COUNT_TOKENS, 0) == NULL);
+    CHECK(llm_wire_route(LLM_WIRE_ANTHROPIC, LLM_EP_CHAT, 0) == NULL);
+
+    CHECK_STR(llm_wire_name(LLM_WIRE_VERTEX_ANTHROPIC), "vertex_anthropic");
+    CHECK(llm_wire_parse("vertex_anthropic", &w) == 0
+          && w == LLM_WIRE_VERTEX_ANTHROPIC);
+}
+
 UNIT_MAIN(builtin_rows, names, rows_from_json, deployment_fields,
-          prices_by_provider_and_duration)
+          prices_by_provider_and_duration, families_and_routes)

@@ -455,8 +455,19 @@ UNIT_TEST(stream_errors)
 static int
 embed_req(const char *in, const char *model, llm_buf_t *out, char *err)
 {
-    return llm_xlate_embed_request_cohere(in, strlen(in), model, out, err,
-                                          256);
+    return llm_xlate_embed_request_to(LLM_WIRE_COHERE_V2, in, strlen(in),
+                                      model, out, err, 256);
+}
+
+
+static int
+co_embed_resp(const char *ans, const char *req, llm_buf_t *out,
+    llm_usage_t *u)
+{
+    return llm_xlate_embed_response_from(LLM_WIRE_COHERE_V2, ans,
+                                         strlen(ans), req,
+                                         req ? strlen(req) : 0, "emb", out,
+                                         u);
 }
 
 
@@ -495,8 +506,7 @@ UNIT_TEST(embeddings)
     CHECK(embed_req("{\"input\":[]}", "m", &out, err) != 0);
 
     llm_buf_reset(&out);
-    CHECK(llm_xlate_embed_response_cohere(ans, strlen(ans), NULL, 0, "emb",
-          &out, &u) == 0);
+    CHECK(co_embed_resp(ans, NULL, &out, &u) == 0);
     j = json_loadb(out.data, out.len, 0, NULL);
     CHECK_STR(jstr(j, "object"), "list");
     CHECK_STR(jstr(j, "model"), "emb");
@@ -508,15 +518,13 @@ UNIT_TEST(embeddings)
 
     /* base64 of little-endian float32s: 0.5, -1.25 */
     llm_buf_reset(&out);
-    CHECK(llm_xlate_embed_response_cohere(ans, strlen(ans), b64req,
-          strlen(b64req), "emb", &out, &u) == 0);
+    CHECK(co_embed_resp(ans, b64req, &out, &u) == 0);
     j = json_loadb(out.data, out.len, 0, NULL);
     CHECK_STR(jstr(j, "data.0.embedding"), "AAAAPwAAoL8=");
     json_decref(j);
 
     llm_buf_reset(&out);
-    CHECK(llm_xlate_embed_response_cohere("{\"message\":\"no\"}", 16, NULL,
-          0, "emb", &out, &u) != 0);
+    CHECK(co_embed_resp("{\"message\":\"no\"}", NULL, &out, &u) != 0);
     llm_buf_free(&out);
 }
 

@@ -1,24 +1,34 @@
 /*
- * Gemini embedContent / batchEmbedContents <-> OpenAI embeddings.
+ * Gemini embedContent / batchEmbedContents <-> OpenAI embeddings; OpenAI
+ * embeddings <-> Vertex AI's :predict (llm_xlate_embed_out.c's Vertex
+ * row; the Cohere row is tested in test_xlate_cohere.c).
  */
 
 #include "test_xlate_util.h"
+
+/* what a translation wrote, as JSON; NULL when it failed */
+static json_t *
+out_json(int rc, llm_buf_t *out)
+{
+    json_t  *j = NULL;
+
+    if (rc == 0) {
+        j = json_loadb(out->data, out->len, 0, NULL);
+        CHECK(j != NULL);
+    }
+    llm_buf_free(out);
+    return j;
+}
 
 static json_t *
 embed_req(const char *in, int batch, char *err, llm_buf_t *dropped)
 {
     llm_buf_t  out = LLM_BUF_INIT;
-    json_t    *j = NULL;
 
     err[0] = '\0';
-    if (llm_xlate_embed_request(in, strlen(in), batch, "text-embedding-3",
-                                &out, dropped, err, 256) == 0)
-    {
-        j = json_loadb(out.data, out.len, 0, NULL);
-        CHECK(j != NULL);
-    }
-    llm_buf_free(&out);
-    return j;
+    return out_json(llm_xlate_embed_request(in, strlen(in), batch,
+                                            "text-embedding-3", &out,
+                                            dropped, err, 256), &out);
 }
 
 UNIT_TEST(test_embed_request)
@@ -112,4 +122,91 @@ UNIT_TEST(test_embed_response)
     llm_buf_free(&out);
 }
 
-UNIT_MAIN(test_embed_request, test_embed_response)
+static json_t *
+vertex_req(const char *in, char *err)
+{
+    llm_buf_t  out = LLM_BUF_INIT;
+
+    err[0] = '\0';
+    return out_json(llm_xlate_embed_request_to(LLM_WIRE_VERTEX, in,
+                                               strlen(in),
+                                               "text-embedding-005", &out,
+                                               err, 256), &out);
+}
+
+UNIT_TEST(test_vertex_embed_request)
+{
+    char     err[256];
+    json_t  *j;
+
+    CHECK(llm_xlate_embed_wire(LLM_WIRE_VERTEX));
+    CHECK(llm_xlate_embed_wire(LLM_WIRE_COHERE_V2));
+    CHECK(!llm_xlate_embed_wire(LLM_WIRE_GEMINI));
+    CHECK(!llm_xlate_embed_wire(LLM_WIRE_OPENAI));
+
+    j = vertex_req("{\"model\":\"e\",\"input\":[\"a\",\"b\"],"
+                   "\"dimensions\":256,\"task_type\":\"RETRIEVAL_QUERY\"}",
+                   err);
+    CHECK_STR(jstr(j, "instances.0.content"), "a");
+    CHECK_STR(jstr(j, "instances.1.content"), "b");
+    CHECK_STR(jstr(j, "instances.1.task_type"), "RETRIEVAL_QUERY");
+    CHECK(jint(j, "parameters.outputDimensionality") == 256);
+    CHECK(jget(j, "model") == NULL);        /* the model is in the path */
+    json_decref(j);
+
+    j = vertex_req("{\"input\":\"one\"}", err);
+    CHECK(jlen(j, "instances") == 1);
+    CHECK(jget(j, "parameters") == NULL);
+    json_decref(j);
+
+    CHECK(vertex_req("{\"input\":[[1,2]]}", err) == NULL);
+    CHECK(strstr(err, "Vertex AI embeds text, not token arrays") != NULL);
+    CHECK(vertex_req("{\"input\":\"x\",\"dimensions\":0}", err) == NULL);
+    CHECK(strstr(err, "dimensions must be a positive integer") != NULL);
+    CHECK(vertex_req("{\"input\":[]}", err) == NULL);
+}
+
+UNIT_TEST(test_vertex_embed_response)
+{
+    llm_buf_t    out = LLM_BUF_INIT;
+    llm_usage_t  u;
+    json_t      *j;
+    const char  *ans = "{\"predictions\":[{\"embeddings\":{\"values\":"
+                       "[0.5,-1.25],\"statistics\":{\"token_count\":3,"
+                       "\"truncated\":false}}},{\"embeddings\":{\"values\":"
+                       "[1,0],\"statistics\":{\"token_count\":4}}}],"
+                       "\"metadata\":{\"billableCharacterCount\":20}}";
+    const char  *b64 = "{\"encoding_format\":\"base64\"}";
+
+    CHECK(llm_xlate_embed_response_from(LLM_WIRE_VERTEX, ans, strlen(ans),
+                                        NULL, 0, "vx", &out, &u) == 0);
+    j = json_loadb(out.data, out.len, 0, NULL);
+    CHECK_STR(jstr(j, "object"), "list");
+    CHECK_STR(jstr(j, "model"), "vx");
+    CHECK(jlen(j, "data") == 2);
+    CHECK(jint(j, "data.1.index") == 1);
+    CHECK(json_real_value(jget(j, "data.0.embedding.1")) == -1.25);
+    CHECK(jint(j, "usage.prompt_tokens") == 7);
+    CHECK(u.prompt_tokens == 7 && u.total_tokens == 7 && u.present);
+    json_decref(j);
+
+    llm_buf_reset(&out);
+    CHECK(llm_xlate_embed_response_from(LLM_WIRE_VERTEX, ans, strlen(ans),
+                                        b64, strlen(b64), "vx", &out, &u)
+          == 0);
+    j = json_loadb(out.data, out.len, 0, NULL);
+    CHECK_STR(jstr(j, "data.0.embedding"), "AAAAPwAAoL8=");
+    json_decref(j);
+
+    /* not an answer of :predict: the caller's 502 */
+    llm_buf_reset(&out);
+    CHECK(llm_xlate_embed_response_from(LLM_WIRE_VERTEX, "{\"error\":{}}",
+                                        12, NULL, 0, "vx", &out, &u) != 0);
+    CHECK(llm_xlate_embed_response_from(LLM_WIRE_VERTEX,
+          "{\"predictions\":[{\"embeddings\":{}}]}", 35, NULL, 0, "vx",
+          &out, &u) != 0);
+    llm_buf_free(&out);
+}
+
+UNIT_MAIN(test_embed_request, test_embed_response, test_vertex_embed_request,
+          test_vertex_embed_response)

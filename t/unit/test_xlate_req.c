@@ -742,6 +742,54 @@ UNIT_TEST(test_gemini_level_and_allowed_names)
     json_decref(j);
 }
 
+/* Claude on Vertex AI: the version in the body, the model in the URL */
+UNIT_TEST(test_anthropic_on_vertex)
+{
+    llm_xlate_opts_t  o = opts(0, 0);
+    char              err[256];
+    json_t           *j;
+
+    o.anthropic_version = "vertex-2023-10-16";
+    o.no_model = 1;
+
+    j = xreq_str(LLM_API_ANTHROPIC, LLM_API_ANTHROPIC,
+                 "{\"model\":\"alias\",\"max_tokens\":5,\"messages\":[],"
+                 "\"metadata\":{\"user_id\":\"u\"}}", &o, err, sizeof(err));
+    CHECK(jget(j, "model") == NULL);
+    CHECK_STR(jstr(j, "anthropic_version"), "vertex-2023-10-16");
+    CHECK_STR(jstr(j, "metadata.user_id"), "u");
+    CHECK(jint(j, "max_tokens") == 5);
+    json_decref(j);
+
+    o.stream = 1;
+    j = xreq_str(LLM_API_OPENAI, LLM_API_ANTHROPIC,
+                 "{\"model\":\"a\",\"stream\":true,\"messages\":[{\"role\":"
+                 "\"user\",\"content\":\"hi\"}]}", &o, err, sizeof(err));
+    CHECK(jget(j, "model") == NULL);
+    CHECK_STR(jstr(j, "anthropic_version"), "vertex-2023-10-16");
+    CHECK(json_is_true(jget(j, "stream")));
+    CHECK_STR(jstr(j, "messages.0.content.0.text"), "hi");
+    json_decref(j);
+
+    /* count-tokens: the body names the model */
+    o.stream = 0;
+    o.no_model = 0;
+    j = xreq_str(LLM_API_ANTHROPIC, LLM_API_ANTHROPIC,
+                 "{\"model\":\"alias\",\"messages\":[]}", &o, err,
+                 sizeof(err));
+    CHECK_STR(jstr(j, "model"), "provider-model");
+    CHECK_STR(jstr(j, "anthropic_version"), "vertex-2023-10-16");
+    json_decref(j);
+
+    /* only Anthropic's format has it */
+    o.no_model = 1;
+    j = xreq_str(LLM_API_OPENAI, LLM_API_GEMINI,
+                 "{\"model\":\"a\",\"messages\":[{\"role\":\"user\","
+                 "\"content\":\"hi\"}]}", &o, err, sizeof(err));
+    CHECK(jget(j, "anthropic_version") == NULL);
+    json_decref(j);
+}
+
 UNIT_MAIN(test_claude_code_to_openai, test_claude_code_to_gemini,
           test_openai_to_anthropic, test_openai_to_gemini,
           test_gemini_to_openai, test_gemini_to_anthropic,
@@ -751,4 +799,4 @@ UNIT_MAIN(test_claude_code_to_openai, test_claude_code_to_gemini,
           test_long_name_utf8_cut, test_gemini_inline_without_mime,
           test_same_format_replaces_model,
           test_anthropic_thinking_forced_tool,
-          test_gemini_level_and_allowed_names)
+          test_gemini_level_and_allowed_names, test_anthropic_on_vertex)

@@ -38,6 +38,7 @@ llm_wire_api(llm_wire_t wire)
 {
     switch (wire) {
     case LLM_WIRE_ANTHROPIC:
+    case LLM_WIRE_VERTEX_ANTHROPIC: /* Anthropic's, rawPredict's path */
         return LLM_API_ANTHROPIC;
     case LLM_WIRE_GEMINI:
     case LLM_WIRE_VERTEX:           /* Gemini's format, another path */

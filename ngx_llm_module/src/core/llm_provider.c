@@ -12,7 +12,7 @@
 
 static const char *const  llm_wire_names[LLM_WIRE_COUNT] = {
     "openai", "anthropic", "gemini", "openai_completions",
-    "bedrock_converse", "cohere_v2", "vertex"
+    "bedrock_converse", "cohere_v2", "vertex", "vertex_anthropic"
 };
 
 static const char *const  llm_auth_names[LLM_AUTH_COUNT] = {

@@ -26,7 +26,9 @@ typedef enum {
                                     requests are translated to a prompt */
     LLM_WIRE_BEDROCK_CONVERSE,
     LLM_WIRE_COHERE_V2,
-    LLM_WIRE_VERTEX,
+    LLM_WIRE_VERTEX,            /* Gemini's, under a Vertex AI project */
+    LLM_WIRE_VERTEX_ANTHROPIC,  /* Anthropic's Messages, under a Vertex AI
+                                   project (rawPredict) */
     LLM_WIRE_COUNT
 } llm_wire_t;
 
@@ -84,6 +86,47 @@ typedef struct {
     const char  *rejects;       /* top-level request fields it refuses with
                                    a 400, comma-separated (drop_params) */
 } llm_provider_row_t;
+
+
+/*
+ * A model family of a provider: what its models' names start with changes
+ * the wire format, the endpoints and the path segment naming its publisher
+ * (Vertex AI serves Gemini under publishers/google, Claude under
+ * publishers/anthropic).  Rows are in llm_provider_family.c.
+ */
+typedef struct {
+    const char  *provider;      /* the row's name */
+    const char  *prefix;        /* of the model name; "" any model */
+    const char  *publisher;     /* the path's publisher */
+    llm_wire_t   wire;
+    unsigned     endpoints;     /* LLM_EP_* */
+} llm_provider_family_t;
+
+/* The family of model (the first matching row), or NULL: a provider
+   without families. */
+const llm_provider_family_t *llm_provider_family(const char *provider,
+    const char *model);
+
+
+/*
+ * Where a wire format that borrows a translator family sends one of its
+ * endpoints when that differs from the family's own path, and what its
+ * body then carries: after the deployment's base, "{model}" replaced by
+ * the model.  Rows are in llm_provider_family.c.
+ */
+typedef struct {
+    llm_wire_t   wire;
+    unsigned     endpoint;          /* one LLM_EP_* bit */
+    int          stream;            /* 1 streamed, 0 not, -1 either */
+    const char  *path;
+    const char  *anthropic_version; /* the body's "anthropic_version" */
+    int          body_model;        /* 0: the body names no model (the
+                                       path does) */
+} llm_wire_route_t;
+
+/* The route of wire for endpoint, or NULL: the family's own path. */
+const llm_wire_route_t *llm_wire_route(llm_wire_t wire, unsigned endpoint,
+    int stream);
 
 
 /* Rows defined at run time (JSON), searched before the built-in ones. */

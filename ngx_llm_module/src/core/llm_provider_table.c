@@ -89,10 +89,13 @@ static const llm_provider_row_t  llm_provider_rows[] = {
       "COHERE_API_BASE", NULL, LLM_EP_CHAT | LLM_EP_EMBEDDINGS, 0, NULL },
 
     /* Vertex AI: Gemini's wire format under the project's path, with an
-       OAuth2 token controld gets for the service account (cfg_vertex.c) */
+       OAuth2 token controld gets for the service account (cfg_vertex.c);
+       Claude models speak Anthropic's, embedding models :predict (the
+       model families of llm_provider_family.c) */
     { "vertex_ai", LLM_WIRE_VERTEX, LLM_AUTH_OAUTH2, NULL,
       "https://{location}-aiplatform.googleapis.com", NULL, NULL,
-      "VERTEXAI_LOCATION,VERTEX_LOCATION", LLM_EP_CHAT, 0, NULL },
+      "VERTEXAI_LOCATION,VERTEX_LOCATION",
+      LLM_EP_CHAT | LLM_EP_EMBEDDINGS | LLM_EP_COUNT_TOKENS, 0, NULL },
 
     /* the OpenAI-compatible family */
 

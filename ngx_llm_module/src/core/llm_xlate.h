@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "llm_buf.h"
+#include "llm_provider.h"
 
 typedef enum {
     LLM_API_OPENAI = 0,
@@ -77,6 +78,11 @@ typedef struct {
                                      provider's id) */
     llm_buf_t  *dropped;          /* optional: the names of the fields taken
                                      out are appended, comma-separated */
+    const char *anthropic_version; /* Anthropic targets on a cloud (Vertex
+                                     AI): the body's "anthropic_version";
+                                     with no_model, the body names no
+                                     model (the URL does) */
+    int         no_model;
 } llm_xlate_opts_t;
 
 /*
@@ -182,22 +188,27 @@ int llm_xlate_embed_response(const char *in, size_t len, int batch,
     llm_buf_t *out, llm_usage_t *usage);
 
 /*
- * OpenAI /v1/embeddings request -> a Cohere /v2/embed body for `model`
- * (texts, input_type default "search_document", embedding_types float).
- * 0 ok; -1 with a message in err: a client error (token arrays, no input).
+ * OpenAI's /v1/embeddings to a provider's own embeddings API: Cohere's
+ * /v2/embed (texts, input_type default "search_document", embedding_types
+ * float), Vertex AI's :predict (instances, parameters.outputDimensionality).
+ * llm_xlate_embed_wire() says whether wire has one.
  */
-int llm_xlate_embed_request_cohere(const char *in, size_t len,
+int llm_xlate_embed_wire(llm_wire_t wire);
+
+/* The provider's body for `model`.  0 ok; -1 with a message in err: a
+   client error (token arrays, no input, a bad dimensions). */
+int llm_xlate_embed_request_to(llm_wire_t wire, const char *in, size_t len,
     const char *model, llm_buf_t *out, char *err, size_t errlen);
 
 /*
- * Cohere /v2/embed response -> OpenAI's embedding list, as floats or, when
+ * The provider's answer -> OpenAI's embedding list, as floats or, when
  * the client's request (may be NULL) asked encoding_format "base64", as
  * base64 of little-endian float32s; usage into *usage (may be NULL).
- * -1 when the body is not such a response.
+ * -1 when the body is not such an answer.
  */
-int llm_xlate_embed_response_cohere(const char *in, size_t len,
-    const char *client_request, size_t client_len, const char *client_model,
-    llm_buf_t *out, llm_usage_t *usage);
+int llm_xlate_embed_response_from(llm_wire_t wire, const char *in,
+    size_t len, const char *client_request, size_t client_len,
+    const char *client_model, llm_buf_t *out, llm_usage_t *usage);
 
 /*
  * The HTTP status Bedrock answers an exception with, by its name

@@ -170,8 +170,8 @@ llm_error_sanitize(const char *in, size_t len, llm_buf_t *out)
 
 /* the message, type and param inside a provider error document */
 static void
-llm_error_fields(json_t *doc, const char **msg, const char **type,
-                 const char **param)
+llm_error_fields(json_t *doc, llm_api_t from, const char **msg,
+                 const char **type, const char **param)
 {
     json_t  *e;
 
@@ -186,8 +186,10 @@ llm_error_fields(json_t *doc, const char **msg, const char **type,
     if (json_is_object(e)) {
         *msg = llm_xl_str(e, "message");
         *type = llm_xl_str(e, "type");
-        if (*type == NULL) {
-            *type = llm_xl_str(e, "status");   /* Gemini */
+        if (*type == NULL && from == LLM_API_GEMINI) {
+            /* Google's; not a type of another format's (Vertex AI
+               answers its own errors so, for Claude too) */
+            *type = llm_xl_str(e, "status");
         }
         *param = llm_xl_str(e, "param");
         return;
@@ -216,7 +218,7 @@ llm_xlate_error(llm_api_t from, llm_api_t to, int status, const char *in,
                             NULL);
     }
     if (doc) {
-        llm_error_fields(doc, &msg, &type, &param);
+        llm_error_fields(doc, from, &msg, &type, &param);
     }
 
     if (msg) {

@@ -217,6 +217,27 @@ json_t *llm_resp_read_cohere(json_t *body, llm_usage_t *u);
 llm_stop_t llm_stop_from_cohere(const char *s);
 int  llm_usage_read_cohere(const json_t *usage, llm_usage_t *u);
 
+/*
+ * --- a provider's own embeddings API (llm_xlate_embed_out.c) ---
+ * body: the provider's request for the texts of the OpenAI request req
+ * (validated: strings, dimensions a positive integer).  vectors: the
+ * answer's vectors as a new array (each one an array of numbers), their
+ * tokens and whether the answer counted them; NULL when resp is no such
+ * answer.
+ */
+typedef json_t *(*llm_xl_embed_body_fn)(const json_t *req, json_t *texts,
+                                        const char *model);
+typedef json_t *(*llm_xl_embed_vectors_fn)(const json_t *resp,
+                                           long long *tokens, int *counted);
+json_t *llm_xl_embed_body_cohere(const json_t *req, json_t *texts,
+                                 const char *model);
+json_t *llm_xl_embed_vectors_cohere(const json_t *resp, long long *tokens,
+                                    int *counted);
+json_t *llm_xl_embed_body_vertex(const json_t *req, json_t *texts,
+                                 const char *model);
+json_t *llm_xl_embed_vectors_vertex(const json_t *resp, long long *tokens,
+                                    int *counted);
+
 /* --- errors --- */
 const char *llm_error_type_openai(int status);
 const char *llm_error_type_anthropic(int status);

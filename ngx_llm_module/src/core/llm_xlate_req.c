@@ -39,6 +39,25 @@ llm_req_check(llm_xl_ctx_t *c, const json_t *ir)
     return 0;
 }
 
+/*
+ * Anthropic's format on a cloud that names the model in the URL and the
+ * API version in the body (Vertex AI: "vertex-2023-10-16").
+ */
+static void
+llm_req_cloud(const llm_xlate_opts_t *o, llm_api_t to, json_t *body)
+{
+    if (to != LLM_API_ANTHROPIC || o->anthropic_version == NULL) {
+        return;
+    }
+
+    if (o->no_model) {
+        json_object_del(body, "model");
+    }
+
+    json_object_set_new(body, "anthropic_version",
+                        json_string(o->anthropic_version));
+}
+
 int
 llm_xlate_request(llm_api_t from, llm_api_t to, const char *in, size_t len,
                   const llm_xlate_opts_t *o, llm_buf_t *out, char *err,
@@ -83,6 +102,7 @@ llm_xlate_request(llm_api_t from, llm_api_t to, const char *in, size_t len,
         if (to != LLM_API_GEMINI && o->model) {
             json_object_set_new(body, "model", json_string(o->model));
         }
+        llm_req_cloud(o, to, body);
         rc = llm_xl_dump(body, out) == 0 ? 0
              : llm_xl_error(&c, "out of memory");
         json_decref(body);
@@ -98,6 +118,7 @@ llm_xlate_request(llm_api_t from, llm_api_t to, const char *in, size_t len,
         res = llm_req_writers[to](&c, ir);
     }
     if (res != NULL) {
+        llm_req_cloud(o, to, res);
         rc = llm_xl_dump(res, out) == 0 ? 0
              : llm_xl_error(&c, "out of memory");
     } else if (err && errlen && err[0] == '\0') {

@@ -32,7 +32,7 @@ function allText(body) {
     return `${sys}\n${msgs}`;
 }
 
-async function messages(ctx) {
+export async function messages(ctx) {
     const { body } = ctx;
     if (typeof body?.max_tokens !== 'number') {
         ctx.fail(400, 'bad_request', 'max_tokens: Field required');
@@ -83,7 +83,7 @@ async function messages(ctx) {
     await ctx.sendStream(frames, { text, usage: { input_tokens, output_tokens } }, { 'request-id': randomId('req_') });
 }
 
-function countTokensHandler(ctx) {
+export function countTokensHandler(ctx) {
     ctx.sendJson({ input_tokens: countTokens(allText(ctx.body)) });
 }
 

@@ -71,7 +71,7 @@ export async function generate(ctx) {
         i === pieces.length - 1 ? usage : { promptTokenCount })), { text, usage, chunks: pieces });
 }
 
-function countTokensHandler(ctx) {
+export function countTokensHandler(ctx) {
     const body = ctx.body?.generateContentRequest || ctx.body;
     ctx.sendJson({ totalTokens: countTokens(allText(body)) });
 }

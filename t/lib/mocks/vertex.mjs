@@ -1,8 +1,20 @@
-// Vertex AI for the mock: Gemini's wire format (gemini.mjs) under
-//   POST {base}/v1/projects/{project}/locations/{location}/publishers/google/
-//        models/{model}:generateContent | :streamGenerateContent?alt=sse
+// Vertex AI for the mock, under
+//   POST {base}/v1/projects/{project}/locations/{location}/publishers/{publisher}/
+//        models/{model}:{method}
 // with `Authorization: Bearer <token>`, where the token must be one the
-// token server issued and not yet expired (mock option vertex: tokenServer).
+// token server issued and not yet expired (mock option vertex: tokenServer):
+//   publishers/google     :generateContent, :streamGenerateContent?alt=sse
+//                         and :countTokens in Gemini's wire format
+//                         (gemini.mjs); :predict for the embedding models
+//                         ({"instances":[{"content"}], "parameters"} ->
+//                         {"predictions":[{"embeddings":{"values",
+//                         "statistics":{"token_count"}}}]})
+//   publishers/anthropic  :rawPredict and :streamRawPredict in Anthropic's
+//                         Messages format (anthropic.mjs), the body with
+//                         "anthropic_version": "vertex-2023-10-16" and no
+//                         "model" (a 400 otherwise, as Vertex answers);
+//                         models/count-tokens:rawPredict counts, the model
+//                         named in the body
 //
 // startVertexTokenServer({publicKey, clientEmail, expiresIn}) is Google's
 // OAuth2 token endpoint for a service account: POST /token with
@@ -13,13 +25,52 @@
 import http from 'node:http';
 import crypto from 'node:crypto';
 import { freePort } from '../ports.mjs';
-import { geminiFormat, generate } from './gemini.mjs';
+import { geminiFormat, generate, countTokensHandler as geminiCount } from './gemini.mjs';
+import { anthropicFormat, messages, countTokensHandler as anthropicCount } from './anthropic.mjs';
+import { countTokens, embedText } from './common.mjs';
 
 export const VERTEX_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 const GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
-const PATH = /^(.*)\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/google\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
+const PATH = /^(.*)\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/(google|anthropic)\/models\/([^/:]+):(\w+)$/;
+const ANTHROPIC_VERSION = 'vertex-2023-10-16';
 
 const b64json = (s) => JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
+
+/** Claude on Vertex: the body Anthropic's, its version in it, the model in the path. */
+function claudeProblem(ctx) {
+    const { body, route } = ctx;
+    if (body?.anthropic_version !== ANTHROPIC_VERSION) return `anthropic_version: must be "${ANTHROPIC_VERSION}", got ${JSON.stringify(body?.anthropic_version)}`;
+    if (route.endpoint === 'count_tokens') return typeof body.model === 'string' ? null : 'model: Field required';
+    if (Object.hasOwn(body, 'model')) return 'model: Extra inputs are not permitted (the model is in the URL)';
+    if (!!body.stream !== route.stream) return `stream: ${route.method} with stream ${JSON.stringify(body.stream)}`;
+    return anthropicFormat.checkBody(body);
+}
+
+/** :predict of an embedding model. */
+function predict(ctx) {
+    const inst = ctx.body?.instances;
+    if (!Array.isArray(inst) || !inst.length || inst.some((i) => typeof i?.content !== 'string')) {
+        ctx.fail(400, 'bad_request', 'instances: a non-empty list of {"content": string} is required (mock)');
+        return;
+    }
+    const dims = ctx.body.parameters?.outputDimensionality || 8;
+    const vectors = inst.map((i) => Array.from(embedText(i.content, dims)));
+    const counts = inst.map((i) => countTokens(i.content));
+    ctx.sendJson({
+        predictions: vectors.map((values, k) => ({ embeddings: { values, statistics: { token_count: counts[k], truncated: false } } })),
+        metadata: { billableCharacterCount: inst.reduce((n, i) => n + i.content.length, 0) },
+    }, { vectors, tokens: counts.reduce((a, b) => a + b, 0) });
+}
+
+const HANDLERS = {
+    'google:generateContent': generate,
+    'google:streamGenerateContent': generate,
+    'google:countTokens': geminiCount,
+    'google:predict': predict,
+    'anthropic:rawPredict': messages,
+    'anthropic:streamRawPredict': messages,
+    'anthropic:count_tokens': anthropicCount,
+};
 
 async function answer(ctx) {
     const server = ctx.mock.options.vertex;
@@ -29,7 +80,16 @@ async function answer(ctx) {
         ctx.fail(401, 'auth', 'Request had invalid authentication credentials. Expected OAuth 2 access token (mock).');
         return;
     }
-    await generate(ctx);
+    const handler = HANDLERS[`${ctx.route.publisher}:${ctx.route.endpoint}`];
+    if (!handler) {
+        ctx.fail(404, 'not_found', `mock: publishers/${ctx.route.publisher} has no :${ctx.route.method}`);
+        return;
+    }
+    if (ctx.route.publisher === 'anthropic') {
+        const problem = claudeProblem(ctx);
+        if (problem) { ctx.fail(400, 'bad_request', problem); return; }
+    }
+    await handler(ctx);
 }
 
 export const vertexFormat = {
@@ -38,9 +98,14 @@ export const vertexFormat = {
     match(method, path) {
         const m = PATH.exec(path);
         if (!m || method !== 'POST') return null;
+        const [publisher, model, methodName] = [m[4], decodeURIComponent(m[5]), m[6]];
+        const counting = publisher === 'anthropic' && model === 'count-tokens' && methodName === 'rawPredict';
         return {
-            handler: answer, project: m[2], location: m[3], model: decodeURIComponent(m[4]),
-            stream: m[5] === 'streamGenerateContent', endpoint: m[5],
+            handler: answer, project: m[2], location: m[3], publisher, method: methodName,
+            // count-tokens names its model in the body
+            model: counting ? undefined : model,
+            stream: methodName === 'streamGenerateContent' || methodName === 'streamRawPredict',
+            endpoint: counting ? 'count_tokens' : methodName,
         };
     },
 
