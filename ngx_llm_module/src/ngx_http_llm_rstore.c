@@ -5,7 +5,9 @@
  * entry (llm_rstore.c writes it) belongs to the key that made it: a read
  * by another key finds nothing.  It lives responses_ttl; when
  * responses_max_size is reached, or the zone has no room, the oldest go
- * first.  Per nginx: another node's gateway has its own store.
+ * first.  The zone is this node's cache: controld makes each entry durable
+ * (ngx_http_llm_rstore_admin.c), and an id it does not hold is asked of
+ * controld (ngx_http_llm_rstore_fetch.c).
  *
  *   the request: store, previous_response_id (prepended), the id;
  *   the answer: kept when it completed (JSON or stream);
@@ -487,9 +489,11 @@ ngx_http_llm_rstore_request(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     if (rc == NGX_DECLINED) {
         /* made on another node, or before nginx restarted: controld */
         ctx->rstore_prev = prev;
+        rc = ngx_http_llm_rstore_fetch(r, ctx, &prev, 0);
 
-        if (ngx_http_llm_rstore_fetch(r, ctx, &prev, 0) == NGX_AGAIN) {
-            return NGX_AGAIN;
+        if (rc == NGX_AGAIN || rc == NGX_ERROR) {
+            return rc == NGX_AGAIN ? NGX_AGAIN
+                                   : NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
     }
 
@@ -674,12 +678,15 @@ ngx_http_llm_rstore_handler(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (rc == NGX_DECLINED
-        && ngx_http_llm_rstore_fetch(r, ctx, &ctx->resp_ref,
-                                     r->method == NGX_HTTP_DELETE)
-           == NGX_AGAIN)
-    {
-        return NGX_AGAIN;
+    if (rc == NGX_DECLINED) {
+        /* made on another node, or before nginx restarted: controld */
+        rc = ngx_http_llm_rstore_fetch(r, ctx, &ctx->resp_ref,
+                                       r->method == NGX_HTTP_DELETE);
+
+        if (rc == NGX_AGAIN || rc == NGX_ERROR) {
+            return rc == NGX_AGAIN ? NGX_AGAIN
+                                   : NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
     }
 
     if (rc != NGX_OK) {
@@ -698,17 +705,15 @@ ngx_http_llm_rstore_handler(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 
 static ngx_int_t
 ngx_http_llm_rstore_answer(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
-    ngx_str_t *e)
+    ngx_str_t *entry)
 {
     char        err[160], order[8], after[LLM_RSTORE_ID_MAX];
     long        limit;
-    ngx_str_t   arg, entry;
+    ngx_str_t   arg;
     llm_buf_t   out = LLM_BUF_INIT;
 
-    entry = *e;
-
     if (!ctx->input_items) {
-        if (llm_rstore_response((char *) entry.data, entry.len, &out) != 0) {
+        if (llm_rstore_response((char *) entry->data, entry->len, &out) != 0) {
             llm_buf_free(&out);
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
@@ -737,7 +742,7 @@ ngx_http_llm_rstore_answer(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
                     ngx_min(arg.len + 1, sizeof(after)));
     }
 
-    if (llm_rstore_input_items((char *) entry.data, entry.len,
+    if (llm_rstore_input_items((char *) entry->data, entry->len,
                                order[0] ? order : NULL, limit, after, &out,
                                err, sizeof(err))
         != 0)
