@@ -71,6 +71,29 @@ command(resp_redis_t *r, int argc, const char **argv, const size_t *lens)
     return store_redis_command(r->redis, argc, argv, lens);
 }
 
+/* EVAL script 0 args...: the scripts name their keys themselves */
+static redisReply *
+eval(resp_redis_t *r, const char *script, int n, const char **args,
+    const size_t *lens)
+{
+    const char  *argv[10];
+    size_t       alen[10];
+    int          i;
+
+    argv[0] = "EVAL";
+    argv[1] = script;
+    argv[2] = "0";
+    for (i = 0; i < 3; i++) {
+        alen[i] = strlen(argv[i]);
+    }
+    for (i = 0; i < n && i < 7; i++) {
+        argv[3 + i] = args[i];
+        alen[3 + i] = lens != NULL && lens[i] != 0 ? lens[i]
+                                                   : strlen(args[i]);
+    }
+    return command(r, 3 + i, argv, alen);
+}
+
 static void
 member(const char *owner, const char *id, char *buf, size_t size)
 {
@@ -82,10 +105,9 @@ redis_put(resp_store_t *s, const char *owner, const char *id,
     const char *entry, size_t len, int64_t ttl_ms, int64_t max_bytes)
 {
     char         m[256], ttl[24], now[24], size[24], max[24];
-    const char  *argv[9];
-    size_t       lens[9];
+    const char  *args[6];
+    size_t       lens[6] = { 0, len, 0, 0, 0, 0 };
     redisReply  *rep;
-    int          i;
 
     if (ttl_ms <= 0) {
         return 0;                       /* expired on the way */
@@ -95,20 +117,13 @@ redis_put(resp_store_t *s, const char *owner, const char *id,
     snprintf(now, sizeof(now), "%lld", (long long) resp_store_now_ms());
     snprintf(size, sizeof(size), "%zu", len + strlen(id));
     snprintf(max, sizeof(max), "%lld", (long long) max_bytes);
-    argv[0] = "EVAL";
-    argv[1] = RESP_LUA_PUT;
-    argv[2] = "0";
-    argv[3] = m;
-    argv[4] = entry;
-    argv[5] = ttl;
-    argv[6] = now;
-    argv[7] = size;
-    argv[8] = max;
-    for (i = 0; i < 9; i++) {
-        lens[i] = strlen(argv[i]);
-    }
-    lens[4] = len;
-    rep = command((resp_redis_t *) s, 9, argv, lens);
+    args[0] = m;
+    args[1] = entry;
+    args[2] = ttl;
+    args[3] = now;
+    args[4] = size;
+    args[5] = max;
+    rep = eval((resp_redis_t *) s, RESP_LUA_PUT, 6, args, lens);
     if (rep == NULL) {
         return -1;
     }
@@ -154,24 +169,17 @@ static int
 redis_del(resp_store_t *s, const char *owner, const char *id)
 {
     char         m[256], now[24], keep[24];
-    const char  *argv[6];
-    size_t       lens[6];
+    const char  *args[3];
     redisReply  *rep;
-    int          i, rc;
+    int          rc;
 
     member(owner, id, m, sizeof(m));
     snprintf(now, sizeof(now), "%lld", (long long) resp_store_now_ms());
     snprintf(keep, sizeof(keep), "%d", TOMB_KEEP_MS);
-    argv[0] = "EVAL";
-    argv[1] = RESP_LUA_DEL;
-    argv[2] = "0";
-    argv[3] = m;
-    argv[4] = now;
-    argv[5] = keep;
-    for (i = 0; i < 6; i++) {
-        lens[i] = strlen(argv[i]);
-    }
-    rep = command((resp_redis_t *) s, 6, argv, lens);
+    args[0] = m;
+    args[1] = now;
+    args[2] = keep;
+    rep = eval((resp_redis_t *) s, RESP_LUA_DEL, 3, args, NULL);
     if (rep == NULL) {
         return -1;
     }
