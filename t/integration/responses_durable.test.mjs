@@ -8,7 +8,8 @@
 //   (b) no Redis: an nginx restart (stop and start, not a reload) and a
 //       controld restart keep them retrievable and continuable;
 //   (c) responses_ttl applies to the durable copy too;
-//   (d) controld down and the id not in the zone: a 503, not a 404.
+//   (d) controld down and the id not in the zone: a 503, not a 404; Redis
+//       down: a 503 on the other node, and nothing lost when it is back.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -161,6 +162,30 @@ describe('two nodes, one Redis', () => {
         assert.deepEqual(gone.json, { id: again.id, object: 'response', deleted: true });
         await waitFor(async () => (await raw(b, `/v1/responses/${again.id}`, key)).status === 404,
                       { timeoutMs: 15000, what: 'the deletion reaching node b' });
+    });
+    test('Redis down: a new response is served from its zone, a 503 on the other node, and written when Redis is back', async () => {
+        resetMocks([mock]);
+        const key = await sharedKey('durable-outage');
+        mock.script = { text: 'later' };
+        let made;
+        await redis.kill();
+        try {
+            made = await sdk(a, key).responses.create({ model: GROUP, input: 'during the outage' });
+            assert.equal((await raw(a, `/v1/responses/${made.id}`, key)).status, 200, 'node a holds it');
+            const res = await raw(b, `/v1/responses/${made.id}`, key);
+            assert.equal(res.status, 503, res.text);
+            assert.match(res.json.error.message, /stored responses are unavailable/);
+            const follow = await raw(b, '/v1/responses', key, 'POST',
+                                     { model: GROUP, input: 'x', previous_response_id: made.id });
+            assert.equal(follow.status, 503, follow.text);
+            assert.equal(mock.requests.length, 1, 'the follow-up was not sent upstream');
+        } finally {
+            await redis.start();
+        }
+        // it stayed pending in node a's zone and is drained once Redis answers
+        await waitFor(async () => (await raw(b, `/v1/responses/${made.id}`, key)).status === 200,
+                      { timeoutMs: 40000, intervalMs: 250, what: 'the response on node b after the outage' });
+        assert.equal((await sdk(b, key).responses.retrieve(made.id)).output_text, 'later');
     });
 });
 
