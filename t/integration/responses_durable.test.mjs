@@ -46,7 +46,7 @@ before(async () => {
     const env = { [KEY_ENV.openai]: PROVIDER_KEY };
     a = await startGateway({ config: config({}, redis.port), env });
     b = await startGateway({ config: config({}, redis.port), env });
-    solo = await startGateway({ config: config({ responses_ttl: 15 }), env });
+    solo = await startGateway({ config: config({ responses_ttl: 20 }), env });
 });
 
 after(() => closeAll(a, b, solo, mock, redis ? { stop: () => redis.stop() } : null));
