@@ -59,6 +59,21 @@ setting_or_env(const json_t *settings, const char *name, const char *env,
     return e != NULL && e[0] != '\0' ? e : NULL;
 }
 
+/* stored responses without Redis: responses.json beside the state file */
+static const char *
+responses_path(const char *state_path, char *buf, size_t size)
+{
+    const char  *slash = strrchr(state_path, '/');
+
+    if (slash == NULL) {
+        snprintf(buf, size, "responses.json");
+    } else {
+        snprintf(buf, size, "%.*s/responses.json",
+                 (int) (slash - state_path), state_path);
+    }
+    return buf;
+}
+
 keys_service_t *
 keys_service_create(const keys_service_options_t *o, const json_t *compiled,
     const char *(*env_lookup)(const char *, void *), void *env_arg)
@@ -68,6 +83,7 @@ keys_service_create(const keys_service_options_t *o, const json_t *compiled,
     store_redis_config_t   rc;
     const char            *host, *port, *password, *db;
     char                   pbuf[32], dbuf[32], err[256];
+    char                   pbuf_path[4096];
 
     if (svc == NULL) {
         abort();
@@ -106,6 +122,14 @@ keys_service_create(const keys_service_options_t *o, const json_t *compiled,
         ctl_log("keys: state file %s", svc->state_path);
     }
 
+    svc->responses = resp_sync_create(svc->redis_desc != NULL
+                                      ? resp_store_redis_create(svc->store)
+                                      : resp_store_file_create(
+                                            responses_path(svc->state_path,
+                                                           pbuf_path,
+                                                           sizeof(pbuf_path))),
+                                      svc->admin_socket);
+
     if (svc->store->load(svc->store, &svc->st, err, sizeof(err)) == 0) {
         svc->loaded = 1;
         ctl_log("keys: loaded %zu keys, %zu teams",
@@ -136,6 +160,7 @@ keys_service_free(keys_service_t *svc)
     if (svc == NULL) {
         return;
     }
+    resp_sync_free(svc->responses);
     svc->store->destroy(svc->store);
     keys_db_free(&svc->st.db);
     usage_state_free(&svc->st.usage);
@@ -740,6 +765,7 @@ keys_service_tick(keys_service_t *svc)
     }
     if (now >= svc->next_drain) {
         drain(svc);
+        resp_sync_drain(svc->responses);
         svc->next_drain = mono() + KEYS_DRAIN_INTERVAL_S;
     }
     if (svc->dirty && svc->loaded && mono() >= svc->next_publish) {

@@ -13,6 +13,7 @@
 
 #include "keys_fields.h"
 #include "store_api.h"
+#include "store_resp.h"
 #include "usage_rates.h"
 
 #define KEYS_DRAIN_INTERVAL_S    0.5
@@ -29,6 +30,8 @@ typedef struct {
     keys_state_t   st;
     usage_rates_t  rates;               /* shared rate windows (Redis) */
     store_t       *store;
+    resp_sync_t   *responses;           /* stored responses (Responses
+                                           API) in the same store */
     char          *admin_socket;
     char          *state_path;
     char          *keys_snapshot;

@@ -24,6 +24,7 @@
 #include "store_api.h"
 #include "store_redis_lua.h"
 #include "keys_db.h"
+#include "store_resp.h"
 
 #define CONNECT_TIMEOUT_MS  1000
 #define COMMAND_TIMEOUT_MS  2000
@@ -1120,6 +1121,23 @@ redis_rates(store_t *s, int64_t minute, const rates_list_t *incs)
     free(cmds);
     free(replies);
     return totals;
+}
+
+void *
+store_redis_command(store_t *s, int argc, const char **argv,
+    const size_t *lens)
+{
+    args_t       a;
+    redisReply  *rep;
+    int          i;
+
+    memset(&a, 0, sizeof(a));
+    for (i = 0; i < argc; i++) {
+        args_add_len(&a, argv[i], lens[i]);
+    }
+    rep = run((store_redis_t *) s, &a);
+    args_free(&a);
+    return rep;
 }
 
 static int

@@ -11,6 +11,9 @@
  *                       state (healthy or cooling until when, and why);
  *                       never a secret
  *   GET  /_llm/usage    monotonic usage counters
+ *   GET  /_llm/responses   stored responses not yet durable, and
+ *   POST /_llm/responses   controld's acknowledgements of them
+ *                          (ngx_http_llm_rstore_admin.c)
  */
 
 
@@ -26,6 +29,7 @@ static ngx_int_t ngx_http_llm_admin_handler(ngx_http_request_t *r);
 static void ngx_http_llm_admin_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_llm_admin_status(ngx_http_request_t *r);
 static ngx_int_t ngx_http_llm_admin_usage(ngx_http_request_t *r);
+static ngx_int_t ngx_http_llm_admin_responses(ngx_http_request_t *r);
 static size_t ngx_http_llm_admin_states_len(llm_config_t *cf);
 static u_char *ngx_http_llm_admin_states(u_char *p,
     ngx_http_llm_tables_t *t);
@@ -87,12 +91,27 @@ ngx_http_llm_admin_handler(ngx_http_request_t *r)
         return ngx_http_llm_admin_usage(r);
     }
 
+    if (r->uri.len == sizeof("/_llm/responses") - 1
+        && ngx_strncmp(r->uri.data, "/_llm/responses", r->uri.len) == 0
+        && (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)))
+    {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_llm_admin_responses(r);
+    }
+
     if ((r->uri.len == sizeof("/_llm/config") - 1
          && ngx_strncmp(r->uri.data, "/_llm/config", r->uri.len) == 0)
         || (r->uri.len == sizeof("/_llm/keys") - 1
             && ngx_strncmp(r->uri.data, "/_llm/keys", r->uri.len) == 0)
         || (r->uri.len == sizeof("/_llm/rates") - 1
-            && ngx_strncmp(r->uri.data, "/_llm/rates", r->uri.len) == 0))
+            && ngx_strncmp(r->uri.data, "/_llm/rates", r->uri.len) == 0)
+        || (r->uri.len == sizeof("/_llm/responses") - 1
+            && ngx_strncmp(r->uri.data, "/_llm/responses", r->uri.len)
+               == 0))
     {
         if (r->method != NGX_HTTP_POST) {
             return NGX_HTTP_NOT_ALLOWED;
@@ -159,7 +178,7 @@ ngx_http_llm_admin_body(ngx_http_request_t *r)
 
     applied = 0;
 
-    /* /_llm/config, /_llm/keys or /_llm/rates */
+    /* /_llm/config, /_llm/keys, /_llm/rates or /_llm/responses */
     switch (r->uri.data[sizeof("/_llm/") - 1]) {
     case 'k':
         what = "key table";
@@ -168,6 +187,13 @@ ngx_http_llm_admin_body(ngx_http_request_t *r)
         break;
 
     case 'r':
+        if (r->uri.data[sizeof("/_llm/r") - 1] == 'e') {
+            what = "responses sync";
+            rc = ngx_http_llm_rstore_sync(zone, json, len, err, sizeof(err),
+                                          &applied);
+            break;
+        }
+
         what = "rates";
         rc = ngx_http_llm_publish_rates(zone, json, len, r->connection->log,
                                         err, sizeof(err), &applied);
@@ -411,6 +437,21 @@ ngx_http_llm_admin_usage(ngx_http_request_t *r)
     ngx_http_llm_metrics_controld_seen();
 
     p = ngx_http_llm_usage_json(r, &len);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_llm_send_body(r, NGX_HTTP_OK, "application/json", p, len);
+}
+
+
+static ngx_int_t
+ngx_http_llm_admin_responses(ngx_http_request_t *r)
+{
+    u_char  *p;
+    size_t   len;
+
+    p = ngx_http_llm_rstore_drain(r, &len);
     if (p == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }

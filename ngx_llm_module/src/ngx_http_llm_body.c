@@ -39,6 +39,14 @@ ngx_http_llm_body_handler(ngx_http_request_t *r)
 
     rc = ngx_http_llm_process_body(r, ctx);
 
+    if (rc == NGX_AGAIN) {
+        /* controld is asked for a stored response: the access phase goes
+           on when it answered (ngx_http_llm_rstore_resume()) */
+        r->preserve_body = 1;
+        r->write_event_handler = ngx_http_core_run_phases;
+        return;
+    }
+
     if (rc != NGX_DECLINED) {
         ngx_http_finalize_request(r, rc == NGX_HTTP_LLM_ANSWERED
                                      ? ctx->answer_rc : rc);
@@ -200,9 +208,7 @@ too_large:
 static ngx_int_t
 ngx_http_llm_process_body(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 {
-    ngx_int_t              rc;
-    u_char                 msg[768];
-    const llm_disabled_t  *dis;
+    ngx_int_t  rc;
 
     rc = ngx_http_llm_collect_body(r, ctx);
     if (rc != NGX_OK) {
@@ -220,6 +226,19 @@ ngx_http_llm_process_body(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
             return rc;
         }
     }
+
+    return ngx_http_llm_route_body(r, ctx);
+}
+
+
+/* the body is final: its model group, admission, the first attempt */
+
+ngx_int_t
+ngx_http_llm_route_body(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    ngx_int_t              rc;
+    u_char                 msg[768];
+    const llm_disabled_t  *dis;
 
     ctx->group = llm_config_find_group(ctx->tables->cf,
                                        (char *) ctx->model.data,

@@ -119,6 +119,11 @@ struct ngx_http_llm_ctx_s {
     ngx_str_t                     resp_ref;        /* the {id} of a
                                                       stored-response
                                                       route */
+    ngx_str_t                     rstore_prev;     /* the previous_response_id
+                                                      asked of controld */
+    ngx_str_t                     rstore_answer;   /* what controld said */
+    ngx_uint_t                    rstore_status;   /* ... its status; 0:
+                                                      no answer */
     ngx_chain_t                  *free;
     ngx_chain_t                  *busy;
     ngx_msec_t                    start;
@@ -148,6 +153,8 @@ struct ngx_http_llm_ctx_s {
     unsigned                      inflate_end:1;   /* the gzip data ended */
     unsigned                      rstore:1;        /* keep the answer */
     unsigned                      input_items:1;   /* .../input_items */
+    unsigned                      rstore_wait:1;   /* asked controld */
+    unsigned                      rstore_done:1;   /* ... it answered */
 };
 
 

@@ -75,6 +75,26 @@ ngx_http_llm_access_handler(ngx_http_request_t *r)
             return NGX_DONE;
         }
 
+        if (ctx->rstore_wait) {
+            /* controld was asked for a stored response */
+            if (!ctx->rstore_done) {
+                return NGX_AGAIN;
+            }
+
+            rc = ngx_http_llm_rstore_resume(r, ctx);
+
+            if (rc == NGX_OK && ctx->endpoint == NGX_HTTP_LLM_EP_RESPONSES) {
+                rc = ngx_http_llm_route_body(r, ctx);
+            }
+
+            if (rc == NGX_DECLINED) {
+                r->preserve_body = 1;
+                return NGX_DECLINED;    /* proxy_pass sends the attempt */
+            }
+
+            return ngx_http_llm_finish(r, ctx, rc);
+        }
+
         if (ctx->proxied && r->err_status) {
             /* back from error_page: the attempt failed before a byte */
             return ngx_http_llm_retry(r, ctx);
@@ -223,8 +243,10 @@ ngx_http_llm_access_handler(ngx_http_request_t *r)
     }
 
     if (ctx->endpoint == NGX_HTTP_LLM_EP_RESPONSE_ID) {
-        return ngx_http_llm_finish(r, ctx,
-                                   ngx_http_llm_rstore_handler(r, ctx));
+        rc = ngx_http_llm_rstore_handler(r, ctx);
+
+        /* NGX_AGAIN: controld is asked; this handler runs again */
+        return rc == NGX_AGAIN ? NGX_AGAIN : ngx_http_llm_finish(r, ctx, rc);
     }
 
     if (ctx->endpoint == NGX_HTTP_LLM_EP_HEALTH) {
@@ -287,7 +309,9 @@ ngx_http_llm_get_ctx(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_llm_module);
 
-    if (ctx != NULL || !r->internal) {
+    /* a subrequest (a stored response asked of controld) shares the
+       pool, not the request */
+    if (ctx != NULL || !r->internal || r != r->main) {
         return ctx;
     }
 

@@ -5,6 +5,7 @@
  *   http:      llm_zone name size;  llm_snapshot path;
  *   upstream:  llm_balancer;
  *   location:  llm_gateway;  llm_max_body_size size;  llm_admin;
+ *              llm_responses_store;
  */
 
 
@@ -103,6 +104,13 @@ static ngx_command_t  ngx_http_llm_commands[] = {
       ngx_conf_set_flag_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_llm_main_conf_t, metrics_collect),
+      NULL },
+
+    { ngx_string("llm_responses_store"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_llm_responses_store,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("llm_admin"),

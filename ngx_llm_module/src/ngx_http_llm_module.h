@@ -37,6 +37,8 @@ typedef struct {
     ngx_str_t                     keys_snapshot;
     json_t                       *prices;          /* llm_prices table */
     ngx_flag_t                    metrics_collect; /* llm_metrics_collect */
+    ngx_str_t                     rstore_uri;      /* llm_responses_store's
+                                                      location; "": none */
 } ngx_http_llm_main_conf_t;
 
 
@@ -99,7 +101,7 @@ typedef struct {
  * been created by a build with the same structures.  Bump the version
  * when the shared structures change.
  */
-#define NGX_HTTP_LLM_LAYOUT_VERSION  3
+#define NGX_HTTP_LLM_LAYOUT_VERSION  4
 #define NGX_HTTP_LLM_LAYOUT                                                   \
     (0x6c6c6d7a00000000ULL                    /* "llmz" */                   \
      | (uint64_t) NGX_HTTP_LLM_LAYOUT_VERSION << 24                          \
@@ -111,6 +113,8 @@ typedef struct {
     ngx_rbtree_t                  rbtree;
     ngx_rbtree_node_t             sentinel;
     ngx_queue_t                   queue;
+    ngx_queue_t                   pending;         /* not yet durable */
+    uint64_t                      seq;             /* the last given */
     size_t                        bytes;
     ngx_uint_t                    count;
 } ngx_http_llm_rstore_sh_t;
@@ -184,6 +188,15 @@ extern ngx_module_t  ngx_http_llm_module;
 /* zone.c */
 ngx_int_t ngx_http_llm_zone_init(ngx_shm_zone_t *shm_zone, void *data);
 void ngx_http_llm_rstore_init(ngx_http_llm_rstore_sh_t *st);
+
+/* rstore_admin.c: controld drains and acknowledges stored responses */
+u_char *ngx_http_llm_rstore_drain(ngx_http_request_t *r, size_t *lenp);
+ngx_int_t ngx_http_llm_rstore_sync(ngx_http_llm_zone_t *zone, u_char *json,
+    size_t len, u_char *err, size_t errlen, ngx_uint_t *applied);
+
+/* rstore_fetch.c: llm_responses_store */
+char *ngx_http_llm_responses_store(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 ngx_int_t ngx_http_llm_publish(ngx_http_llm_zone_t *zone, u_char *json,
     size_t len, ngx_log_t *log, u_char *err, size_t errlen);
 ngx_int_t ngx_http_llm_store(ngx_http_llm_zone_t *zone,

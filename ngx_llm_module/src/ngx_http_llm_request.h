@@ -42,6 +42,8 @@ ngx_int_t ngx_http_llm_refuse(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
 
 /* body.c */
 void ngx_http_llm_body_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_llm_route_body(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
 void ngx_http_llm_body_in_place(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
 void ngx_http_llm_body_in_place_done(ngx_http_request_t *r,
@@ -81,6 +83,8 @@ ngx_int_t ngx_http_llm_pass(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx);
 ngx_int_t ngx_http_llm_rstore_request(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
 ngx_int_t ngx_http_llm_rstore_handler(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
+ngx_int_t ngx_http_llm_rstore_resume(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
 
 /* local.c */

@@ -5,7 +5,9 @@
  * entry (llm_rstore.c writes it) belongs to the key that made it: a read
  * by another key finds nothing.  It lives responses_ttl; when
  * responses_max_size is reached, or the zone has no room, the oldest go
- * first.  Per nginx: another node's gateway has its own store.
+ * first.  The zone is this node's cache: controld makes each entry durable
+ * (ngx_http_llm_rstore_admin.c), and an id it does not hold is asked of
+ * controld (ngx_http_llm_rstore_fetch.c).
  *
  *   the request: store, previous_response_id (prepended), the id;
  *   the answer: kept when it completed (JSON or stream);
@@ -19,22 +21,23 @@
 
 #include <openssl/rand.h>
 
-#include "ngx_http_llm_request.h"
+#include "ngx_http_llm_rstore.h"
 #include "llm_rstore.h"
 
 
-typedef struct {
-    ngx_rbtree_node_t             node;            /* key: crc32 of id */
-    ngx_queue_t                   queue;
-    u_char                        owner[32];       /* the key's digest */
-    uint64_t                      expires;         /* ms */
-    size_t                        id_len;
-    size_t                        len;             /* of the entry */
-    u_char                        data[1];         /* id, then entry */
-} ngx_http_llm_rstore_node_t;
+static ngx_int_t ngx_http_llm_rstore_answer(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx, ngx_str_t *entry);
+static ngx_int_t ngx_http_llm_rstore_prepend(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx, ngx_str_t *entry);
+static ngx_int_t ngx_http_llm_rstore_unavailable(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
+static ngx_int_t ngx_http_llm_rstore_deleted(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
+static ngx_int_t ngx_http_llm_rstore_not_found(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx, ngx_str_t *id, ngx_uint_t previous);
 
 
-static uint64_t
+uint64_t
 ngx_http_llm_rstore_now(void)
 {
     ngx_time_t  *tp = ngx_timeofday();
@@ -43,7 +46,7 @@ ngx_http_llm_rstore_now(void)
 }
 
 
-static ngx_http_llm_zone_t *
+ngx_http_llm_zone_t *
 ngx_http_llm_rstore_zone(void)
 {
     ngx_http_llm_main_conf_t  *lmcf;
@@ -60,12 +63,14 @@ ngx_http_llm_rstore_init(ngx_http_llm_rstore_sh_t *st)
 {
     ngx_rbtree_init(&st->rbtree, &st->sentinel, ngx_rbtree_insert_value);
     ngx_queue_init(&st->queue);
+    ngx_queue_init(&st->pending);
+    st->seq = 0;
     st->bytes = 0;
     st->count = 0;
 }
 
 
-static void
+void
 ngx_http_llm_rstore_remove(ngx_http_llm_zone_t *zone,
     ngx_http_llm_rstore_node_t *n)
 {
@@ -73,13 +78,49 @@ ngx_http_llm_rstore_remove(ngx_http_llm_zone_t *zone,
 
     ngx_rbtree_delete(&st->rbtree, &n->node);
     ngx_queue_remove(&n->queue);
+
+    if (!n->durable) {
+        ngx_queue_remove(&n->pending);
+    }
+
     st->bytes -= n->len + n->id_len;
     st->count--;
     ngx_slab_free_locked(zone->shpool, n);
 }
 
 
+void
+ngx_http_llm_rstore_set_durable(ngx_http_llm_zone_t *zone,
+    ngx_http_llm_rstore_node_t *n)
+{
+    if (!n->durable) {
+        ngx_queue_remove(&n->pending);
+        n->durable = 1;
+    }
+}
+
+
+/* a node and its links, as put() and the tombstone make them */
+
 static void
+ngx_http_llm_rstore_link(ngx_http_llm_zone_t *zone,
+    ngx_http_llm_rstore_node_t *n)
+{
+    ngx_http_llm_rstore_sh_t  *st = &zone->sh->rstore;
+
+    n->node.key = ngx_crc32_short(n->data, n->id_len);
+    n->seq = ++st->seq;
+    n->durable = 0;
+
+    ngx_rbtree_insert(&st->rbtree, &n->node);
+    ngx_queue_insert_tail(&st->queue, &n->queue);
+    ngx_queue_insert_tail(&st->pending, &n->pending);
+    st->bytes += n->len + n->id_len;
+    st->count++;
+}
+
+
+void
 ngx_http_llm_rstore_expire(ngx_http_llm_zone_t *zone, uint64_t now)
 {
     ngx_queue_t                 *q;
@@ -134,7 +175,24 @@ ngx_http_llm_rstore_lookup(ngx_rbtree_node_t *node,
 }
 
 
-/* under the mutex; NULL when not stored, expired or another key's */
+ngx_http_llm_rstore_node_t *
+ngx_http_llm_rstore_by_id(ngx_http_llm_zone_t *zone, u_char *id, size_t len)
+{
+    ngx_str_t  key;
+
+    key.data = id;
+    key.len = len;
+
+    return ngx_http_llm_rstore_lookup(zone->sh->rstore.rbtree.root,
+                                      zone->sh->rstore.rbtree.sentinel,
+                                      ngx_crc32_short(id, len), &key);
+}
+
+
+/*
+ * under the mutex; NULL when not stored, expired or another key's (a
+ * tombstone is found: the id is known to be deleted)
+ */
 
 static ngx_http_llm_rstore_node_t *
 ngx_http_llm_rstore_find(ngx_http_llm_zone_t *zone, ngx_str_t *id,
@@ -142,9 +200,7 @@ ngx_http_llm_rstore_find(ngx_http_llm_zone_t *zone, ngx_str_t *id,
 {
     ngx_http_llm_rstore_node_t  *n;
 
-    n = ngx_http_llm_rstore_lookup(zone->sh->rstore.rbtree.root,
-                                   zone->sh->rstore.rbtree.sentinel,
-                                   ngx_crc32_short(id->data, id->len), id);
+    n = ngx_http_llm_rstore_by_id(zone, id->data, id->len);
 
     if (n == NULL || n->expires <= ngx_http_llm_rstore_now()
         || (owner && ngx_memcmp(n->owner, owner, 32) != 0))
@@ -228,30 +284,31 @@ ngx_http_llm_rstore_put(ngx_http_llm_ctx_t *ctx, u_char *id, size_t id_len,
         return;
     }
 
-    n->node.key = ngx_crc32_short(id, id_len);
     ngx_memcpy(n->owner, ctx->digest, 32);
     n->expires = now + (uint64_t) set->responses_ttl_ms;
     n->id_len = id_len;
     n->len = len;
+    n->deleted = 0;
     ngx_memcpy(ngx_cpymem(n->data, id, id_len), entry, len);
 
-    ngx_rbtree_insert(&zone->sh->rstore.rbtree, &n->node);
-    ngx_queue_insert_tail(&zone->sh->rstore.queue, &n->queue);
-    zone->sh->rstore.bytes += len + id_len;
-    zone->sh->rstore.count++;
+    ngx_http_llm_rstore_link(zone, n);
 
     ngx_shmtx_unlock(&zone->shpool->mutex);
 }
 
 
-/* a copy of the key's entry in the pool; NGX_DECLINED: not there */
+/*
+ * A copy of the key's entry in the pool; NGX_DECLINED: not here (ask
+ * controld), NGX_ABORT: deleted here (a tombstone).  A delete leaves a
+ * tombstone for controld to drain.
+ */
 
 static ngx_int_t
 ngx_http_llm_rstore_get(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     ngx_str_t *id, ngx_str_t *entry, ngx_uint_t delete)
 {
     ngx_http_llm_zone_t         *zone;
-    ngx_http_llm_rstore_node_t  *n;
+    ngx_http_llm_rstore_node_t  *n, *t;
 
     zone = ngx_http_llm_rstore_zone();
     if (zone == NULL) {
@@ -267,9 +324,39 @@ ngx_http_llm_rstore_get(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
         return NGX_DECLINED;
     }
 
-    if (delete) {
-        ngx_http_llm_rstore_remove(zone, n);
+    if (n->deleted) {
         ngx_shmtx_unlock(&zone->shpool->mutex);
+        return NGX_ABORT;
+    }
+
+    if (delete) {
+        t = ngx_slab_alloc_locked(zone->shpool,
+                       offsetof(ngx_http_llm_rstore_node_t, data) + n->id_len);
+
+        if (t != NULL) {
+            ngx_memcpy(t->owner, n->owner, 32);
+            t->expires = n->expires;
+            t->id_len = n->id_len;
+            t->len = 0;
+            t->deleted = 1;
+            ngx_memcpy(t->data, n->data, n->id_len);
+        }
+
+        ngx_http_llm_rstore_remove(zone, n);
+
+        if (t != NULL) {
+            ngx_http_llm_rstore_link(zone, t);
+        }
+
+        ngx_shmtx_unlock(&zone->shpool->mutex);
+
+        if (t == NULL) {
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "llm: no room in the zone for the deletion of "
+                          "response %V: other nodes and controld's store "
+                          "keep it until it expires", id);
+        }
+
         return NGX_OK;
     }
 
@@ -348,7 +435,6 @@ ngx_http_llm_rstore_request(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     u_char             rnd[16];
     ngx_str_t          prev, entry;
     ngx_int_t          rc;
-    llm_buf_t          body = LLM_BUF_INIT;
     llm_rstore_req_t   q;
 
     err[0] = '\0';
@@ -386,8 +472,13 @@ ngx_http_llm_rstore_request(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         return NGX_OK;
     }
 
-    prev.data = (u_char *) q.previous;
     prev.len = ngx_strlen(q.previous);
+    prev.data = ngx_pnalloc(r->pool, prev.len);
+    if (prev.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(prev.data, q.previous, prev.len);
 
     rc = ngx_http_llm_rstore_get(r, ctx, &prev, &entry, 0);
 
@@ -396,11 +487,35 @@ ngx_http_llm_rstore_request(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     }
 
     if (rc == NGX_DECLINED) {
+        /* made on another node, or before nginx restarted: controld */
+        ctx->rstore_prev = prev;
+        rc = ngx_http_llm_rstore_fetch(r, ctx, &prev, 0);
+
+        if (rc == NGX_AGAIN || rc == NGX_ERROR) {
+            return rc == NGX_AGAIN ? NGX_AGAIN
+                                   : NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    if (rc != NGX_OK) {
         return ngx_http_llm_rstore_not_found(r, ctx, &prev, 1);
     }
 
+    return ngx_http_llm_rstore_prepend(r, ctx, &entry);
+}
+
+
+/* the stored conversation in front of the input: the body to route */
+
+static ngx_int_t
+ngx_http_llm_rstore_prepend(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
+    ngx_str_t *entry)
+{
+    u_char     *p;
+    llm_buf_t   body = LLM_BUF_INIT;
+
     if (llm_rstore_prepend((char *) ctx->body.data, ctx->body.len,
-                           (char *) entry.data, entry.len, &body)
+                           (char *) entry->data, entry->len, &body)
         != 0)
     {
         llm_buf_free(&body);
@@ -430,6 +545,63 @@ ngx_http_llm_rstore_request(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * controld answered (or did not) what this zone did not hold: go on with
+ * the request.  NGX_OK: a follow-up request's body is ready to route;
+ * anything else is the answer given.
+ */
+
+ngx_int_t
+ngx_http_llm_rstore_resume(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    ngx_str_t  *id;
+
+    ctx->rstore_wait = 0;
+    id = ctx->endpoint == NGX_HTTP_LLM_EP_RESPONSES ? &ctx->rstore_prev
+                                                    : &ctx->resp_ref;
+
+    if (ctx->rstore_status == NGX_HTTP_NOT_FOUND) {
+        return ngx_http_llm_rstore_not_found(r, ctx, id,
+                                 ctx->endpoint == NGX_HTTP_LLM_EP_RESPONSES);
+    }
+
+    if (ctx->rstore_status != NGX_HTTP_OK) {
+        return ngx_http_llm_rstore_unavailable(r, ctx);
+    }
+
+    if (ctx->endpoint == NGX_HTTP_LLM_EP_RESPONSES) {
+        return ngx_http_llm_rstore_prepend(r, ctx, &ctx->rstore_answer);
+    }
+
+    if (r->method == NGX_HTTP_DELETE) {
+        return ngx_http_llm_rstore_deleted(r, ctx);
+    }
+
+    return ngx_http_llm_rstore_answer(r, ctx, &ctx->rstore_answer);
+}
+
+
+/*
+ * controld did not answer, or its store (Redis) did not: the id may well
+ * exist, so this is not a 404 but a 503 the client may retry
+ */
+
+static ngx_int_t
+ngx_http_llm_rstore_unavailable(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx)
+{
+    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                  "llm: stored response lookup failed (controld answered "
+                  "%ui); answering 503", ctx->rstore_status);
+
+    return ngx_http_llm_send_error(r, ctx, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                   "server_error", "stored responses are "
+                                   "unavailable: this gateway node does not "
+                                   "hold the response and its store "
+                                   "(controld) did not answer; try again");
 }
 
 
@@ -475,16 +647,29 @@ ngx_http_llm_rstore_stream(ngx_http_llm_ctx_t *ctx, llm_stream_xlate_t *x)
 }
 
 
+/* {"id":..,"object":"response","deleted":true} for the route's id */
+
+static ngx_int_t
+ngx_http_llm_rstore_deleted(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    char       id[LLM_RSTORE_ID_MAX];
+    llm_buf_t  out = LLM_BUF_INIT;
+
+    ngx_cpystrn((u_char *) id, ctx->resp_ref.data,
+                ngx_min(ctx->resp_ref.len + 1, sizeof(id)));
+    llm_rstore_deleted(id, &out);
+
+    return ngx_http_llm_rstore_send(r, ctx, NGX_HTTP_OK, &out);
+}
+
+
 /* GET /v1/responses/{id}, DELETE, GET /v1/responses/{id}/input_items */
 
 ngx_int_t
 ngx_http_llm_rstore_handler(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 {
-    char        err[160], order[8], after[LLM_RSTORE_ID_MAX];
-    long        limit;
-    ngx_str_t   entry, arg;
+    ngx_str_t   entry;
     ngx_int_t   rc;
-    llm_buf_t   out = LLM_BUF_INIT;
 
     rc = ngx_http_llm_rstore_get(r, ctx, &ctx->resp_ref, &entry,
                                  r->method == NGX_HTTP_DELETE);
@@ -494,18 +679,41 @@ ngx_http_llm_rstore_handler(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     }
 
     if (rc == NGX_DECLINED) {
+        /* made on another node, or before nginx restarted: controld */
+        rc = ngx_http_llm_rstore_fetch(r, ctx, &ctx->resp_ref,
+                                       r->method == NGX_HTTP_DELETE);
+
+        if (rc == NGX_AGAIN || rc == NGX_ERROR) {
+            return rc == NGX_AGAIN ? NGX_AGAIN
+                                   : NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    if (rc != NGX_OK) {
         return ngx_http_llm_rstore_not_found(r, ctx, &ctx->resp_ref, 0);
     }
 
     if (r->method == NGX_HTTP_DELETE) {
-        ngx_cpystrn((u_char *) after, ctx->resp_ref.data,
-                    ngx_min(ctx->resp_ref.len + 1, sizeof(after)));
-        llm_rstore_deleted(after, &out);
-        return ngx_http_llm_rstore_send(r, ctx, NGX_HTTP_OK, &out);
+        return ngx_http_llm_rstore_deleted(r, ctx);
     }
 
+    return ngx_http_llm_rstore_answer(r, ctx, &entry);
+}
+
+
+/* the response object, or the list of its input items */
+
+static ngx_int_t
+ngx_http_llm_rstore_answer(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
+    ngx_str_t *entry)
+{
+    char        err[160], order[8], after[LLM_RSTORE_ID_MAX];
+    long        limit;
+    ngx_str_t   arg;
+    llm_buf_t   out = LLM_BUF_INIT;
+
     if (!ctx->input_items) {
-        if (llm_rstore_response((char *) entry.data, entry.len, &out) != 0) {
+        if (llm_rstore_response((char *) entry->data, entry->len, &out) != 0) {
             llm_buf_free(&out);
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
@@ -534,7 +742,7 @@ ngx_http_llm_rstore_handler(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
                     ngx_min(arg.len + 1, sizeof(after)));
     }
 
-    if (llm_rstore_input_items((char *) entry.data, entry.len,
+    if (llm_rstore_input_items((char *) entry->data, entry->len,
                                order[0] ? order : NULL, limit, after, &out,
                                err, sizeof(err))
         != 0)
