@@ -139,18 +139,21 @@ sign_in_succeeded(const http_request_t *req)
     }
 }
 
+/* size/2 random bytes in hex, NUL-terminated (size odd: 65 for 32) */
 static int
-random_hex(char out[65])
+random_hex(char *out, size_t size)
 {
     unsigned char  raw[32];
-    size_t         i;
+    size_t         i, n;
 
-    if (RAND_bytes(raw, sizeof(raw)) != 1) {
+    n = (size - 1) / 2;
+    if (n > sizeof(raw) || RAND_bytes(raw, (int) n) != 1) {
         return -1;
     }
-    for (i = 0; i < sizeof(raw); i++) {
+    for (i = 0; i < n; i++) {
         snprintf(out + 2 * i, 3, "%02x", raw[i]);
     }
+    out[2 * n] = '\0';
     return 0;
 }
 
@@ -334,7 +337,9 @@ login(mgmt_call_t *c)
         }
     }
     memset(s, 0, sizeof(*s));
-    if (random_hex(s->id) != 0 || random_hex(s->csrf) != 0) {
+    if (random_hex(s->id, sizeof(s->id)) != 0
+        || random_hex(s->csrf, sizeof(s->csrf)) != 0)
+    {
         memset(s, 0, sizeof(*s));
         console_error(c, 500, "no randomness for a session");
         return;
