@@ -209,8 +209,9 @@ ngx_http_llm_colon_escape(ngx_http_request_t *r, const char *model)
 /*
  * The endpoints a deployment serves are its provider row's (chat covers
  * Anthropic's messages and Gemini's generateContent, by translation);
- * completions have no translation to another wire, embeddings only
- * Gemini's to OpenAI's.
+ * completions have no translation to another wire (a text completions
+ * deployment takes them as they came), embeddings only Gemini's to
+ * OpenAI's.
  */
 
 static ngx_uint_t
@@ -219,7 +220,7 @@ ngx_http_llm_endpoint_refused(ngx_http_llm_ctx_t *ctx, llm_deployment_t *d)
     switch (ctx->endpoint) {
 
     case NGX_HTTP_LLM_EP_COMPLETIONS:
-        return d->api != LLM_API_OPENAI
+        return (d->api != LLM_API_OPENAI && d->api != LLM_API_OPENAI_TEXT)
                || !(d->endpoints & LLM_EP_COMPLETIONS);
 
     case NGX_HTTP_LLM_EP_EMBEDDINGS:
@@ -338,7 +339,9 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
                                        (char *) name);
     }
 
-    ctx->translate = (ctx->api != d->api);
+    /* /v1/completions reach a text completions deployment as they are */
+    ctx->translate = (ctx->api != d->api
+                      && ctx->endpoint != NGX_HTTP_LLM_EP_COMPLETIONS);
 
 
 
@@ -425,6 +428,11 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
             ngx_str_set(&suffix, ":generateContent");
         }
 
+        break;
+
+    case LLM_API_OPENAI_TEXT:
+        /* chat requests too: translated to a prompt */
+        ngx_str_set(&endpoint, "/completions");
         break;
 
     default:

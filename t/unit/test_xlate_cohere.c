@@ -297,74 +297,18 @@ UNIT_TEST(errors)
 }
 
 
-/* the client's bytes for the upstream bytes, split once at `cut` */
 static void
 run_split(llm_api_t to, const char *in, size_t len, size_t cut,
     llm_buf_t *out, llm_usage_t *u)
 {
-    llm_xlate_opts_t     o = opts(1, 0);
-    llm_stream_xlate_t  *x;
-
-    x = llm_stream_xlate_new(LLM_API_COHERE, to, &o);
-    CHECK(x != NULL);
-    CHECK(llm_stream_xlate_feed(x, in, cut, out) == 0);
-    CHECK(llm_stream_xlate_feed(x, in + cut, len - cut, out) == 0);
-    CHECK(llm_stream_xlate_finish(x, out) == 0);
-    llm_stream_xlate_usage(x, u);
-    llm_stream_xlate_free(x);
+    tx_run_split(LLM_API_COHERE, to, in, len, cut, out, u);
 }
 
 
-/* timestamps differ between runs: digits are not compared */
-static int
-same_but_digits(const llm_buf_t *a, const llm_buf_t *b)
-{
-    size_t  i;
-
-    if (a->len != b->len) {
-        return 0;
-    }
-    for (i = 0; i < a->len; i++) {
-        if (a->data[i] != b->data[i]
-            && !(a->data[i] >= '0' && a->data[i] <= '9'
-                 && b->data[i] >= '0' && b->data[i] <= '9'))
-        {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-
-/* every client format, every split point: the same bytes as whole */
 static void
 every_split(const char *sample)
 {
-    static const llm_api_t  to[] = { LLM_API_OPENAI, LLM_API_ANTHROPIC,
-                                     LLM_API_GEMINI, LLM_API_RESPONSES };
-    size_t       len, cut, t, bad;
-    char        *in = read_sample(sample, &len);
-    llm_buf_t    whole = LLM_BUF_INIT, split = LLM_BUF_INIT;
-    llm_usage_t  u;
-
-    for (t = 0; t < sizeof(to) / sizeof(to[0]); t++) {
-        llm_buf_reset(&whole);
-        run_split(to[t], in, len, len, &whole, &u);
-        bad = 0;
-        for (cut = 0; cut <= len; cut++) {
-            llm_buf_reset(&split);
-            run_split(to[t], in, len, cut, &split, &u);
-            bad += !same_but_digits(&whole, &split);
-        }
-        if (bad) {
-            fprintf(stderr, "  %s to %s: %zu splits differ\n", sample,
-                    llm_api_name(to[t]), bad);
-        }
-        CHECK(bad == 0);
-    }
-    llm_buf_free(&whole);
-    llm_buf_free(&split);
-    free(in);
+    tx_every_split(LLM_API_COHERE, sample);
 }
 
 
@@ -372,12 +316,7 @@ static void
 whole_stream(llm_api_t to, const char *sample, llm_buf_t *out,
     llm_usage_t *u)
 {
-    size_t  len;
-    char   *in = read_sample(sample, &len);
-
-    llm_buf_reset(out);
-    run_split(to, in, len, len, out, u);
-    free(in);
+    tx_whole_stream(LLM_API_COHERE, to, sample, out, u);
 }
 
 

@@ -217,6 +217,10 @@ json_t *llm_resp_read_cohere(json_t *body, llm_usage_t *u);
 llm_stop_t llm_stop_from_cohere(const char *s);
 int  llm_usage_read_cohere(const json_t *usage, llm_usage_t *u);
 
+/* --- OpenAI text completions (a provider format only) --- */
+json_t *llm_req_write_text(llm_xl_ctx_t *c, json_t *ir);
+json_t *llm_resp_read_text(json_t *body, llm_usage_t *u);
+
 /* --- errors --- */
 const char *llm_error_type_openai(int status);
 const char *llm_error_type_anthropic(int status);

@@ -111,6 +111,30 @@ llm_resp_read_openai(json_t *body, llm_usage_t *u)
     return ir;
 }
 
+/* text completions: {"choices":[{"text","finish_reason"}],"usage"} */
+json_t *
+llm_resp_read_text(json_t *body, llm_usage_t *u)
+{
+    json_t  *choice, *ir, *v;
+
+    choice = json_array_get(json_object_get(body, "choices"), 0);
+    v = json_object_get(choice, "text");
+    if (!json_is_string(v)) {
+        return NULL;
+    }
+    ir = llm_resp_ir(llm_xl_str(body, "id"), llm_xl_str(body, "model"));
+    if (json_string_length(v)) {
+        llm_xl_part_text(json_object_get(ir, "content"), json_string_value(v),
+                         json_string_length(v), NULL);
+    }
+    llm_resp_set_stop(ir, llm_stop_from_openai(llm_xl_str(choice,
+                                                          "finish_reason")));
+    if (u) {
+        llm_usage_read(LLM_API_OPENAI, body, u);
+    }
+    return ir;
+}
+
 json_t *
 llm_resp_read_anthropic(json_t *body, llm_usage_t *u)
 {

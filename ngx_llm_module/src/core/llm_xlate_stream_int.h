@@ -90,6 +90,7 @@ void llm_sx_decode_openai(llm_stream_xlate_t *x, json_t *ev);
 void llm_sx_decode_anthropic(llm_stream_xlate_t *x, json_t *ev);
 void llm_sx_decode_gemini(llm_stream_xlate_t *x, json_t *ev);
 void llm_sx_decode_cohere(llm_stream_xlate_t *x, json_t *ev);
+void llm_sx_decode_text(llm_stream_xlate_t *x, json_t *ev);
 /* Bedrock: one event-stream message */
 void llm_sx_decode_bedrock(llm_stream_xlate_t *x, const llm_evs_message_t *m);
 

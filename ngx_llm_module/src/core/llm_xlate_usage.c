@@ -348,6 +348,7 @@ llm_usage_apply(llm_api_t api, const llm_usage_src_t *us, llm_usage_t *u)
 
     switch (api) {
     case LLM_API_OPENAI:
+    case LLM_API_OPENAI_TEXT:
         got = llm_usage_read_openai(us, u);
         break;
     case LLM_API_ANTHROPIC:

@@ -15,7 +15,8 @@
 #include "llm_json_tree.h"
 
 static const char  *llm_api_names[LLM_API_NFORMATS] = {
-    "openai", "anthropic", "gemini", "responses", "bedrock", "cohere"
+    "openai", "anthropic", "gemini", "responses", "bedrock", "cohere",
+    "openai_completions"
 };
 
 const char *
