@@ -284,30 +284,6 @@ llm_stop_from_cohere(const char *s)
 
 
 /* usage.tokens (what the model saw), else usage.billed_units */
-int
-llm_usage_read_cohere(const json_t *usage, llm_usage_t *u)
-{
-    json_t  *t, *in, *out;
-
-    t = json_object_get(usage, "tokens");
-    if (!json_is_object(t)) {
-        t = json_object_get(usage, "billed_units");
-    }
-
-    in = json_object_get(t, "input_tokens");
-    out = json_object_get(t, "output_tokens");
-    if (!json_is_number(in) && !json_is_number(out)) {
-        return 0;
-    }
-
-    u->prompt_tokens = (long long) json_number_value(in);
-    u->completion_tokens = (long long) json_number_value(out);
-    u->total_tokens = u->prompt_tokens + u->completion_tokens;
-    u->present = 1;
-    return 1;
-}
-
-
 json_t *
 llm_resp_read_cohere(json_t *body, llm_usage_t *u)
 {
@@ -367,7 +343,7 @@ llm_resp_read_cohere(json_t *body, llm_usage_t *u)
     }
 
     if (u) {
-        llm_usage_read_cohere(json_object_get(body, "usage"), u);
+        llm_usage_read_tree(LLM_API_COHERE, json_object_get(body, "usage"), u);
     }
 
     return ir;

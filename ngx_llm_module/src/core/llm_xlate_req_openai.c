@@ -617,14 +617,7 @@ llm_req_write_openai(llm_xl_ctx_t *c, json_t *ir)
         json_object_set(body, llm_oa_is_reasoning_model(model)
                               ? "max_completion_tokens" : "max_tokens", v);
     }
-    llm_xl_copy(body, "temperature", ir, "temperature");
-    llm_xl_copy(body, "top_p", ir, "top_p");
-    llm_xl_copy(body, "stop", ir, "stop");
-    llm_xl_copy(body, "seed", ir, "seed");
-    llm_xl_copy(body, "presence_penalty", ir, "presence_penalty");
-    llm_xl_copy(body, "frequency_penalty", ir, "frequency_penalty");
     llm_xl_copy(body, "response_format", ir, "response_format");
-    llm_xl_copy(body, "user", ir, "user");
     if (json_object_get(ir, "top_k")
         && llm_xl_unsupported(c, "top_k", NULL) != 0)
     {
@@ -678,13 +671,7 @@ llm_req_write_openai(llm_xl_ctx_t *c, json_t *ir)
         }
         json_object_set_new(body, "reasoning_effort", json_string(effort));
     }
-
-    if (c->o->stream) {
-        json_object_set_new(body, "stream", json_true());
-        /* always: usage is how the gateway accounts a stream */
-        json_object_set_new(body, "stream_options",
-                            json_pack("{s:b}", "include_usage", 1));
-    }
+    llm_xl_openai_common(c, body, ir);
     return body;
 
 fail:

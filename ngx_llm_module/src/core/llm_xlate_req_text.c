@@ -170,20 +170,7 @@ llm_req_write_text(llm_xl_ctx_t *c, json_t *ir)
                             json_integer(c->o->default_max_tokens));
     }
 
-    llm_xl_copy(body, "temperature", ir, "temperature");
-    llm_xl_copy(body, "top_p", ir, "top_p");
-    llm_xl_copy(body, "stop", ir, "stop");
-    llm_xl_copy(body, "seed", ir, "seed");
-    llm_xl_copy(body, "presence_penalty", ir, "presence_penalty");
-    llm_xl_copy(body, "frequency_penalty", ir, "frequency_penalty");
-    llm_xl_copy(body, "user", ir, "user");
-
-    if (c->o->stream) {
-        json_object_set_new(body, "stream", json_true());
-        /* always: usage is how the gateway accounts a stream */
-        json_object_set_new(body, "stream_options",
-                            json_pack("{s:b}", "include_usage", 1));
-    }
+    llm_xl_openai_common(c, body, ir);
 
     return body;
 

@@ -33,6 +33,19 @@ llm_resp_set_stop(json_t *ir, llm_stop_t s)
     }
 }
 
+/* OpenAI's chat and text completions: the finish reason and usage */
+static json_t *
+llm_resp_openai_end(json_t *ir, const json_t *body, const json_t *choice,
+                    llm_usage_t *u)
+{
+    llm_resp_set_stop(ir, llm_stop_from_openai(llm_xl_str(choice,
+                                                          "finish_reason")));
+    if (u) {
+        llm_usage_read(LLM_API_OPENAI, body, u);
+    }
+    return ir;
+}
+
 json_t *
 llm_resp_read_openai(json_t *body, llm_usage_t *u)
 {
@@ -103,12 +116,7 @@ llm_resp_read_openai(json_t *body, llm_usage_t *u)
                                                      : "",
                               "input", input));
     }
-    llm_resp_set_stop(ir, llm_stop_from_openai(llm_xl_str(choice,
-                                                          "finish_reason")));
-    if (u) {
-        llm_usage_read(LLM_API_OPENAI, body, u);
-    }
-    return ir;
+    return llm_resp_openai_end(ir, body, choice, u);
 }
 
 /* text completions: {"choices":[{"text","finish_reason"}],"usage"} */
@@ -127,12 +135,7 @@ llm_resp_read_text(json_t *body, llm_usage_t *u)
         llm_xl_part_text(json_object_get(ir, "content"), json_string_value(v),
                          json_string_length(v), NULL);
     }
-    llm_resp_set_stop(ir, llm_stop_from_openai(llm_xl_str(choice,
-                                                          "finish_reason")));
-    if (u) {
-        llm_usage_read(LLM_API_OPENAI, body, u);
-    }
-    return ir;
+    return llm_resp_openai_end(ir, body, choice, u);
 }
 
 json_t *

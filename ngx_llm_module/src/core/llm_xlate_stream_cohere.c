@@ -89,7 +89,8 @@ llm_sx_decode_cohere(llm_stream_xlate_t *x, json_t *ev)
 
     } else if (strcmp(type, "message-end") == 0) {
         fr = llm_xl_str(d, "finish_reason");
-        llm_usage_read_cohere(json_object_get(d, "usage"), &x->usage);
+        llm_usage_read_tree(LLM_API_COHERE, json_object_get(d, "usage"),
+                            &x->usage);
 
         if (fr && strcmp(fr, "ERROR") == 0) {
             llm_sx_error(x, 500, llm_xl_str(d, "error")
