@@ -388,6 +388,19 @@ llm_req_read_openai(llm_xl_ctx_t *c, json_t *body)
     }
     llm_xl_copy(ir, "user", body, "user");
 
+    /* LiteLLM's extension for Cohere: documents to ground the answer in,
+       and cite; to any other provider it stays an unknown field */
+    v = json_object_get(body, "documents");
+    if (v && !json_is_null(v) && c->to == LLM_API_COHERE) {
+        if (!json_is_array(v)) {
+            llm_xl_error(c, "documents must be an array of strings or "
+                         "objects");
+            goto fail;
+        }
+        json_object_set(ir, "documents", v);
+        json_object_del(body, "documents");     /* known now */
+    }
+
     if (llm_xl_check_fields(c, body, numbers,
                             sizeof(numbers) / sizeof(numbers[0]), ignored,
                             sizeof(ignored) / sizeof(ignored[0]))

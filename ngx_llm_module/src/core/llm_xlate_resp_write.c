@@ -96,6 +96,10 @@ llm_resp_write_openai(const llm_xlate_opts_t *o, json_t *ir,
     if (json_array_size(calls)) {
         json_object_set(msg, "tool_calls", calls);
     }
+    if (json_object_get(ir, "citations")) {
+        /* a provider's own (Cohere's), as LiteLLM passes them on */
+        json_object_set(msg, "citations", json_object_get(ir, "citations"));
+    }
     free(text);
     llm_buf_free(&th);
     json_decref(calls);

@@ -437,6 +437,17 @@ llm_sx_tool_args(llm_stream_xlate_t *x, long key, const char *s, size_t len)
     }
 }
 
+/* OpenAI clients get it in a chunk's delta, as message.citations in a
+   whole answer; the other formats have no place for it */
+void
+llm_sx_citation(llm_stream_xlate_t *x, json_t *citation)
+{
+    if (!x->ended && x->to == LLM_API_OPENAI) {
+        llm_sx_openai_event(x, json_pack("{s:[O]}", "citations", citation),
+                            NULL);
+    }
+}
+
 void
 llm_sx_block_end(llm_stream_xlate_t *x)
 {
