@@ -149,6 +149,26 @@ test('Gemini generateContent reaches it as a prompt', async () => {
     assert.equal(r.json.usageMetadata.promptTokenCount, rec.response.usage.prompt_tokens);
 });
 
+test("openai SDK chat with logprobs: completions' logprobs back in chat's shape", async () => {
+    mock.reset();
+    const res = await client.chat.completions.create({
+        model: 'instruct', logprobs: true, top_logprobs: 2, messages: [{ role: 'user', content: 'two words please' }],
+    });
+    const rec = lastCompletion();
+    assert.equal(rec.body.logprobs, 2);
+    assert.equal(rec.body.top_logprobs, undefined);
+    const want = rec.response.logprobs;
+    const got = res.choices[0].logprobs.content;
+    assert.equal(got.length, want.tokens.length);
+    got.forEach((t, i) => {
+        assert.equal(t.token, want.tokens[i]);
+        assert.equal(t.logprob, want.token_logprobs[i]);
+        assert.deepEqual(t.bytes, [...Buffer.from(want.tokens[i])]);
+        assert.deepEqual(t.top_logprobs.map((x) => [x.token, x.logprob]), Object.entries(want.top_logprobs[i]));
+    });
+    assert.equal(got.map((t) => t.token).join(''), res.choices[0].message.content);
+});
+
 test('tools and images: a 400 in the client format, nothing sent', async () => {
     mock.reset();
     const tools = [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }];

@@ -216,6 +216,57 @@ UNIT_TEST(responses)
           == NULL);
 }
 
+UNIT_TEST(logprobs)
+{
+    static const char  ans[] =
+        "{\"id\":\"cmpl-2\",\"object\":\"text_completion\",\"model\":\"i\","
+        "\"choices\":[{\"text\":\" hi\",\"index\":0,\"finish_reason\":"
+        "\"stop\",\"logprobs\":{\"tokens\":[\" h\",\"i\"],"
+        "\"token_logprobs\":[-0.5,-0.25],\"top_logprobs\":[{\" h\":-0.5,"
+        "\" y\":-1.5},{\"i\":-0.25}],\"text_offset\":[0,2]}}],"
+        "\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2,"
+        "\"total_tokens\":3}}";
+    char         err[256];
+    json_t      *b, *j;
+    llm_usage_t  u;
+
+    /* chat's logprobs + top_logprobs -> completions' logprobs: N */
+    b = tx_req(LLM_API_OPENAI, "{\"messages\":[{\"role\":\"user\","
+               "\"content\":\"x\"}],\"logprobs\":true,\"top_logprobs\":2}",
+               0, 0, err);
+    CHECK(b != NULL && jint(b, "logprobs") == 2);
+    json_decref(b);
+    b = tx_req(LLM_API_OPENAI, "{\"messages\":[{\"role\":\"user\","
+               "\"content\":\"x\"}],\"logprobs\":true}", 0, 0, err);
+    CHECK(b != NULL && jint(b, "logprobs") == 0);
+    json_decref(b);
+    /* a stream does not carry them back: dropped as a hint */
+    b = tx_req(LLM_API_OPENAI, "{\"messages\":[{\"role\":\"user\","
+               "\"content\":\"x\"}],\"logprobs\":true}", 1, LLM_DROP_HINTS,
+               err);
+    CHECK(b != NULL && jget(b, "logprobs") == NULL);
+    json_decref(b);
+
+    j = tx_resp(LLM_API_OPENAI, ans, &u);
+    CHECK(j != NULL);
+    CHECK_STR(jstr(j, "choices.0.logprobs.content.0.token"), " h");
+    CHECK(json_real_value(jget(j, "choices.0.logprobs.content.0.logprob"))
+          == -0.5);
+    CHECK(jint(j, "choices.0.logprobs.content.0.bytes.0") == 32);
+    CHECK(jint(j, "choices.0.logprobs.content.0.bytes.1") == 104);
+    CHECK_STR(jstr(j, "choices.0.logprobs.content.0.top_logprobs.1.token"),
+              " y");
+    CHECK(jlen(j, "choices.0.logprobs.content.1.top_logprobs") == 1);
+    CHECK_STR(jstr(j, "choices.0.logprobs.content.1.token"), "i");
+    json_decref(j);
+
+    /* none asked: none given, as OpenAI's chat answers */
+    j = tx_resp(LLM_API_OPENAI, "{\"choices\":[{\"text\":\"a\","
+                "\"logprobs\":null,\"finish_reason\":\"stop\"}]}", &u);
+    CHECK(j != NULL && jget(j, "choices.0.logprobs") == NULL);
+    json_decref(j);
+}
+
 
 UNIT_TEST(errors)
 {
@@ -296,4 +347,4 @@ UNIT_TEST(streams)
 
 
 UNIT_MAIN(openai_request, refused, anthropic_and_gemini_requests, responses,
-          errors, streams)
+          logprobs, errors, streams)

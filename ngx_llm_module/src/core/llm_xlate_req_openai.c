@@ -401,6 +401,19 @@ llm_req_read_openai(llm_xl_ctx_t *c, json_t *body)
         json_object_del(body, "documents");     /* known now */
     }
 
+    /* text completions: logprobs whole answers carry back (chat's
+       logprobs + top_logprobs -> completions' logprobs: N) */
+    if (c->to == LLM_API_OPENAI_TEXT && !c->o->stream
+        && json_is_true(json_object_get(body, "logprobs")))
+    {
+        v = json_object_get(body, "top_logprobs");
+        json_object_set_new(ir, "logprobs",
+                            json_integer(json_is_integer(v)
+                                         ? json_integer_value(v) : 0));
+        json_object_del(body, "logprobs");
+        json_object_del(body, "top_logprobs");
+    }
+
     if (llm_xl_check_fields(c, body, numbers,
                             sizeof(numbers) / sizeof(numbers[0]), ignored,
                             sizeof(ignored) / sizeof(ignored[0]))

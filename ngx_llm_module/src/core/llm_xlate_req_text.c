@@ -170,6 +170,7 @@ llm_req_write_text(llm_xl_ctx_t *c, json_t *ir)
                             json_integer(c->o->default_max_tokens));
     }
 
+    llm_xl_copy(body, "logprobs", ir, "logprobs");
     llm_xl_openai_common(c, body, ir);
 
     return body;
