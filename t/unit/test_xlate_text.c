@@ -307,31 +307,31 @@ UNIT_TEST(streams)
 
     tx_whole_stream(LLM_API_OPENAI_TEXT, LLM_API_OPENAI, "text_stream.sse",
                     &out, &u);
-    CHECK(strstr(out.data, "\"object\":\"chat.completion.chunk\"") != NULL);
-    CHECK(strstr(out.data, "\"content\":\"Hel\"") != NULL);
-    CHECK(strstr(out.data, "\"content\":\"lo, \\\"wörld\\\"\"") != NULL);
-    CHECK(strstr(out.data, "\"finish_reason\":\"length\"") != NULL);
-    CHECK(strstr(out.data, "\"prompt_tokens\":9") != NULL);
-    CHECK(strstr(out.data, "data: [DONE]") != NULL);
+    CHECK(TX_HAS(&out, "\"object\":\"chat.completion.chunk\"",
+                 "\"content\":\"Hel\"",
+                 "\"content\":\"lo, \\\"wörld\\\"\"",
+                 "\"finish_reason\":\"length\"",
+                 "\"prompt_tokens\":9",
+                 "data: [DONE]"));
     CHECK(u.present && u.prompt_tokens == 9 && u.completion_tokens == 4);
 
     tx_whole_stream(LLM_API_OPENAI_TEXT, LLM_API_ANTHROPIC, "text_stream.sse",
                     &out, &u);
-    CHECK(strstr(out.data, "event: message_start") != NULL);
-    CHECK(strstr(out.data, "\"text_delta\",\"text\":\"Hel\"") != NULL);
-    CHECK(strstr(out.data, "\"stop_reason\":\"max_tokens\"") != NULL);
-    CHECK(strstr(out.data, "\"output_tokens\":4") != NULL);
-    CHECK(strstr(out.data, "event: message_stop") != NULL);
+    CHECK(TX_HAS(&out, "event: message_start",
+                 "\"text_delta\",\"text\":\"Hel\"",
+                 "\"stop_reason\":\"max_tokens\"",
+                 "\"output_tokens\":4",
+                 "event: message_stop"));
 
     tx_whole_stream(LLM_API_OPENAI_TEXT, LLM_API_GEMINI, "text_stream.sse",
                     &out, &u);
-    CHECK(strstr(out.data, "{\"text\":\"Hel\"}") != NULL);
-    CHECK(strstr(out.data, "\"candidatesTokenCount\":4") != NULL);
+    CHECK(TX_HAS(&out, "{\"text\":\"Hel\"}",
+                 "\"candidatesTokenCount\":4"));
 
     tx_whole_stream(LLM_API_OPENAI_TEXT, LLM_API_RESPONSES,
                     "text_stream.sse", &out, &u);
-    CHECK(strstr(out.data, "event: response.output_text.delta") != NULL);
-    CHECK(strstr(out.data, "event: response.incomplete") != NULL);
+    CHECK(TX_HAS(&out, "event: response.output_text.delta",
+                 "event: response.incomplete"));
 
     tx_every_split(LLM_API_OPENAI_TEXT, "text_stream.sse");
 
@@ -339,8 +339,8 @@ UNIT_TEST(streams)
     llm_buf_reset(&out);
     tx_run_split(LLM_API_OPENAI_TEXT, LLM_API_OPENAI, err_ev,
                  sizeof(err_ev) - 1, 30, &out, &u);
-    CHECK(strstr(out.data, "\"content\":\"par\"") != NULL);
-    CHECK(strstr(out.data, "overloaded") != NULL);
+    CHECK(TX_HAS(&out, "\"content\":\"par\"",
+                 "overloaded"));
     CHECK(strstr(out.data, "[DONE]") == NULL);
     llm_buf_free(&out);
 }

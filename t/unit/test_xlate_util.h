@@ -220,4 +220,19 @@ tx_whole_stream(llm_api_t from, llm_api_t to, const char *sample,
     free(in);
 }
 
+/* every needle is in the output: CHECK(TX_HAS(&out, "a", "b")) */
+#define TX_HAS(buf, ...)  tx_has((buf), (const char *[]) { __VA_ARGS__, NULL })
+
+TX_UNUSED static int
+tx_has(const llm_buf_t *b, const char **needles)
+{
+    for ( ; *needles; needles++) {
+        if (b->data == NULL || strstr(b->data, *needles) == NULL) {
+            fprintf(stderr, "  missing: %s\n", *needles);
+            return 0;
+        }
+    }
+    return 1;
+}
+
 #endif
