@@ -1,8 +1,9 @@
 /*
  * libFuzzer target: stream translation fed in pieces.  Byte 0 picks the
  * formats (the SSE provider formats of `from` below, then the client's:
- * from + 5 * to, as mk/fuzz.mk's seeds are made), byte 1 seeds the piece sizes (and whether the caller reports a
- * failure); the rest is the upstream SSE.  Whatever comes in, the client
+ * from + 5 * to, as mk/fuzz.mk's seeds are made), byte 1 seeds the piece
+ * sizes (and whether the caller reports a failure); the rest is the
+ * upstream SSE.  Whatever comes in, the client
  * must get well-formed SSE whose data is JSON (or [DONE]).
  */
 
