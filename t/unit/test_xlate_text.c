@@ -98,6 +98,18 @@ UNIT_TEST(refused)
         CHECK(strstr(err, "openai_completions") != NULL);
     }
 
+    /* tool_choice "none" and parallel_tool_calls ask nothing of a prompt;
+       a required call cannot be made */
+    b = tx_req(LLM_API_OPENAI, "{\"messages\":[{\"role\":\"user\","
+               "\"content\":\"x\"}],\"tool_choice\":\"none\","
+               "\"parallel_tool_calls\":false}", 0, 0, err);
+    CHECK(b != NULL && jget(b, "tool_choice") == NULL);
+    json_decref(b);
+    CHECK(tx_req(LLM_API_OPENAI, "{\"messages\":[{\"role\":\"user\","
+                 "\"content\":\"x\"}],\"tool_choice\":\"required\"}", 0, 0,
+                 err) == NULL);
+    CHECK(strstr(err, "tool_choice") != NULL);
+
     /* drop_params: true takes them out; the text stays */
     b = tx_req(LLM_API_OPENAI, refused[1], 0, LLM_DROP_ALL, err);
     CHECK(b != NULL);

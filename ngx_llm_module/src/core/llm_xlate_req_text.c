@@ -15,8 +15,8 @@
  * the conversation one answer.
  *
  * What a prompt cannot carry is a 400 (or dropped, see drop_params):
- * tools, tool calls and results, media, a response_format, n > 1 and
- * thinking.  Earlier reasoning in the history is left out silently, as
+ * tools, a tool_choice that requires a call, tool calls and results,
+ * media, a response_format, n > 1, thinking and top_k.  Earlier reasoning in the history is left out silently, as
  * every writer does with a provider's reasoning it cannot send back.
  */
 
@@ -90,13 +90,12 @@ llm_tx_refuse(llm_xl_ctx_t *c, const json_t *ir)
         const char  *why;
     }  refused[] = {
         { "tools", "tools", "a text completion cannot call tools" },
-        { "tool_choice", "tool_choice", NULL },
-        { "parallel_tool_calls", "parallel_tool_calls", NULL },
         { "response_format", "response_format", NULL },
         { "thinking", "thinking", NULL },
         { "top_k", "top_k", NULL },
     };
     size_t         i;
+    const char    *t;
     const json_t  *v;
 
     for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
@@ -109,6 +108,16 @@ llm_tx_refuse(llm_xl_ctx_t *c, const json_t *ir)
         if (llm_xl_unsupported(c, refused[i].field, refused[i].why) != 0) {
             return -1;
         }
+    }
+
+    /* "auto" and "none" ask nothing a prompt cannot give; neither does
+       parallel_tool_calls without tools */
+    t = llm_xl_str(json_object_get(ir, "tool_choice"), "type");
+    if (t && (strcmp(t, "required") == 0 || strcmp(t, "tool") == 0)
+        && llm_xl_unsupported(c, "tool_choice", "a text completion cannot "
+                              "call tools") != 0)
+    {
+        return -1;
     }
 
     v = json_object_get(ir, "n");
