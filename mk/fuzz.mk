@@ -88,8 +88,9 @@ fuzz-seeds:
 	for f in $$S/*_resp_*.json; do b=$$(basename $$f); a=$$(api $$b); \
 	    for t in 0 1 2 3; do sel=$$((a + 3 * t)); \
 	        { printf "\\$$(printf %o $$sel)"; cat $$f; } > $$C/resp/$$t-$$b; done; done; \
-	for f in $$S/*.sse; do b=$$(basename $$f); a=$$(api $$b); \
-	    for t in 0 1 2 3; do sel=$$((a + 3 * t)); \
+	sapi() { case $$1 in cohere*) echo 3;; text*) echo 4;; *) api $$1;; esac; }; \
+	for f in $$S/*.sse; do b=$$(basename $$f); a=$$(sapi $$b); \
+	    for t in 0 1 2 3; do sel=$$((a + 5 * t)); \
 	        { printf "\\$$(printf %o $$sel)\\001"; cat $$f; } > $$C/stream/$$t-$$b; done; done; \
 	for f in $$S/*_error.* ; do b=$$(basename $$f); a=$$(api $$b); \
 	    for t in 0 1 2 3; do sel=$$((a + 3 * t)); \

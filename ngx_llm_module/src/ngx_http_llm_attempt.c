@@ -231,9 +231,10 @@ ngx_http_llm_endpoint_bit(ngx_uint_t endpoint)
 /*
  * The endpoints a deployment serves are its provider row's (chat covers
  * Anthropic's messages and Gemini's generateContent, by translation);
- * completions have no translation to another wire, embeddings only
- * Gemini's to OpenAI's, and OpenAI's to the wires with an embeddings API
- * of their own (Cohere, Vertex AI).
+ * completions have no translation to another wire (a text completions
+ * deployment takes them as they came), embeddings only Gemini's to
+ * OpenAI's, and OpenAI's to the wires with an embeddings API of their own
+ * (Cohere, Vertex AI).
  */
 
 static ngx_uint_t
@@ -242,7 +243,7 @@ ngx_http_llm_endpoint_refused(ngx_http_llm_ctx_t *ctx, llm_deployment_t *d)
     switch (ctx->endpoint) {
 
     case NGX_HTTP_LLM_EP_COMPLETIONS:
-        return d->api != LLM_API_OPENAI
+        return (d->api != LLM_API_OPENAI && d->api != LLM_API_OPENAI_TEXT)
                || !(d->endpoints & LLM_EP_COMPLETIONS);
 
     case NGX_HTTP_LLM_EP_EMBEDDINGS:
@@ -376,7 +377,9 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
                                        (char *) name);
     }
 
-    ctx->translate = (ctx->api != d->api);
+    /* /v1/completions reach a text completions deployment as they are */
+    ctx->translate = (ctx->api != d->api
+                      && ctx->endpoint != NGX_HTTP_LLM_EP_COMPLETIONS);
 
 
 
@@ -467,6 +470,11 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
             ngx_str_set(&suffix, ":generateContent");
         }
 
+        break;
+
+    case LLM_API_OPENAI_TEXT:
+        /* chat requests too: translated to a prompt */
+        ngx_str_set(&endpoint, "/completions");
         break;
 
     default:

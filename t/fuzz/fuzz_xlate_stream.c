@@ -1,7 +1,9 @@
 /*
  * libFuzzer target: stream translation fed in pieces.  Byte 0 picks the
- * formats, byte 1 seeds the piece sizes (and whether the caller reports a
- * failure); the rest is the upstream SSE.  Whatever comes in, the client
+ * formats (the SSE provider formats of `from` below, then the client's:
+ * from + 5 * to, as mk/fuzz.mk's seeds are made), byte 1 seeds the piece
+ * sizes (and whether the caller reports a failure); the rest is the
+ * upstream SSE.  Whatever comes in, the client
  * must get well-formed SSE whose data is JSON (or [DONE]).
  */
 
@@ -31,6 +33,14 @@ check_cb(void *arg, const char *event, size_t elen, const char *data,
     return 0;
 }
 
+/* the providers whose streams are SSE (Bedrock's is fuzz_eventstream's) */
+static const llm_api_t  from_api[] = {
+    LLM_API_OPENAI, LLM_API_ANTHROPIC, LLM_API_GEMINI, LLM_API_COHERE,
+    LLM_API_OPENAI_TEXT
+};
+
+#define NFROM  (sizeof(from_api) / sizeof(from_api[0]))
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -48,8 +58,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     o.client_model = "fuzz-client";
     o.include_usage = data[1] & 1;
-    x = llm_stream_xlate_new((llm_api_t) (data[0] % 3),
-                             (llm_api_t) ((data[0] / 3) % 4), &o);
+    x = llm_stream_xlate_new(from_api[data[0] % NFROM],
+                             (llm_api_t) ((data[0] / NFROM) % 4), &o);
     if (x == NULL) {
         return 0;
     }

@@ -3,7 +3,8 @@
 // a tool_call_id), answers, SSE events (cut at odd bytes on the wire) and
 // usage back in the client's terms, tool calls round trip, /v1/embeddings
 // through /v2/embed, a 429 falling back, Cohere's {"message"} errors
-// reaching the client, and an answer that is not one being a 502.
+// reaching the client, and an answer that is not one being a 502; an
+// OpenAI client's documents and the answer's citations, whole and streamed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -192,6 +193,41 @@ test('Gemini and Responses clients: whole and streamed text', async () => {
     const deltas = evs.filter((e) => e.event === 'response.output_text.delta').map((e) => e.json.delta).join('');
     assert.equal(deltas, lastCohere().response.text);
     assert.equal(done.json.response.usage.output_tokens, lastCohere().response.usage.tokens.output_tokens);
+});
+
+test("documents (LiteLLM's extension) reach /v2/chat; citations come back, whole and streamed", async () => {
+    const documents = ['Emperor penguins are the tallest.', { title: 'Tall penguins', snippet: 'They reach 1.2 m.' },
+        { id: 'kb-7', data: { text: 'Penguins live in the south.' } }];
+    const res = await client.chat.completions.create({
+        model: 'command', documents, messages: [{ role: 'user', content: 'which penguins are tallest?' }],
+    });
+    let rec = lastCohere();
+    assert.deepEqual(rec.body.documents, [documents[0], { data: documents[1] }, documents[2]]);
+    const want = rec.response.citations;
+    assert.equal(want.length, 1, 'the mock cited the documents');
+    assert.equal(res.choices[0].message.content, rec.response.text);
+    assert.deepEqual(res.choices[0].message.citations, want);
+    assert.equal(want[0].sources[1].document.title, 'Tall penguins');
+    assert.equal(want[0].sources[2].id, 'kb-7');
+
+    const stream = await client.chat.completions.create({
+        model: 'command', stream: true, documents, messages: [{ role: 'user', content: 'again mock-wire[bytes=9:2]' }],
+    });
+    const cited = [];
+    let text = '';
+    for await (const chunk of stream) {
+        const d = chunk.choices[0]?.delta ?? {};
+        if (d.citations) cited.push(...d.citations);
+        if (d.content) text += d.content;
+    }
+    rec = lastCohere();
+    assert.equal(text, rec.response.text);
+    assert.deepEqual(cited, rec.response.citations);
+
+    // not a list: refused by the gateway, in OpenAI's format, before Cohere
+    await assert.rejects(
+        client.chat.completions.create({ model: 'command', documents: 'nope', messages: [{ role: 'user', content: 'x' }] }),
+        (e) => e.status === 400 && /documents must be an array/.test(e.message));
 });
 
 test('embeddings: /v1/embeddings through /v2/embed, floats and base64, usage', async () => {

@@ -125,7 +125,8 @@ test('the table has a test line for every row, and each line agrees with it', ()
     assert.deepEqual(ROWS.map((r) => r[0]).filter((n) => names.includes(n)).length, ROWS.length,
         `lines for rows that do not exist: ${ROWS.map((r) => r[0]).filter((n) => !names.includes(n))}`);
     // bedrock signs with SigV4 and speaks Converse, vertex_ai needs an OAuth2
-    // token exchange: their own suites (bedrock.test.mjs, vertex.test.mjs)
+    // token exchange, text-completion-openai renders chat as a prompt: their
+    // own suites (bedrock, vertex, text_completion .test.mjs)
     const OWN_SUITE = ['text-completion-openai', 'bedrock', 'vertex_ai'];
     const untested = names.filter((n) => !ROWS.some((r) => r[0] === n) && !OWN_SUITE.includes(n));
     assert.deepEqual(untested, [], 'every row of the table needs a line here');

@@ -3,7 +3,8 @@
  * (Cohere's names, roles, tool calls and results, tool_choice), a /v2/chat
  * answer -> each client format with its usage, a v2 SSE stream -> each
  * client's stream, the same for every byte at which the upstream bytes are
- * split; ERROR endings, provider errors, and /v2/embed both ways.
+ * split; ERROR endings, provider errors, and /v2/embed both ways; an
+ * OpenAI client's documents and the citations of the answer and stream.
  */
 
 #include "test_xlate_util.h"
@@ -297,74 +298,18 @@ UNIT_TEST(errors)
 }
 
 
-/* the client's bytes for the upstream bytes, split once at `cut` */
 static void
 run_split(llm_api_t to, const char *in, size_t len, size_t cut,
     llm_buf_t *out, llm_usage_t *u)
 {
-    llm_xlate_opts_t     o = opts(1, 0);
-    llm_stream_xlate_t  *x;
-
-    x = llm_stream_xlate_new(LLM_API_COHERE, to, &o);
-    CHECK(x != NULL);
-    CHECK(llm_stream_xlate_feed(x, in, cut, out) == 0);
-    CHECK(llm_stream_xlate_feed(x, in + cut, len - cut, out) == 0);
-    CHECK(llm_stream_xlate_finish(x, out) == 0);
-    llm_stream_xlate_usage(x, u);
-    llm_stream_xlate_free(x);
+    tx_run_split(LLM_API_COHERE, to, in, len, cut, out, u);
 }
 
 
-/* timestamps differ between runs: digits are not compared */
-static int
-same_but_digits(const llm_buf_t *a, const llm_buf_t *b)
-{
-    size_t  i;
-
-    if (a->len != b->len) {
-        return 0;
-    }
-    for (i = 0; i < a->len; i++) {
-        if (a->data[i] != b->data[i]
-            && !(a->data[i] >= '0' && a->data[i] <= '9'
-                 && b->data[i] >= '0' && b->data[i] <= '9'))
-        {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-
-/* every client format, every split point: the same bytes as whole */
 static void
 every_split(const char *sample)
 {
-    static const llm_api_t  to[] = { LLM_API_OPENAI, LLM_API_ANTHROPIC,
-                                     LLM_API_GEMINI, LLM_API_RESPONSES };
-    size_t       len, cut, t, bad;
-    char        *in = read_sample(sample, &len);
-    llm_buf_t    whole = LLM_BUF_INIT, split = LLM_BUF_INIT;
-    llm_usage_t  u;
-
-    for (t = 0; t < sizeof(to) / sizeof(to[0]); t++) {
-        llm_buf_reset(&whole);
-        run_split(to[t], in, len, len, &whole, &u);
-        bad = 0;
-        for (cut = 0; cut <= len; cut++) {
-            llm_buf_reset(&split);
-            run_split(to[t], in, len, cut, &split, &u);
-            bad += !same_but_digits(&whole, &split);
-        }
-        if (bad) {
-            fprintf(stderr, "  %s to %s: %zu splits differ\n", sample,
-                    llm_api_name(to[t]), bad);
-        }
-        CHECK(bad == 0);
-    }
-    llm_buf_free(&whole);
-    llm_buf_free(&split);
-    free(in);
+    tx_every_split(LLM_API_COHERE, sample);
 }
 
 
@@ -372,12 +317,7 @@ static void
 whole_stream(llm_api_t to, const char *sample, llm_buf_t *out,
     llm_usage_t *u)
 {
-    size_t  len;
-    char   *in = read_sample(sample, &len);
-
-    llm_buf_reset(out);
-    run_split(to, in, len, len, out, u);
-    free(in);
+    tx_whole_stream(LLM_API_COHERE, to, sample, out, u);
 }
 
 
@@ -448,6 +388,74 @@ UNIT_TEST(stream_errors)
     CHECK(strstr(out.data, "upstream closed") != NULL);
     CHECK(strstr(out.data, "event: message_stop") == NULL);
 
+    llm_buf_free(&out);
+}
+
+UNIT_TEST(documents_and_citations)
+{
+    static const char  ans[] =
+        "{\"id\":\"c1\",\"finish_reason\":\"COMPLETE\",\"message\":"
+        "{\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":"
+        "\"Emperor penguins are tallest.\"}],\"citations\":[{\"start\":0,"
+        "\"end\":16,\"text\":\"Emperor penguins\",\"sources\":[{\"type\":"
+        "\"document\",\"id\":\"doc:0\",\"document\":{\"id\":\"doc:0\","
+        "\"title\":\"T\"}}]}]},\"usage\":{\"tokens\":{\"input_tokens\":9,"
+        "\"output_tokens\":4}}}";
+    char               err[256];
+    json_t            *b, *j;
+    llm_xlate_opts_t   o = opts(0, 0);
+    llm_buf_t          out = LLM_BUF_INIT;
+    llm_usage_t        u;
+
+    b = co_req(LLM_API_OPENAI, "{\"model\":\"m\",\"messages\":[{\"role\":"
+               "\"user\",\"content\":\"tallest?\"}],\"documents\":["
+               "\"plain text\",{\"title\":\"T\",\"snippet\":\"S\"},"
+               "{\"id\":\"d2\",\"data\":{\"text\":\"x\"}}]}", 0, 0);
+    CHECK(b != NULL);
+    CHECK_STR(jstr(b, "documents.0"), "plain text");
+    CHECK_STR(jstr(b, "documents.1.data.title"), "T");
+    CHECK_STR(jstr(b, "documents.1.data.snippet"), "S");
+    CHECK_STR(jstr(b, "documents.2.id"), "d2");
+    CHECK_STR(jstr(b, "documents.2.data.text"), "x");
+    json_decref(b);
+
+    /* not a list, not a document; and to another provider unknown */
+    CHECK(co_req(LLM_API_OPENAI, "{\"messages\":[{\"role\":\"user\","
+                 "\"content\":\"x\"}],\"documents\":\"d\"}", 0, 0) == NULL);
+    CHECK(co_req(LLM_API_OPENAI, "{\"messages\":[{\"role\":\"user\","
+                 "\"content\":\"x\"}],\"documents\":[1]}", 0, 0) == NULL);
+    b = xreq_str(LLM_API_OPENAI, LLM_API_ANTHROPIC, "{\"messages\":[{\"role\":"
+                 "\"user\",\"content\":\"x\"}],\"documents\":[\"d\"]}", &o,
+                 err, sizeof(err));
+    CHECK(b == NULL && strstr(err, "documents") != NULL);
+
+    /* the answer's citations: message.citations for an OpenAI client */
+    CHECK(llm_xlate_response(LLM_API_COHERE, LLM_API_OPENAI, ans,
+                             sizeof(ans) - 1, &o, &out, &u) == 0);
+    j = json_loadb(out.data, out.len, 0, NULL);
+    CHECK_STR(jstr(j, "choices.0.message.content"),
+              "Emperor penguins are tallest.");
+    CHECK(jint(j, "choices.0.message.citations.0.end") == 16);
+    CHECK_STR(jstr(j, "choices.0.message.citations.0.sources.0.id"), "doc:0");
+    json_decref(j);
+    llm_buf_reset(&out);
+    CHECK(llm_xlate_response(LLM_API_COHERE, LLM_API_ANTHROPIC, ans,
+                             sizeof(ans) - 1, &o, &out, &u) == 0);
+    j = json_loadb(out.data, out.len, 0, NULL);
+    CHECK_STR(jstr(j, "content.0.text"), "Emperor penguins are tallest.");
+    json_decref(j);
+
+    /* streamed: one chunk with delta.citations, between the text */
+    whole_stream(LLM_API_OPENAI, "cohere_cite_stream.sse", &out, &u);
+    CHECK(strstr(out.data, "\"delta\":{\"citations\":[{\"start\":0,"
+                 "\"end\":16,") != NULL);
+    CHECK(strstr(out.data, "\"title\":\"Tall penguins\"") != NULL);
+    CHECK(strstr(out.data, "\"finish_reason\":\"stop\"") != NULL);
+    CHECK(u.prompt_tokens == 230 && u.completion_tokens == 6);
+    whole_stream(LLM_API_ANTHROPIC, "cohere_cite_stream.sse", &out, &u);
+    CHECK(strstr(out.data, "citations") == NULL);
+    CHECK(strstr(out.data, "event: message_stop") != NULL);
+    every_split("cohere_cite_stream.sse");
     llm_buf_free(&out);
 }
 
@@ -530,4 +538,4 @@ UNIT_TEST(embeddings)
 
 
 UNIT_MAIN(openai_request, anthropic_and_gemini_requests, responses, errors,
-          streams, stream_errors, embeddings)
+          streams, stream_errors, documents_and_citations, embeddings)

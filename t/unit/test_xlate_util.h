@@ -136,4 +136,103 @@ xreq_sample(llm_api_t from, llm_api_t to, const char *name,
     return j;
 }
 
+/* the client's bytes for `from` upstream bytes, split once at `cut` */
+TX_UNUSED static void
+tx_run_split(llm_api_t from, llm_api_t to, const char *in, size_t len,
+    size_t cut, llm_buf_t *out, llm_usage_t *u)
+{
+    llm_xlate_opts_t     o = opts(1, 0);
+    llm_stream_xlate_t  *x;
+
+    x = llm_stream_xlate_new(from, to, &o);
+    CHECK(x != NULL);
+    CHECK(llm_stream_xlate_feed(x, in, cut, out) == 0);
+    CHECK(llm_stream_xlate_feed(x, in + cut, len - cut, out) == 0);
+    CHECK(llm_stream_xlate_finish(x, out) == 0);
+    llm_stream_xlate_usage(x, u);
+    llm_stream_xlate_free(x);
+}
+
+
+/* timestamps differ between runs: digits are not compared */
+TX_UNUSED static int
+tx_same_but_digits(const llm_buf_t *a, const llm_buf_t *b)
+{
+    size_t  i;
+
+    if (a->len != b->len) {
+        return 0;
+    }
+    for (i = 0; i < a->len; i++) {
+        if (a->data[i] != b->data[i]
+            && !(a->data[i] >= '0' && a->data[i] <= '9'
+                 && b->data[i] >= '0' && b->data[i] <= '9'))
+        {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+
+/* every client format, every split point: the same bytes as whole */
+TX_UNUSED static void
+tx_every_split(llm_api_t from, const char *sample)
+{
+    static const llm_api_t  to[] = { LLM_API_OPENAI, LLM_API_ANTHROPIC,
+                                     LLM_API_GEMINI, LLM_API_RESPONSES };
+    size_t       len, cut, t, bad;
+    char        *in = read_sample(sample, &len);
+    llm_buf_t    whole = LLM_BUF_INIT, split = LLM_BUF_INIT;
+    llm_usage_t  u;
+
+    for (t = 0; t < sizeof(to) / sizeof(to[0]); t++) {
+        llm_buf_reset(&whole);
+        tx_run_split(from, to[t], in, len, len, &whole, &u);
+        bad = 0;
+        for (cut = 0; cut <= len; cut++) {
+            llm_buf_reset(&split);
+            tx_run_split(from, to[t], in, len, cut, &split, &u);
+            bad += !tx_same_but_digits(&whole, &split);
+        }
+        if (bad) {
+            fprintf(stderr, "  %s to %s: %zu splits differ\n", sample,
+                    llm_api_name(to[t]), bad);
+        }
+        CHECK(bad == 0);
+    }
+    llm_buf_free(&whole);
+    llm_buf_free(&split);
+    free(in);
+}
+
+
+/* a sample stream, whole, in the client's format */
+TX_UNUSED static void
+tx_whole_stream(llm_api_t from, llm_api_t to, const char *sample,
+    llm_buf_t *out, llm_usage_t *u)
+{
+    size_t  len;
+    char   *in = read_sample(sample, &len);
+
+    llm_buf_reset(out);
+    tx_run_split(from, to, in, len, len, out, u);
+    free(in);
+}
+
+/* every needle is in the output: CHECK(TX_HAS(&out, "a", "b")) */
+#define TX_HAS(buf, ...)  tx_has((buf), (const char *[]) { __VA_ARGS__, NULL })
+
+TX_UNUSED static int
+tx_has(const llm_buf_t *b, const char **needles)
+{
+    for ( ; *needles; needles++) {
+        if (b->data == NULL || strstr(b->data, *needles) == NULL) {
+            fprintf(stderr, "  missing: %s\n", *needles);
+            return 0;
+        }
+    }
+    return 1;
+}
+
 #endif

@@ -47,6 +47,8 @@ llm_wire_api(llm_wire_t wire)
         return LLM_API_BEDROCK;
     case LLM_WIRE_COHERE_V2:
         return LLM_API_COHERE;
+    case LLM_WIRE_OPENAI_COMPLETIONS:
+        return LLM_API_OPENAI_TEXT;
     default:
         return LLM_API_OPENAI;
     }

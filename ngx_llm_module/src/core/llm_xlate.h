@@ -27,7 +27,11 @@ typedef enum {
                                    (OpenAI, Azure), never translated to */
     LLM_API_BEDROCK,            /* Bedrock Converse: a provider format only,
                                    never a client's */
-    LLM_API_COHERE              /* Cohere v2 chat: a provider format only */
+    LLM_API_COHERE,             /* Cohere v2 chat: a provider format only */
+    LLM_API_OPENAI_TEXT         /* OpenAI's legacy /v1/completions: a
+                                   provider format only (chat requests
+                                   rendered as one prompt); its errors and
+                                   usage are OpenAI's */
 } llm_api_t;
 
 /* formats translated both ways (client and provider) */
@@ -35,12 +39,12 @@ typedef enum {
 /* formats a client can speak: those and Responses */
 #define LLM_API_CLIENT_COUNT  4
 /* every format: the size of a table indexed by format */
-#define LLM_API_NFORMATS      6
+#define LLM_API_NFORMATS      7
 
 /* a format the gateway translates requests to (a provider's) */
 #define llm_api_is_provider(api)                                             \
     ((unsigned) (api) < LLM_API_COUNT || (api) == LLM_API_BEDROCK             \
-     || (api) == LLM_API_COHERE)
+     || (api) == LLM_API_COHERE || (api) == LLM_API_OPENAI_TEXT)
 
 /*
  * Token usage in OpenAI's terms, whatever the provider reported:

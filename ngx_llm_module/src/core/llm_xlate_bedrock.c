@@ -366,31 +366,6 @@ llm_stop_from_bedrock(const char *s)
 
 
 /* Converse's usage object (a response's, or a stream's metadata event) */
-int
-llm_usage_read_bedrock(const json_t *usage, llm_usage_t *u)
-{
-    json_t  *in, *out;
-
-    in = json_object_get(usage, "inputTokens");
-    out = json_object_get(usage, "outputTokens");
-    if (!json_is_integer(in) && !json_is_integer(out)) {
-        return 0;
-    }
-
-    u->cache_read_tokens = json_integer_value(json_object_get(usage,
-                                              "cacheReadInputTokens"));
-    u->cache_creation_tokens = json_integer_value(json_object_get(usage,
-                                                  "cacheWriteInputTokens"));
-    /* inputTokens counts what was not cached, as Anthropic's input_tokens */
-    u->prompt_tokens = json_integer_value(in) + u->cache_read_tokens
-                       + u->cache_creation_tokens;
-    u->completion_tokens = json_integer_value(out);
-    u->total_tokens = u->prompt_tokens + u->completion_tokens;
-    u->present = 1;
-    return 1;
-}
-
-
 json_t *
 llm_resp_read_bedrock(json_t *body, llm_usage_t *u)
 {
@@ -444,7 +419,7 @@ llm_resp_read_bedrock(json_t *body, llm_usage_t *u)
     }
 
     if (u) {
-        llm_usage_read_bedrock(json_object_get(body, "usage"), u);
+        llm_usage_read_tree(LLM_API_BEDROCK, json_object_get(body, "usage"), u);
     }
 
     return ir;

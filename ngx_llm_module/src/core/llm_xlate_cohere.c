@@ -9,7 +9,7 @@
  *    "k", "stop_sequences", "seed", "frequency_penalty",
  *    "presence_penalty", "response_format":{"type":"json_object",
  *    "json_schema"?}, "thinking":{"type":"enabled","token_budget"},
- *    "stream"}
+ *    "documents":[str|{"id"?,"data"}], "stream"}
  *   msg: {"role":"system"|"user", "content":str|[{"type":"text"}|
  *          {"type":"image_url","image_url":{"url"}}]}
  *      | {"role":"assistant", "content"?, "tool_plan"?,
@@ -19,7 +19,11 @@
  *
  * The answer: {"id", "finish_reason", "message":{"content":[{"type":"text",
  * "text"}|{"type":"thinking","thinking"}], "tool_plan", "tool_calls"},
- * "usage":{"tokens":{"input_tokens","output_tokens"}, "billed_units"}}.
+ * "citations"?}, "usage":{"tokens":{"input_tokens","output_tokens"},
+ * "billed_units"}}.  "documents" in the request (LiteLLM's OpenAI
+ * extension) ground the answer; its citations, [{"start","end","text",
+ * "sources":[{"type":"document","id","document"}]}], are kept as given
+ * (an OpenAI client gets them as message.citations).
  * A tool plan (the text a model says before it calls tools) is text.
  */
 
@@ -200,6 +204,38 @@ llm_co_write_format(const json_t *ir, json_t *body)
 }
 
 
+/*
+ * documents: a string, or an object sent as {"id"?, "data": {...}}; an
+ * object without "data" (LiteLLM's {"title", "snippet"}) is the data.
+ */
+static int
+llm_co_write_documents(llm_xl_ctx_t *c, const json_t *docs, json_t *body)
+{
+    size_t   i;
+    json_t  *out, *d;
+
+    out = json_array();
+
+    json_array_foreach(docs, i, d) {
+        if (json_is_string(d)
+            || json_is_object(json_object_get(d, "data")))
+        {
+            json_array_append(out, d);
+
+        } else if (json_is_object(d)) {
+            json_array_append_new(out, json_pack("{s:O}", "data", d));
+
+        } else {
+            json_decref(out);
+            return llm_xl_error(c, "documents[%zu] must be a string or an "
+                                "object", i);
+        }
+    }
+
+    json_object_set_new(body, "documents", out);
+    return 0;
+}
+
 json_t *
 llm_req_write_cohere(llm_xl_ctx_t *c, json_t *ir)
 {
@@ -250,6 +286,12 @@ llm_req_write_cohere(llm_xl_ctx_t *c, json_t *ir)
                             json_object_get(v, "budget_tokens")));
     }
 
+    v = json_object_get(ir, "documents");
+    if (v && llm_co_write_documents(c, v, body) != 0) {
+        json_decref(body);
+        return NULL;
+    }
+
     if (c->o->stream) {
         json_object_set_new(body, "stream", json_true());
     }
@@ -284,30 +326,6 @@ llm_stop_from_cohere(const char *s)
 
 
 /* usage.tokens (what the model saw), else usage.billed_units */
-int
-llm_usage_read_cohere(const json_t *usage, llm_usage_t *u)
-{
-    json_t  *t, *in, *out;
-
-    t = json_object_get(usage, "tokens");
-    if (!json_is_object(t)) {
-        t = json_object_get(usage, "billed_units");
-    }
-
-    in = json_object_get(t, "input_tokens");
-    out = json_object_get(t, "output_tokens");
-    if (!json_is_number(in) && !json_is_number(out)) {
-        return 0;
-    }
-
-    u->prompt_tokens = (long long) json_number_value(in);
-    u->completion_tokens = (long long) json_number_value(out);
-    u->total_tokens = u->prompt_tokens + u->completion_tokens;
-    u->present = 1;
-    return 1;
-}
-
-
 json_t *
 llm_resp_read_cohere(json_t *body, llm_usage_t *u)
 {
@@ -361,13 +379,18 @@ llm_resp_read_cohere(json_t *body, llm_usage_t *u)
         }
     }
 
+    /* grounded in the request's documents: kept as Cohere gave them */
+    if (json_array_size(json_object_get(msg, "citations"))) {
+        json_object_set(ir, "citations", json_object_get(msg, "citations"));
+    }
+
     if (llm_stop_from_cohere(fr) != LLM_STOP_NONE) {
         json_object_set_new(ir, "stop", json_string(llm_stop_name(
                             llm_stop_from_cohere(fr))));
     }
 
     if (u) {
-        llm_usage_read_cohere(json_object_get(body, "usage"), u);
+        llm_usage_read_tree(LLM_API_COHERE, json_object_get(body, "usage"), u);
     }
 
     return ir;

@@ -213,6 +213,10 @@ llm_xlate_error(llm_api_t from, llm_api_t to, int status, const char *in,
     llm_buf_t    clean = LLM_BUF_INIT;
     size_t       b, e;
 
+    if (from == LLM_API_OPENAI_TEXT) {
+        from = LLM_API_OPENAI;          /* the same error bodies */
+    }
+
     if (in && len) {
         doc = llm_json_load(in, len, LLM_XL_LOAD_FLAGS | JSON_DECODE_ANY,
                             NULL);

@@ -115,6 +115,10 @@ int  llm_xl_filter_media(llm_xl_ctx_t *c, json_t *ir, llm_xl_media_ok_fn ok);
 char *llm_xl_join_text(const json_t *content, const char *sep);
 json_t *llm_xl_chat_body(const llm_xl_ctx_t *c, const json_t *ir,
     json_t **msgs);
+/* sampling fields, user and stream (with include_usage) of OpenAI's chat
+   and text completions bodies */
+void llm_xl_openai_common(const llm_xl_ctx_t *c, json_t *body,
+    const json_t *ir);
 int  llm_xl_tool_name_is_short(const char *name);
 /* name shortened to OpenAI's 64 chars (or itself); writes into buf[65] */
 const char *llm_xl_tool_name_short(const char *name, char *buf);
@@ -154,6 +158,9 @@ llm_stop_t  llm_stop_from_name(const char *s);
 
 /* --- usage --- */
 int  llm_usage_read(llm_api_t api, const json_t *doc, llm_usage_t *u);
+/* Bedrock's and Cohere's usage object (always parsed: their answers are
+   translated); 1 when it had counts */
+int  llm_usage_read_tree(llm_api_t api, const json_t *usage, llm_usage_t *u);
 json_t *llm_usage_openai(const llm_usage_t *u);
 json_t *llm_usage_anthropic(const llm_usage_t *u);
 json_t *llm_usage_gemini(const llm_usage_t *u);
@@ -209,13 +216,15 @@ json_t *llm_usage_responses(const llm_usage_t *u);
 json_t *llm_req_write_bedrock(llm_xl_ctx_t *c, json_t *ir);
 json_t *llm_resp_read_bedrock(json_t *body, llm_usage_t *u);
 llm_stop_t llm_stop_from_bedrock(const char *s);
-int  llm_usage_read_bedrock(const json_t *usage, llm_usage_t *u);
 
 /* --- Cohere v2 chat (a provider format only) --- */
 json_t *llm_req_write_cohere(llm_xl_ctx_t *c, json_t *ir);
 json_t *llm_resp_read_cohere(json_t *body, llm_usage_t *u);
 llm_stop_t llm_stop_from_cohere(const char *s);
-int  llm_usage_read_cohere(const json_t *usage, llm_usage_t *u);
+
+/* --- OpenAI text completions (a provider format only) --- */
+json_t *llm_req_write_text(llm_xl_ctx_t *c, json_t *ir);
+json_t *llm_resp_read_text(json_t *body, llm_usage_t *u);
 
 /*
  * --- a provider's own embeddings API (llm_xlate_embed_out.c) ---

@@ -18,7 +18,8 @@ static const llm_req_fn  llm_req_readers[LLM_API_CLIENT_COUNT] = {
 static const llm_req_fn  llm_req_writers[LLM_API_NFORMATS] = {
     llm_req_write_openai, llm_req_write_anthropic, llm_req_write_gemini,
     [LLM_API_BEDROCK] = llm_req_write_bedrock,
-    [LLM_API_COHERE] = llm_req_write_cohere
+    [LLM_API_COHERE] = llm_req_write_cohere,
+    [LLM_API_OPENAI_TEXT] = llm_req_write_text
 };
 
 /*

@@ -388,6 +388,32 @@ llm_req_read_openai(llm_xl_ctx_t *c, json_t *body)
     }
     llm_xl_copy(ir, "user", body, "user");
 
+    /* LiteLLM's extension for Cohere: documents to ground the answer in,
+       and cite; to any other provider it stays an unknown field */
+    v = json_object_get(body, "documents");
+    if (v && !json_is_null(v) && c->to == LLM_API_COHERE) {
+        if (!json_is_array(v)) {
+            llm_xl_error(c, "documents must be an array of strings or "
+                         "objects");
+            goto fail;
+        }
+        json_object_set(ir, "documents", v);
+        json_object_del(body, "documents");     /* known now */
+    }
+
+    /* text completions: logprobs whole answers carry back (chat's
+       logprobs + top_logprobs -> completions' logprobs: N) */
+    if (c->to == LLM_API_OPENAI_TEXT && !c->o->stream
+        && json_is_true(json_object_get(body, "logprobs")))
+    {
+        v = json_object_get(body, "top_logprobs");
+        json_object_set_new(ir, "logprobs",
+                            json_integer(json_is_integer(v)
+                                         ? json_integer_value(v) : 0));
+        json_object_del(body, "logprobs");
+        json_object_del(body, "top_logprobs");
+    }
+
     if (llm_xl_check_fields(c, body, numbers,
                             sizeof(numbers) / sizeof(numbers[0]), ignored,
                             sizeof(ignored) / sizeof(ignored[0]))
@@ -617,14 +643,7 @@ llm_req_write_openai(llm_xl_ctx_t *c, json_t *ir)
         json_object_set(body, llm_oa_is_reasoning_model(model)
                               ? "max_completion_tokens" : "max_tokens", v);
     }
-    llm_xl_copy(body, "temperature", ir, "temperature");
-    llm_xl_copy(body, "top_p", ir, "top_p");
-    llm_xl_copy(body, "stop", ir, "stop");
-    llm_xl_copy(body, "seed", ir, "seed");
-    llm_xl_copy(body, "presence_penalty", ir, "presence_penalty");
-    llm_xl_copy(body, "frequency_penalty", ir, "frequency_penalty");
     llm_xl_copy(body, "response_format", ir, "response_format");
-    llm_xl_copy(body, "user", ir, "user");
     if (json_object_get(ir, "top_k")
         && llm_xl_unsupported(c, "top_k", NULL) != 0)
     {
@@ -678,13 +697,7 @@ llm_req_write_openai(llm_xl_ctx_t *c, json_t *ir)
         }
         json_object_set_new(body, "reasoning_effort", json_string(effort));
     }
-
-    if (c->o->stream) {
-        json_object_set_new(body, "stream", json_true());
-        /* always: usage is how the gateway accounts a stream */
-        json_object_set_new(body, "stream_options",
-                            json_pack("{s:b}", "include_usage", 1));
-    }
+    llm_xl_openai_common(c, body, ir);
     return body;
 
 fail:

@@ -15,7 +15,8 @@ typedef json_t *(*llm_resp_write_fn)(const llm_xlate_opts_t *o, json_t *ir,
 static const llm_resp_read_fn  llm_resp_readers[LLM_API_NFORMATS] = {
     llm_resp_read_openai, llm_resp_read_anthropic, llm_resp_read_gemini,
     [LLM_API_BEDROCK] = llm_resp_read_bedrock,
-    [LLM_API_COHERE] = llm_resp_read_cohere
+    [LLM_API_COHERE] = llm_resp_read_cohere,
+    [LLM_API_OPENAI_TEXT] = llm_resp_read_text
 };
 static const llm_resp_write_fn  llm_resp_writers[LLM_API_CLIENT_COUNT] = {
     llm_resp_write_openai, llm_resp_write_anthropic, llm_resp_write_gemini,

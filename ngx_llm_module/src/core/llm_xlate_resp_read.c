@@ -33,6 +33,19 @@ llm_resp_set_stop(json_t *ir, llm_stop_t s)
     }
 }
 
+/* OpenAI's chat and text completions: the finish reason and usage */
+static json_t *
+llm_resp_openai_end(json_t *ir, const json_t *body, const json_t *choice,
+                    llm_usage_t *u)
+{
+    llm_resp_set_stop(ir, llm_stop_from_openai(llm_xl_str(choice,
+                                                          "finish_reason")));
+    if (u) {
+        llm_usage_read(LLM_API_OPENAI, body, u);
+    }
+    return ir;
+}
+
 json_t *
 llm_resp_read_openai(json_t *body, llm_usage_t *u)
 {
@@ -103,12 +116,86 @@ llm_resp_read_openai(json_t *body, llm_usage_t *u)
                                                      : "",
                               "input", input));
     }
-    llm_resp_set_stop(ir, llm_stop_from_openai(llm_xl_str(choice,
-                                                          "finish_reason")));
-    if (u) {
-        llm_usage_read(LLM_API_OPENAI, body, u);
+    return llm_resp_openai_end(ir, body, choice, u);
+}
+
+/* a token's UTF-8 bytes, as chat's logprobs list them */
+static json_t *
+llm_resp_token_bytes(const char *s, size_t len)
+{
+    size_t   i;
+    json_t  *a = json_array();
+
+    for (i = 0; s && i < len; i++) {
+        json_array_append_new(a, json_integer((unsigned char) s[i]));
     }
-    return ir;
+    return a;
+}
+
+static json_t *
+llm_resp_token_logprob(const char *token, size_t len, json_t *logprob)
+{
+    return json_pack("{s:s%,s:O,s:o}", "token", token ? token : "", len,
+                     "logprob", logprob ? logprob : json_null(),
+                     "bytes", llm_resp_token_bytes(token, len));
+}
+
+/*
+ * Text completions' logprobs {"tokens", "token_logprobs", "top_logprobs":
+ * [{token: logprob}]} -> chat's {"content":[{"token", "logprob", "bytes",
+ * "top_logprobs":[{"token", "logprob", "bytes"}]}]}; NULL when absent.
+ */
+static json_t *
+llm_resp_text_logprobs(const json_t *lp)
+{
+    size_t       i;
+    json_t      *content, *tok, *item, *tops, *top;
+    const char  *k;
+    json_t      *v;
+
+    if (!json_is_array(json_object_get(lp, "tokens"))) {
+        return NULL;
+    }
+    content = json_array();
+
+    json_array_foreach(json_object_get(lp, "tokens"), i, tok) {
+        item = llm_resp_token_logprob(json_string_value(tok),
+                                      json_string_length(tok),
+                                      json_array_get(json_object_get(lp,
+                                          "token_logprobs"), i));
+        tops = json_array();
+        top = json_array_get(json_object_get(lp, "top_logprobs"), i);
+        json_object_foreach(top, k, v) {
+            json_array_append_new(tops, llm_resp_token_logprob(k, strlen(k),
+                                                               v));
+        }
+        json_object_set_new(item, "top_logprobs", tops);
+        json_array_append_new(content, item);
+    }
+
+    return json_pack("{s:o}", "content", content);
+}
+
+/* text completions: {"choices":[{"text","finish_reason","logprobs"}],
+   "usage"} */
+json_t *
+llm_resp_read_text(json_t *body, llm_usage_t *u)
+{
+    json_t  *choice, *ir, *v;
+
+    choice = json_array_get(json_object_get(body, "choices"), 0);
+    v = json_object_get(choice, "text");
+    if (!json_is_string(v)) {
+        return NULL;
+    }
+    ir = llm_resp_ir(llm_xl_str(body, "id"), llm_xl_str(body, "model"));
+    if (json_string_length(v)) {
+        llm_xl_part_text(json_object_get(ir, "content"), json_string_value(v),
+                         json_string_length(v), NULL);
+    }
+    llm_xl_set(ir, "logprobs",
+               llm_resp_text_logprobs(json_object_get(choice, "logprobs")));
+    return llm_resp_openai_end(ir, body, choice, u);
 }
 
 json_t *

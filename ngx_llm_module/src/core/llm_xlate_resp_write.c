@@ -41,7 +41,7 @@ json_t *
 llm_resp_write_openai(const llm_xlate_opts_t *o, json_t *ir,
                       const llm_usage_t *u, const json_t *client_tools)
 {
-    json_t     *msg, *calls, *blocks, *p;
+    json_t     *msg, *calls, *blocks, *p, *res;
     char       *text, *thinking;
     llm_buf_t   th = LLM_BUF_INIT;
     size_t      i;
@@ -96,19 +96,29 @@ llm_resp_write_openai(const llm_xlate_opts_t *o, json_t *ir,
     if (json_array_size(calls)) {
         json_object_set(msg, "tool_calls", calls);
     }
+    if (json_object_get(ir, "citations")) {
+        /* a provider's own (Cohere's), as LiteLLM passes them on */
+        json_object_set(msg, "citations", json_object_get(ir, "citations"));
+    }
     free(text);
     llm_buf_free(&th);
     json_decref(calls);
     json_decref(blocks);
 
-    return json_pack("{s:o,s:s,s:I,s:s,s:[{s:i,s:o,s:s}],s:o}",
-                     "id", llm_resp_id(ir, "chatcmpl-"),
-                     "object", "chat.completion",
-                     "created", (json_int_t) time(NULL),
-                     "model", llm_xl_client_model(o, llm_xl_str(ir, "model")),
-                     "choices", "index", 0, "message", msg,
-                     "finish_reason", llm_stop_to_openai(llm_resp_stop(ir)),
-                     "usage", llm_usage_openai(u));
+    res = json_pack("{s:o,s:s,s:I,s:s,s:[{s:i,s:o,s:s}],s:o}",
+                    "id", llm_resp_id(ir, "chatcmpl-"),
+                    "object", "chat.completion",
+                    "created", (json_int_t) time(NULL),
+                    "model", llm_xl_client_model(o, llm_xl_str(ir, "model")),
+                    "choices", "index", 0, "message", msg,
+                    "finish_reason", llm_stop_to_openai(llm_resp_stop(ir)),
+                    "usage", llm_usage_openai(u));
+    if (res && json_object_get(ir, "logprobs")) {
+        /* chat's shape already (text completions' are read so) */
+        json_object_set(json_array_get(json_object_get(res, "choices"), 0),
+                        "logprobs", json_object_get(ir, "logprobs"));
+    }
+    return res;
 }
 
 json_t *

@@ -26,7 +26,8 @@ llm_sx_on_event(void *arg, const char *event, size_t event_len,
     if (x->ended) {
         return 0;                       /* drain whatever follows */
     }
-    if (x->from == LLM_API_OPENAI && data_len == 6
+    if ((x->from == LLM_API_OPENAI || x->from == LLM_API_OPENAI_TEXT)
+        && data_len == 6
         && memcmp(data, "[DONE]", 6) == 0)
     {
         llm_sx_end(x);
@@ -42,6 +43,7 @@ llm_sx_on_event(void *arg, const char *event, size_t event_len,
     case LLM_API_ANTHROPIC: llm_sx_decode_anthropic(x, ev); break;
     case LLM_API_GEMINI:    llm_sx_decode_gemini(x, ev); break;
     case LLM_API_COHERE:    llm_sx_decode_cohere(x, ev); break;
+    case LLM_API_OPENAI_TEXT: llm_sx_decode_text(x, ev); break;
     default:                break;  /* refused by llm_stream_xlate_new() */
     }
     json_decref(ev);
@@ -432,6 +434,17 @@ llm_sx_tool_args(llm_stream_xlate_t *x, long key, const char *s, size_t len)
         }
     default:                /* never a client format */
         break;
+    }
+}
+
+/* OpenAI clients get it in a chunk's delta, as message.citations in a
+   whole answer; the other formats have no place for it */
+void
+llm_sx_citation(llm_stream_xlate_t *x, json_t *citation)
+{
+    if (!x->ended && x->to == LLM_API_OPENAI) {
+        llm_sx_openai_event(x, json_pack("{s:[O]}", "citations", citation),
+                            NULL);
     }
 }
 

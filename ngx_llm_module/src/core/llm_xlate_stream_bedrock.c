@@ -153,7 +153,8 @@ llm_sx_decode_bedrock(llm_stream_xlate_t *x, const llm_evs_message_t *m)
                       NULL);
 
     } else if (llm_br_is(t, "metadata")) {
-        llm_usage_read_bedrock(json_object_get(ev, "usage"), &x->usage);
+        llm_usage_read_tree(LLM_API_BEDROCK, json_object_get(ev, "usage"),
+                            &x->usage);
         llm_sx_end(x);
     }
 

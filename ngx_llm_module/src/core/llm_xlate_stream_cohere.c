@@ -13,6 +13,8 @@
  *   tool-call-delta  {"index", "delta":{"message":{"tool_calls":
  *                     {"function":{"arguments"}}}}}
  *   tool-call-end    {"index"}
+ *   citation-start   {"index", "delta":{"message":{"citations":{"start",
+ *                     "end", "text", "sources"}}}}  (grounded answers)
  *   message-end      {"delta":{"finish_reason", "usage"}}     (the last)
  * A finish_reason ERROR, or an event with only a "message" (how Cohere
  * reports a failure), ends the client's stream with its error event.
@@ -89,7 +91,8 @@ llm_sx_decode_cohere(llm_stream_xlate_t *x, json_t *ev)
 
     } else if (strcmp(type, "message-end") == 0) {
         fr = llm_xl_str(d, "finish_reason");
-        llm_usage_read_cohere(json_object_get(d, "usage"), &x->usage);
+        llm_usage_read_tree(LLM_API_COHERE, json_object_get(d, "usage"),
+                            &x->usage);
 
         if (fr && strcmp(fr, "ERROR") == 0) {
             llm_sx_error(x, 500, llm_xl_str(d, "error")
@@ -100,6 +103,12 @@ llm_sx_decode_cohere(llm_stream_xlate_t *x, json_t *ev)
         }
         llm_sx_finish(x, llm_stop_from_cohere(fr), NULL);
         llm_sx_end(x);
+
+    } else if (strcmp(type, "citation-start") == 0) {
+        c = json_object_get(m, "citations");
+        if (json_is_object(c)) {
+            llm_sx_citation(x, c);
+        }
     }
-    /* citation events and unknown future ones carry nothing to translate */
+    /* citation-end and unknown future events carry nothing to translate */
 }

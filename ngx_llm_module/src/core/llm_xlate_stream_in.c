@@ -51,13 +51,15 @@ llm_sx_status_of_type(const char *type)
 
 /* ------------------------------------------------------------ OpenAI */
 
-void
-llm_sx_decode_openai(llm_stream_xlate_t *x, json_t *ev)
+/*
+ * What chat and text completion chunks share: an error event, the id and
+ * model, a usage chunk.  The first choice, or NULL when there is none to
+ * read (an error, or a chunk with usage only).
+ */
+static json_t *
+llm_sx_openai_chunk(llm_stream_xlate_t *x, json_t *ev)
 {
-    json_t      *err, *choice, *delta, *tc, *fn, *v;
-    const char  *args;
-    size_t       i;
-    long         key;
+    json_t  *err;
 
     err = json_object_get(ev, "error");
     if (err) {
@@ -70,14 +72,28 @@ llm_sx_decode_openai(llm_stream_xlate_t *x, json_t *ev)
 
         llm_sx_error(x, status >= 400 && status < 600 ? status : 500,
                      msg ? msg : "upstream error");
-        return;
+        return NULL;
     }
     llm_sx_remember(x, llm_xl_str(ev, "id"), llm_xl_str(ev, "model"));
     if (json_is_object(json_object_get(ev, "usage"))) {
         llm_usage_read(LLM_API_OPENAI, ev, &x->usage);
     }
 
-    choice = json_array_get(json_object_get(ev, "choices"), 0);
+    return json_array_get(json_object_get(ev, "choices"), 0);
+}
+
+void
+llm_sx_decode_openai(llm_stream_xlate_t *x, json_t *ev)
+{
+    json_t      *choice, *delta, *tc, *fn, *v;
+    const char  *args;
+    size_t       i;
+    long         key;
+
+    choice = llm_sx_openai_chunk(x, ev);
+    if (choice == NULL) {
+        return;
+    }
     delta = json_object_get(choice, "delta");
     v = json_object_get(delta, "reasoning_content");
     if (!json_is_string(v)) {
@@ -102,6 +118,21 @@ llm_sx_decode_openai(llm_stream_xlate_t *x, json_t *ev)
         }
     }
 
+    llm_sx_finish(x, llm_stop_from_openai(llm_xl_str(choice,
+                                                     "finish_reason")), NULL);
+}
+
+/* text completions: {"choices":[{"text":"..","finish_reason":null}]} */
+void
+llm_sx_decode_text(llm_stream_xlate_t *x, json_t *ev)
+{
+    json_t  *choice;
+
+    choice = llm_sx_openai_chunk(x, ev);
+    if (choice == NULL) {
+        return;
+    }
+    llm_sx_text_of(x, json_object_get(choice, "text"), llm_sx_text);
     llm_sx_finish(x, llm_stop_from_openai(llm_xl_str(choice,
                                                      "finish_reason")), NULL);
 }

@@ -78,6 +78,8 @@ void llm_sx_tool_start(llm_stream_xlate_t *x, long key, const char *id,
 void llm_sx_tool_args(llm_stream_xlate_t *x, long key, const char *s,
                       size_t len);
 void llm_sx_block_end(llm_stream_xlate_t *x);
+/* a provider's citation of the request's documents (Cohere's) */
+void llm_sx_citation(llm_stream_xlate_t *x, json_t *citation);
 void llm_sx_finish(llm_stream_xlate_t *x, llm_stop_t stop,
                    const char *stop_sequence);
 void llm_sx_error(llm_stream_xlate_t *x, int status, const char *message);
@@ -90,6 +92,7 @@ void llm_sx_decode_openai(llm_stream_xlate_t *x, json_t *ev);
 void llm_sx_decode_anthropic(llm_stream_xlate_t *x, json_t *ev);
 void llm_sx_decode_gemini(llm_stream_xlate_t *x, json_t *ev);
 void llm_sx_decode_cohere(llm_stream_xlate_t *x, json_t *ev);
+void llm_sx_decode_text(llm_stream_xlate_t *x, json_t *ev);
 /* Bedrock: one event-stream message */
 void llm_sx_decode_bedrock(llm_stream_xlate_t *x, const llm_evs_message_t *m);
 

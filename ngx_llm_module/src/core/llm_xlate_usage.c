@@ -341,6 +341,70 @@ llm_usage_read_responses(const llm_usage_src_t *us, llm_usage_t *u)
     return got;
 }
 
+/*
+ * The providers whose answers are always translated, Bedrock and Cohere:
+ * where their counts are, as data.  Numbers may come as reals (Cohere's
+ * billed_units).
+ */
+typedef struct {
+    const char  *sub[2];        /* the object in usage holding the counts,
+                                   the first present; NULL: usage itself */
+    const char  *input, *output, *cache_read, *cache_write;
+    unsigned     uncached:1;    /* input counts what was not cached (as
+                                   Anthropic's input_tokens) */
+} llm_usage_shape_t;
+
+static const llm_usage_shape_t  llm_usage_shapes[LLM_API_NFORMATS] = {
+    [LLM_API_BEDROCK] = { { NULL, NULL }, "inputTokens", "outputTokens",
+                          "cacheReadInputTokens", "cacheWriteInputTokens",
+                          1 },
+    [LLM_API_COHERE] = { { "tokens", "billed_units" }, "input_tokens",
+                         "output_tokens", NULL, NULL, 0 },
+};
+
+static long long
+llm_usage_number(const json_t *obj, const char *key)
+{
+    return key ? (long long) json_number_value(json_object_get(obj, key)) : 0;
+}
+
+int
+llm_usage_read_tree(llm_api_t api, const json_t *usage, llm_usage_t *u)
+{
+    size_t                    i;
+    const json_t             *t = usage;
+    const llm_usage_shape_t  *s;
+
+    if ((unsigned) api >= LLM_API_NFORMATS) {
+        return 0;
+    }
+    s = &llm_usage_shapes[api];
+    if (s->input == NULL) {
+        return 0;
+    }
+    for (i = 0; s->sub[0] && i < 2; i++) {
+        t = s->sub[i] ? json_object_get(usage, s->sub[i]) : NULL;
+        if (json_is_object(t)) {
+            break;
+        }
+    }
+    if (!json_is_number(json_object_get(t, s->input))
+        && !json_is_number(json_object_get(t, s->output)))
+    {
+        return 0;
+    }
+    u->cache_read_tokens = llm_usage_number(t, s->cache_read);
+    u->cache_creation_tokens = llm_usage_number(t, s->cache_write);
+    u->prompt_tokens = llm_usage_number(t, s->input);
+    if (s->uncached) {
+        u->prompt_tokens += u->cache_read_tokens + u->cache_creation_tokens;
+    }
+    u->completion_tokens = llm_usage_number(t, s->output);
+    u->total_tokens = u->prompt_tokens + u->completion_tokens;
+    u->present = 1;
+    return 1;
+}
+
 static int
 llm_usage_apply(llm_api_t api, const llm_usage_src_t *us, llm_usage_t *u)
 {
@@ -348,6 +412,7 @@ llm_usage_apply(llm_api_t api, const llm_usage_src_t *us, llm_usage_t *u)
 
     switch (api) {
     case LLM_API_OPENAI:
+    case LLM_API_OPENAI_TEXT:
         got = llm_usage_read_openai(us, u);
         break;
     case LLM_API_ANTHROPIC:
@@ -360,11 +425,9 @@ llm_usage_apply(llm_api_t api, const llm_usage_src_t *us, llm_usage_t *u)
         got = llm_usage_read_responses(us, u);
         break;
     case LLM_API_BEDROCK:
-        /* always translated: its answers are read as trees */
-        got = us->obj ? llm_usage_read_bedrock(us->obj, u) : 0;
-        break;
     case LLM_API_COHERE:
-        got = us->obj ? llm_usage_read_cohere(us->obj, u) : 0;
+        /* always translated: their answers are read as trees */
+        got = us->obj ? llm_usage_read_tree(api, us->obj, u) : 0;
         break;
     }
     if (got) {

@@ -15,7 +15,8 @@
 #include "llm_json_tree.h"
 
 static const char  *llm_api_names[LLM_API_NFORMATS] = {
-    "openai", "anthropic", "gemini", "responses", "bedrock", "cohere"
+    "openai", "anthropic", "gemini", "responses", "bedrock", "cohere",
+    "openai_completions"
 };
 
 const char *
@@ -283,6 +284,27 @@ llm_xl_chat_body(const llm_xl_ctx_t *c, const json_t *ir, json_t **msgs)
         free(sys);
     }
     return body;
+}
+
+/* what OpenAI's chat and text completions bodies share, as the IR has it */
+void
+llm_xl_openai_common(const llm_xl_ctx_t *c, json_t *body, const json_t *ir)
+{
+    static const char  *same[] = {
+        "temperature", "top_p", "stop", "seed", "presence_penalty",
+        "frequency_penalty", "user",
+    };
+    size_t              i;
+
+    for (i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+        llm_xl_copy(body, same[i], ir, same[i]);
+    }
+    if (c->o->stream) {
+        json_object_set_new(body, "stream", json_true());
+        /* always: usage is how the gateway accounts a stream */
+        json_object_set_new(body, "stream_options",
+                            json_pack("{s:b}", "include_usage", 1));
+    }
 }
 
 char *

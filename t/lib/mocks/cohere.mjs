@@ -2,6 +2,7 @@
 //   POST {base}/v2/chat    JSON answer, or with "stream": true SSE events
 //                          (message-start, content-start/-delta/-end,
 //                          tool-plan-delta, tool-call-start/-delta/-end,
+//                          citation-start/-end when documents ground it,
 //                          message-end carrying finish_reason and usage)
 //   POST {base}/v2/embed   {"embeddings":{"float":[[..]]}, "meta":{..}}
 // Auth: Authorization: Bearer KEY.  Errors are Cohere's {"message": ...}.
@@ -40,6 +41,25 @@ function problemOf(body) {
         || numberProblem('max_tokens', body.max_tokens, { min: 1, integer: true });
 }
 
+// v2 documents: strings or {id?, data: {...}}; what a grounded answer
+// cites (the text's first word, from every document) in v2's shape
+function documentsProblem(docs) {
+    if (docs === undefined) return null;
+    if (!Array.isArray(docs)) return 'invalid request: documents must be a list';
+    const bad = docs.findIndex((d) => typeof d !== 'string' && (typeof d?.data !== 'object' || d.data === null));
+    return bad >= 0 ? `invalid request: documents[${bad}] must be a string or have data` : null;
+}
+
+function citationsOf(docs, text) {
+    if (!docs?.length || !text) return null;
+    const word = text.split(' ')[0];
+    const sources = docs.map((d, i) => {
+        const id = typeof d === 'string' ? `doc:${i}` : (d.id ?? `doc:${i}`);
+        return { type: 'document', id, document: { id, ...(typeof d === 'string' ? { snippet: d } : d.data) } };
+    });
+    return [{ start: 0, end: word.length, text: word, sources, type: 'TEXT_CONTENT' }];
+}
+
 function usageOf(input, output) {
     return {
         billed_units: { input_tokens: input, output_tokens: output },
@@ -50,7 +70,8 @@ function usageOf(input, output) {
 async function chat(ctx) {
     const { body } = ctx;
     const problem = problemOf(body);
-    if (problem) { ctx.fail(400, 'bad_request', problem); return; }
+    const docProblem = documentsProblem(body.documents);
+    if (problem || docProblem) { ctx.fail(400, 'bad_request', problem || docProblem); return; }
     const msgs = body.messages;
     const last = msgs[msgs.length - 1];
     const prompt = last.role === 'tool' ? `tool said ${textOf(last.content)}` : textOf(last.content);
@@ -70,11 +91,13 @@ async function chat(ctx) {
         function: { name: tool.name, arguments: JSON.stringify({ city: 'Paris' }) } } : null;
     const finish = callTool ? 'TOOL_CALL' : 'COMPLETE';
     const id = randomId('co-');
+    const citations = callTool ? null : citationsOf(body.documents, text);
 
     if (!body.stream) {
         const message = { role: 'assistant' };
         if (callTool) { message.tool_plan = plan; message.tool_calls = [call]; } else message.content = [{ type: 'text', text }];
-        ctx.sendJson({ id, finish_reason: finish, message, usage }, { text: callTool ? plan : text, usage, call });
+        if (citations) message.citations = citations;
+        ctx.sendJson({ id, finish_reason: finish, message, usage }, { text: callTool ? plan : text, usage, call, citations });
         return;
     }
     const ev = (data) => ({ frame: sseFrame(data, data.type) });
@@ -92,10 +115,14 @@ async function chat(ctx) {
         for (const piece of pieces) {
             frames.push({ ...ev({ type: 'content-delta', index: 0, delta: { message: { content: { text: piece } } } }), content: piece });
         }
+        citations?.forEach((c, i) => {
+            frames.push(ev({ type: 'citation-start', index: i, delta: { message: { citations: c } } }));
+            frames.push(ev({ type: 'citation-end', index: i }));
+        });
         frames.push(ev({ type: 'content-end', index: 0 }));
     }
     frames.push(ev({ type: 'message-end', delta: { finish_reason: finish, usage } }));
-    await ctx.sendStream(frames, { text: callTool ? plan : text, usage, call }, { 'content-type': 'text/event-stream' });
+    await ctx.sendStream(frames, { text: callTool ? plan : text, usage, call, citations }, { 'content-type': 'text/event-stream' });
 }
 
 function embed(ctx) {

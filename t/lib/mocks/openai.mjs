@@ -86,6 +86,23 @@ async function chatCompletions(ctx) {
     await ctx.sendStream(frames, { text, usage: withUsage ? usage : null });
 }
 
+/** Completions' logprobs for the answer's pieces: made-up but well-formed. */
+function logprobsOf(pieces, n) {
+    let offset = 0;
+    const out = { tokens: [], token_logprobs: [], top_logprobs: [], text_offset: [] };
+    pieces.forEach((piece, i) => {
+        const lp = -0.01 * (i + 1);
+        out.tokens.push(piece);
+        out.token_logprobs.push(lp);
+        const top = { [piece]: lp };
+        for (let k = 1; k < n; k++) top[`${piece}~${k}`] = lp - k;
+        out.top_logprobs.push(top);
+        out.text_offset.push(offset);
+        offset += piece.length;
+    });
+    return out;
+}
+
 async function completions(ctx) {
     const { body } = ctx;
     const prompt = completionPrompt(body);
@@ -95,12 +112,14 @@ async function completions(ctx) {
     const id = randomId('cmpl-');
     const created = Math.floor(Date.now() / 1000);
     const model = ctx.model;
+    // logprobs: N asks for each token's logprob and the N most likely
+    const logprobs = Number.isInteger(body?.logprobs) ? logprobsOf(pieces, body.logprobs) : null;
     if (!body?.stream) {
         ctx.sendJson({
             id, object: 'text_completion', created, model,
-            choices: [{ text, index: 0, logprobs: null, finish_reason: 'stop' }],
+            choices: [{ text, index: 0, logprobs, finish_reason: 'stop' }],
             usage,
-        }, { text, usage });
+        }, { text, usage, logprobs });
         return;
     }
     const withUsage = wantsUsage(body);
