@@ -121,6 +121,9 @@ struct ngx_http_llm_ctx_s {
     ngx_str_t                     resp_ref;        /* the {id} of a
                                                       stored-response
                                                       route */
+    ngx_http_llm_dep_t           *resp_dep;        /* the deployment whose
+                                                      provider keeps the
+                                                      previous response */
     ngx_chain_t                  *free;
     ngx_chain_t                  *busy;
     ngx_msec_t                    start;
@@ -150,6 +153,11 @@ struct ngx_http_llm_ctx_s {
     unsigned                      inflate_end:1;   /* the gzip data ended */
     unsigned                      rstore:1;        /* keep the answer */
     unsigned                      input_items:1;   /* .../input_items */
+    unsigned                      resp_pass:1;     /* Responses, passed
+                                                      through to the
+                                                      provider's own API */
+    unsigned                      resp_local:1;    /* the previous response
+                                                      is the gateway's */
 };
 
 
@@ -159,6 +167,10 @@ void ngx_http_llm_rstore_save(ngx_http_llm_ctx_t *ctx, const char *resp,
     size_t len);
 void ngx_http_llm_rstore_stream(ngx_http_llm_ctx_t *ctx,
     llm_stream_xlate_t *x);
+/* a passed-through answer (or a stream's final event): which deployment
+   keeps it */
+void ngx_http_llm_rstore_passed(ngx_http_llm_ctx_t *ctx, const char *data,
+    size_t len);
 
 
 #endif /* _NGX_HTTP_LLM_CTX_H_INCLUDED_ */

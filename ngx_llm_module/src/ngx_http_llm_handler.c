@@ -280,8 +280,11 @@ ngx_http_llm_access_handler(ngx_http_request_t *r)
     }
 
     if (ctx->endpoint == NGX_HTTP_LLM_EP_RESPONSE_ID) {
-        return ngx_http_llm_finish(r, ctx,
-                                   ngx_http_llm_rstore_handler(r, ctx));
+        rc = ngx_http_llm_rstore_handler(r, ctx);
+
+        /* NGX_DECLINED: the provider that keeps it answers (proxy_pass) */
+        return rc == NGX_DECLINED ? NGX_DECLINED
+                                  : ngx_http_llm_finish(r, ctx, rc);
     }
 
     if (ctx->endpoint == NGX_HTTP_LLM_EP_HEALTH) {

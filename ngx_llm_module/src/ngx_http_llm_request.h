@@ -82,6 +82,14 @@ ngx_int_t ngx_http_llm_rstore_request(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
 ngx_int_t ngx_http_llm_rstore_handler(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
+/* a follow-up of a provider-kept response: only deployments of the same
+   provider account may serve it, and no fallback */
+ngx_int_t ngx_http_llm_rstore_pin(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
+/* the provider's Responses path of a deployment, "{base}/responses" or
+   Azure's, and the query it needs ("" or "api-version=V") */
+void ngx_http_llm_responses_route(llm_deployment_t *d, ngx_str_t *path,
+    ngx_str_t *query);
 
 /* local.c */
 ngx_int_t ngx_http_llm_send_error(ngx_http_request_t *r,
