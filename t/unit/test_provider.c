@@ -69,6 +69,22 @@ UNIT_TEST(names)
     CHECK(!llm_list_has(NULL, "a", 1));
 }
 
+UNIT_TEST(azure_responses_route)
+{
+    CHECK(llm_azure_responses_dated("2025-03-01-preview") == 1);
+    CHECK(llm_azure_responses_dated("2025-04-01-preview") == 1);
+    CHECK(llm_azure_responses_dated("2026-01-01") == 1);
+    CHECK(llm_azure_responses_dated("2024-10-21") == 0);
+    CHECK(llm_azure_responses_dated("2025-02-28-preview") == 0);
+    CHECK(llm_azure_responses_dated("preview") == 0);
+    CHECK(llm_azure_responses_dated("latest") == 0);
+    CHECK(llm_azure_responses_dated("2025-3-01-preview") == 0);
+    CHECK(llm_azure_responses_dated(NULL) == 0);
+    CHECK(llm_provider_builtin("openai", 6)->endpoints & LLM_EP_RESPONSES);
+    CHECK(llm_provider_builtin("azure", 5)->endpoints & LLM_EP_RESPONSES);
+    CHECK(!(llm_provider_builtin("groq", 4)->endpoints & LLM_EP_RESPONSES));
+}
+
 UNIT_TEST(rows_from_json)
 {
     char                       err[256];
@@ -238,5 +254,5 @@ UNIT_TEST(prices_by_provider_and_duration)
     json_decref(table);
 }
 
-UNIT_MAIN(builtin_rows, names, rows_from_json, deployment_fields,
+UNIT_MAIN(builtin_rows, names, azure_responses_route, rows_from_json, deployment_fields,
           prices_by_provider_and_duration)
