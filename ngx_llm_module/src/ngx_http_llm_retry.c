@@ -227,6 +227,15 @@ ngx_http_llm_retry(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         /* a provider-kept response's route: one deployment, no retries */
         complete = ngx_http_llm_upstream_body(r, status, &body) || closed;
 
+        if (status >= NGX_HTTP_INTERNAL_SERVER_ERROR
+            && (!complete || body.len == 0))
+        {
+            return ngx_http_llm_finish(r, ctx,
+                       ngx_http_llm_send_error(r, ctx, status, "api_error",
+                                               "could not get a response "
+                                               "from the provider"));
+        }
+
         return ngx_http_llm_finish(r, ctx,
                    ngx_http_llm_provider_error(r, ctx, status,
                                                complete ? &body : NULL));

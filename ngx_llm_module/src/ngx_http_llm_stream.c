@@ -130,8 +130,10 @@ ngx_http_llm_stream_error(ngx_http_llm_ctx_t *ctx, llm_buf_t *out)
                    &body);
 
     if (body.data) {
-        (void) llm_sse_write(out, ctx->api == LLM_API_ANTHROPIC ? "error"
-                                                                 : NULL,
+        /* Anthropic's and the Responses API's streams name it "error" */
+        (void) llm_sse_write(out, ctx->api == LLM_API_ANTHROPIC
+                                  || ctx->api == LLM_API_RESPONSES
+                                  ? "error" : NULL,
                              body.data, body.len);
     }
 

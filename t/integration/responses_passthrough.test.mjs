@@ -8,7 +8,8 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { closeAll, startGateway, startMockProvider, request, waitFor, makeSecret, deployment } from '../lib/index.mjs';
+import { closeAll, startGateway, startMockProvider, request, waitFor, makeSecret, deployment,
+    openaiDeployment } from '../lib/index.mjs';
 
 const IN_COST = 0.000002;
 const OUT_COST = 0.00001;
@@ -26,25 +27,24 @@ before(async () => {
     oa2 = await startMockProvider({ apiKey: keys.oa2 });
     az = await startMockProvider({ apiKey: keys.az });
     ant = await startMockProvider({ apiKey: keys.ant });
-    const openai = (name, mock, key, params = {}) => deployment(name, 'openai/gpt-up', {
-        api_base: `${mock.url}/v1`, api_key: `os.environ/${key}`, use_chat_completions_api: false,
-        ...PRICES, ...params });
+    const pass = { use_chat_completions_api: false, ...PRICES };
+    const azure = (name, params) => deployment(name, 'azure/my-deploy', {
+        api_base: az.url, api_key: 'os.environ/AZURE_API_KEY', ...params });
+    const modelList = [
+        openaiDeployment('gpt-pass', oa, 'gpt-up', pass, 'OA_KEY'),
+        // two provider accounts behind one group
+        openaiDeployment('gpt-two', oa, 'gpt-up', pass, 'OA_KEY'),
+        openaiDeployment('gpt-two', oa2, 'gpt-up', pass, 'OA2_KEY'),
+        // an OpenAI-compatible server: chat completions only
+        openaiDeployment('gpt-chat', oa, 'gpt-up', {}, 'OA_KEY'),
+        azure('az-pass', { api_version: '2025-04-01-preview', ...PRICES }),
+        azure('az-v1', {}),
+        azure('az-chat', { use_chat_completions_api: true }),
+        deployment('claude', 'anthropic/claude-up', { api_base: ant.url, api_key: 'os.environ/ANTHROPIC_API_KEY' }),
+    ];
     gw = await startGateway({
         config: {
-            model_list: [
-                openai('gpt-pass', oa, 'OA_KEY'),
-                // two provider accounts behind one group
-                openai('gpt-two', oa, 'OA_KEY'),
-                openai('gpt-two', oa2, 'OA2_KEY'),
-                // an OpenAI-compatible server: chat completions only
-                deployment('gpt-chat', 'openai/gpt-up', { api_base: `${oa.url}/v1`, api_key: 'os.environ/OA_KEY' }),
-                deployment('az-pass', 'azure/my-deploy', { api_base: az.url, api_key: 'os.environ/AZURE_API_KEY',
-                    api_version: '2025-04-01-preview', ...PRICES }),
-                deployment('az-v1', 'azure/my-deploy', { api_base: az.url, api_key: 'os.environ/AZURE_API_KEY' }),
-                deployment('az-chat', 'azure/my-deploy', { api_base: az.url, api_key: 'os.environ/AZURE_API_KEY',
-                    use_chat_completions_api: true }),
-                deployment('claude', 'anthropic/claude-up', { api_base: ant.url, api_key: 'os.environ/ANTHROPIC_API_KEY' }),
-            ],
+            model_list: modelList,
             router_settings: { num_retries: 0, disable_cooldowns: true },
         },
         env: { OA_KEY: keys.oa, OA2_KEY: keys.oa2, AZURE_API_KEY: keys.az, ANTHROPIC_API_KEY: keys.ant },
@@ -200,6 +200,42 @@ describe('passthrough to OpenAI', () => {
         assert.equal(res.status, 400, res.text);
         assert.match(res.json.error.message, /same provider account/);
         assert.equal(ant.requests.length, 0);
+    });
+});
+
+describe('passthrough failures', () => {
+    test('a stream the provider breaks off ends with an error event; nothing is kept', async () => {
+        reset();
+        const id = 'resp_' + 'b'.repeat(48);
+        oa.onRequest = async (ctx) => {
+            ctx.res.writeHead(200, { 'content-type': 'text/event-stream' });
+            ctx.res.write(`event: response.created\ndata: ${JSON.stringify({ type: 'response.created',
+                sequence_number: 0, response: { id, object: 'response', status: 'in_progress', output: [] } })}\n\n`);
+            setTimeout(() => ctx.req.socket.destroy(), 50);
+            return true;
+        };
+        const client = sdk(gw.masterKey);
+        const seen = [];
+        try {
+            await assert.rejects(async () => {
+                for await (const ev of await client.responses.create({ model: 'gpt-pass', input: 'x', stream: true })) {
+                    seen.push(ev.type);
+                }
+            }, /broke off/);
+        } finally {
+            oa.onRequest = null;
+        }
+        assert.deepEqual(seen, ['response.created']);
+        await assert.rejects(client.responses.retrieve(id), (e) => e.status === 404);
+        assert.equal(oa.requests.length, 1, 'the retrieve did not go upstream');
+    });
+
+    test('the provider\'s error answers come back as it sent them', async () => {
+        reset();
+        const client = sdk(gw.masterKey);
+        await assert.rejects(client.responses.create({ model: 'gpt-pass', input: 'x', temperature: 7 }),
+            (e) => e.status === 400 && /temperature/.test(e.message));
+        assert.equal(oa.requests.length, 1);
     });
 });
 
