@@ -435,7 +435,7 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 
     default:
         if (ctx->resp_pass) {
-            ngx_http_llm_responses_route(d, &endpoint, &suffix);
+            ngx_http_llm_rpass_route(d, &endpoint, &suffix);
 
         } else if (ctx->endpoint == NGX_HTTP_LLM_EP_COMPLETIONS) {
             ngx_str_set(&endpoint, "/completions");

@@ -258,7 +258,7 @@ ngx_http_llm_process_body(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
                                        (char *) msg);
     }
 
-    rc = ngx_http_llm_rstore_pin(r, ctx);
+    rc = ngx_http_llm_rpass_pin(r, ctx);
     if (rc != NGX_OK) {
         return rc;
     }
