@@ -8,6 +8,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
+import { sample } from '../lib/prom.mjs';
 import { closeAll, startGateway, startMockProvider, request, waitFor, makeSecret, deployment,
     openaiDeployment } from '../lib/index.mjs';
 
@@ -119,6 +120,11 @@ describe('passthrough to OpenAI', () => {
         reset();
         const k = await newKey('pass-spend');
         const client = sdk(k.key);
+        const tokens = async (name) => sample((await request(`${gw.url}/metrics`, {
+            method: 'GET', headers: { authorization: `Bearer ${gw.masterKey}` } })).text, name,
+        { model_group: 'gpt-pass' }) ?? 0;
+        const inBefore = await tokens('llm_input_tokens_total');
+        const outBefore = await tokens('llm_output_tokens_total');
         const first = await client.responses.create({ model: 'gpt-pass', input: 'charge me' });
         let expected = micros(first.usage);
         let final;
@@ -132,6 +138,10 @@ describe('passthrough to OpenAI', () => {
             last = await spendOf(k.token);
             return last !== undefined && Math.round(last * 1e6) === expected;
         }, { timeoutMs: 10000, intervalMs: 200, what: `key spend ${expected} µ$ (last ${last})` });
+        assert.equal(await tokens('llm_input_tokens_total') - inBefore,
+                     first.usage.input_tokens + final.usage.input_tokens);
+        assert.equal(await tokens('llm_output_tokens_total') - outBefore,
+                     first.usage.output_tokens + final.usage.output_tokens);
     });
 
     test('follow-ups, retrieve, input items and delete reach the provider, for the key that made it', async () => {
