@@ -9,6 +9,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { sample } from '../lib/prom.mjs';
+import { runCodex, codexInstalled } from '../lib/codex.mjs';
 import { closeAll, startGateway, startMockProvider, request, waitFor, makeSecret, deployment,
     openaiDeployment } from '../lib/index.mjs';
 
@@ -246,6 +247,24 @@ describe('passthrough failures', () => {
         await assert.rejects(client.responses.create({ model: 'gpt-pass', input: 'x', temperature: 7 }),
             (e) => e.status === 400 && /temperature/.test(e.message));
         assert.equal(oa.requests.length, 1);
+    });
+});
+
+describe('Codex CLI through the passthrough', () => {
+    test('codex exec with web_search left on: the request reaches OpenAI with its built-in tool', {
+        skip: !codexInstalled() && 'codex not installed', timeout: 180000 }, async () => {
+        reset();
+        const r = await runCodex({ baseUrl: gw.url, key: gw.masterKey, model: 'gpt-pass', prompt: 'Say hello',
+                                   webSearch: null, timeoutMs: 150000 });
+        assert.equal(r.code, 0, `stdout: ${r.stdout}\nstderr: ${r.stderr.slice(-1500)}`);
+        const posts = oa.requests.filter((q) => q.method === 'POST');
+        assert.ok(posts.length >= 1);
+        assert.ok(posts.every((q) => q.path === '/v1/responses'), posts.map((q) => q.path).join(','));
+        const body = posts[0].body;
+        assert.equal(body.model, 'gpt-up');
+        assert.equal(body.stream, true);
+        assert.ok(body.tools.some((t) => t.type === 'web_search'), JSON.stringify(body.tools.map((t) => t.type)));
+        assert.match(r.lastMessage ?? r.stdout, /Mock reply from gpt-up/);
     });
 });
 
