@@ -85,6 +85,41 @@ UNIT_TEST(azure_responses_route)
     CHECK(!(llm_provider_builtin("groq", 4)->endpoints & LLM_EP_RESPONSES));
 }
 
+UNIT_TEST(same_account)
+{
+    char           err[256];
+    llm_config_t  *cf;
+    static const char  doc[] =
+        "{\"version\": 1, \"deployments\": ["
+        "{\"id\": \"a\", \"model_name\": \"g\", \"provider\": \"openai\","
+        " \"model\": \"m1\", \"scheme\": \"https\", \"host\": \"h\","
+        " \"port\": 443, \"base_path\": \"/v1\", \"api_key\": \"k1\","
+        " \"endpoints\": [\"chat\", \"responses\"]},"
+        "{\"id\": \"b\", \"model_name\": \"g2\", \"provider\": \"openai\","
+        " \"model\": \"m2\", \"scheme\": \"https\", \"host\": \"h\","
+        " \"port\": 443, \"base_path\": \"/v1\", \"api_key\": \"k1\"},"
+        "{\"id\": \"c\", \"model_name\": \"g\", \"provider\": \"openai\","
+        " \"model\": \"m1\", \"scheme\": \"https\", \"host\": \"h\","
+        " \"port\": 443, \"base_path\": \"/v1\", \"api_key\": \"k2\"}]}";
+
+    cf = llm_config_parse(doc, sizeof(doc) - 1, err, sizeof(err));
+    CHECK(cf != NULL);
+    if (cf == NULL) {
+        fprintf(stderr, "%s\n", err);
+        return;
+    }
+
+    CHECK(cf->deployments[0].endpoints & LLM_EP_RESPONSES);
+    CHECK(llm_config_find_deployment(cf, "b") == &cf->deployments[1]);
+    CHECK(llm_config_find_deployment(cf, "z") == NULL);
+    /* another model on the same key: the same account */
+    CHECK(llm_deployment_same_account(&cf->deployments[0],
+                                      &cf->deployments[1]));
+    CHECK(!llm_deployment_same_account(&cf->deployments[0],
+                                       &cf->deployments[2]));
+    llm_config_free(cf);
+}
+
 UNIT_TEST(rows_from_json)
 {
     char                       err[256];
@@ -254,5 +289,6 @@ UNIT_TEST(prices_by_provider_and_duration)
     json_decref(table);
 }
 
-UNIT_MAIN(builtin_rows, names, azure_responses_route, rows_from_json, deployment_fields,
+UNIT_MAIN(builtin_rows, names, azure_responses_route, same_account,
+          rows_from_json, deployment_fields,
           prices_by_provider_and_duration)
