@@ -171,6 +171,15 @@ describe('passthrough to OpenAI', () => {
         assert.deepEqual(oa.requests[1].query, { limit: '5', order: 'asc' });
         assert.equal(items.data[0].content[0].text, 'Capital of France?');
 
+        // reading back costs nothing: the spend is the three answers'
+        const third = await client.responses.create({ model: 'gpt-pass', input: 'And Italy?' });
+        const expected = micros(first.usage) + micros(second.usage) + micros(third.usage);
+        let last;
+        await waitFor(async () => {
+            last = await spendOf(owner.token);
+            return last !== undefined && Math.round(last * 1e6) === expected;
+        }, { timeoutMs: 10000, intervalMs: 200, what: `key spend ${expected} µ$ (last ${last})` });
+
         // another key: the same answers as for an id never seen, nothing sent
         oa.reset();
         const intruder = sdk(other.key);
