@@ -55,8 +55,8 @@ llm_rstore_request_member(const char *p, size_t ks, size_t ke, size_t ve,
     llm_rstore_scan_t  *sc = arg;
 
     vs = ke;
-    while (vs < ve && (p[vs] == ' ' || p[vs] == '\t' || p[vs] == '\n' || p[vs] == '\r'
-           || p[vs] == ':'))
+    while (vs < ve && (p[vs] == ' ' || p[vs] == '\t' || p[vs] == '\n'
+                       || p[vs] == '\r' || p[vs] == ':'))
     {
         vs++;
     }
