@@ -153,6 +153,7 @@ struct ngx_http_llm_ctx_s {
     unsigned                      inflate_end:1;   /* the gzip data ended */
     unsigned                      rstore:1;        /* keep the answer */
     unsigned                      input_items:1;   /* .../input_items */
+    unsigned                      resp_cancel:1;   /* .../cancel */
     unsigned                      resp_pass:1;     /* Responses, passed
                                                       through to the
                                                       provider's own API */

@@ -139,7 +139,8 @@ ngx_http_llm_rpass_route(llm_deployment_t *d, ngx_str_t *path,
 
 
 /*
- * GET/DELETE /v1/responses/{id}[/input_items] of a provider-kept response:
+ * GET/DELETE /v1/responses/{id}[/input_items], POST .../cancel of a
+ * provider-kept response:
  * to the deployment that keeps it, the answer as the provider gives it.
  * The client's query goes along, but only the list's parameters.
  */
@@ -187,6 +188,9 @@ ngx_http_llm_rpass_proxy(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 
     if (ctx->input_items) {
         p = ngx_cpymem(p, "/input_items", sizeof("/input_items") - 1);
+
+    } else if (ctx->resp_cancel) {
+        p = ngx_cpymem(p, "/cancel", sizeof("/cancel") - 1);
     }
 
     first = 1;

@@ -518,7 +518,8 @@ ngx_http_llm_rstore_passed(ngx_http_llm_ctx_t *ctx, const char *data,
 }
 
 
-/* GET /v1/responses/{id}, DELETE, GET /v1/responses/{id}/input_items */
+/* GET /v1/responses/{id}, DELETE, GET /v1/responses/{id}/input_items,
+   POST /v1/responses/{id}/cancel */
 
 ngx_int_t
 ngx_http_llm_rstore_handler(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
@@ -549,6 +550,14 @@ ngx_http_llm_rstore_handler(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 
     if (rc == NGX_ERROR) {
         return ngx_http_llm_rstore_not_found(r, ctx, &ctx->resp_ref, 0);
+    }
+
+    if (ctx->resp_cancel) {
+        /* what the gateway answered was never a background response */
+        return ngx_http_llm_send_error(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                       "invalid_request_error",
+                                       "Only responses created with "
+                                       "background=true can be cancelled.");
     }
 
     if (r->method == NGX_HTTP_DELETE) {

@@ -200,6 +200,27 @@ describe('passthrough to OpenAI', () => {
         assert.equal(oa.requests[1].path, `/v1/responses/${first.id}`);
     });
 
+    test('cancel of a background response reaches the provider; only for its key', async () => {
+        reset();
+        const owner = await newKey('cancel-owner');
+        const other = await newKey('cancel-other');
+        const client = sdk(owner.key);
+        const bg = await client.responses.create({ model: 'gpt-pass', input: 'long job', background: true });
+        assert.equal(bg.status, 'queued');
+        await assert.rejects(sdk(other.key).responses.cancel(bg.id), (e) => e.status === 404);
+        assert.equal(oa.requests.length, 1);
+        const cancelled = await client.responses.cancel(bg.id);
+        assert.equal(cancelled.status, 'cancelled');
+        assert.equal(oa.requests[1].method, 'POST');
+        assert.equal(oa.requests[1].path, `/v1/responses/${bg.id}/cancel`);
+
+        // not a background one: the provider's 400; a translated one: ours
+        const plain = await client.responses.create({ model: 'gpt-pass', input: 'quick' });
+        await assert.rejects(client.responses.cancel(plain.id), (e) => e.status === 400 && /background/.test(e.message));
+        const translated = await client.responses.create({ model: 'claude', input: 'quick' });
+        await assert.rejects(client.responses.cancel(translated.id), (e) => e.status === 400 && /background/.test(e.message));
+    });
+
     test('a follow-up goes to the provider account that made the response', async () => {
         reset();
         const client = sdk(gw.masterKey);

@@ -1,5 +1,6 @@
 // OpenAI's Responses API for the mock (POST /responses, GET and DELETE
-// /responses/{id}, GET /responses/{id}/input_items), in OpenAI's exact
+// /responses/{id}, GET /responses/{id}/input_items, POST
+// /responses/{id}/cancel of a background one), in OpenAI's exact
 // wire format: the response object, the typed SSE events of a stream, the
 // list and deletion objects and the errors.  Responses are kept in memory
 // per mock (store defaults to true, as at OpenAI), with their input items,
@@ -92,7 +93,9 @@ export async function createResponse(ctx) {
         id: msgId, type: 'message', status: 'completed', role: 'assistant',
         content: [{ type: 'output_text', annotations: [], logprobs: [], text }],
     };
-    const done = responseObject(body, { id, created, status: 'completed', output: [message], usage });
+    const done = body.background
+        ? { ...responseObject(body, { id, created, status: 'queued', output: [], usage: null }), background: true }
+        : responseObject(body, { id, created, status: 'completed', output: [message], usage });
     if (body.store !== false) {
         kept.set(id, { response: done, input: inputItems(body.input), auth: ctx.req.headers.authorization ?? ctx.req.headers['api-key'] });
     }
@@ -147,11 +150,26 @@ export function listInputItems(ctx) {
         last_id: data[data.length - 1]?.id ?? null, has_more: items.length > limit });
 }
 
+export function cancelResponse(ctx) {
+    const hit = store(ctx.mock).get(ctx.route.responseId);
+    if (!hit) { notFound(ctx, ctx.route.responseId); return; }
+    if (!hit.response.background) {
+        const body = { error: { message: 'Only responses created with background=true can be cancelled.',
+            type: 'invalid_request_error', param: null, code: null } };
+        ctx.record.response = { status: 400, error: body };
+        ctx.writeJson(400, body, {}, false);
+        return;
+    }
+    hit.response = { ...hit.response, status: 'cancelled' };
+    ctx.sendJson(hit.response);
+}
+
 const ROUTES = [
     [/\/responses$/, 'POST', createResponse],
     [/\/responses\/([^/]+)$/, 'GET', getResponse],
     [/\/responses\/([^/]+)$/, 'DELETE', deleteResponse],
     [/\/responses\/([^/]+)\/input_items$/, 'GET', listInputItems],
+    [/\/responses\/([^/]+)\/cancel$/, 'POST', cancelResponse],
 ];
 
 /** The route of a Responses path, or null; Azure's under /openai/. */
