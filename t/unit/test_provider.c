@@ -12,6 +12,22 @@
 #include "unit.h"
 
 
+/* the canonical config doc, parsed; NULL (and a failed check) if not */
+static llm_config_t *
+parse(const char *doc, size_t len)
+{
+    char           err[256];
+    llm_config_t  *cf;
+
+    cf = llm_config_parse(doc, len, err, sizeof(err));
+    CHECK(cf != NULL);
+    if (cf == NULL) {
+        fprintf(stderr, "%s\n", err);
+    }
+    return cf;
+}
+
+
 UNIT_TEST(builtin_rows)
 {
     size_t                     i, j;
@@ -87,25 +103,22 @@ UNIT_TEST(azure_responses_route)
 
 UNIT_TEST(same_account)
 {
-    char           err[256];
+    char           doc[1024];
     llm_config_t  *cf;
-    static const char  doc[] =
-        "{\"version\": 1, \"deployments\": ["
-        "{\"id\": \"a\", \"model_name\": \"g\", \"provider\": \"openai\","
-        " \"model\": \"m1\", \"scheme\": \"https\", \"host\": \"h\","
-        " \"port\": 443, \"base_path\": \"/v1\", \"api_key\": \"k1\","
-        " \"endpoints\": [\"chat\", \"responses\"]},"
-        "{\"id\": \"b\", \"model_name\": \"g2\", \"provider\": \"openai\","
-        " \"model\": \"m2\", \"scheme\": \"https\", \"host\": \"h\","
-        " \"port\": 443, \"base_path\": \"/v1\", \"api_key\": \"k1\"},"
-        "{\"id\": \"c\", \"model_name\": \"g\", \"provider\": \"openai\","
-        " \"model\": \"m1\", \"scheme\": \"https\", \"host\": \"h\","
-        " \"port\": 443, \"base_path\": \"/v1\", \"api_key\": \"k2\"}]}";
 
-    cf = llm_config_parse(doc, sizeof(doc) - 1, err, sizeof(err));
-    CHECK(cf != NULL);
+    /* three deployments of one URL: a model and a key each */
+#define DEP(id, model, key, extra)                                            \
+    "{\"id\":\"" id "\",\"model_name\":\"g\",\"provider\":\"openai\","       \
+    "\"model\":\"" model "\",\"scheme\":\"https\",\"host\":\"h\","           \
+    "\"port\":443,\"base_path\":\"/v1\",\"api_key\":\"" key "\"" extra "}"
+
+    snprintf(doc, sizeof(doc), "{\"version\":1,\"deployments\":[%s,%s,%s]}",
+             DEP("a", "m1", "k1", ",\"endpoints\":[\"chat\",\"responses\"]"),
+             DEP("b", "m2", "k1", ""), DEP("c", "m1", "k2", ""));
+#undef DEP
+
+    cf = parse(doc, strlen(doc));
     if (cf == NULL) {
-        fprintf(stderr, "%s\n", err);
         return;
     }
 
@@ -119,6 +132,7 @@ UNIT_TEST(same_account)
                                        &cf->deployments[2]));
     llm_config_free(cf);
 }
+
 
 UNIT_TEST(rows_from_json)
 {
@@ -194,7 +208,6 @@ UNIT_TEST(rows_from_json)
 /* What controld publishes per deployment reaches the worker's tables. */
 UNIT_TEST(deployment_fields)
 {
-    char           err[256];
     llm_config_t  *cf;
     static const char  doc[] =
         "{\"version\": 1, \"settings\": {\"model_group_alias\": "
@@ -210,10 +223,8 @@ UNIT_TEST(deployment_fields)
         " \"disabled\": [{\"model_name\": \"sm\", \"model\": \"sagemaker/x\","
         " \"reason\": \"provider 'sagemaker' is not supported\"}]}";
 
-    cf = llm_config_parse(doc, sizeof(doc) - 1, err, sizeof(err));
-    CHECK(cf != NULL);
+    cf = parse(doc, sizeof(doc) - 1);
     if (cf == NULL) {
-        fprintf(stderr, "%s\n", err);
         return;
     }
 
