@@ -39,6 +39,7 @@ typedef struct {
     char         *vertex_location;
     char         *vertex_credentials;
     int           drop_params;          /* -1: the router's */
+    int           use_chat_completions_api;     /* -1: by api_base */
     long long     timeout_ms;
     long long     stream_timeout_ms;
     long long     rpm;
@@ -126,6 +127,7 @@ static const field_t  litellm_params_fields[] = {
     F(vertex_location, FIELD_STRING),
     F(vertex_credentials, FIELD_STRING),
     F(drop_params, FIELD_BOOL),
+    F(use_chat_completions_api, FIELD_BOOL),
 };
 
 /*
@@ -162,6 +164,7 @@ deployment_init(deployment_t *d)
     d->input_cost_per_second = NAN;
     d->output_cost_per_second = NAN;
     d->drop_params = -1;
+    d->use_chat_completions_api = -1;
     d->info_max_output_tokens = UNSET;
     d->info_max_tokens = UNSET;
 }
@@ -643,6 +646,51 @@ set_provider_fields(json_t *out, const llm_provider_row_t *row,
     json_object_set_new(out, "endpoints", eps);
 }
 
+/*
+ * Whether a Responses request is passed through to the provider's own
+ * Responses API (the row's "responses" endpoint) or translated to chat:
+ * use_chat_completions_api says so; without it, a deployment whose
+ * api_base is not its provider's default (an OpenAI-compatible server
+ * behind openai/) is taken to have chat completions only.
+ */
+static void
+set_responses(cfg_ctx_t *ctx, const deployment_t *d,
+    const llm_provider_row_t *row, json_t *out)
+{
+    size_t       i, len;
+    json_t      *eps;
+    const char  *given;
+    int          chat;
+
+    eps = json_object_get(out, "endpoints");
+    for (i = 0; i < json_array_size(eps); i++) {
+        if (strcmp(json_string_value(json_array_get(eps, i)) ?: "",
+                   "responses") == 0)
+        {
+            break;
+        }
+    }
+    if (i == json_array_size(eps)) {
+        return;
+    }
+
+    chat = d->use_chat_completions_api;
+    if (chat == -1) {
+        given = d->api_base ? d->api_base
+                            : env_first(ctx, row->base_env, NULL);
+        len = given ? strlen(given) : 0;
+        while (len > 0 && given[len - 1] == '/') {
+            len--;
+        }
+        chat = given != NULL && row->api_base != NULL
+               && (len != strlen(row->api_base)
+                   || strncmp(given, row->api_base, len) != 0);
+    }
+    if (chat) {
+        json_array_remove(eps, i);
+    }
+}
+
 /* "environment NAME" or ".env NAME" for the first name of "NAME,..." */
 static void
 env_origin(const char *names, char *out, size_t size)
@@ -871,6 +919,9 @@ build_deployment(cfg_ctx_t *ctx, const char *path, size_t index,
              ? set_vertex(ctx, d, provider, model, out) : 0;
         if (rc == 0) {
             rc = set_endpoint(ctx, path, d, provider, out);
+        }
+        if (rc == 0) {
+            set_responses(ctx, d, provider, out);
         }
         if (rc == 0) {
             rc = set_api_key(ctx, path, d, provider, out);

@@ -377,8 +377,14 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
                                        (char *) name);
     }
 
+    /* a provider with the Responses API gets a Responses request as it
+       came, unless it continues a response the gateway keeps */
+    ctx->resp_pass = (ctx->endpoint == NGX_HTTP_LLM_EP_RESPONSES
+                      && (d->endpoints & LLM_EP_RESPONSES)
+                      && !ctx->resp_local);
+
     /* /v1/completions reach a text completions deployment as they are */
-    ctx->translate = (ctx->api != d->api
+    ctx->translate = (ctx->api != d->api && !ctx->resp_pass
                       && ctx->endpoint != NGX_HTTP_LLM_EP_COMPLETIONS);
 
 
@@ -478,7 +484,10 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         break;
 
     default:
-        if (ctx->endpoint == NGX_HTTP_LLM_EP_COMPLETIONS) {
+        if (ctx->resp_pass) {
+            ngx_http_llm_rpass_route(d, &endpoint, &suffix);
+
+        } else if (ctx->endpoint == NGX_HTTP_LLM_EP_COMPLETIONS) {
             ngx_str_set(&endpoint, "/completions");
 
         } else if (ctx->endpoint == NGX_HTTP_LLM_EP_EMBEDDINGS) {
@@ -528,7 +537,16 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     p = ngx_cpymem(p, "://llm_upstream", sizeof("://llm_upstream") - 1);
     p = ngx_cpymem(p, d->base_path, base_len);
 
-    if (d->provider == LLM_PROVIDER_AZURE) {
+    if (ctx->resp_pass) {
+        /* Azure's too: the deployment is the body's model */
+        p = ngx_cpymem(p, endpoint.data, endpoint.len);
+
+        if (suffix.len) {
+            p = ngx_cpymem(p, "?api-version=", sizeof("?api-version=") - 1);
+            p = ngx_cpymem(p, suffix.data, suffix.len);
+        }
+
+    } else if (d->provider == LLM_PROVIDER_AZURE) {
         p = ngx_cpymem(p, "/openai/deployments/",
                        sizeof("/openai/deployments/") - 1);
         p = ngx_cpymem(p, path_model, model_len);

@@ -277,6 +277,11 @@ ngx_http_llm_route_body(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
                                        (char *) msg);
     }
 
+    rc = ngx_http_llm_rpass_pin(r, ctx);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
     rc = ngx_http_llm_admit(r, ctx);
 
     if (rc != NGX_OK) {
@@ -587,6 +592,7 @@ ngx_http_llm_set_model(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
 
     /* ask streams for usage, unless the client set stream_options itself */
     if (ctx->stream && ctx->endpoint != NGX_HTTP_LLM_EP_MESSAGES
+        && ctx->endpoint != NGX_HTTP_LLM_EP_RESPONSES
         && !scan->stream_options.present)
     {
         head = scan->object_start + 1;

@@ -124,6 +124,9 @@ struct ngx_http_llm_ctx_s {
     ngx_str_t                     rstore_answer;   /* what controld said */
     ngx_uint_t                    rstore_status;   /* ... its status; 0:
                                                       no answer */
+    ngx_http_llm_dep_t           *resp_dep;        /* the deployment whose
+                                                      provider keeps the
+                                                      previous response */
     ngx_chain_t                  *free;
     ngx_chain_t                  *busy;
     ngx_msec_t                    start;
@@ -155,6 +158,12 @@ struct ngx_http_llm_ctx_s {
     unsigned                      input_items:1;   /* .../input_items */
     unsigned                      rstore_wait:1;   /* asked controld */
     unsigned                      rstore_done:1;   /* ... it answered */
+    unsigned                      resp_cancel:1;   /* .../cancel */
+    unsigned                      resp_pass:1;     /* Responses, passed
+                                                      through to the
+                                                      provider's own API */
+    unsigned                      resp_local:1;    /* the previous response
+                                                      is the gateway's */
 };
 
 
@@ -164,6 +173,10 @@ void ngx_http_llm_rstore_save(ngx_http_llm_ctx_t *ctx, const char *resp,
     size_t len);
 void ngx_http_llm_rstore_stream(ngx_http_llm_ctx_t *ctx,
     llm_stream_xlate_t *x);
+/* a passed-through answer (or a stream's final event): which deployment
+   keeps it */
+void ngx_http_llm_rstore_passed(ngx_http_llm_ctx_t *ctx, const char *data,
+    size_t len);
 
 
 #endif /* _NGX_HTTP_LLM_CTX_H_INCLUDED_ */

@@ -231,6 +231,10 @@ ngx_http_llm_translate_whole(ngx_http_llm_ctx_t *ctx, llm_buf_t *out)
     if (!ctx->translate) {
         ngx_http_llm_whole_usage(ctx, ctx->resp.data, ctx->resp.len);
 
+        if (ctx->resp_status == NGX_HTTP_OK) {
+            ngx_http_llm_rstore_passed(ctx, ctx->resp.data, ctx->resp.len);
+        }
+
         /* forwarded as it came: hand the collected bytes over */
         llm_buf_free(out);
         *out = ctx->resp;
@@ -343,6 +347,7 @@ ngx_http_llm_collect_whole(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
 
     } else {
         ngx_http_llm_whole_usage(ctx, (char *) b->pos, b->last - b->pos);
+        ngx_http_llm_rstore_passed(ctx, (char *) b->pos, b->last - b->pos);
     }
 
     rc = ngx_http_llm_release_header(r, ctx, b->last - b->pos);

@@ -245,8 +245,10 @@ ngx_http_llm_access_handler(ngx_http_request_t *r)
     if (ctx->endpoint == NGX_HTTP_LLM_EP_RESPONSE_ID) {
         rc = ngx_http_llm_rstore_handler(r, ctx);
 
-        /* NGX_AGAIN: controld is asked; this handler runs again */
-        return rc == NGX_AGAIN ? NGX_AGAIN : ngx_http_llm_finish(r, ctx, rc);
+        /* NGX_AGAIN: controld is asked, this handler runs again;
+           NGX_DECLINED: the provider that keeps it answers (proxy_pass) */
+        return (rc == NGX_AGAIN || rc == NGX_DECLINED)
+               ? rc : ngx_http_llm_finish(r, ctx, rc);
     }
 
     if (ctx->endpoint == NGX_HTTP_LLM_EP_HEALTH) {
@@ -510,9 +512,10 @@ not_found:
 
 
 /*
- * /v1/responses/{id} (GET, DELETE) and /v1/responses/{id}/input_items
- * (GET), and the same under /responses/.  Other methods are not ours
- * (POST /v1/responses/{x} goes on to the pass-through routes, then 404).
+ * /v1/responses/{id} (GET, DELETE), /v1/responses/{id}/input_items (GET)
+ * and /v1/responses/{id}/cancel (POST), and the same under /responses/.
+ * Other methods and POSTs are not ours (they go on to the pass-through
+ * routes, then 404).
  */
 
 static ngx_int_t
@@ -522,8 +525,11 @@ ngx_http_llm_match_stored(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     const llm_route_prefix_t  *pre;
 
     static ngx_str_t  items = ngx_string("/input_items");
+    static ngx_str_t  cancel = ngx_string("/cancel");
 
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD|NGX_HTTP_DELETE))) {
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD|NGX_HTTP_DELETE
+                       |NGX_HTTP_POST)))
+    {
         return NGX_DECLINED;
     }
 
@@ -542,6 +548,24 @@ ngx_http_llm_match_stored(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     p = r->uri.data + pre->len;
     last = r->uri.data + r->uri.len;
     slash = ngx_strlchr(p, last, '/');
+
+    if (r->method == NGX_HTTP_POST) {
+        /* POST /v1/responses/{id}/cancel; other POSTs are not ours */
+        if (slash == NULL || slash == p
+            || (size_t) (last - slash) != cancel.len
+            || ngx_strncmp(slash, cancel.data, cancel.len) != 0)
+        {
+            return NGX_DECLINED;
+        }
+
+        ctx->api = LLM_API_RESPONSES;
+        ctx->endpoint = NGX_HTTP_LLM_EP_RESPONSE_ID;
+        ctx->resp_cancel = 1;
+        ctx->resp_ref.data = p;
+        ctx->resp_ref.len = slash - p;
+
+        return NGX_OK;
+    }
 
     ctx->api = LLM_API_RESPONSES;
     ctx->endpoint = NGX_HTTP_LLM_EP_RESPONSE_ID;

@@ -404,7 +404,6 @@ ngx_http_llm_key_lookup(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 }
 
 
-
 static u_char *
 ngx_http_llm_usage_entry(u_char *p, const char *name, size_t len,
     llm_usage_state_t *st, ngx_uint_t first)

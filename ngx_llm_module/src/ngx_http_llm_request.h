@@ -5,7 +5,8 @@
  * rewrite the body), attempt.c (pick a deployment, build what proxy
  * sends), upstream.c (read and hold what the provider answers), retry.c
  * (classify a failure, retry, fall back, back off), sign.c (per-attempt
- * request signatures), pass.c (pass-through routes), local.c (answers the
+ * request signatures), pass.c (pass-through routes), rstore.c and rpass.c
+ * (stored responses, Responses passed through), local.c (answers the
  * gateway gives itself).  Only these files include this header.
  */
 
@@ -86,6 +87,23 @@ ngx_int_t ngx_http_llm_rstore_handler(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
 ngx_int_t ngx_http_llm_rstore_resume(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
+/* rpass.c: Responses passed through, and the responses providers keep */
+/* an upstream entry's deployment into ctx->resp_dep; NGX_DECLINED: the
+   entry is a stored response; NGX_ERROR: the deployment is gone */
+ngx_int_t ngx_http_llm_rpass_keeper(ngx_http_llm_ctx_t *ctx,
+    ngx_str_t *entry);
+/* a follow-up of a provider-kept response: only deployments of the same
+   provider account may serve it, and no fallback */
+ngx_int_t ngx_http_llm_rpass_pin(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
+/* GET/DELETE/input_items of a provider-kept response, to its deployment:
+   NGX_DECLINED, proxy_pass sends it */
+ngx_int_t ngx_http_llm_rpass_proxy(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
+/* the provider's Responses path of a deployment, "/responses" or Azure's,
+   and the api-version it needs (empty: none) */
+void ngx_http_llm_rpass_route(llm_deployment_t *d, ngx_str_t *path,
+    ngx_str_t *query);
 
 /* local.c */
 ngx_int_t ngx_http_llm_send_error(ngx_http_request_t *r,

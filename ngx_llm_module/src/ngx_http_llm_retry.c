@@ -40,7 +40,7 @@ ngx_http_llm_provider_error(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
 
     ctx->self_response = 1;
 
-    if (ctx->api == ctx->dep->dep->api) {
+    if (ctx->api == ctx->dep->dep->api || ctx->resp_pass) {
         ctx->answer_rc = ngx_http_llm_send_body(r, status, "application/json",
                                                 body->data, body->len);
         return NGX_HTTP_LLM_ANSWERED;
@@ -222,6 +222,24 @@ ngx_http_llm_retry(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     ctx->proxied = 0;
     router = ctx->tables->router;
     g = ctx->group;
+
+    if (g == NULL) {
+        /* a provider-kept response's route: one deployment, no retries */
+        complete = ngx_http_llm_upstream_body(r, status, &body) || closed;
+
+        if (status >= NGX_HTTP_INTERNAL_SERVER_ERROR
+            && (!complete || body.len == 0))
+        {
+            return ngx_http_llm_finish(r, ctx,
+                       ngx_http_llm_send_error(r, ctx, status, "api_error",
+                                               "could not get a response "
+                                               "from the provider"));
+        }
+
+        return ngx_http_llm_finish(r, ctx,
+                   ngx_http_llm_provider_error(r, ctx, status,
+                                               complete ? &body : NULL));
+    }
 
     /*
      * The provider's error body, as far as it arrived with the header (an

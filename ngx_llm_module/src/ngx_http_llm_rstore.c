@@ -12,6 +12,9 @@
  *   the request: store, previous_response_id (prepended), the id;
  *   the answer: kept when it completed (JSON or stream);
  *   GET /v1/responses/{id}, DELETE, GET /v1/responses/{id}/input_items.
+ *
+ * A response passed through to its provider (rpass.c) is kept there; its
+ * entry here only says which deployment has it.
  */
 
 
@@ -33,6 +36,8 @@ static ngx_int_t ngx_http_llm_rstore_unavailable(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
 static ngx_int_t ngx_http_llm_rstore_deleted(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
+static ngx_int_t ngx_http_llm_rstore_reply(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx, ngx_str_t *entry);
 static ngx_int_t ngx_http_llm_rstore_not_found(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx, ngx_str_t *id, ngx_uint_t previous);
 
@@ -486,9 +491,10 @@ ngx_http_llm_rstore_request(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    ctx->rstore_prev = prev;
+
     if (rc == NGX_DECLINED) {
         /* made on another node, or before nginx restarted: controld */
-        ctx->rstore_prev = prev;
         rc = ngx_http_llm_rstore_fetch(r, ctx, &prev, 0);
 
         if (rc == NGX_AGAIN || rc == NGX_ERROR) {
@@ -505,14 +511,33 @@ ngx_http_llm_rstore_request(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 }
 
 
-/* the stored conversation in front of the input: the body to route */
+/*
+ * The previous response found: one its provider keeps goes on to that
+ * provider as it is; one the gateway keeps is put in front of the input,
+ * and that is the body to route.
+ */
 
 static ngx_int_t
 ngx_http_llm_rstore_prepend(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     ngx_str_t *entry)
 {
     u_char     *p;
+    ngx_int_t   rc;
     llm_buf_t   body = LLM_BUF_INIT;
+
+    rc = ngx_http_llm_rpass_keeper(ctx, entry);
+
+    if (rc == NGX_OK) {
+        /* the provider keeps it: the body goes to it as it is */
+        return NGX_OK;
+    }
+
+    if (rc == NGX_ERROR) {
+        /* its deployment is no longer in the config */
+        return ngx_http_llm_rstore_not_found(r, ctx, &ctx->rstore_prev, 1);
+    }
+
+    ctx->resp_local = 1;
 
     if (llm_rstore_prepend((char *) ctx->body.data, ctx->body.len,
                            (char *) entry->data, entry->len, &body)
@@ -576,11 +601,7 @@ ngx_http_llm_rstore_resume(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         return ngx_http_llm_rstore_prepend(r, ctx, &ctx->rstore_answer);
     }
 
-    if (r->method == NGX_HTTP_DELETE) {
-        return ngx_http_llm_rstore_deleted(r, ctx);
-    }
-
-    return ngx_http_llm_rstore_answer(r, ctx, &ctx->rstore_answer);
+    return ngx_http_llm_rstore_reply(r, ctx, &ctx->rstore_answer);
 }
 
 
@@ -663,7 +684,34 @@ ngx_http_llm_rstore_deleted(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 }
 
 
-/* GET /v1/responses/{id}, DELETE, GET /v1/responses/{id}/input_items */
+/* a passed-through response completed: its provider keeps it, we keep
+   which deployment that is */
+
+void
+ngx_http_llm_rstore_passed(ngx_http_llm_ctx_t *ctx, const char *data,
+    size_t len)
+{
+    char       id[LLM_RSTORE_ID_MAX];
+    llm_buf_t  entry = LLM_BUF_INIT;
+
+    if (!ctx->rstore || !ctx->resp_pass
+        || ctx->endpoint != NGX_HTTP_LLM_EP_RESPONSES
+        || llm_rstore_answer_id(data, len, id, sizeof(id)) != 0)
+    {
+        return;
+    }
+
+    if (llm_rstore_upstream_entry(ctx->dep->dep->id, &entry) == 0) {
+        ngx_http_llm_rstore_put(ctx, (u_char *) id, ngx_strlen(id),
+                                (u_char *) entry.data, entry.len);
+    }
+
+    llm_buf_free(&entry);
+}
+
+
+/* GET /v1/responses/{id}, DELETE, GET /v1/responses/{id}/input_items,
+   POST /v1/responses/{id}/cancel */
 
 ngx_int_t
 ngx_http_llm_rstore_handler(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
@@ -693,11 +741,46 @@ ngx_http_llm_rstore_handler(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         return ngx_http_llm_rstore_not_found(r, ctx, &ctx->resp_ref, 0);
     }
 
+    return ngx_http_llm_rstore_reply(r, ctx, &entry);
+}
+
+
+/*
+ * The answer to a read route for the entry found (in the zone or by
+ * controld).  NGX_DECLINED: the provider keeps the response, and proxy_pass
+ * sends the route to it; a DELETE has already dropped the gateway's
+ * pointer, and the provider deletes its own.
+ */
+
+static ngx_int_t
+ngx_http_llm_rstore_reply(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
+    ngx_str_t *entry)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_llm_rpass_keeper(ctx, entry);
+
+    if (rc == NGX_OK) {
+        return ngx_http_llm_rpass_proxy(r, ctx);
+    }
+
+    if (rc == NGX_ERROR) {
+        return ngx_http_llm_rstore_not_found(r, ctx, &ctx->resp_ref, 0);
+    }
+
+    if (ctx->resp_cancel) {
+        /* what the gateway answered was never a background response */
+        return ngx_http_llm_send_error(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                       "invalid_request_error",
+                                       "Only responses created with "
+                                       "background=true can be cancelled.");
+    }
+
     if (r->method == NGX_HTTP_DELETE) {
         return ngx_http_llm_rstore_deleted(r, ctx);
     }
 
-    return ngx_http_llm_rstore_answer(r, ctx, &entry);
+    return ngx_http_llm_rstore_answer(r, ctx, entry);
 }
 
 

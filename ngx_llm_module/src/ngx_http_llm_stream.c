@@ -66,6 +66,17 @@ ngx_http_llm_has_usage(const char *data, size_t len)
 }
 
 
+/* response.completed, .incomplete, .failed: a Responses stream's end */
+
+static ngx_uint_t
+ngx_http_llm_responses_end(const char *name, size_t len)
+{
+    return (len == 9 && ngx_strncmp(name, "completed", 9) == 0)
+           || (len == 10 && ngx_strncmp(name, "incomplete", 10) == 0)
+           || (len == 6 && ngx_strncmp(name, "failed", 6) == 0);
+}
+
+
 int
 ngx_http_llm_sse_event(void *arg, const char *event, size_t event_len,
     const char *data, size_t data_len)
@@ -85,6 +96,15 @@ ngx_http_llm_sse_event(void *arg, const char *event, size_t event_len,
 
     if (ngx_http_llm_has_usage(data, data_len)) {
         ngx_http_llm_whole_usage(ctx, data, data_len);
+    }
+
+    if (ctx->resp_pass && event != NULL && event_len > 9
+        && ngx_strncmp(event, "response.", 9) == 0
+        && ngx_http_llm_responses_end(event + 9, event_len - 9))
+    {
+        /* the provider keeps the response its stream made */
+        ctx->stream_done = 1;
+        ngx_http_llm_rstore_passed(ctx, data, data_len);
     }
 
     return 0;
@@ -110,8 +130,10 @@ ngx_http_llm_stream_error(ngx_http_llm_ctx_t *ctx, llm_buf_t *out)
                    &body);
 
     if (body.data) {
-        (void) llm_sse_write(out, ctx->api == LLM_API_ANTHROPIC ? "error"
-                                                                 : NULL,
+        /* Anthropic's and the Responses API's streams name it "error" */
+        (void) llm_sse_write(out, ctx->api == LLM_API_ANTHROPIC
+                                  || ctx->api == LLM_API_RESPONSES
+                                  ? "error" : NULL,
                              body.data, body.len);
     }
 
@@ -211,7 +233,13 @@ void
 ngx_http_llm_whole_usage(ngx_http_llm_ctx_t *ctx, const char *data,
     size_t len)
 {
-    (void) llm_usage_from_json(ctx->dep->dep->api, data, len, &ctx->usage);
+    if (ctx->endpoint == NGX_HTTP_LLM_EP_RESPONSE_ID) {
+        return;                 /* a stored response read back: no usage */
+    }
+
+    (void) llm_usage_from_json(ctx->resp_pass ? LLM_API_RESPONSES
+                                              : ctx->dep->dep->api,
+                               data, len, &ctx->usage);
 }
 
 

@@ -298,6 +298,67 @@ UNIT_TEST(master_key_sources)
                  "must start with \"sk-\"");
 }
 
+/* 1 when deployment i of res keeps the "responses" endpoint */
+static int
+has_responses(cfg_result_t *res, size_t i)
+{
+    size_t   k;
+    json_t  *eps = json_object_get(deployment(res, i), "endpoints");
+
+    for (k = 0; k < json_array_size(eps); k++) {
+        if (strcmp(json_string_value(json_array_get(eps, k)), "responses")
+            == 0)
+        {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Responses pass through by the row, unless the api_base is not the
+   provider's own or use_chat_completions_api says otherwise */
+UNIT_TEST(responses_endpoint_rule)
+{
+    cfg_result_t  res;
+
+    unsetenv("OPENAI_BASE_URL");
+    unsetenv("OPENAI_API_BASE");
+    CHECK(compile("model_list:\n"
+                  "  - model_name: a\n    litellm_params: "
+                  "{model: openai/gpt-4o, api_key: k}\n"
+                  "  - model_name: b\n    litellm_params: "
+                  "{model: gpt-4o, api_key: k, "
+                  "api_base: 'https://api.openai.com/v1/'}\n"
+                  "  - model_name: c\n    litellm_params: "
+                  "{model: openai/m, api_key: k, "
+                  "api_base: 'http://127.0.0.1:8000/v1'}\n"
+                  "  - model_name: d\n    litellm_params: "
+                  "{model: openai/m, api_key: k, "
+                  "api_base: 'http://127.0.0.1:8000/v1', "
+                  "use_chat_completions_api: false}\n"
+                  "  - model_name: e\n    litellm_params: "
+                  "{model: openai/gpt-4o, api_key: k, "
+                  "use_chat_completions_api: true}\n"
+                  "  - model_name: f\n    litellm_params: "
+                  "{model: azure/dep, api_key: k, "
+                  "api_base: 'https://x.openai.azure.com'}\n"
+                  "  - model_name: g\n    litellm_params: "
+                  "{model: azure/dep, api_key: k, "
+                  "api_base: 'https://x.openai.azure.com', "
+                  "use_chat_completions_api: true}\n"
+                  "  - model_name: h\n    litellm_params: "
+                  "{model: groq/x, api_key: k}\n", &res) == 0);
+    CHECK(has_responses(&res, 0));
+    CHECK(has_responses(&res, 1));
+    CHECK(!has_responses(&res, 2));
+    CHECK(has_responses(&res, 3));
+    CHECK(!has_responses(&res, 4));
+    CHECK(has_responses(&res, 5));
+    CHECK(!has_responses(&res, 6));
+    CHECK(!has_responses(&res, 7));
+    cfg_result_free(&res);
+}
+
 /* What the module needs from the provider's row travels per deployment. */
 UNIT_TEST(provider_fields_and_env)
 {
@@ -1022,7 +1083,8 @@ UNIT_TEST(shipped_example)
 }
 
 UNIT_MAIN(full_config, master_key_never_in_output, master_key_sources,
-          providers, provider_fields_and_env, env_resolution,
+          providers, responses_endpoint_rule, provider_fields_and_env,
+          env_resolution,
           env_file_rules, error_messages,
           yaml_syntax_error, unknown_keys_warn, stable_ids,
           durations_and_numbers, url_parser, dns, atomic_snapshot,

@@ -12,6 +12,22 @@
 #include "unit.h"
 
 
+/* the canonical config doc, parsed; NULL (and a failed check) if not */
+static llm_config_t *
+parse(const char *doc, size_t len)
+{
+    char           err[256];
+    llm_config_t  *cf;
+
+    cf = llm_config_parse(doc, len, err, sizeof(err));
+    CHECK(cf != NULL);
+    if (cf == NULL) {
+        fprintf(stderr, "%s\n", err);
+    }
+    return cf;
+}
+
+
 UNIT_TEST(builtin_rows)
 {
     size_t                     i, j;
@@ -68,6 +84,55 @@ UNIT_TEST(names)
     CHECK(!llm_list_has("a,b,c", "d", 1));
     CHECK(!llm_list_has(NULL, "a", 1));
 }
+
+UNIT_TEST(azure_responses_route)
+{
+    CHECK(llm_azure_responses_dated("2025-03-01-preview") == 1);
+    CHECK(llm_azure_responses_dated("2025-04-01-preview") == 1);
+    CHECK(llm_azure_responses_dated("2026-01-01") == 1);
+    CHECK(llm_azure_responses_dated("2024-10-21") == 0);
+    CHECK(llm_azure_responses_dated("2025-02-28-preview") == 0);
+    CHECK(llm_azure_responses_dated("preview") == 0);
+    CHECK(llm_azure_responses_dated("latest") == 0);
+    CHECK(llm_azure_responses_dated("2025-3-01-preview") == 0);
+    CHECK(llm_azure_responses_dated(NULL) == 0);
+    CHECK(llm_provider_builtin("openai", 6)->endpoints & LLM_EP_RESPONSES);
+    CHECK(llm_provider_builtin("azure", 5)->endpoints & LLM_EP_RESPONSES);
+    CHECK(!(llm_provider_builtin("groq", 4)->endpoints & LLM_EP_RESPONSES));
+}
+
+UNIT_TEST(same_account)
+{
+    char           doc[1024];
+    llm_config_t  *cf;
+
+    /* three deployments of one URL: a model and a key each */
+#define DEP(id, model, key, extra)                                            \
+    "{\"id\":\"" id "\",\"model_name\":\"g\",\"provider\":\"openai\","       \
+    "\"model\":\"" model "\",\"scheme\":\"https\",\"host\":\"h\","           \
+    "\"port\":443,\"base_path\":\"/v1\",\"api_key\":\"" key "\"" extra "}"
+
+    snprintf(doc, sizeof(doc), "{\"version\":1,\"deployments\":[%s,%s,%s]}",
+             DEP("a", "m1", "k1", ",\"endpoints\":[\"chat\",\"responses\"]"),
+             DEP("b", "m2", "k1", ""), DEP("c", "m1", "k2", ""));
+#undef DEP
+
+    cf = parse(doc, strlen(doc));
+    if (cf == NULL) {
+        return;
+    }
+
+    CHECK(cf->deployments[0].endpoints & LLM_EP_RESPONSES);
+    CHECK(llm_config_find_deployment(cf, "b") == &cf->deployments[1]);
+    CHECK(llm_config_find_deployment(cf, "z") == NULL);
+    /* another model on the same key: the same account */
+    CHECK(llm_deployment_same_account(&cf->deployments[0],
+                                      &cf->deployments[1]));
+    CHECK(!llm_deployment_same_account(&cf->deployments[0],
+                                       &cf->deployments[2]));
+    llm_config_free(cf);
+}
+
 
 UNIT_TEST(rows_from_json)
 {
@@ -143,7 +208,6 @@ UNIT_TEST(rows_from_json)
 /* What controld publishes per deployment reaches the worker's tables. */
 UNIT_TEST(deployment_fields)
 {
-    char           err[256];
     llm_config_t  *cf;
     static const char  doc[] =
         "{\"version\": 1, \"settings\": {\"model_group_alias\": "
@@ -159,10 +223,8 @@ UNIT_TEST(deployment_fields)
         " \"disabled\": [{\"model_name\": \"sm\", \"model\": \"sagemaker/x\","
         " \"reason\": \"provider 'sagemaker' is not supported\"}]}";
 
-    cf = llm_config_parse(doc, sizeof(doc) - 1, err, sizeof(err));
-    CHECK(cf != NULL);
+    cf = parse(doc, sizeof(doc) - 1);
     if (cf == NULL) {
-        fprintf(stderr, "%s\n", err);
         return;
     }
 
@@ -290,5 +352,6 @@ UNIT_TEST(families_and_routes)
           && w == LLM_WIRE_VERTEX_ANTHROPIC);
 }
 
-UNIT_MAIN(builtin_rows, names, rows_from_json, deployment_fields,
+UNIT_MAIN(builtin_rows, names, azure_responses_route, same_account,
+          rows_from_json, deployment_fields,
           prices_by_provider_and_duration, families_and_routes)

@@ -38,6 +38,66 @@ UNIT_TEST(test_read_request)
     CHECK(llm_rstore_read_request("[1]", 3, &q, err, sizeof(err)) == -1);
 }
 
+UNIT_TEST(test_read_request_scan)
+{
+    char              err[128];
+    const char       *s;
+    llm_rstore_req_t  q;
+
+    /* escaped names are the same members; nested ones are not */
+    s = "{\"input\":{\"store\":false},\"\\u0073tore\" : false,"
+        "\"previous_response_id\" :\t\"resp_\\u0041\"}";
+    CHECK(llm_rstore_read_request(s, strlen(s), &q, err, sizeof(err)) == 0);
+    CHECK(q.store == 0);
+    CHECK_STR(q.previous, "resp_A");
+
+    s = "{\"input\":{\"store\":false,\"previous_response_id\":\"x\"}}";
+    CHECK(llm_rstore_read_request(s, strlen(s), &q, err, sizeof(err)) == 0);
+    CHECK(q.store == 1 && q.previous[0] == '\0');
+
+    s = "{\"previous_response_id\":null,\"store\":true}";
+    CHECK(llm_rstore_read_request(s, strlen(s), &q, err, sizeof(err)) == 0);
+    CHECK(q.store == 1 && q.previous[0] == '\0');
+
+    s = "{\"previous_response_id\":\"\"}";
+    CHECK(llm_rstore_read_request(s, strlen(s), &q, err, sizeof(err)) == -1);
+}
+
+UNIT_TEST(test_upstream_entries)
+{
+    char        dep[64], id[LLM_RSTORE_ID_MAX];
+    const char *s;
+    llm_buf_t   e = LLM_BUF_INIT;
+
+    CHECK(llm_rstore_upstream_entry("dep-1", &e) == 0);
+    CHECK(e.len == strlen("{\"upstream\":{\"deployment\":\"dep-1\"}}"));
+    CHECK(llm_rstore_kind(e.data, e.len, dep, sizeof(dep))
+          == LLM_RSTORE_UPSTREAM);
+    CHECK_STR(dep, "dep-1");
+    CHECK(llm_rstore_kind("{\"input\":[],\"response\":{}}", 26, dep,
+                          sizeof(dep)) == LLM_RSTORE_STORED);
+    llm_buf_free(&e);
+
+    /* a response object, and a stream's final event */
+    CHECK(llm_rstore_answer_id(resp_obj, strlen(resp_obj), id, sizeof(id))
+          == 0);
+    CHECK_STR(id, "resp_abc");
+    s = "{\"type\":\"response.completed\",\"sequence_number\":9,"
+        "\"response\":{\"object\":\"response\",\"id\":\"resp_9f\","
+        "\"output\":[{\"id\":\"msg_1\"}]}}";
+    CHECK(llm_rstore_answer_id(s, strlen(s), id, sizeof(id)) == 0);
+    CHECK_STR(id, "resp_9f");
+
+    /* nothing that cannot go in a URL path */
+    s = "{\"id\":\"resp_a/../b\"}";
+    CHECK(llm_rstore_answer_id(s, strlen(s), id, sizeof(id)) == -1);
+    s = "{\"id\":\"resp\\r\\nX: y\"}";
+    CHECK(llm_rstore_answer_id(s, strlen(s), id, sizeof(id)) == -1);
+    s = "{\"id\":5,\"response\":7}";
+    CHECK(llm_rstore_answer_id(s, strlen(s), id, sizeof(id)) == -1);
+    CHECK(llm_rstore_answer_id("[]", 2, id, sizeof(id)) == -1);
+}
+
 UNIT_TEST(test_entry_and_prepend)
 {
     char        id[LLM_RSTORE_ID_MAX];
@@ -192,5 +252,6 @@ UNIT_TEST(test_bodies)
     llm_buf_free(&b);
 }
 
-UNIT_MAIN(test_read_request, test_entry_and_prepend, test_entry_refused,
+UNIT_MAIN(test_read_request, test_read_request_scan, test_upstream_entries,
+          test_entry_and_prepend, test_entry_refused,
           test_input_items, test_bodies)

@@ -200,6 +200,18 @@ int llm_deployment_rejects(const llm_deployment_t *d, const char *name,
 int llm_deployment_drop_refused(const llm_deployment_t *d, const char *in,
     size_t len, llm_buf_t *out, size_t *dropped);
 
+/*
+ * 1 when a and b reach the same provider account: the same provider,
+ * URL (scheme, host, port, base path) and key.  A response the provider
+ * keeps (the Responses API's store) is found by either.
+ */
+int llm_deployment_same_account(const llm_deployment_t *a,
+    const llm_deployment_t *b);
+
+/* The deployment whose id is id, or NULL. */
+llm_deployment_t *llm_config_find_deployment(const llm_config_t *cf,
+    const char *id);
+
 /* o.addrs -> d->addrs; "where" names o in an error. */
 int llm_deployment_addrs(llm_deployment_t *d, json_t *o, const char *where,
     char *err, size_t errlen);

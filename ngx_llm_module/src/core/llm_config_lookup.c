@@ -96,6 +96,41 @@ llm_deployment_drop_params(const llm_config_t *cf, const llm_deployment_t *d)
 }
 
 
+static int
+llm_str_same(const char *a, const char *b)
+{
+    return (a == NULL || b == NULL) ? a == b : strcmp(a, b) == 0;
+}
+
+
+int
+llm_deployment_same_account(const llm_deployment_t *a,
+    const llm_deployment_t *b)
+{
+    return a->port == b->port
+           && llm_str_same(a->provider_name, b->provider_name)
+           && llm_str_same(a->scheme, b->scheme)
+           && llm_str_same(a->host, b->host)
+           && llm_str_same(a->base_path, b->base_path)
+           && llm_str_same(a->api_key, b->api_key);
+}
+
+
+llm_deployment_t *
+llm_config_find_deployment(const llm_config_t *cf, const char *id)
+{
+    size_t  i;
+
+    for (i = 0; i < cf->ndeployments; i++) {
+        if (strcmp(cf->deployments[i].id, id) == 0) {
+            return &cf->deployments[i];
+        }
+    }
+
+    return NULL;
+}
+
+
 int
 llm_deployment_rejects(const llm_deployment_t *d, const char *name,
     size_t len)

@@ -28,6 +28,7 @@ static const struct {
     { "embeddings", LLM_EP_EMBEDDINGS },
     { "models", LLM_EP_MODELS },
     { "count_tokens", LLM_EP_COUNT_TOKENS },
+    { "responses", LLM_EP_RESPONSES },
 }, llm_quirk_names[] = {
     { "append_v1", LLM_PQ_APPEND_V1 },
     { "key_optional", LLM_PQ_KEY_OPTIONAL },
@@ -533,4 +534,24 @@ llm_provider_set_free(llm_provider_set_t *set)
     free(set->rows);
     json_decref(set->defs);
     memset(set, 0, sizeof(*set));
+}
+
+
+int
+llm_azure_responses_dated(const char *v)
+{
+    int  i;
+
+    /* YYYY-MM-DD, then nothing or "-preview" */
+    if (v == NULL || strlen(v) < 10) {
+        return 0;
+    }
+
+    for (i = 0; i < 10; i++) {
+        if ((i == 4 || i == 7) ? v[i] != '-' : (v[i] < '0' || v[i] > '9')) {
+            return 0;
+        }
+    }
+
+    return strncmp(v, "2025-03-01", 10) >= 0;
 }

@@ -55,6 +55,10 @@ typedef enum {
                                        own API (Anthropic's count_tokens,
                                        Gemini's countTokens); else the
                                        gateway estimates */
+#define LLM_EP_RESPONSES     0x20   /* it has OpenAI's Responses API
+                                       ({base}/responses): a Responses
+                                       request is passed through, not
+                                       translated (docs/responses.md) */
 
 
 /* Quirks: what differs from the plain OpenAI shape (bit set). */
@@ -159,6 +163,14 @@ const llm_provider_row_t *llm_provider_find(const llm_provider_set_t *set,
  */
 int llm_provider_from_json(const json_t *def, llm_provider_row_t *row,
     char *err, size_t errlen);
+
+/*
+ * Azure's Responses route for a deployment's api_version: a dated version
+ * from 2025-03-01 on has /openai/responses?api-version=V (returns 1);
+ * any other (older, "preview", "latest", none) the v1 API's
+ * /openai/v1/responses, which takes no api-version (returns 0).
+ */
+int llm_azure_responses_dated(const char *api_version);
 
 /* A row as JSON, in the shape llm_provider_from_json reads. */
 json_t *llm_provider_to_json(const llm_provider_row_t *row);

@@ -30,7 +30,8 @@ static const llm_provider_row_t  llm_provider_rows[] = {
 
     { "openai", OAI, BEARER, NULL,
       "https://api.openai.com/v1", "OPENAI_API_KEY",
-      "OPENAI_BASE_URL,OPENAI_API_BASE", NULL, ALL, 0, NULL },
+      "OPENAI_BASE_URL,OPENAI_API_BASE", NULL, ALL | LLM_EP_RESPONSES, 0,
+      NULL },
 
     { "text-completion-openai", LLM_WIRE_OPENAI_COMPLETIONS, BEARER, NULL,
       "https://api.openai.com/v1", "OPENAI_API_KEY",
@@ -40,8 +41,8 @@ static const llm_provider_row_t  llm_provider_rows[] = {
 
     { "azure", OAI, LLM_AUTH_HEADER, "api-key",
       NULL, "AZURE_API_KEY,AZURE_OPENAI_API_KEY", "AZURE_API_BASE", NULL,
-      LLM_EP_CHAT | LLM_EP_COMPLETIONS | LLM_EP_EMBEDDINGS,
-      LLM_PQ_AZURE_PATH, NULL },
+      LLM_EP_CHAT | LLM_EP_COMPLETIONS | LLM_EP_EMBEDDINGS
+      | LLM_EP_RESPONSES, LLM_PQ_AZURE_PATH, NULL },
 
     { "openrouter", OAI, BEARER, NULL,
       "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY,OR_API_KEY",

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "llm_json_scan.h"
 #include "llm_json_tree.h"
 #include "llm_rstore.h"
 
@@ -24,36 +25,81 @@ llm_rstore_load(const char *in, size_t len)
     return j;
 }
 
+/* a top-level member's name, decoded, is name */
+static int
+llm_rstore_key_is(const char *p, size_t start, size_t end, const char *name)
+{
+    char    buf[32];
+    size_t  n = strlen(name);
+
+    if (end - start == n + 2 && memcmp(p + start + 1, name, n) == 0) {
+        return 1;
+    }
+    /* an escaped name ("\u0073tore") is the same member to a parser */
+    return memchr(p + start, '\\', end - start) != NULL
+           && llm_json_string_value(p, start, end, buf, sizeof(buf))
+              == (long) n
+           && memcmp(buf, name, n) == 0;
+}
+
+typedef struct {
+    llm_rstore_req_t  *q;
+    int                bad;
+} llm_rstore_scan_t;
+
+static int
+llm_rstore_request_member(const char *p, size_t ks, size_t ke, size_t ve,
+    void *arg)
+{
+    size_t              vs;
+    llm_rstore_scan_t  *sc = arg;
+
+    vs = ke;
+    while (vs < ve && (p[vs] == ' ' || p[vs] == '\t' || p[vs] == '\n'
+                       || p[vs] == '\r' || p[vs] == ':'))
+    {
+        vs++;
+    }
+
+    if (llm_rstore_key_is(p, ks, ke, "store")) {
+        sc->q->store = llm_json_bool_value(p, vs, ve) != 0;
+
+    } else if (llm_rstore_key_is(p, ks, ke, "previous_response_id")) {
+        if (ve - vs == 4 && memcmp(p + vs, "null", 4) == 0) {
+            sc->q->previous[0] = '\0';
+            sc->bad = 0;
+
+        } else {
+            sc->bad = llm_json_string_value(p, vs, ve, sc->q->previous,
+                                            sizeof(sc->q->previous)) <= 0;
+        }
+    }
+    return 0;
+}
+
 int
 llm_rstore_read_request(const char *body, size_t len, llm_rstore_req_t *q,
     char *err, size_t errlen)
 {
-    json_t      *j, *v;
-    const char  *s;
+    llm_rstore_scan_t  sc;
 
     q->store = 1;
     q->previous[0] = '\0';
-    j = llm_rstore_load(body, len);
-    if (j == NULL) {
+    sc.q = q;
+    sc.bad = 0;
+
+    if (llm_json_members_each(body, len, llm_rstore_request_member, &sc)
+        != 0)
+    {
         return -1;
     }
-    v = json_object_get(j, "store");
-    if (json_is_false(v)) {
-        q->store = 0;
+    if (sc.bad) {
+        q->previous[0] = '\0';
+        snprintf(err, errlen, "previous_response_id must be a response "
+                 "id (a string of at most %d characters)",
+                 LLM_RSTORE_ID_MAX - 1);
+        return -1;
     }
-    v = json_object_get(j, "previous_response_id");
-    if (v != NULL && !json_is_null(v)) {
-        s = json_string_value(v);
-        if (s == NULL || *s == '\0' || strlen(s) >= sizeof(q->previous)) {
-            snprintf(err, errlen, "previous_response_id must be a response "
-                     "id (a string of at most %d characters)",
-                     LLM_RSTORE_ID_MAX - 1);
-            json_decref(j);
-            return -1;
-        }
-        memcpy(q->previous, s, strlen(s) + 1);
-    }
-    json_decref(j);
     return 0;
 }
 
@@ -262,4 +308,102 @@ llm_rstore_not_found(const char *id, int previous, llm_buf_t *out)
                                    : json_null());
     llm_json_dump_buf(j, LLM_RSTORE_DUMP, out);
     json_decref(j);
+}
+
+int
+llm_rstore_upstream_entry(const char *deployment, llm_buf_t *out)
+{
+    int      rc;
+    json_t  *j = json_pack("{s:{s:s}}", "upstream", "deployment",
+                           deployment);
+
+    rc = j ? llm_json_dump_buf(j, LLM_RSTORE_DUMP, out) : -1;
+    json_decref(j);
+    return rc;
+}
+
+llm_rstore_kind_t
+llm_rstore_kind(const char *entry, size_t len, char *dep, size_t deplen)
+{
+    json_t      *e;
+    const char  *s;
+
+    /* the gateway writes both kinds: the first member says which */
+    if (len < 12 || memcmp(entry, "{\"upstream\":", 12) != 0) {
+        return LLM_RSTORE_STORED;
+    }
+    e = llm_rstore_load(entry, len);
+    s = json_string_value(json_object_get(json_object_get(e, "upstream"),
+                                          "deployment"));
+    snprintf(dep, deplen, "%s", s && strlen(s) < deplen ? s : "");
+    json_decref(e);
+    return LLM_RSTORE_UPSTREAM;
+}
+
+typedef struct {
+    const char  *name;
+    size_t       vs, ve;
+    int          found;
+} llm_rstore_find_t;
+
+static int
+llm_rstore_find_member(const char *p, size_t ks, size_t ke, size_t ve,
+    void *arg)
+{
+    llm_rstore_find_t  *f = arg;
+
+    if (llm_rstore_key_is(p, ks, ke, f->name)) {
+        f->vs = ke;
+        while (f->vs < ve && p[f->vs] != '"' && p[f->vs] != '{') {
+            f->vs++;
+        }
+        f->ve = ve;
+        f->found = f->vs < ve;
+    }
+    return 0;
+}
+
+static int
+llm_rstore_member(const char *p, size_t len, const char *name,
+    llm_rstore_find_t *f)
+{
+    f->name = name;
+    f->found = 0;
+    return llm_json_members_each(p, len, llm_rstore_find_member, f) == 0
+           && f->found;
+}
+
+int
+llm_rstore_answer_id(const char *p, size_t len, char *id, size_t idlen)
+{
+    long               n, i;
+    llm_rstore_find_t  f;
+
+    if (!llm_rstore_member(p, len, "id", &f)
+        || p[f.vs] != '"')
+    {
+        if (!llm_rstore_member(p, len, "response", &f) || p[f.vs] != '{') {
+            return -1;
+        }
+        p += f.vs;
+        len = f.ve - f.vs;
+        if (!llm_rstore_member(p, len, "id", &f) || p[f.vs] != '"') {
+            return -1;
+        }
+    }
+    n = llm_json_string_value(p, f.vs, f.ve, id,
+                              idlen < LLM_RSTORE_ID_MAX ? idlen
+                                                        : LLM_RSTORE_ID_MAX);
+    if (n <= 0) {
+        return -1;
+    }
+    for (i = 0; i < n; i++) {
+        if (!((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= 'A' && id[i] <= 'Z')
+              || (id[i] >= '0' && id[i] <= '9') || id[i] == '_'
+              || id[i] == '-' || id[i] == '.'))
+        {
+            return -1;
+        }
+    }
+    return 0;
 }

@@ -27,8 +27,10 @@ typedef struct {
     char  previous[LLM_RSTORE_ID_MAX];    /* previous_response_id, "" */
 } llm_rstore_req_t;
 
-/* 0 ok; -1 when the body is not a JSON object (the translation says why)
-   or previous_response_id is not a string of a sane length (msg in err) */
+/* From the top-level members of a body the scanner has validated, no tree
+   built.  0 ok; -1 when the body is not a JSON object (the translation
+   says why) or previous_response_id is not a string of a sane length (msg
+   in err) */
 int llm_rstore_read_request(const char *body, size_t len,
     llm_rstore_req_t *q, char *err, size_t errlen);
 
@@ -71,5 +73,35 @@ void llm_rstore_deleted(const char *id, llm_buf_t *out);
  * previous_response_not_found.
  */
 void llm_rstore_not_found(const char *id, int previous, llm_buf_t *out);
+
+/*
+ * Entry kinds.  A response the gateway answered by translation is stored
+ * whole (above).  A response passed through to a provider that has the
+ * Responses API is stored by that provider under its own id; the gateway
+ * keeps only which deployment has it, so that follow-ups and GET/DELETE
+ * reach the same provider account:
+ *
+ *   {"upstream":{"deployment":"<deployment id>"}}
+ */
+typedef enum {
+    LLM_RSTORE_STORED = 0,
+    LLM_RSTORE_UPSTREAM
+} llm_rstore_kind_t;
+
+/* the entry of an upstream response kept by deployment */
+int llm_rstore_upstream_entry(const char *deployment, llm_buf_t *out);
+
+/* an entry's kind; for an upstream one its deployment id into dep ("" when
+   it does not fit) */
+llm_rstore_kind_t llm_rstore_kind(const char *entry, size_t len, char *dep,
+    size_t deplen);
+
+/*
+ * The id of a passed-through answer: its top-level "id" (a response
+ * object), else the "id" of its "response" member (a stream's event).
+ * Only letters, digits, '_', '-' and '.', under LLM_RSTORE_ID_MAX.  Reads
+ * the provider's text without a tree.  0 ok; -1 when there is none.
+ */
+int llm_rstore_answer_id(const char *p, size_t len, char *id, size_t idlen);
 
 #endif

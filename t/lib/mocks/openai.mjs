@@ -2,9 +2,11 @@
 // OpenAI's exact chunk shape), legacy completions, embeddings, models.
 // Paths are matched by suffix so one mock serves every base path:
 // /v1/... (openai, ollama, vLLM), /api/v1/... (openrouter), and Azure's
-// /openai/deployments/{dep}/...?api-version=V (auth by `api-key`).
+// /openai/deployments/{dep}/...?api-version=V (auth by `api-key`); the
+// Responses API (openai_responses.mjs), Azure's under /openai/.
 import { sseFrame } from '../sse.mjs';
 import { replyText, chunkText, countTokens, randomId, embedText, contentText, numberProblem } from './common.mjs';
+import { matchResponses } from './openai_responses.mjs';
 
 const ERROR_TYPES = {
     rate_limit: ['requests', 'rate_limit_exceeded'],
@@ -178,6 +180,8 @@ export const openaiFormat = {
     name: 'openai',
 
     match(method, path) {
+        const resp = matchResponses(method, path);
+        if (resp) return resp;
         const az = AZURE.exec(path);
         if (az) {
             return method === 'POST'
@@ -196,7 +200,7 @@ export const openaiFormat = {
     },
 
     checkRequest(ctx) {
-        if (ctx.route.azure && !ctx.record.query['api-version']) {
+        if (ctx.route.azure && !ctx.route.azureV1 && !ctx.record.query['api-version']) {
             return 'mock: azure request without api-version query parameter';
         }
         if (ctx.req.method === 'POST' && !/^application\/json/i.test(ctx.req.headers['content-type'] || '')) {
