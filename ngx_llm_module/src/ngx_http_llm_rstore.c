@@ -719,8 +719,9 @@ ngx_http_llm_rstore_handler(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     ngx_str_t   entry;
     ngx_int_t   rc;
 
-    rc = ngx_http_llm_rstore_get(r, ctx, &ctx->resp_ref, &entry,
-                                 r->method == NGX_HTTP_DELETE);
+    /* read first: a DELETE of a response its provider keeps is the
+       provider's to answer */
+    rc = ngx_http_llm_rstore_get(r, ctx, &ctx->resp_ref, &entry, 0);
 
     if (rc == NGX_ERROR) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -748,8 +749,8 @@ ngx_http_llm_rstore_handler(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 /*
  * The answer to a read route for the entry found (in the zone or by
  * controld).  NGX_DECLINED: the provider keeps the response, and proxy_pass
- * sends the route to it; a DELETE has already dropped the gateway's
- * pointer, and the provider deletes its own.
+ * sends the route to it (a DELETE keeps the gateway's pointer, and the
+ * provider answers 404 for what it deleted).
  */
 
 static ngx_int_t
@@ -757,6 +758,7 @@ ngx_http_llm_rstore_reply(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     ngx_str_t *entry)
 {
     ngx_int_t  rc;
+    ngx_str_t  gone;
 
     rc = ngx_http_llm_rpass_keeper(ctx, entry);
 
@@ -777,6 +779,9 @@ ngx_http_llm_rstore_reply(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     }
 
     if (r->method == NGX_HTTP_DELETE) {
+        /* out of the zone, a tombstone for controld; an entry controld
+           answered is deleted there already */
+        (void) ngx_http_llm_rstore_get(r, ctx, &ctx->resp_ref, &gone, 1);
         return ngx_http_llm_rstore_deleted(r, ctx);
     }
 
