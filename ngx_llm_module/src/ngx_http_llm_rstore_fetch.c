@@ -162,14 +162,23 @@ ngx_http_llm_responses_store(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     lmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_llm_module);
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
 
-    if (lmcf->rstore_uri.len) {
-        return "is duplicate: one location per http block";
-    }
-
     if (clcf->name.len == 0 || clcf->name.data[clcf->name.len - 1] != '/'
         || clcf->exact_match || clcf->named)
     {
         return "must be in a prefix location ending with \"/\"";
+    }
+
+    /*
+     * the subrequest goes to this URI in the client's own server, so every
+     * server that includes the site snippet repeats the same location
+     */
+
+    if (lmcf->rstore_uri.len
+        && (lmcf->rstore_uri.len != clcf->name.len
+            || ngx_strncmp(lmcf->rstore_uri.data, clcf->name.data,
+                           clcf->name.len) != 0))
+    {
+        return "must be in locations of one name in every server";
     }
 
     lmcf->rstore_uri = clcf->name;
