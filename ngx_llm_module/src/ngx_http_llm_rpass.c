@@ -139,10 +139,45 @@ ngx_http_llm_rpass_route(llm_deployment_t *d, ngx_str_t *path,
 
 
 /*
+ * The client's query parameters a route takes at the provider: the
+ * list's, and a retrieve's (stream=true resumes a background response's
+ * stream, after starting_after).  Nothing else goes along.
+ */
+
+static ngx_str_t  ngx_http_llm_rpass_list_args[] = {
+    ngx_string("limit"), ngx_string("order"), ngx_string("after"),
+    ngx_string("before"), ngx_string("include"),
+    ngx_string("include%5B%5D"), ngx_string("include[]"),
+    ngx_null_string
+};
+
+static ngx_str_t  ngx_http_llm_rpass_get_args[] = {
+    ngx_string("stream"), ngx_string("starting_after"),
+    ngx_string("include"), ngx_string("include%5B%5D"),
+    ngx_string("include[]"), ngx_string("include_obfuscation"),
+    ngx_null_string
+};
+
+
+/* GET /v1/responses/{id}?stream=true: the response's events again */
+
+ngx_uint_t
+ngx_http_llm_rpass_streamed(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    ngx_str_t  arg;
+
+    return r->method == NGX_HTTP_GET && !ctx->input_items
+           && ngx_http_arg(r, (u_char *) "stream", 6, &arg) == NGX_OK
+           && arg.len == 4 && ngx_strncmp(arg.data, "true", 4) == 0;
+}
+
+
+/*
  * GET/DELETE /v1/responses/{id}[/input_items], POST .../cancel of a
- * provider-kept response:
- * to the deployment that keeps it, the answer as the provider gives it.
- * The client's query goes along, but only the list's parameters.
+ * provider-kept response: to the deployment that keeps it, the answer as
+ * the provider gives it (a GET with stream=true: its typed events, as
+ * they come).  The client's query goes along, only the route's
+ * parameters.
  */
 
 ngx_int_t
@@ -150,19 +185,24 @@ ngx_http_llm_rpass_proxy(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 {
     u_char            *p;
     size_t             len;
-    ngx_str_t          path, version, arg;
+    ngx_str_t          path, version, arg, *args;
     ngx_uint_t         i, first;
     llm_deployment_t  *d;
 
-    static ngx_str_t  args[] = {
-        ngx_string("limit"), ngx_string("order"), ngx_string("after"),
-        ngx_string("before"), ngx_string("include"),
-        ngx_string("include%5B%5D"), ngx_string("include[]"),
-        ngx_null_string
-    };
-
     ctx->dep = ctx->resp_dep;
     d = ctx->dep->dep;
+
+    args = NULL;
+
+    if (ctx->input_items) {
+        args = ngx_http_llm_rpass_list_args;
+
+    } else if (r->method == NGX_HTTP_GET) {
+        args = ngx_http_llm_rpass_get_args;
+
+        /* a stream goes on event by event, as a created one does */
+        ctx->stream = ngx_http_llm_rpass_streamed(r, ctx);
+    }
 
     ngx_http_llm_rpass_route(d, &path, &version);
 
@@ -201,7 +241,7 @@ ngx_http_llm_rpass_proxy(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         first = 0;
     }
 
-    for (i = 0; ctx->input_items && args[i].len; i++) {
+    for (i = 0; args && args[i].len; i++) {
         if (ngx_http_arg(r, args[i].data, args[i].len, &arg) != NGX_OK) {
             continue;
         }

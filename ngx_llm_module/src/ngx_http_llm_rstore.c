@@ -778,6 +778,14 @@ ngx_http_llm_rstore_reply(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
                                        "background=true can be cancelled.");
     }
 
+    if (ngx_http_llm_rpass_streamed(r, ctx)) {
+        /* nor streamed again: OpenAI streams only background ones */
+        return ngx_http_llm_send_error(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                       "invalid_request_error",
+                                       "Only responses created with "
+                                       "background=true can be streamed.");
+    }
+
     if (r->method == NGX_HTTP_DELETE) {
         /* out of the zone, a tombstone for controld; an entry controld
            answered is deleted there already */

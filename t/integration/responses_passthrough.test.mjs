@@ -221,6 +221,56 @@ describe('passthrough to OpenAI', () => {
         await assert.rejects(client.responses.cancel(translated.id), (e) => e.status === 400 && /background/.test(e.message));
     });
 
+    test('GET ?stream=true of a background stream: the provider\'s events again, after starting_after', async () => {
+        reset();
+        const owner = await newKey('restream-owner');
+        const other = await newKey('restream-other');
+        const client = sdk(owner.key);
+        const first = [];
+        for await (const ev of await client.responses.create({ model: 'gpt-pass', input: 'a long story',
+                                                               background: true, stream: true })) {
+            first.push(ev);
+        }
+        const id = first.at(-1).response.id;
+        assert.equal(first.at(-1).type, 'response.completed');
+
+        oa.reset();
+        const again = [];
+        for await (const ev of await client.responses.retrieve(id, { stream: true, starting_after: 3 })) {
+            again.push(ev);
+        }
+        const rec = oa.requests[0];
+        assert.equal(rec.method, 'GET');
+        assert.equal(rec.path, `/v1/responses/${id}`);
+        assert.deepEqual(rec.query, { stream: 'true', starting_after: '3' });
+        assert.equal(rec.headers.authorization, `Bearer ${keys.oa}`);
+        assert.ok(again.length > 3, 'the events after number 3');
+        assert.deepEqual(again.map((e) => e.sequence_number), rec.response.replayed);
+        assert.deepEqual(again, first.filter((e) => e.sequence_number > 3), 'as the provider sent them');
+
+        // from the start, without starting_after
+        const all = [];
+        for await (const ev of await client.responses.retrieve(id, { stream: true })) all.push(ev);
+        assert.deepEqual(all, first);
+        assert.deepEqual(oa.requests[1].query, { stream: 'true' });
+
+        // another key: 404, nothing sent
+        await assert.rejects(sdk(other.key).responses.retrieve(id, { stream: true }), (e) => e.status === 404);
+        assert.equal(oa.requests.length, 2);
+
+        // not a background one: the provider's 400 as it sent it; a
+        // gateway-stored (translated) one: ours, nothing sent upstream
+        const plain = await client.responses.create({ model: 'gpt-pass', input: 'quick' });
+        await assert.rejects(client.responses.retrieve(plain.id, { stream: true }),
+            (e) => e.status === 400 && e.error?.message === oa.requests.at(-1).response.error.error.message);
+        const translated = await client.responses.create({ model: 'claude', input: 'quick' });
+        ant.reset();
+        await assert.rejects(client.responses.retrieve(translated.id, { stream: true }),
+            (e) => e.status === 400 && e.error?.message === 'Only responses created with background=true can be streamed.');
+        assert.equal(ant.requests.length, 0);
+        assert.equal((await client.responses.retrieve(translated.id)).id, translated.id, 'as JSON it is there');
+    });
+
     test('a follow-up goes to the provider account that made the response', async () => {
         reset();
         const client = sdk(gw.masterKey);
@@ -316,6 +366,24 @@ describe('passthrough to Azure', () => {
         assert.equal(got.id, r.id);
         assert.equal(az.requests[1].path, `/openai/responses/${r.id}`);
         assert.deepEqual(az.requests[1].query, { 'api-version': '2025-04-01-preview' });
+
+        // a background stream again: same deployment, key and api-version
+        const bg = [];
+        for await (const ev of await client.responses.create({ model: 'az-pass', input: 'bg', background: true,
+                                                               stream: true })) {
+            bg.push(ev);
+        }
+        az.reset();
+        const again = [];
+        const id = bg.at(-1).response.id;
+        for await (const ev of await client.responses.retrieve(id, { stream: true, starting_after: 5 })) {
+            again.push(ev);
+        }
+        assert.equal(az.requests[0].path, `/openai/responses/${id}`);
+        assert.deepEqual(az.requests[0].query, { 'api-version': '2025-04-01-preview', stream: 'true',
+                                                 starting_after: '5' });
+        assert.equal(az.requests[0].headers['api-key'], keys.az);
+        assert.deepEqual(again, bg.filter((e) => e.sequence_number > 5));
     });
 
     test('an older api-version uses the v1 API: /openai/v1/responses; a stream', async () => {

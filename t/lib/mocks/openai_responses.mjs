@@ -1,6 +1,7 @@
 // OpenAI's Responses API for the mock (POST /responses, GET and DELETE
 // /responses/{id}, GET /responses/{id}/input_items, POST
-// /responses/{id}/cancel of a background one), in OpenAI's exact
+// /responses/{id}/cancel of a background one, GET /responses/{id}?stream=true
+// (a background stream's events again, after starting_after)), in OpenAI's exact
 // wire format: the response object, the typed SSE events of a stream, the
 // list and deletion objects and the errors.  Responses are kept in memory
 // per mock (store defaults to true, as at OpenAI), with their input items,
@@ -93,9 +94,11 @@ export async function createResponse(ctx) {
         id: msgId, type: 'message', status: 'completed', role: 'assistant',
         content: [{ type: 'output_text', annotations: [], logprobs: [], text }],
     };
-    const done = body.background
+    // a background request answers queued; its stream runs to the end
+    const done = body.background && !body.stream
         ? { ...responseObject(body, { id, created, status: 'queued', output: [], usage: null }), background: true }
-        : responseObject(body, { id, created, status: 'completed', output: [message], usage });
+        : { ...responseObject(body, { id, created, status: 'completed', output: [message], usage }),
+            background: !!body.background };
     if (body.store !== false) {
         kept.set(id, { response: done, input: inputItems(body.input), auth: ctx.req.headers.authorization ?? ctx.req.headers['api-key'] });
     }
@@ -104,7 +107,12 @@ export async function createResponse(ctx) {
         return;
     }
     let seq = 0;
-    const ev = (type, fields) => ({ frame: sseFrame({ type, sequence_number: seq++, ...fields }, type) });
+    const events = [];
+    const ev = (type, fields) => {
+        const e = { type, sequence_number: seq++, ...fields };
+        events.push(e);
+        return { frame: sseFrame(e, type) };
+    };
     const pending = responseObject(body, { id, created, status: 'in_progress', output: [], usage: null });
     const part = { type: 'output_text', annotations: [], logprobs: [], text: '' };
     const frames = [
@@ -123,13 +131,29 @@ export async function createResponse(ctx) {
         part: { ...part, text } }));
     frames.push(ev('response.output_item.done', { output_index: 0, item: message }));
     frames.push(ev('response.completed', { response: done }));
+    // a background stream can be streamed again (GET ?stream=true)
+    if (body.background && kept.has(id)) kept.get(id).events = events;
     await ctx.sendStream(frames, { text, usage, responseId: id });
 }
 
-export function getResponse(ctx) {
+export async function getResponse(ctx) {
     const hit = store(ctx.mock).get(ctx.route.responseId);
     if (!hit) { notFound(ctx, ctx.route.responseId); return; }
-    ctx.sendJson(hit.response);
+    const q = ctx.record.query;
+    if (q.stream !== 'true') { ctx.sendJson(hit.response); return; }
+    // the events again, those after starting_after: only for a response
+    // created with background and stream
+    if (!hit.events) {
+        const body = { error: { message: 'This response cannot be streamed because it was not created with '
+            + 'background=true and stream=true.', type: 'invalid_request_error', param: 'stream', code: null } };
+        ctx.record.response = { status: 400, error: body };
+        ctx.writeJson(400, body, {}, false);
+        return;
+    }
+    const after = q.starting_after === undefined ? -1 : Number(q.starting_after);
+    const events = hit.events.filter((e) => e.sequence_number > after);
+    await ctx.sendStream(events.map((e) => ({ frame: sseFrame(e, e.type) })),
+        { responseId: hit.response.id, replayed: events.map((e) => e.sequence_number) });
 }
 
 export function deleteResponse(ctx) {
