@@ -82,11 +82,13 @@ ngx_http_llm_next_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
 
     /*
      * Mocks answer here; so does a token count unless the provider has a
-     * counting endpoint in the client's own API (a documented local
-     * estimate, said so in x-llm-token-count).
+     * counting endpoint in the client's own API, or is a Responses
+     * passthrough one (a documented local estimate, said so in
+     * x-llm-token-count).
      */
     if (d->provider == LLM_PROVIDER_MOCK
         || (ctx->endpoint == NGX_HTTP_LLM_EP_COUNT_TOKENS
+            && !ngx_http_llm_rpass_counts(ctx, d)
             && (d->api != ctx->api
                 || !(d->endpoints & LLM_EP_COUNT_TOKENS))))
     {
@@ -379,9 +381,10 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 
     /* a provider with the Responses API gets a Responses request as it
        came, unless it continues a response the gateway keeps */
-    ctx->resp_pass = (ctx->endpoint == NGX_HTTP_LLM_EP_RESPONSES
-                      && (d->endpoints & LLM_EP_RESPONSES)
-                      && !ctx->resp_local);
+    ctx->resp_pass = ((ctx->endpoint == NGX_HTTP_LLM_EP_RESPONSES
+                       && (d->endpoints & LLM_EP_RESPONSES)
+                       && !ctx->resp_local)
+                      || ngx_http_llm_rpass_counts(ctx, d));
 
     /* /v1/completions reach a text completions deployment as they are */
     ctx->translate = (ctx->api != d->api && !ctx->resp_pass
@@ -523,7 +526,8 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 
     len = scheme_len + sizeof("://llm_upstream") + base_len
           + sizeof("/openai/deployments/") + model_len + endpoint.len
-          + suffix.len + sizeof("?api-version=") + version_len;
+          + sizeof("/input_tokens") + suffix.len + sizeof("?api-version=")
+          + version_len;
 
     p = ngx_pnalloc(r->pool, len);
     if (p == NULL) {
@@ -540,6 +544,10 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     if (ctx->resp_pass) {
         /* Azure's too: the deployment is the body's model */
         p = ngx_cpymem(p, endpoint.data, endpoint.len);
+
+        if (ctx->endpoint == NGX_HTTP_LLM_EP_COUNT_TOKENS) {
+            p = ngx_cpymem(p, "/input_tokens", sizeof("/input_tokens") - 1);
+        }
 
         if (suffix.len) {
             p = ngx_cpymem(p, "?api-version=", sizeof("?api-version=") - 1);

@@ -135,6 +135,8 @@ struct ngx_http_llm_ctx_s {
     unsigned                      reading_body:1;
     unsigned                      proxied:1;       /* an attempt was sent */
     unsigned                      self_response:1; /* answered by us */
+    unsigned                      count_failed:1;  /* a provider count
+                                                      failed: estimated */
     unsigned                      translate:1;     /* formats differ */
     unsigned                      buffer_whole:1;  /* translate at the end */
     unsigned                      sse_passthrough:1;

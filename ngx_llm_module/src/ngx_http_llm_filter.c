@@ -73,7 +73,10 @@ ngx_http_llm_header_filter(ngx_http_request_t *r)
         && r->headers_out.status == NGX_HTTP_OK)
     {
         /* who counted: the provider, or the gateway's estimate */
-        if (ctx->self_response) {
+        if (ctx->count_failed) {
+            ngx_str_set(&v, "estimate; the provider failed");
+
+        } else if (ctx->self_response) {
             ngx_str_set(&v, "estimate");
 
         } else {

@@ -100,6 +100,9 @@ ngx_int_t ngx_http_llm_rpass_pin(ngx_http_request_t *r,
    NGX_DECLINED, proxy_pass sends it */
 ngx_int_t ngx_http_llm_rpass_proxy(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
+/* an input_tokens count its Responses passthrough provider makes */
+ngx_uint_t ngx_http_llm_rpass_counts(ngx_http_llm_ctx_t *ctx,
+    llm_deployment_t *d);
 /* GET /v1/responses/{id}?stream=true: the events asked for again */
 ngx_uint_t ngx_http_llm_rpass_streamed(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);

@@ -336,6 +336,18 @@ ngx_http_llm_retry(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         return ngx_http_llm_finish(r, ctx, rc);
     }
 
+    if (ctx->endpoint == NGX_HTTP_LLM_EP_COUNT_TOKENS
+        && ctx->api == LLM_API_RESPONSES)
+    {
+        /* input_tokens: the provider failed, the estimate answers (and
+           x-llm-token-count says so) */
+        ctx->count_failed = 1;
+        ctx->self_response = 1;
+        ctx->answer_rc = ngx_http_llm_send_mock(r, ctx);
+
+        return ngx_http_llm_finish(r, ctx, NGX_HTTP_LLM_ANSWERED);
+    }
+
     switch (status) {
 
     case NGX_HTTP_TOO_MANY_REQUESTS:

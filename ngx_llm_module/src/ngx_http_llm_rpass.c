@@ -114,6 +114,20 @@ ngx_http_llm_rpass_pin(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 }
 
 
+/*
+ * POST /v1/responses/input_tokens to a deployment that passes Responses
+ * through: its provider counts ({api_base}/responses/input_tokens)
+ */
+
+ngx_uint_t
+ngx_http_llm_rpass_counts(ngx_http_llm_ctx_t *ctx, llm_deployment_t *d)
+{
+    return ctx->endpoint == NGX_HTTP_LLM_EP_COUNT_TOKENS
+           && ctx->api == LLM_API_RESPONSES
+           && (d->endpoints & LLM_EP_RESPONSES);
+}
+
+
 /* the Responses path of a deployment's provider, and the query it needs */
 
 void

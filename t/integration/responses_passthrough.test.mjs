@@ -37,6 +37,8 @@ before(async () => {
         // two provider accounts behind one group
         openaiDeployment('gpt-two', oa, 'gpt-up', pass, 'OA_KEY'),
         openaiDeployment('gpt-two', oa2, 'gpt-up', pass, 'OA2_KEY'),
+        // a provider that fails: input_tokens falls back to the estimate
+        openaiDeployment('gpt-fail', oa, 'fault-500', pass, 'OA_KEY'),
         // an OpenAI-compatible server: chat completions only
         openaiDeployment('gpt-chat', oa, 'gpt-up', {}, 'OA_KEY'),
         azure('az-pass', { api_version: '2025-04-01-preview', ...PRICES }),
@@ -290,6 +292,61 @@ describe('passthrough to OpenAI', () => {
             body: { model: 'claude', input: 'x', previous_response_id: prev.id } });
         assert.equal(res.status, 400, res.text);
         assert.match(res.json.error.message, /same provider account/);
+        assert.equal(ant.requests.length, 0);
+    });
+});
+
+describe('input token count at the provider', () => {
+    test('responses.inputTokens.count: OpenAI and Azure count; the body goes with model rewritten', async () => {
+        reset();
+        const client = sdk(gw.masterKey);
+        const params = { model: 'gpt-pass', instructions: 'Be brief.', input: [{ role: 'user', content: 'count me please' }] };
+        const got = await client.responses.inputTokens.count(params);
+        const rec = oa.requests[0];
+        assert.equal(rec.method, 'POST');
+        assert.equal(rec.path, '/v1/responses/input_tokens');
+        assert.equal(rec.headers.authorization, `Bearer ${keys.oa}`);
+        assert.deepEqual(rec.body, { ...params, model: 'gpt-up' });
+        assert.deepEqual(got, { object: 'response.input_tokens', input_tokens: rec.response.inputTokens });
+
+        const raw = await request(`${gw.url}/v1/responses/input_tokens`, {
+            headers: { authorization: `Bearer ${gw.masterKey}` }, body: { model: 'az-pass', input: 'hello azure' } });
+        assert.equal(raw.status, 200, raw.text);
+        assert.equal(raw.headers['x-llm-token-count'], 'provider');
+        const arec = az.requests[0];
+        assert.equal(arec.path, '/openai/responses/input_tokens');
+        assert.deepEqual(arec.query, { 'api-version': '2025-04-01-preview' });
+        assert.equal(arec.headers['api-key'], keys.az);
+        assert.equal(arec.body.model, 'my-deploy');
+        assert.deepEqual(raw.json, { object: 'response.input_tokens', input_tokens: arec.response.inputTokens });
+
+        const v1 = await sdk(gw.masterKey).responses.inputTokens.count({ model: 'az-v1', input: 'v1' });
+        assert.equal(az.requests[1].path, '/openai/v1/responses/input_tokens');
+        assert.equal(v1.input_tokens, az.requests[1].response.inputTokens);
+    });
+
+    test('the client\'s 4xx comes back as the provider said it; a failing provider gives the estimate', async () => {
+        reset();
+        const bad = await request(`${gw.url}/v1/responses/input_tokens`, {
+            headers: { authorization: `Bearer ${gw.masterKey}` }, body: { model: 'gpt-pass', input: 42 } });
+        assert.equal(bad.status, 400, bad.text);
+        assert.deepEqual(bad.json, oa.requests[0].response.error);
+
+        const failed = await request(`${gw.url}/v1/responses/input_tokens`, {
+            headers: { authorization: `Bearer ${gw.masterKey}` }, body: { model: 'gpt-fail', input: 'hi there' } });
+        assert.equal(oa.requests[1].path, '/v1/responses/input_tokens');
+        assert.equal(oa.requests[1].response.status, 500);
+        assert.equal(failed.status, 200, failed.text);
+        assert.equal(failed.headers['x-llm-token-count'], 'estimate; the provider failed');
+        assert.equal(failed.json.object, 'response.input_tokens');
+        assert.ok(Number.isInteger(failed.json.input_tokens) && failed.json.input_tokens > 0);
+
+        // a translated deployment: the estimate, nothing sent
+        ant.reset();
+        const est = await request(`${gw.url}/v1/responses/input_tokens`, {
+            headers: { authorization: `Bearer ${gw.masterKey}` }, body: { model: 'claude', input: 'hi there' } });
+        assert.equal(est.headers['x-llm-token-count'], 'estimate');
+        assert.equal(est.json.input_tokens, failed.json.input_tokens, 'the same estimate');
         assert.equal(ant.requests.length, 0);
     });
 });

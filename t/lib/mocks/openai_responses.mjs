@@ -1,7 +1,8 @@
 // OpenAI's Responses API for the mock (POST /responses, GET and DELETE
 // /responses/{id}, GET /responses/{id}/input_items, POST
 // /responses/{id}/cancel of a background one, GET /responses/{id}?stream=true
-// (a background stream's events again, after starting_after)), in OpenAI's exact
+// (a background stream's events again, after starting_after), POST
+// /responses/input_tokens), in OpenAI's exact
 // wire format: the response object, the typed SSE events of a stream, the
 // list and deletion objects and the errors.  Responses are kept in memory
 // per mock (store defaults to true, as at OpenAI), with their input items,
@@ -188,7 +189,22 @@ export function cancelResponse(ctx) {
     ctx.sendJson(hit.response);
 }
 
+/** POST /responses/input_tokens: a deterministic count of the input and instructions. */
+export function countInputTokens(ctx) {
+    const body = ctx.body ?? {};
+    if (typeof body.input !== 'string' && !Array.isArray(body.input)) {
+        const err = { error: { message: "Invalid type for 'input': expected a string or an array of input items.",
+            type: 'invalid_request_error', param: 'input', code: 'invalid_type' } };
+        ctx.record.response = { status: 400, error: err };
+        ctx.writeJson(400, err, {}, false);
+        return;
+    }
+    const input_tokens = countTokens(JSON.stringify(body.input) + (body.instructions ?? ''));
+    ctx.sendJson({ object: 'response.input_tokens', input_tokens }, { inputTokens: input_tokens });
+}
+
 const ROUTES = [
+    [/\/responses\/input_tokens$/, 'POST', countInputTokens],
     [/\/responses$/, 'POST', createResponse],
     [/\/responses\/([^/]+)$/, 'GET', getResponse],
     [/\/responses\/([^/]+)$/, 'DELETE', deleteResponse],
