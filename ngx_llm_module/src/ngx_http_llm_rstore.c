@@ -530,19 +530,19 @@ ngx_http_llm_rstore_resume(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     ngx_str_t  *id;
 
     ctx->rstore_wait = 0;
-    id = ctx->endpoint == NGX_HTTP_LLM_EP_RESPONSES ? &ctx->rstore_prev
-                                                    : &ctx->resp_ref;
+    id = ctx->endpoint == LLM_ROUTE_RESPONSES ? &ctx->rstore_prev
+                                              : &ctx->resp_ref;
 
     if (ctx->rstore_status == NGX_HTTP_NOT_FOUND) {
         return ngx_http_llm_rstore_not_found(r, ctx, id,
-                                 ctx->endpoint == NGX_HTTP_LLM_EP_RESPONSES);
+                                 ctx->endpoint == LLM_ROUTE_RESPONSES);
     }
 
     if (ctx->rstore_status != NGX_HTTP_OK) {
         return ngx_http_llm_rstore_unavailable(r, ctx);
     }
 
-    if (ctx->endpoint == NGX_HTTP_LLM_EP_RESPONSES) {
+    if (ctx->endpoint == LLM_ROUTE_RESPONSES) {
         return ngx_http_llm_rstore_prepend(r, ctx, &ctx->rstore_answer);
     }
 
@@ -560,7 +560,7 @@ ngx_http_llm_rstore_save(ngx_http_llm_ctx_t *ctx, const char *resp,
     llm_buf_t  entry = LLM_BUF_INIT;
 
     if (!ctx->rstore || ctx->api != LLM_API_RESPONSES
-        || ctx->endpoint != NGX_HTTP_LLM_EP_RESPONSES)
+        || ctx->endpoint != LLM_ROUTE_RESPONSES)
     {
         return;
     }
@@ -603,7 +603,7 @@ ngx_http_llm_rstore_passed(ngx_http_llm_ctx_t *ctx, const char *data,
     llm_buf_t  entry = LLM_BUF_INIT;
 
     if (!ctx->rstore || !ctx->resp_pass
-        || ctx->endpoint != NGX_HTTP_LLM_EP_RESPONSES
+        || ctx->endpoint != LLM_ROUTE_RESPONSES
         || llm_rstore_answer_id(data, len, id, sizeof(id)) != 0)
     {
         return;
