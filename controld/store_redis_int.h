@@ -1,7 +1,8 @@
 /*
  * What the Redis store's files share: store_redis.c (keys, teams, usage,
- * budgets, rates), store_redis_conn.c (the connection and its commands)
- * and store_redis_report.c (spend reports).
+ * budgets), store_redis_conn.c (the connection and its commands),
+ * store_redis_report.c (spend reports) and store_redis_rates.c (the shared
+ * rate windows).
  */
 
 #ifndef STORE_REDIS_INT_H
@@ -58,5 +59,8 @@ int redis_load_counts(store_redis_t *r, const char *prefix, json_t *ids,
 
 /* store_redis_report.c */
 json_t *redis_report(store_t *s, keys_state_t *st, int days);
+
+/* store_redis_rates.c */
+json_t *redis_rates(store_t *s, int64_t minute, const rates_list_t *incs);
 
 #endif /* STORE_REDIS_INT_H */

@@ -297,8 +297,8 @@ ngx_http_llm_cost(ngx_http_llm_ctx_t *ctx)
     llm_router_conf_t   *rc;
     llm_router_price_t  *p;
 
-    if (ctx->endpoint == NGX_HTTP_LLM_EP_PASS
-        || ctx->endpoint == NGX_HTTP_LLM_EP_RESPONSE_ID)
+    if (ctx->endpoint == LLM_ROUTE_PASS
+        || ctx->endpoint == LLM_ROUTE_RESPONSE_ID)
     {
         /* a pass-through route, a stored response read back: not priced */
         return 0;

@@ -87,7 +87,7 @@ ngx_http_llm_next_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
      * x-llm-token-count).
      */
     if (d->provider == LLM_PROVIDER_MOCK
-        || (ctx->endpoint == NGX_HTTP_LLM_EP_COUNT_TOKENS
+        || (ctx->endpoint == LLM_ROUTE_COUNT_TOKENS
             && !ngx_http_llm_rpass_counts(ctx, d)
             && (d->api != ctx->api
                 || !(d->endpoints & LLM_EP_COUNT_TOKENS))))
@@ -215,13 +215,13 @@ ngx_http_llm_endpoint_bit(ngx_uint_t endpoint)
 {
     switch (endpoint) {
 
-    case NGX_HTTP_LLM_EP_COMPLETIONS:
+    case LLM_ROUTE_COMPLETIONS:
         return LLM_EP_COMPLETIONS;
 
-    case NGX_HTTP_LLM_EP_EMBEDDINGS:
+    case LLM_ROUTE_EMBEDDINGS:
         return LLM_EP_EMBEDDINGS;
 
-    case NGX_HTTP_LLM_EP_COUNT_TOKENS:
+    case LLM_ROUTE_COUNT_TOKENS:
         return LLM_EP_COUNT_TOKENS;
 
     default:
@@ -244,11 +244,11 @@ ngx_http_llm_endpoint_refused(ngx_http_llm_ctx_t *ctx, llm_deployment_t *d)
 {
     switch (ctx->endpoint) {
 
-    case NGX_HTTP_LLM_EP_COMPLETIONS:
+    case LLM_ROUTE_COMPLETIONS:
         return (d->api != LLM_API_OPENAI && d->api != LLM_API_OPENAI_TEXT)
                || !(d->endpoints & LLM_EP_COMPLETIONS);
 
-    case NGX_HTTP_LLM_EP_EMBEDDINGS:
+    case LLM_ROUTE_EMBEDDINGS:
         /* Gemini's embedContent: to Gemini, or translated to OpenAI's;
            OpenAI's translated to Cohere's /v2/embed or Vertex's :predict */
         if (llm_xlate_embed_wire(d->wire)) {
@@ -259,9 +259,9 @@ ngx_http_llm_endpoint_refused(ngx_http_llm_ctx_t *ctx, llm_deployment_t *d)
         return (d->api != LLM_API_OPENAI && d->api != ctx->api)
                || !(d->endpoints & LLM_EP_EMBEDDINGS);
 
-    case NGX_HTTP_LLM_EP_CHAT:
-    case NGX_HTTP_LLM_EP_MESSAGES:
-    case NGX_HTTP_LLM_EP_GENERATE:
+    case LLM_ROUTE_CHAT:
+    case LLM_ROUTE_MESSAGES:
+    case LLM_ROUTE_GENERATE:
         return !(d->endpoints & LLM_EP_CHAT);
 
     default:
@@ -381,14 +381,14 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 
     /* a provider with the Responses API gets a Responses request as it
        came, unless it continues a response the gateway keeps */
-    ctx->resp_pass = ((ctx->endpoint == NGX_HTTP_LLM_EP_RESPONSES
+    ctx->resp_pass = ((ctx->endpoint == LLM_ROUTE_RESPONSES
                        && (d->endpoints & LLM_EP_RESPONSES)
                        && !ctx->resp_local)
                       || ngx_http_llm_rpass_counts(ctx, d));
 
     /* /v1/completions reach a text completions deployment as they are */
     ctx->translate = (ctx->api != d->api && !ctx->resp_pass
-                      && ctx->endpoint != NGX_HTTP_LLM_EP_COMPLETIONS);
+                      && ctx->endpoint != LLM_ROUTE_COMPLETIONS);
 
 
 
@@ -427,7 +427,7 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     switch (d->api) {
 
     case LLM_API_ANTHROPIC:
-        if (ctx->endpoint == NGX_HTTP_LLM_EP_COUNT_TOKENS) {
+        if (ctx->endpoint == LLM_ROUTE_COUNT_TOKENS) {
             ngx_str_set(&endpoint, "/messages/count_tokens");
 
         } else {
@@ -449,7 +449,7 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         break;
 
     case LLM_API_COHERE:
-        if (ctx->endpoint == NGX_HTTP_LLM_EP_EMBEDDINGS) {
+        if (ctx->endpoint == LLM_ROUTE_EMBEDDINGS) {
             ngx_str_set(&endpoint, "/v2/embed");
 
         } else {
@@ -464,10 +464,10 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         if (ctx->stream) {
             ngx_str_set(&suffix, ":streamGenerateContent?alt=sse");
 
-        } else if (ctx->endpoint == NGX_HTTP_LLM_EP_COUNT_TOKENS) {
+        } else if (ctx->endpoint == LLM_ROUTE_COUNT_TOKENS) {
             ngx_str_set(&suffix, ":countTokens");
 
-        } else if (ctx->endpoint == NGX_HTTP_LLM_EP_EMBEDDINGS) {
+        } else if (ctx->endpoint == LLM_ROUTE_EMBEDDINGS) {
             if (ctx->embed_batch) {
                 ngx_str_set(&suffix, ":batchEmbedContents");
 
@@ -490,10 +490,10 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         if (ctx->resp_pass) {
             ngx_http_llm_rpass_route(d, &endpoint, &suffix);
 
-        } else if (ctx->endpoint == NGX_HTTP_LLM_EP_COMPLETIONS) {
+        } else if (ctx->endpoint == LLM_ROUTE_COMPLETIONS) {
             ngx_str_set(&endpoint, "/completions");
 
-        } else if (ctx->endpoint == NGX_HTTP_LLM_EP_EMBEDDINGS) {
+        } else if (ctx->endpoint == LLM_ROUTE_EMBEDDINGS) {
             ngx_str_set(&endpoint, "/embeddings");
 
         } else {
@@ -545,7 +545,7 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         /* Azure's too: the deployment is the body's model */
         p = ngx_cpymem(p, endpoint.data, endpoint.len);
 
-        if (ctx->endpoint == NGX_HTTP_LLM_EP_COUNT_TOKENS) {
+        if (ctx->endpoint == LLM_ROUTE_COUNT_TOKENS) {
             p = ngx_cpymem(p, "/input_tokens", sizeof("/input_tokens") - 1);
         }
 

@@ -220,7 +220,7 @@ ngx_http_llm_process_body(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         return rc;
     }
 
-    if (ctx->endpoint == NGX_HTTP_LLM_EP_RESPONSES) {
+    if (ctx->endpoint == LLM_ROUTE_RESPONSES) {
         rc = ngx_http_llm_rstore_request(r, ctx);
         if (rc != NGX_OK) {
             return rc;
@@ -591,8 +591,8 @@ ngx_http_llm_set_model(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     n = 0;
 
     /* ask streams for usage, unless the client set stream_options itself */
-    if (ctx->stream && ctx->endpoint != NGX_HTTP_LLM_EP_MESSAGES
-        && ctx->endpoint != NGX_HTTP_LLM_EP_RESPONSES
+    if (ctx->stream && ctx->endpoint != LLM_ROUTE_MESSAGES
+        && ctx->endpoint != LLM_ROUTE_RESPONSES
         && !scan->stream_options.present)
     {
         head = scan->object_start + 1;
@@ -687,7 +687,7 @@ ngx_http_llm_translate_request(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
         o.no_model = !ctx->route->body_model;
     }
 
-    if (ctx->endpoint == NGX_HTTP_LLM_EP_EMBEDDINGS
+    if (ctx->endpoint == LLM_ROUTE_EMBEDDINGS
         && llm_xlate_embed_wire(d->wire))
     {
         /* OpenAI's /v1/embeddings to Cohere's /v2/embed, Vertex's
@@ -696,7 +696,7 @@ ngx_http_llm_translate_request(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
                                         ctx->body.len, model, &out, err,
                                         sizeof(err));
 
-    } else if (ctx->endpoint == NGX_HTTP_LLM_EP_EMBEDDINGS) {
+    } else if (ctx->endpoint == LLM_ROUTE_EMBEDDINGS) {
         /* Gemini's embedContent to OpenAI's */
         rc = llm_xlate_embed_request((char *) ctx->body.data, ctx->body.len,
                                      ctx->embed_batch, model, &out, &dropped,

@@ -15,26 +15,6 @@
 #include "llm_routes.h"
 
 
-/* what the client asked for, by URI: core/llm_routes.h's values */
-typedef enum {
-    NGX_HTTP_LLM_EP_NONE = LLM_ROUTE_NONE,
-    NGX_HTTP_LLM_EP_CHAT = LLM_ROUTE_CHAT,
-    NGX_HTTP_LLM_EP_COMPLETIONS = LLM_ROUTE_COMPLETIONS,
-    NGX_HTTP_LLM_EP_EMBEDDINGS = LLM_ROUTE_EMBEDDINGS,
-    NGX_HTTP_LLM_EP_MESSAGES = LLM_ROUTE_MESSAGES,
-    NGX_HTTP_LLM_EP_COUNT_TOKENS = LLM_ROUTE_COUNT_TOKENS,
-    NGX_HTTP_LLM_EP_GENERATE = LLM_ROUTE_GENERATE,
-    NGX_HTTP_LLM_EP_RESPONSES = LLM_ROUTE_RESPONSES,
-    NGX_HTTP_LLM_EP_RESPONSE_ID = LLM_ROUTE_RESPONSE_ID,
-    NGX_HTTP_LLM_EP_MODELS = LLM_ROUTE_MODELS,
-    NGX_HTTP_LLM_EP_MODEL = LLM_ROUTE_MODEL,
-    NGX_HTTP_LLM_EP_LIVELINESS = LLM_ROUTE_LIVELINESS,
-    NGX_HTTP_LLM_EP_READINESS = LLM_ROUTE_READINESS,
-    NGX_HTTP_LLM_EP_HEALTH = LLM_ROUTE_HEALTH,
-    NGX_HTTP_LLM_EP_PASS = LLM_ROUTE_PASS
-} ngx_http_llm_route_kind_e;
-
-
 struct ngx_http_llm_ctx_s {
     ngx_http_llm_tables_t        *tables;
     ngx_http_llm_keyset_t        *keyset;
@@ -46,7 +26,7 @@ struct ngx_http_llm_ctx_s {
     uint64_t                      reserved;        /* micro-dollars */
     uint64_t                      cost;            /* settled */
     llm_admit_t                   admit;
-    ngx_http_llm_route_kind_e       endpoint;
+    llm_route_kind_e              endpoint;
     llm_api_t                     api;             /* the client's API */
     ngx_str_t                     model;           /* as the client named it */
     ngx_str_t                     body;            /* the client's body */

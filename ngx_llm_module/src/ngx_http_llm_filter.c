@@ -61,15 +61,15 @@ ngx_http_llm_header_filter(ngx_http_request_t *r)
     ctx = ngx_http_get_module_ctx(r, ngx_http_llm_module);
 
     /* a pass-through answer's headers are the target's, as its body */
-    if (ctx != NULL && r == r->main && ctx->endpoint != NGX_HTTP_LLM_EP_NONE
-        && ctx->endpoint != NGX_HTTP_LLM_EP_PASS
+    if (ctx != NULL && r == r->main && ctx->endpoint != LLM_ROUTE_NONE
+        && ctx->endpoint != LLM_ROUTE_PASS
         && ngx_http_llm_id_headers(r) != NGX_OK)
     {
         return NGX_ERROR;
     }
 
     if (ctx != NULL && r == r->main
-        && ctx->endpoint == NGX_HTTP_LLM_EP_COUNT_TOKENS
+        && ctx->endpoint == LLM_ROUTE_COUNT_TOKENS
         && r->headers_out.status == NGX_HTTP_OK)
     {
         /* who counted: the provider, or the gateway's estimate */
@@ -89,7 +89,7 @@ ngx_http_llm_header_filter(ngx_http_request_t *r)
     }
 
     if (ctx == NULL || !ctx->proxied || ctx->self_response || r != r->main
-        || ctx->endpoint == NGX_HTTP_LLM_EP_PASS)
+        || ctx->endpoint == LLM_ROUTE_PASS)
     {
         /* the body filter then leaves the body alone: resp_status is 0 */
         return ngx_http_next_header_filter(r);
@@ -259,13 +259,13 @@ ngx_http_llm_translate_whole(ngx_http_llm_ctx_t *ctx, llm_buf_t *out)
     o.client_request_len = ctx->body.len;
     o.response_id = (char *) ctx->resp_id;
 
-    if ((ctx->endpoint == NGX_HTTP_LLM_EP_EMBEDDINGS
+    if ((ctx->endpoint == LLM_ROUTE_EMBEDDINGS
          && llm_xlate_embed_wire(ctx->dep->dep->wire)
          ? llm_xlate_embed_response_from(ctx->dep->dep->wire, ctx->resp.data,
                                          ctx->resp.len, o.client_request,
                                          o.client_request_len,
                                          o.client_model, out, &ctx->usage)
-         : ctx->endpoint == NGX_HTTP_LLM_EP_EMBEDDINGS
+         : ctx->endpoint == LLM_ROUTE_EMBEDDINGS
          ? llm_xlate_embed_response(ctx->resp.data, ctx->resp.len,
                                     ctx->embed_batch, out, &ctx->usage)
          : llm_xlate_response(ctx->dep->dep->api, ctx->api, ctx->resp.data,

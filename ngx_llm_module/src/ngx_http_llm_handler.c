@@ -36,19 +36,19 @@ static ngx_uint_t ngx_http_llm_route_method(ngx_uint_t method);
 
 typedef struct {
     ngx_str_t                  method;
-    ngx_http_llm_route_kind_e    endpoint;
+    llm_route_kind_e           endpoint;
     unsigned                   stream:1;
     unsigned                   batch:1;
 } ngx_http_llm_gemini_method_t;
 
 
 static ngx_http_llm_gemini_method_t  ngx_http_llm_gemini_methods[] = {
-    { ngx_string(":generateContent"), NGX_HTTP_LLM_EP_GENERATE, 0, 0 },
-    { ngx_string(":streamGenerateContent"), NGX_HTTP_LLM_EP_GENERATE, 1, 0 },
-    { ngx_string(":countTokens"), NGX_HTTP_LLM_EP_COUNT_TOKENS, 0, 0 },
-    { ngx_string(":embedContent"), NGX_HTTP_LLM_EP_EMBEDDINGS, 0, 0 },
-    { ngx_string(":batchEmbedContents"), NGX_HTTP_LLM_EP_EMBEDDINGS, 0, 1 },
-    { ngx_null_string, NGX_HTTP_LLM_EP_NONE, 0, 0 }
+    { ngx_string(":generateContent"), LLM_ROUTE_GENERATE, 0, 0 },
+    { ngx_string(":streamGenerateContent"), LLM_ROUTE_GENERATE, 1, 0 },
+    { ngx_string(":countTokens"), LLM_ROUTE_COUNT_TOKENS, 0, 0 },
+    { ngx_string(":embedContent"), LLM_ROUTE_EMBEDDINGS, 0, 0 },
+    { ngx_string(":batchEmbedContents"), LLM_ROUTE_EMBEDDINGS, 0, 1 },
+    { ngx_null_string, LLM_ROUTE_NONE, 0, 0 }
 };
 
 
@@ -83,7 +83,7 @@ ngx_http_llm_access_handler(ngx_http_request_t *r)
 
             rc = ngx_http_llm_rstore_resume(r, ctx);
 
-            if (rc == NGX_OK && ctx->endpoint == NGX_HTTP_LLM_EP_RESPONSES) {
+            if (rc == NGX_OK && ctx->endpoint == LLM_ROUTE_RESPONSES) {
                 rc = ngx_http_llm_route_body(r, ctx);
             }
 
@@ -187,12 +187,12 @@ ngx_http_llm_access_handler(ngx_http_request_t *r)
 
     switch (ctx->endpoint) {
 
-    case NGX_HTTP_LLM_EP_LIVELINESS:
+    case LLM_ROUTE_LIVELINESS:
         return ngx_http_llm_finish(r, ctx,
                    ngx_http_llm_send_body(r, NGX_HTTP_OK, "application/json",
                                           (u_char *) "\"I'm alive!\"", 12));
 
-    case NGX_HTTP_LLM_EP_READINESS:
+    case LLM_ROUTE_READINESS:
         ctx->tables = ngx_http_llm_tables_acquire(r);
 
         if (ctx->tables == NULL) {
@@ -234,15 +234,15 @@ ngx_http_llm_access_handler(ngx_http_request_t *r)
         ctx->anthropic_beta = h->value;
     }
 
-    if (ctx->endpoint == NGX_HTTP_LLM_EP_MODELS) {
+    if (ctx->endpoint == LLM_ROUTE_MODELS) {
         return ngx_http_llm_finish(r, ctx, ngx_http_llm_send_models(r, ctx));
     }
 
-    if (ctx->endpoint == NGX_HTTP_LLM_EP_MODEL) {
+    if (ctx->endpoint == LLM_ROUTE_MODEL) {
         return ngx_http_llm_finish(r, ctx, ngx_http_llm_send_model(r, ctx));
     }
 
-    if (ctx->endpoint == NGX_HTTP_LLM_EP_RESPONSE_ID) {
+    if (ctx->endpoint == LLM_ROUTE_RESPONSE_ID) {
         rc = ngx_http_llm_rstore_handler(r, ctx);
 
         /* NGX_AGAIN: controld is asked, this handler runs again;
@@ -251,7 +251,7 @@ ngx_http_llm_access_handler(ngx_http_request_t *r)
                ? rc : ngx_http_llm_finish(r, ctx, rc);
     }
 
-    if (ctx->endpoint == NGX_HTTP_LLM_EP_HEALTH) {
+    if (ctx->endpoint == LLM_ROUTE_HEALTH) {
         return ngx_http_llm_finish(r, ctx, ngx_http_llm_send_health(r, ctx));
     }
 
@@ -375,7 +375,7 @@ ngx_http_llm_match_route(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         if (r->uri.len == rt->len
             && ngx_strncmp(r->uri.data, rt->path, rt->len) == 0)
         {
-            ctx->endpoint = (ngx_http_llm_route_kind_e) rt->endpoint;
+            ctx->endpoint = (llm_route_kind_e) rt->endpoint;
             ctx->api = rt->api;
 
             if (!(ngx_http_llm_route_method(r->method) & rt->methods)) {
@@ -453,14 +453,14 @@ ngx_http_llm_match_gemini(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     }
 
     if (p == last || p + 1 == last) {
-        ctx->endpoint = NGX_HTTP_LLM_EP_MODELS;
+        ctx->endpoint = LLM_ROUTE_MODELS;
         goto get;
     }
 
     p++;
 
     if (colon == NULL) {
-        ctx->endpoint = NGX_HTTP_LLM_EP_MODEL;
+        ctx->endpoint = LLM_ROUTE_MODEL;
         ctx->model.data = p;
         ctx->model.len = last - p;
         goto get;
@@ -559,7 +559,7 @@ ngx_http_llm_match_stored(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         }
 
         ctx->api = LLM_API_RESPONSES;
-        ctx->endpoint = NGX_HTTP_LLM_EP_RESPONSE_ID;
+        ctx->endpoint = LLM_ROUTE_RESPONSE_ID;
         ctx->resp_cancel = 1;
         ctx->resp_ref.data = p;
         ctx->resp_ref.len = slash - p;
@@ -568,7 +568,7 @@ ngx_http_llm_match_stored(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     }
 
     ctx->api = LLM_API_RESPONSES;
-    ctx->endpoint = NGX_HTTP_LLM_EP_RESPONSE_ID;
+    ctx->endpoint = LLM_ROUTE_RESPONSE_ID;
 
     if (slash != NULL) {
         if ((size_t) (last - slash) != items.len

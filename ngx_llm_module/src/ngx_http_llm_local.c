@@ -117,7 +117,7 @@ ngx_http_llm_send_mock(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     char                    model[512];
     static unsigned long    seq;
 
-    if (ctx->endpoint == NGX_HTTP_LLM_EP_COUNT_TOKENS) {
+    if (ctx->endpoint == LLM_ROUTE_COUNT_TOKENS) {
         p = ngx_pnalloc(r->pool, NGX_INT64_LEN
                         + sizeof("{\"object\":\"response.input_tokens\","
                                  "\"input_tokens\":}"));
@@ -144,8 +144,8 @@ ngx_http_llm_send_mock(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
                 ngx_min(ctx->model.len + 1, sizeof(model)));
 
     ngx_memzero(&m, sizeof(m));
-    m.kind = ctx->endpoint == NGX_HTTP_LLM_EP_EMBEDDINGS ? LLM_MOCK_EMBEDDING
-             : ctx->endpoint == NGX_HTTP_LLM_EP_COMPLETIONS
+    m.kind = ctx->endpoint == LLM_ROUTE_EMBEDDINGS ? LLM_MOCK_EMBEDDING
+             : ctx->endpoint == LLM_ROUTE_COMPLETIONS
              ? LLM_MOCK_COMPLETION : LLM_MOCK_CHAT;
     m.model = model;
     m.text = ctx->dep->dep->mock_response;

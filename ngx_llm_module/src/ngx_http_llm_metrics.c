@@ -152,7 +152,7 @@ ngx_http_llm_metrics_request(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     ngx_uint_t                   retries;
     ngx_http_llm_dep_metrics_t  *m;
 
-    if (ctx->endpoint == NGX_HTTP_LLM_EP_NONE) {
+    if (ctx->endpoint == LLM_ROUTE_NONE) {
         return;                          /* the management API */
     }
 
@@ -162,7 +162,7 @@ ngx_http_llm_metrics_request(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         return;
     }
 
-    if (ctx->endpoint == NGX_HTTP_LLM_EP_PASS) {
+    if (ctx->endpoint == LLM_ROUTE_PASS) {
         ngx_http_llm_metrics_pass(r, ctx);
         return;
     }

@@ -42,7 +42,7 @@ ngx_http_llm_pass(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     }
 
     /* metrics and the request log know it by the route's configured path */
-    ctx->endpoint = NGX_HTTP_LLM_EP_PASS;
+    ctx->endpoint = LLM_ROUTE_PASS;
     ctx->dep = &ctx->tables->pass[pr - ctx->tables->cf->pass];
 
     if (pr->auth) {

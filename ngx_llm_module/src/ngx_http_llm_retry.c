@@ -336,7 +336,7 @@ ngx_http_llm_retry(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
         return ngx_http_llm_finish(r, ctx, rc);
     }
 
-    if (ctx->endpoint == NGX_HTTP_LLM_EP_COUNT_TOKENS
+    if (ctx->endpoint == LLM_ROUTE_COUNT_TOKENS
         && ctx->api == LLM_API_RESPONSES)
     {
         /* input_tokens: the provider failed, the estimate answers (and

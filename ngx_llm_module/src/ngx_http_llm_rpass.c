@@ -122,7 +122,7 @@ ngx_http_llm_rpass_pin(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 ngx_uint_t
 ngx_http_llm_rpass_counts(ngx_http_llm_ctx_t *ctx, llm_deployment_t *d)
 {
-    return ctx->endpoint == NGX_HTTP_LLM_EP_COUNT_TOKENS
+    return ctx->endpoint == LLM_ROUTE_COUNT_TOKENS
            && ctx->api == LLM_API_RESPONSES
            && (d->endpoints & LLM_EP_RESPONSES);
 }

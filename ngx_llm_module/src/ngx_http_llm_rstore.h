@@ -2,7 +2,8 @@
 /*
  * Stored responses in the shared zone, between the files that handle
  * them: ngx_http_llm_rstore.c (the request path, the zone's tree and
- * queues), ngx_http_llm_rstore_admin.c (controld drains new entries and
+ * queues), ngx_http_llm_rstore_reply.c (the answers to the read routes),
+ * ngx_http_llm_rstore_admin.c (controld drains new entries and
  * deletions and acknowledges them: GET/POST /_llm/responses) and
  * ngx_http_llm_rstore_fetch.c (a miss asks controld, through a subrequest
  * to the location with llm_responses_store).
@@ -47,6 +48,22 @@ ngx_http_llm_rstore_node_t *ngx_http_llm_rstore_by_id(
     ngx_http_llm_zone_t *zone, u_char *id, size_t len);
 void ngx_http_llm_rstore_set_durable(ngx_http_llm_zone_t *zone,
     ngx_http_llm_rstore_node_t *n);
+
+/* a copy of the key's entry in the pool; NGX_DECLINED: not here (ask
+   controld), NGX_ABORT: deleted here (a tombstone) */
+ngx_int_t ngx_http_llm_rstore_get(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx, ngx_str_t *id, ngx_str_t *entry,
+    ngx_uint_t delete);
+
+/* reply.c: the answer to a read route for the entry found; 404 for a
+   route's id (400 for previous_response_id); 503 when controld did not
+   answer */
+ngx_int_t ngx_http_llm_rstore_reply(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx, ngx_str_t *entry);
+ngx_int_t ngx_http_llm_rstore_not_found(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx, ngx_str_t *id, ngx_uint_t previous);
+ngx_int_t ngx_http_llm_rstore_unavailable(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
 
 /* fetch.c: ask controld for an id this zone does not hold; NGX_AGAIN
    when the subrequest went out, NGX_DECLINED when there is no store to

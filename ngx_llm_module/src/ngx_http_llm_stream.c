@@ -233,7 +233,7 @@ void
 ngx_http_llm_whole_usage(ngx_http_llm_ctx_t *ctx, const char *data,
     size_t len)
 {
-    if (ctx->endpoint == NGX_HTTP_LLM_EP_RESPONSE_ID) {
+    if (ctx->endpoint == LLM_ROUTE_RESPONSE_ID) {
         return;                 /* a stored response read back: no usage */
     }
 

@@ -554,7 +554,7 @@ ngx_http_llm_variable_log_json(ngx_http_request_t *r,
 
     len = sizeof("\"request_id\":\"\"") + 32;
 
-    if (ctx == NULL || ctx->endpoint == NGX_HTTP_LLM_EP_NONE) {
+    if (ctx == NULL || ctx->endpoint == LLM_ROUTE_NONE) {
         start = ngx_pnalloc(r->pool, len);
         if (start == NULL) {
             return NGX_ERROR;
@@ -567,7 +567,7 @@ ngx_http_llm_variable_log_json(ngx_http_request_t *r,
         return ngx_http_llm_variable_str(v, start, p - start);
     }
 
-    if (ctx->endpoint == NGX_HTTP_LLM_EP_PASS) {
+    if (ctx->endpoint == LLM_ROUTE_PASS) {
         return ngx_http_llm_variable_log_pass(r, v, ctx);
     }
 
