@@ -4,6 +4,7 @@
 #define CFG_COMPILE_INT_H
 
 #include "cfg_ctx.h"
+#include "llm_provider.h"
 
 /*
  * model_list (a YAML sequence) -> deployments (a JSON array); entries the
@@ -84,13 +85,24 @@ int cfg_aws_credentials(cfg_ctx_t *ctx, const char *key_id,
 
 /*
  * A Vertex AI deployment: project, location and service account (given,
- * else from the environment).  *base: the api_base to use (malloc'd);
- * "oauth2" (the account, for controld's token fetcher) and "region_name"
- * into out.  0, or 1 when it cannot be served (why says why).
+ * else from the environment).  *root: the project's location URL,
+ * ".../v1/projects/P/locations/L" (malloc'd); "oauth2" (the account, for
+ * controld's token fetcher) and "region_name" into out.  0, or 1 when it
+ * cannot be served (why says why).
  */
 int cfg_vertex_setup(cfg_ctx_t *ctx, const char *project,
     const char *location, const char *credentials, const char *api_base,
-    const char *publisher, char **base, json_t *out, char *why,
-    size_t whylen);
+    char **root, json_t *out, char *why, size_t whylen);
+
+/* root + "/publishers/" + publisher, malloc'd */
+char *cfg_vertex_base(const char *root, const char *publisher);
+
+/* A wildcard deployment's "families" into out: each family of provider
+   with its prefix, api, endpoints and base_path under root. */
+void cfg_vertex_families(const char *root, const char *provider,
+    json_t *out);
+
+/* A family's endpoints as the JSON list of their names. */
+json_t *cfg_family_endpoints(const llm_provider_family_t *family);
 
 #endif

@@ -169,8 +169,7 @@ void
 cfg_deployment_set_provider(json_t *out, const llm_provider_row_t *row,
     const char *model)
 {
-    json_t                       *row_json, *eps;
-    unsigned                      bit;
+    json_t                       *row_json;
     const llm_provider_family_t  *family;
 
     row_json = llm_provider_to_json(row);
@@ -196,13 +195,7 @@ cfg_deployment_set_provider(json_t *out, const llm_provider_row_t *row,
         return;
     }
     json_object_set_new(out, "api", json_string(llm_wire_name(family->wire)));
-    eps = json_array();
-    for (bit = 1; bit <= family->endpoints; bit <<= 1) {
-        if ((family->endpoints & bit) && llm_endpoint_name(bit) != NULL) {
-            json_array_append_new(eps, json_string(llm_endpoint_name(bit)));
-        }
-    }
-    json_object_set_new(out, "endpoints", eps);
+    json_object_set_new(out, "endpoints", cfg_family_endpoints(family));
 }
 
 /*
@@ -368,20 +361,25 @@ int
 cfg_deployment_set_vertex(cfg_ctx_t *ctx, deployment_t *d,
     const llm_provider_row_t *row, const char *model, json_t *out)
 {
-    char                          why[320], *base = NULL;
+    char                          why[320], *root = NULL;
     const llm_provider_family_t  *family;
 
     family = llm_provider_family(row->name, model);
 
     if (cfg_vertex_setup(ctx, d->vertex_project, d->vertex_location,
-                         d->vertex_credentials, d->api_base,
-                         family ? family->publisher : "google", &base, out,
+                         d->vertex_credentials, d->api_base, &root, out,
                          why, sizeof(why)) != 0)
     {
         cfg_disable(d, d->model_node, "provider '%s': %s", row->name, why);
         return 1;
     }
     free(d->api_base);
-    d->api_base = base;
+    d->api_base = cfg_vertex_base(root, family ? family->publisher
+                                               : "google");
+    /* a wildcard's family is the requested model's (the module picks) */
+    if (strcmp(model, "*") == 0) {
+        cfg_vertex_families(root, row->name, out);
+    }
+    free(root);
     return 0;
 }

@@ -7,7 +7,9 @@
  * The api_base becomes the project's path of the model family's publisher
  * (llm_provider_family(): publishers/google for Gemini, the module
  * appending /models/M:generateContent as for Gemini; publishers/anthropic
- * for Claude, /models/M:rawPredict), and the service account goes
+ * for Claude, /models/M:rawPredict); a wildcard (vertex_ai/ "*") lists
+ * every family with its own base path ("families"), the module choosing by
+ * the model each request names.  The service account goes
  * into the deployment's "oauth2" object: controld's token fetcher
  * (ctl_oauth.c) trades it for an access token and publishes the token in
  * its place, so the private key never reaches nginx.
@@ -21,10 +23,71 @@
 #include "cfg_env.h"
 #include "cfg_file.h"
 #include "cfg_jwt.h"
+#include "cfg_url.h"
 
 
 #define VERTEX_SCOPE      "https://www.googleapis.com/auth/cloud-platform"
 #define VERTEX_TOKEN_URI  "https://oauth2.googleapis.com/token"
+
+
+char *
+cfg_vertex_base(const char *root, const char *publisher)
+{
+    size_t  n;
+    char   *base;
+
+    n = strlen(root) + sizeof("/publishers/") + strlen(publisher);
+    base = malloc(n);
+    if (base == NULL) {
+        abort();
+    }
+    snprintf(base, n, "%s/publishers/%s", root, publisher);
+    return base;
+}
+
+
+json_t *
+cfg_family_endpoints(const llm_provider_family_t *family)
+{
+    json_t    *eps;
+    unsigned   bit;
+
+    eps = json_array();
+    for (bit = 1; bit <= family->endpoints && bit != 0; bit <<= 1) {
+        if ((family->endpoints & bit) && llm_endpoint_name(bit) != NULL) {
+            json_array_append_new(eps, json_string(llm_endpoint_name(bit)));
+        }
+    }
+    return eps;
+}
+
+
+void
+cfg_vertex_families(const char *root, const char *provider, json_t *out)
+{
+    size_t                        i;
+    char                         *base;
+    json_t                       *list;
+    cfg_url_t                     url;
+    const char                   *why;
+    const llm_provider_family_t  *f;
+
+    list = json_array();
+    for (i = 0; (f = llm_provider_family_at(i)) != NULL; i++) {
+        if (strcmp(f->provider, provider) != 0) {
+            continue;
+        }
+        base = cfg_vertex_base(root, f->publisher);
+        if (cfg_url_parse(base, &url, &why) == 0) {
+            json_array_append_new(list, json_pack("{s:s, s:s, s:o, s:s}",
+                "prefix", f->prefix, "api", llm_wire_name(f->wire),
+                "endpoints", cfg_family_endpoints(f), "base_path",
+                url.path));
+        }
+        free(base);
+    }
+    json_object_set_new(out, "families", list);
+}
 
 
 static const char *
@@ -81,8 +144,8 @@ vertex_account(const char *credentials, char *why, size_t whylen)
 
 int
 cfg_vertex_setup(cfg_ctx_t *ctx, const char *project, const char *location,
-    const char *credentials, const char *api_base, const char *publisher,
-    char **base, json_t *out, char *why, size_t whylen)
+    const char *credentials, const char *api_base, char **root, json_t *out,
+    char *why, size_t whylen)
 {
     const char  *email, *key, *uri, *type, *host;
     char         err[160];
@@ -153,19 +216,19 @@ cfg_vertex_setup(cfg_ctx_t *ctx, const char *project, const char *location,
 
     /* "global" has no regional host */
     host = strcmp(location, "global") == 0 ? "" : location;
-    n = (api_base ? strlen(api_base) : 64) + strlen(host) + 2 * 64
-        + strlen(project) + strlen(location) + strlen(publisher);
-    *base = malloc(n);
-    if (*base == NULL) {
+    n = (api_base ? strlen(api_base) : 64) + strlen(host) + 64
+        + strlen(project) + strlen(location);
+    *root = malloc(n);
+    if (*root == NULL) {
         abort();
     }
     if (api_base != NULL) {
-        snprintf(*base, n, "%s/v1/projects/%s/locations/%s/publishers/%s",
-                 api_base, project, location, publisher);
+        snprintf(*root, n, "%s/v1/projects/%s/locations/%s", api_base,
+                 project, location);
     } else {
-        snprintf(*base, n, "https://%s%saiplatform.googleapis.com/v1/"
-                 "projects/%s/locations/%s/publishers/%s", host,
-                 host[0] ? "-" : "", project, location, publisher);
+        snprintf(*root, n, "https://%s%saiplatform.googleapis.com/v1/"
+                 "projects/%s/locations/%s", host, host[0] ? "-" : "",
+                 project, location);
     }
 
     json_object_set_new(out, "oauth2", json_pack("{s:s, s:s, s:s, s:s}",

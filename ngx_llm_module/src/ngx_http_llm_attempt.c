@@ -13,6 +13,8 @@
 #include "ngx_http_llm_request.h"
 
 
+static ngx_int_t ngx_http_llm_family_attempt(ngx_http_request_t *r,
+    ngx_http_llm_ctx_t *ctx);
 static ngx_int_t ngx_http_llm_prepare_attempt(ngx_http_request_t *r,
     ngx_http_llm_ctx_t *ctx);
 
@@ -80,6 +82,14 @@ ngx_http_llm_next_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     ctx->attempts++;
     ctx->attempts_in_group++;
 
+    if (d->nfamilies) {
+        if (ngx_http_llm_family_attempt(r, ctx) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        d = ctx->dep->dep;
+    }
+
     /*
      * Mocks answer here; so does a token count unless the provider has a
      * counting endpoint in the client's own API, or is a Responses
@@ -102,6 +112,53 @@ ngx_http_llm_next_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx,
     ctx->attempt_start = ngx_current_msec;
 
     return ngx_http_llm_prepare_attempt(r, ctx);
+}
+
+
+/*
+ * A wildcard deployment of a provider with model families (vertex_ai/ "*")
+ * serves the family of the model the client named: this attempt uses a
+ * copy of the deployment with that family's wire, endpoints and base path
+ * (its slot, addresses and headers are the deployment's).
+ */
+
+static ngx_int_t
+ngx_http_llm_family_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
+{
+    u_char                   name[512];
+    llm_deployment_t        *d, *fd;
+    ngx_http_llm_dep_t      *nd;
+    const llm_dep_family_t  *f;
+
+    d = ctx->dep->dep;
+
+    ngx_cpystrn(name, ctx->model.data,
+                ngx_min(ctx->model.len + 1, sizeof(name)));
+
+    f = llm_deployment_family(d, llm_deployment_model_for(d, (char *) name));
+    if (f == NULL) {
+        return NGX_OK;
+    }
+
+    nd = ngx_palloc(r->pool, sizeof(ngx_http_llm_dep_t));
+    fd = ngx_palloc(r->pool, sizeof(llm_deployment_t));
+    if (nd == NULL || fd == NULL) {
+        return NGX_ERROR;
+    }
+
+    *nd = *ctx->dep;
+    *fd = *d;
+
+    fd->api = f->api;
+    fd->wire = f->wire;
+    fd->endpoints = f->endpoints;
+    fd->base_path = f->base_path;
+    fd->nfamilies = 0;
+
+    nd->dep = fd;
+    ctx->dep = nd;
+
+    return NGX_OK;
 }
 
 
@@ -270,26 +327,6 @@ ngx_http_llm_endpoint_refused(ngx_http_llm_ctx_t *ctx, llm_deployment_t *d)
 }
 
 
-/* The length of "vendor/" in a group pattern "vendor/" "*", else 0. */
-
-static size_t
-ngx_http_llm_wildcard_prefix(const char *pattern)
-{
-    size_t  len;
-
-    len = ngx_strlen(pattern);
-
-    if (len < 3 || pattern[len - 1] != '*' || pattern[len - 2] != '/'
-        || ngx_strlchr((u_char *) pattern, (u_char *) pattern + len - 1, '*')
-           != NULL)
-    {
-        return 0;
-    }
-
-    return len - 1;
-}
-
-
 static ngx_int_t
 ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
 {
@@ -301,7 +338,6 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
     ngx_chain_t       *chain, **ll;
     const char        *model, *path_model, *at;
     llm_deployment_t  *d;
-    size_t             prefix;
     u_char             name[512];
 
     d = ctx->dep->dep;
@@ -317,29 +353,10 @@ ngx_http_llm_prepare_attempt(ngx_http_request_t *r, ngx_http_llm_ctx_t *ctx)
               : (d->provider == LLM_PROVIDER_AZURE || d->api == LLM_API_GEMINI
                  || d->api == LLM_API_BEDROCK);
 
-    if (d->model_passthrough) {
-        ngx_cpystrn(name, ctx->model.data,
-                    ngx_min(ctx->model.len + 1, sizeof(name)));
-        model = (char *) name;
-
-        /*
-         * LiteLLM puts what the group's "*" matched in place of the
-         * deployment's: a group "anthropic/" "*" asked for
-         * "anthropic/claude-x" sends "claude-x".  Done for such
-         * "vendor/" "*" groups; any other pattern sends the name whole.
-         */
-        prefix = ngx_http_llm_wildcard_prefix(d->model_name);
-
-        if (prefix && prefix <= ctx->model.len
-            && ngx_strncmp(name, d->model_name, prefix) == 0
-            && name[prefix] != '\0')
-        {
-            model += prefix;
-        }
-
-    } else {
-        model = d->model;
-    }
+    /* LiteLLM's: a "vendor/" "*" group asked for "vendor/x" sends "x" */
+    ngx_cpystrn(name, ctx->model.data,
+                ngx_min(ctx->model.len + 1, sizeof(name)));
+    model = llm_deployment_model_for(d, (char *) name);
 
     /*
      * Azure and Gemini name the model in the URL's path, and a wildcard

@@ -65,6 +65,8 @@ before(async () => {
                 { model_name: 'claude-*', litellm_params: vertex(CLAUDE) },
                 { model_name: 'claude-vertex-global', litellm_params: vertex('claude-opus-4-1@20250805', { vertex_location: 'global' }) },
                 { model_name: 'vertex-embed', litellm_params: vertex(EMBED) },
+                // LiteLLM's wildcard: the family is the requested model's
+                { model_name: 'vertex_ai/*', litellm_params: vertex('*') },
                 { model_name: 'vertex-429', litellm_params: vertex('fault-429') },
                 { model_name: 'vertex-400', litellm_params: vertex('fault-400') },
             ],
@@ -408,6 +410,40 @@ test('claude on Vertex from Gemini\'s API and from /v1/responses', async () => {
     assert.equal(r.output_text, rrec.response.text);
     assert.equal(rrec.body.max_tokens, 40);
     assert.equal(r.usage.input_tokens, rrec.response.usage.input_tokens);
+});
+
+test('a vertex_ai/* wildcard: Claude names go to rawPredict, Gemini names to generateContent', async () => {
+    const res = await client.chat.completions.create({ model: `vertex_ai/${CLAUDE}`, max_tokens: 20,
+        messages: [{ role: 'user', content: 'wildcard claude, openai sdk' }] });
+    const rec = lastClaude(false);
+    assert.equal(res.choices[0].message.content, rec.response.text);
+    assert.equal(rec.body.max_tokens, 20);
+
+    const anth = anthropicClient(gw);
+    const msg = await anth.messages.create({ model: `vertex_ai/${CLAUDE}`, max_tokens: 30,
+        messages: [{ role: 'user', content: 'wildcard claude, anthropic sdk' }] });
+    const arec = lastClaude(false);
+    assert.deepEqual(arec.body, { max_tokens: 30, messages: [{ role: 'user', content: 'wildcard claude, anthropic sdk' }],
+        anthropic_version: 'vertex-2023-10-16' });
+    assert.equal(msg.content[0].text, arec.response.text);
+    const out = await collectMessageStream(anth.messages.stream({ model: `vertex_ai/${CLAUDE}`, max_tokens: 30,
+        messages: [{ role: 'user', content: 'wildcard claude, streamed' }] }));
+    assert.equal(out.error, null);
+    assert.equal(out.text, lastClaude(true).response.text);
+
+    const g = await client.chat.completions.create({ model: 'vertex_ai/gemini-2.5-flash',
+        messages: [{ role: 'user', content: 'wildcard gemini' }] });
+    assert.equal(g.choices[0].message.content, lastVertex(false, { model: 'gemini-2.5-flash' }).response.text);
+
+    // count_tokens follows the family too
+    const c = await post('/v1/messages/count_tokens', { model: `vertex_ai/${CLAUDE}`, messages: [{ role: 'user', content: 'count me' }] },
+        { 'anthropic-version': '2023-06-01' });
+    assert.equal(c.status, 200, c.text);
+    assert.equal(c.headers['x-llm-token-count'], 'provider');
+    const crec = mock.last();
+    assert.equal(crec.path, `/v1/projects/${PROJECT}/locations/us-central1/publishers/anthropic/models/count-tokens:rawPredict`);
+    assert.equal(crec.body.model, CLAUDE);
+    assert.equal(c.json.input_tokens, crec.response.body.input_tokens);
 });
 
 test('Vertex embeddings, openai SDK: :predict instances, outputDimensionality, vectors and usage back', async () => {

@@ -296,6 +296,30 @@ UNIT_TEST(test_compile)
     CHECK_STR(eps, "embeddings");
     json_decref(dep);
 
+    /* a wildcard: every family with its base path, Claude's first */
+    vertex_model_yaml(yaml, sizeof(yaml), "*",
+                      "      vertex_location: us-central1\n", path);
+    dep = compile_one(yaml, &dis);
+    CHECK(dis == NULL);
+    CHECK_STR(json_string_value(json_object_get(dep, "api")), "vertex");
+    acct = json_object_get(dep, "families");
+    CHECK(json_array_size(acct) >= 3);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(acct, 0),
+              "prefix")), "claude-");
+    CHECK_STR(json_string_value(json_object_get(json_array_get(acct, 0),
+              "api")), "vertex_anthropic");
+    CHECK_STR(json_string_value(json_object_get(json_array_get(acct, 0),
+              "base_path")), "/v1/projects/file-project/locations/"
+              "us-central1/publishers/anthropic");
+    endpoints_of(json_array_get(acct, 0), eps, sizeof(eps));
+    CHECK_STR(eps, "chat,count_tokens");
+    dis = json_array_get(acct, json_array_size(acct) - 1);
+    CHECK_STR(json_string_value(json_object_get(dis, "prefix")), "");
+    CHECK_STR(json_string_value(json_object_get(dis, "base_path")),
+              "/v1/projects/file-project/locations/us-central1/"
+              "publishers/google");
+    json_decref(dep);
+
     /* no location anywhere: disabled, saying what to set */
     vertex_yaml(yaml, sizeof(yaml), "", path);
     dep = compile_one(yaml, &dis);

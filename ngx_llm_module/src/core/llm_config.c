@@ -32,8 +32,7 @@ static const struct {
 static const char *llm_str(json_t *obj, const char *key);
 
 
-/* The translator family of a wire format (the adapters of llm_xlate). */
-static llm_api_t
+llm_api_t
 llm_wire_api(llm_wire_t wire)
 {
     switch (wire) {
@@ -463,7 +462,9 @@ llm_parse_deployment(llm_deployment_t *d, json_t *o, size_t i, char *err,
         return -1;
     }
 
-    if (llm_deployment_addrs(d, o, where, err, errlen) != 0) {
+    if (llm_deployment_addrs(d, o, where, err, errlen) != 0
+        || llm_deployment_families(d, o, where, err, errlen) != 0)
+    {
         return -1;
     }
 
@@ -770,6 +771,7 @@ llm_config_free(llm_config_t *cf)
     for (i = 0; cf->deployments && i < cf->ndeployments; i++) {
         free(cf->deployments[i].addrs);
         free(cf->deployments[i].rejects);
+        free(cf->deployments[i].families);
     }
 
     free(cf->aliases);

@@ -28,6 +28,21 @@ typedef enum {
 } llm_provider_t;
 
 
+/*
+ * One model family of a wildcard deployment (vertex_ai/ "*"): the wire,
+ * endpoints and base path for the provider-side models whose name starts
+ * with prefix ("" any), as controld compiled them from the family table
+ * (llm_provider_family.c).
+ */
+typedef struct {
+    const char     *prefix;
+    llm_api_t       api;
+    llm_wire_t      wire;
+    unsigned        endpoints;      /* LLM_EP_* */
+    const char     *base_path;
+} llm_dep_family_t;
+
+
 typedef struct {
     size_t          index;
     const char     *id;
@@ -66,6 +81,8 @@ typedef struct {
     long long       order;
     long long       max_tokens;
     long long       cooldown_time_ms;    /* -1: the router's */
+    llm_dep_family_t  *families;    /* a wildcard's, first match wins */
+    size_t          nfamilies;
 } llm_deployment_t;
 
 
@@ -213,6 +230,27 @@ llm_deployment_t *llm_config_find_deployment(const llm_config_t *cf,
     const char *id);
 
 /* o.addrs -> d->addrs; "where" names o in an error. */
+/* The translator family of a wire format (the adapters of llm_xlate). */
+llm_api_t llm_wire_api(llm_wire_t wire);
+
+/* "families" of a wildcard deployment (llm_config_family.c); 0 or -1 */
+int llm_deployment_families(llm_deployment_t *d, json_t *o,
+    const char *where, char *err, size_t errlen);
+
+/*
+ * The provider-side name a request for requested (NUL-terminated) sends:
+ * the deployment's model, or for a "*" deployment what the client named,
+ * less the "vendor/" of a "vendor/" "*" group (as LiteLLM does).  A
+ * pointer into d's or requested's string.
+ */
+const char *llm_deployment_model_for(const llm_deployment_t *d,
+    const char *requested);
+
+/* The family of a wildcard deployment for that provider-side model, or
+   NULL (the deployment's own fields apply). */
+const llm_dep_family_t *llm_deployment_family(const llm_deployment_t *d,
+    const char *model);
+
 int llm_deployment_addrs(llm_deployment_t *d, json_t *o, const char *where,
     char *err, size_t errlen);
 

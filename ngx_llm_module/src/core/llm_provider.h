@@ -111,6 +111,10 @@ typedef struct {
 const llm_provider_family_t *llm_provider_family(const char *provider,
     const char *model);
 
+/* Family row i in table order, or NULL past the last (controld lists a
+   wildcard deployment's families with it). */
+const llm_provider_family_t *llm_provider_family_at(size_t i);
+
 
 /*
  * Where a wire format that borrows a translator family sends one of its

@@ -9,7 +9,9 @@
  * "anthropic_version": "vertex-2023-10-16" in the body; Google's embedding
  * models answer :predict.  controld picks the family when it compiles a
  * deployment (the wire, the endpoints and the publisher of its base path);
- * the module reads the routes for the request's path and body.
+ * for a wildcard deployment (vertex_ai/ "*") it lists every family of the
+ * provider, and the module takes the one of the model the client asked
+ * for.  The module reads the routes for the request's path and body.
  */
 
 #include <string.h>
@@ -79,6 +81,14 @@ llm_provider_family(const char *provider, const char *model)
     }
 
     return NULL;
+}
+
+
+const llm_provider_family_t *
+llm_provider_family_at(size_t i)
+{
+    return i < llm_nelts(llm_provider_families) ? &llm_provider_families[i]
+                                                 : NULL;
 }
 
 
