@@ -160,5 +160,8 @@ void ngx_http_llm_rstore_stream(ngx_http_llm_ctx_t *ctx,
 void ngx_http_llm_rstore_passed(ngx_http_llm_ctx_t *ctx, const char *data,
     size_t len);
 
+/* state.c: the attempt in flight failed with what the client is sent */
+void ngx_http_llm_state_refused(ngx_http_llm_ctx_t *ctx);
+
 
 #endif /* _NGX_HTTP_LLM_CTX_H_INCLUDED_ */

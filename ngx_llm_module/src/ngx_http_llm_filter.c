@@ -98,6 +98,11 @@ ngx_http_llm_header_filter(ngx_http_request_t *r)
     ctx->resp_status = r->headers_out.status;
     ctx->first_byte = ngx_current_msec;
 
+    if (ctx->resp_status >= NGX_HTTP_BAD_REQUEST) {
+        /* an error not intercepted: its deployment may cool down first */
+        ngx_http_llm_state_refused(ctx);
+    }
+
     if (ngx_http_llm_info_headers(r, ctx) != NGX_OK
         || ngx_http_llm_rate_headers(r, ctx) != NGX_OK)
     {

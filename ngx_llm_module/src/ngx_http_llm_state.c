@@ -159,7 +159,6 @@ ngx_int_t
 ngx_http_llm_log_handler(ngx_http_request_t *r)
 {
     uint64_t             latency, ttft;
-    llm_err_class_t      cls;
     ngx_http_llm_ctx_t  *ctx;
 
     ctx = ngx_http_llm_get_ctx(r);
@@ -195,20 +194,42 @@ ngx_http_llm_log_handler(ngx_http_request_t *r)
         ngx_unlock(&ctx->in_flight->lock);
 
     } else {
-        cls = ctx->failed_mid_stream
-              ? LLM_ERR_SERVER
-              : llm_router_classify((int) (ctx->resp_status
-                                           ? ctx->resp_status
-                                           : NGX_HTTP_BAD_GATEWAY),
-                                    NULL, 0);
-
-        ngx_http_llm_state_fail(ctx->in_flight, cls,
-                                ctx->group ? ctx->group->ndeployments : 1,
-                                ctx->tables->router,
-                                ctx->dep ? ctx->dep->dep : NULL);
+        ngx_http_llm_state_refused(ctx);
     }
 
     ctx->in_flight = NULL;
 
     return NGX_OK;
+}
+
+
+/*
+ * The attempt in flight failed: mid-stream, or with the status the client
+ * is sent.  The header filter calls it for an error proxy passes on (401,
+ * 403, 404: no error_page), before the client can see it and ask again,
+ * perhaps of another worker, of a deployment not yet cooled.
+ */
+
+void
+ngx_http_llm_state_refused(ngx_http_llm_ctx_t *ctx)
+{
+    llm_err_class_t  cls;
+
+    if (ctx->in_flight == NULL) {
+        return;
+    }
+
+    cls = ctx->failed_mid_stream
+          ? LLM_ERR_SERVER
+          : llm_router_classify((int) (ctx->resp_status
+                                       ? ctx->resp_status
+                                       : NGX_HTTP_BAD_GATEWAY),
+                                NULL, 0);
+
+    ngx_http_llm_state_fail(ctx->in_flight, cls,
+                            ctx->group ? ctx->group->ndeployments : 1,
+                            ctx->tables->router,
+                            ctx->dep ? ctx->dep->dep : NULL);
+
+    ctx->in_flight = NULL;
 }

@@ -4,6 +4,7 @@
 // retried after a backoff; failures past allowed_fails (and any 401) cool a
 // deployment down for cooldown_time, and a group with everything cooling
 // answers 429 naming the group.
+import http from 'node:http';
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { closeAll, withGateway, makeSecret, freePort, assertOpenAIError } from '../lib/index.mjs';
@@ -217,6 +218,52 @@ test('cooldown: allowed_fails 1, cooldown_time 2; 401 and 404 cool at once; all 
         const ra = Number(res.headers['retry-after']);
         assert.ok(ra >= 1 && ra <= 60, `Retry-After ${res.headers['retry-after']} (cooldown_time 60)`);
         assert.equal(c.requests.length, calls, 'no provider call while everything cools');
+    });
+});
+
+// A 404 goes to the client as the provider sent it (no error_page for it),
+// so its deployment must be cooled when its header is passed on, not when
+// the request is logged: here the body comes 1.5 s after the header, and
+// the next request is made as soon as the header arrives.
+test('a 404 cools its deployment before the client sees it (the next request, sent on its header, goes elsewhere)', async () => {
+    const [bad, good] = await mocks(2);
+    const list = [
+        routed('late', 'late-bad', bad, 'fault-404', { order: 1, cooldown_time: 60 }),
+        routed('late', 'late-good', good, 'up-late', { order: 2 }),
+    ];
+    await withGateway(gatewayOpts(list, { allowed_fails: 5 }), async (gw) => {
+        const first = await new Promise((resolve, reject) => {
+            const body = JSON.stringify({
+                model: 'late',
+                messages: [{ role: 'user', content: 'mock-wire[close-nolength,apart=1500]' }],
+            });
+            const req = http.request(`${gw.url}/v1/chat/completions`, {
+                method: 'POST',
+                headers: {
+                    authorization: `Bearer ${gw.masterKey}`, 'content-type': 'application/json',
+                    'content-length': Buffer.byteLength(body),
+                },
+            }, (res) => {
+                const chunks = [];
+                const done = new Promise((ok) => {
+                    res.on('data', (c) => chunks.push(c));
+                    res.on('end', () => ok(Buffer.concat(chunks).toString()));
+                    res.on('error', () => ok(Buffer.concat(chunks).toString()));
+                });
+                resolve({ status: res.statusCode, served: res.headers['x-litellm-model-id'], done });
+            });
+            req.on('error', reject);
+            req.end(body);
+        });
+        assert.equal(first.status, 404);
+        assert.equal(first.served, 'late-bad');
+        // the first answer's body is still on its way
+        const second = await chat(gw, 'late');
+        assert.equal(second.status, 200, describe(second));
+        assert.equal(second.servedBy, 'late-good', describe(second));
+        assert.equal(byModel(bad, 'fault-404').length, 1, 'the 404ing deployment was not asked again');
+        const text = await first.done;
+        assert.match(text, /does not exist/, `the 404 body reached the client: ${text}`);
     });
 });
 
